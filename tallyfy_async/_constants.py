@@ -1,0 +1,51 @@
+"""Every default of the SDK, in one place (grep here first)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEFAULT_BASE_URL: Final = "https://go.tallyfy.com/api"
+DEFAULT_TOKEN_URL: Final = "https://go.tallyfy.com/api/oauth/token"
+
+#: Tallyfy rejects API requests without this header (seed guide, catalogue §2).
+CLIENT_HEADER_VALUE: Final = "APIClient"
+
+# Timeouts, seconds.
+DEFAULT_CONNECT_TIMEOUT: Final = 5.0
+DEFAULT_READ_TIMEOUT: Final = 30.0
+DEFAULT_TOTAL_TIMEOUT: Final = 60.0
+#: Deadline across every attempt of one call, retries and backoff included.
+DEFAULT_DEADLINE: Final = 180.0
+
+# Connection pool.
+DEFAULT_MAX_CONCURRENCY: Final = 64
+#: Sockets kept open per host; above max_concurrency the connector never queues.
+DEFAULT_CONNECTION_LIMIT: Final = 0
+DEFAULT_DNS_CACHE_TTL: Final = 300
+#: Below the 60 s idle timeout common on load balancers, so we never reuse a socket
+#: the server is about to close.
+DEFAULT_KEEPALIVE_TIMEOUT: Final = 15.0
+
+# Retries.
+DEFAULT_MAX_ATTEMPTS: Final = 4
+INITIAL_RETRY_DELAY: Final = 0.5
+MAX_RETRY_DELAY: Final = 8.0
+#: Longest Retry-After we wait out; past it RateLimitError carries the delay.
+MAX_RETRY_AFTER: Final = 120.0
+#: Retries allowed per second across the client (token bucket), so a dead server
+#: does not turn every caller into a retry storm.
+RETRY_BUDGET_PER_SECOND: Final = 10.0
+RETRY_BUDGET_BURST: Final = 100.0
+
+# Tokens.
+DEFAULT_TOKEN_LIFETIME: Final = 3600.0
+DEFAULT_REFRESH_MARGIN: Final = 60.0
+
+# Responses.
+#: Error bodies are read up to this many bytes for the exception message.
+MAX_ERROR_BODY: Final = 64 * 1024
+#: Largest JSON response we agree to read into memory.
+MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
+
+# Pagination.
+MAX_PER_PAGE: Final = 100

@@ -1,0 +1,1 @@
+"""Credentials, tokens and the per-organization token cache."""
