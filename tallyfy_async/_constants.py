@@ -32,8 +32,10 @@ INITIAL_RETRY_DELAY: Final = 0.5
 MAX_RETRY_DELAY: Final = 8.0
 #: Longest Retry-After we wait out; past it RateLimitError carries the delay.
 MAX_RETRY_AFTER: Final = 120.0
-#: Retries allowed per second across the client (token bucket), so a dead server
-#: does not turn every caller into a retry storm.
+#: The retry budget: each first attempt earns this many retries, and this many more
+#: are granted every second, up to the burst. A dead server then sees at most
+#: (1 + ratio) times the load instead of max_attempts times.
+RETRY_BUDGET_RATIO: Final = 0.3
 RETRY_BUDGET_PER_SECOND: Final = 10.0
 RETRY_BUDGET_BURST: Final = 100.0
 

@@ -24,9 +24,6 @@ def _non_empty(instance: object, attribute: attrs.Attribute[str], value: str) ->
         raise ValueError(f"{type(instance).__name__}.{attribute.name} must not be empty")
 
 
-_client_id = attrs.field(converter=str, validator=_numeric_client_id)
-
-
 @attrs.frozen
 class PersonalAccessToken:
     """A personal access token from Settings > Integrations > REST API.
@@ -42,7 +39,7 @@ class PersonalAccessToken:
 class PasswordGrant:
     """OAuth password grant: an application acting as one Tallyfy user."""
 
-    client_id: str = _client_id
+    client_id: str = attrs.field(converter=str, validator=_numeric_client_id)
     client_secret: str = attrs.field(repr=False, validator=_non_empty)
     username: str = attrs.field(validator=_non_empty)
     password: str = attrs.field(repr=False, validator=_non_empty)
@@ -57,7 +54,7 @@ class ClientCredentials:
     use :class:`ApplicationUser` to act as a member.
     """
 
-    client_id: str = _client_id
+    client_id: str = attrs.field(converter=str, validator=_numeric_client_id)
     client_secret: str = attrs.field(repr=False, validator=_non_empty)
     scope: str | None = None
 
@@ -66,7 +63,7 @@ class ClientCredentials:
 class RefreshToken:
     """A refresh token obtained earlier; rotated refresh tokens go to the TokenStore."""
 
-    client_id: str = _client_id
+    client_id: str = attrs.field(converter=str, validator=_numeric_client_id)
     client_secret: str = attrs.field(repr=False, validator=_non_empty)
     refresh_token: str = attrs.field(repr=False, validator=_non_empty)
 
@@ -79,10 +76,12 @@ class ApplicationUser:
     mints a user token with ``POST /applications/{org}/users/{email}/token``.
     """
 
-    client_id: str = _client_id
+    client_id: str = attrs.field(converter=str, validator=_numeric_client_id)
     client_secret: str = attrs.field(repr=False, validator=_non_empty)
     email: str = attrs.field(validator=_non_empty)
 
 
 #: Any one of the supported credentials.
-Credentials = PersonalAccessToken | PasswordGrant | ClientCredentials | RefreshToken | ApplicationUser
+Credentials = (
+    PersonalAccessToken | PasswordGrant | ClientCredentials | RefreshToken | ApplicationUser
+)

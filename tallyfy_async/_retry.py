@@ -1,0 +1,110 @@
+"""Retry decisions as small functions a test can call without a network.
+
+The rules (``DESIGN.md``, Decisions > Retries):
+
+- 429 is retried on every method: a declined request was not applied.
+- 500/502/503/504, timeouts and dropped connections are retried on idempotent
+  methods only; a POST that may have reached the server is never sent twice.
+- A connection that never opened is retried on any method: nothing was sent.
+- Backoff is exponential with full jitter and a cap; ``Retry-After`` wins.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import enum
+import random
+import time
+
+import attrs
+
+from tallyfy_async import _constants as C
+from tallyfy_async.config import RetryPolicy
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+
+
+class Failure(enum.Enum):
+    """What went wrong with one attempt, as far as retrying is concerned."""
+
+    NOT_SENT = "the connection never opened"
+    DROPPED = "the connection dropped or timed out after the request was sent"
+    RATE_LIMITED = "429 Too Many Requests"
+    SERVER_ERROR = "5xx"
+
+
+def is_idempotent(method: str) -> bool:
+    """Whether sending ``method`` twice has the effect of sending it once."""
+    return method.upper() in IDEMPOTENT_METHODS
+
+
+def may_retry(method: str, failure: Failure) -> bool:
+    """Whether a request that failed this way may be sent again."""
+    if failure in (Failure.NOT_SENT, Failure.RATE_LIMITED):
+        return True
+    return is_idempotent(method)
+
+
+def backoff_delay(policy: RetryPolicy, retry: int, rng: random.Random | None = None) -> float:
+    """Full-jitter exponential backoff before retry number ``retry`` (1-based)."""
+    ceiling = min(policy.max_delay, policy.initial_delay * 2 ** (retry - 1))
+    return (rng or random).uniform(0.0, ceiling)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date).
+
+    Returns None when the header is absent or unreadable; a negative value or a
+    date in the past means 0.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP-date is GMT by definition
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+@attrs.define
+class RetryBudget:
+    """A token bucket of retries shared by one client.
+
+    Every first attempt deposits ``ratio`` tokens and time deposits
+    ``per_second``; a retry takes one. When the server is down, callers stop
+    retrying once the bucket is empty instead of multiplying the load.
+    """
+
+    ratio: float = C.RETRY_BUDGET_RATIO
+    per_second: float = C.RETRY_BUDGET_PER_SECOND
+    burst: float = C.RETRY_BUDGET_BURST
+    _tokens: float = attrs.field(init=False)
+    _stamp: float = attrs.field(init=False, factory=time.monotonic)
+
+    def __attrs_post_init__(self) -> None:
+        self._tokens = self.burst
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.per_second)
+        self._stamp = now
+
+    def on_first_attempt(self) -> None:
+        """Record a first attempt (it earns ``ratio`` retries)."""
+        self._tokens = min(self.burst, self._tokens + self.ratio)
+
+    def try_spend(self) -> bool:
+        """Take one retry from the budget; False when it is exhausted."""
+        self._refill()
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False

@@ -1,0 +1,568 @@
+"""The request pipeline: the one way every request reaches Tallyfy.
+
+headers -> token -> FIFO concurrency limit -> aiohttp -> decode -> retry or map the
+error. Resources never touch aiohttp; this module never knows a resource.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+import random
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
+from urllib.parse import urlencode
+
+import aiohttp
+import attrs
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from tallyfy_async import _constants as C
+from tallyfy_async._retry import (
+    RETRYABLE_STATUSES,
+    Failure,
+    RetryBudget,
+    backoff_delay,
+    is_idempotent,
+    may_retry,
+    parse_retry_after,
+)
+from tallyfy_async._serde import json_dumps, json_loads
+from tallyfy_async._urls import check_id, join
+from tallyfy_async._version import __version__
+from tallyfy_async.auth.cache import TokenCache
+from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
+from tallyfy_async.errors import (
+    APIError,
+    AuthenticationError,
+    ClientClosedError,
+    OutcomeUnknownError,
+    RateLimitError,
+    TallyfyError,
+    TransportError,
+    error_class_for,
+)
+
+log = logging.getLogger(__name__)
+
+_PLATFORM = f"Python {platform.python_version()}; aiohttp {aiohttp.__version__}"
+USER_AGENT = f"tallyfy-async/{__version__} ({_PLATFORM})"
+
+_AUTH_HINT = """\
+What to check (Tallyfy's troubleshooting list):
+  - the Authorization header must be exactly 'Bearer <token>' (the SDK sends that);
+  - the token may have expired or been revoked (a personal access token is deleted
+    when its user logs out of the web app);
+  - client_id, client_secret, username and password must be right (client_id is numeric);
+  - every request needs the X-Tallyfy-Client header (the SDK sends it);
+  - a client-credentials token has no user context: most routes need PasswordGrant
+    or ApplicationUser credentials."""
+
+_PAT_HINT = """\
+This client uses a personal access token, which the SDK cannot refresh. Tallyfy deletes
+it when its user logs out of the web app, and it expires after about six months: copy a
+new one from Settings > Integrations > REST API."""
+
+
+@attrs.frozen
+class Response:
+    """A decoded response.
+
+    Attributes:
+        status: the HTTP status.
+        headers: the response headers.
+        body: the decoded JSON body (or text of a non-JSON body; None when empty).
+    """
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: Any
+
+    @property
+    def data(self) -> Any:
+        """The body with Tallyfy's ``data`` envelope removed."""
+        body = self.body
+        if isinstance(body, dict) and "data" in body:
+            return body["data"]
+        return body
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The body's ``meta`` object (pagination), or an empty dict."""
+        body = self.body
+        meta = body.get("meta") if isinstance(body, dict) else None
+        return meta if isinstance(meta, dict) else {}
+
+
+@attrs.frozen
+class Attempt:
+    """One attempt of one call, as given to the ``on_attempt`` hook.
+
+    Attributes:
+        method: the HTTP method.
+        url: the URL (no secrets).
+        attempt: 1 for the first attempt.
+        status: the HTTP status, None when no response arrived.
+        elapsed: seconds the attempt took.
+        error: what went wrong when no response arrived.
+    """
+
+    method: str
+    url: str
+    attempt: int
+    status: int | None
+    elapsed: float
+    error: BaseException | None = None
+
+
+@attrs.define
+class _Call:
+    """The state of one call across its attempts."""
+
+    method: str
+    url: str
+    org: str | None
+    resendable: bool
+    deadline: float
+    attempt: int = 0
+
+    @property
+    def retry_method(self) -> str:
+        # Token grants are POSTs that may be resent: judge them as a PUT would be.
+        return "PUT" if self.resendable else "POST"
+
+
+class _AttemptFailed(Exception):
+    def __init__(self, failure: Failure | None, cause: BaseException, message: str) -> None:
+        self.failure = failure  # None: not retryable at all (an unreadable body)
+        self.cause = cause
+        self.message = message
+
+
+class Transport:
+    """Owns the aiohttp session and sends every request.
+
+    Created by :class:`~tallyfy_async.TallyfyClient`; the session is opened lazily
+    inside the running event loop and bound to it.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: URL,
+        token_url: URL,
+        timeouts: Timeouts,
+        retry: RetryPolicy,
+        limits: ConnectionLimits,
+        max_concurrency: int,
+        client_header: str,
+        user_agent: str | None,
+        trace_configs: list[aiohttp.TraceConfig] | None,
+        on_attempt: Callable[[Attempt], None] | None,
+        scalar: Callable[[Any], Any],
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
+        self.base_url = base_url
+        self.token_url = token_url
+        self.timeouts = timeouts
+        self.retry = retry
+        self.limits = limits
+        self.max_concurrency = max_concurrency
+        self.on_attempt = on_attempt
+        self.scalar = scalar
+        self.tokens: TokenCache | None = None  # wired by the client
+        self._trace_configs = trace_configs
+        self._headers = {
+            "Accept": "application/json",
+            "X-Tallyfy-Client": client_header,
+            "User-Agent": user_agent or USER_AGENT,
+        }
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._limiter: asyncio.Semaphore | None = None
+        self._budget = RetryBudget(ratio=retry.budget_ratio, per_second=retry.budget_per_second)
+        self._rng = random.Random()
+        self.closed = False
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self.closed:
+            raise ClientClosedError(
+                "this TallyfyClient is closed; create a new one (or use it inside 'async with')"
+            )
+        loop = asyncio.get_running_loop()
+        if self._session is not None:
+            if loop is not self._loop:
+                raise RuntimeError(
+                    "this TallyfyClient belongs to another event loop: aiohttp sessions "
+                    "cannot cross loops. Create one client per event loop."
+                )
+            return self._session
+        self._loop = loop
+        self._limiter = asyncio.Semaphore(self.max_concurrency)
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_connections,
+            limit_per_host=0,
+            ttl_dns_cache=self.limits.dns_cache_ttl,
+            keepalive_timeout=self.limits.keepalive_timeout,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            headers=self._headers,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trace_configs=self._trace_configs,
+            timeout=aiohttp.ClientTimeout(
+                total=self.timeouts.total,
+                sock_connect=self.timeouts.connect,
+                sock_read=self.timeouts.read,
+            ),
+        )
+        return self._session
+
+    @property
+    def session_open(self) -> bool:
+        """Whether an aiohttp session exists and is not closed."""
+        return self._session is not None and not self._session.closed
+
+    async def aclose(self) -> None:
+        """Close the session; calls in flight end with ClientClosedError."""
+        self.closed = True
+        if self.tokens is not None:
+            await self.tokens.aclose()
+        if self._session is not None:
+            await self._session.close()
+
+    # -- building requests ----------------------------------------------------------
+
+    def url(self, segments: list[str]) -> URL:
+        """The API URL for already-checked path segments."""
+        return join(self.base_url, segments)
+
+    # -- the pipeline -----------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        url: URL,
+        *,
+        org: str | None,
+        json: Any = None,
+        form: Mapping[str, str] | None = None,
+        bearer: str | None = None,
+        authenticate: bool = True,
+        idempotent: bool | None = None,
+    ) -> Response:
+        """Send one call, with its retries; return the decoded response or raise.
+
+        Args:
+            method: HTTP method.
+            url: full URL, query included.
+            org: whose token to use.
+            json: a JSON body.
+            form: a form body (the token endpoint).
+            bearer: use this token instead of the organization's (application tokens).
+            authenticate: False for the token endpoint.
+            idempotent: override the method's idempotency (token grants may be resent).
+        """
+        method = method.upper()
+        session = self._open()
+        loop = asyncio.get_running_loop()
+        headers: dict[str, str] = {}
+        data: bytes | None = None
+        if json is not None:
+            data = json_dumps(json)
+            headers["Content-Type"] = "application/json"
+        elif form is not None:
+            data = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        resendable = is_idempotent(method) if idempotent is None else idempotent
+        deadline = loop.time() + self.timeouts.deadline
+        self._budget.on_first_attempt()
+        call = _Call(method, str(url), org, resendable, deadline)
+        replayed = False
+        while True:
+            call.attempt += 1
+            token = None
+            if bearer is not None:
+                headers["Authorization"] = f"Bearer {bearer}"
+            elif authenticate:
+                assert self.tokens is not None
+                token = await self.tokens.token(org)
+                headers["Authorization"] = f"Bearer {token.access_token}"
+            started = loop.time()
+            try:
+                status, resp_headers, body = await self._attempt(
+                    session, method, url, headers, data, deadline - started
+                )
+            except _AttemptFailed as failed:
+                self._report(call, None, loop.time() - started, failed.cause)
+                delay = self._retry_after_failure(call, failed, loop.time())
+            else:
+                self._report(call, status, loop.time() - started, None)
+                if status < 300:
+                    return Response(status, resp_headers, body)
+                if status == 401 and token is not None and not replayed and self._may_replay(org):
+                    # Discard only the token that failed and replay once: a 401 was
+                    # not applied. The replay is not a retry.
+                    assert self.tokens is not None
+                    self.tokens.invalidate(org, token)
+                    replayed = True
+                    call.attempt -= 1
+                    continue
+                delay = self._retry_after_status(call, status, resp_headers, body, loop.time())
+            await asyncio.sleep(delay)
+
+    def _may_replay(self, org: str | None) -> bool:
+        return self.tokens is not None and not self.tokens.is_personal(org)
+
+    def _retry_after_failure(self, call: _Call, failed: _AttemptFailed, now: float) -> float:
+        """The wait before retrying a call whose attempt got no response, or raise."""
+        if self.closed:
+            raise ClientClosedError(
+                f"{call.method} {call.url}: the client was closed while the request was in flight"
+            ) from failed.cause
+        if failed.failure is not None and may_retry(call.retry_method, failed.failure):
+            delay = backoff_delay(self.retry, call.attempt, self._rng)
+            if self._may_retry_now(call.attempt, delay, call.deadline, now):
+                return delay
+        if failed.failure is not Failure.NOT_SENT and not call.resendable:
+            raise OutcomeUnknownError(
+                failed.message, method=call.method, url=call.url
+            ) from failed.cause
+        raise TransportError(failed.message, method=call.method, url=call.url) from failed.cause
+
+    def _retry_after_status(
+        self, call: _Call, status: int, headers: Mapping[str, str], body: Any, now: float
+    ) -> float:
+        """The wait before retrying a call answered with an error status, or raise."""
+        if status == 429:
+            wait = parse_retry_after(headers.get("Retry-After"))
+            if wait is None or wait <= self.retry.max_retry_after:
+                delay = wait if wait is not None else backoff_delay(self.retry, call.attempt)
+                # A 429 was declined, not applied: it costs no retry budget.
+                if call.attempt < self.retry.max_attempts and now + delay < call.deadline:
+                    return delay
+            self._raise(call, status, headers, body, retry_after=wait)
+        if status in RETRYABLE_STATUSES:
+            if not call.resendable:
+                raise OutcomeUnknownError(
+                    f"the server answered {status}", method=call.method, url=call.url, status=status
+                )
+            delay = backoff_delay(self.retry, call.attempt, self._rng)
+            if self._may_retry_now(call.attempt, delay, call.deadline, now):
+                return delay
+        self._raise(call, status, headers, body)
+
+    def _may_retry_now(self, attempt: int, delay: float, deadline: float, now: float) -> bool:
+        return (
+            attempt < self.retry.max_attempts
+            and now + delay < deadline
+            and self._budget.try_spend()
+        )
+
+    async def _attempt(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        headers: dict[str, str],
+        data: bytes | None,
+        remaining: float,
+    ) -> tuple[int, CIMultiDictProxy[str], Any]:
+        assert self._limiter is not None
+        if remaining <= 0:
+            raise _AttemptFailed(None, TimeoutError(), "the call's deadline passed")
+        timeout = aiohttp.ClientTimeout(
+            total=min(self.timeouts.total, remaining),
+            sock_connect=self.timeouts.connect,
+            sock_read=self.timeouts.read,
+        )
+        async with self._limiter:
+            if self.closed:
+                raise _AttemptFailed(None, ClientClosedError(), "the client was closed")
+            try:
+                async with session.request(
+                    method, url, data=data, headers=headers, allow_redirects=False, timeout=timeout
+                ) as resp:
+                    raw = await self._read(resp)
+                    return resp.status, resp.headers, self._decode(resp, raw)
+            except _AttemptFailed:
+                raise
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+                raise _AttemptFailed(Failure.NOT_SENT, exc, f"could not connect ({exc})") from exc
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                what = "timed out" if isinstance(exc, TimeoutError) else "connection failed"
+                raise _AttemptFailed(
+                    Failure.DROPPED, exc, f"{what} ({type(exc).__name__}: {exc})"
+                ) from exc
+            except RuntimeError as exc:  # aiohttp: "Session is closed"
+                if self.closed:
+                    raise _AttemptFailed(None, exc, "the client was closed") from exc
+                raise
+
+    @staticmethod
+    async def _read(resp: aiohttp.ClientResponse) -> bytes:
+        length = resp.content_length
+        if length is not None:
+            if length > C.MAX_RESPONSE_BYTES:
+                raise _AttemptFailed(
+                    None,
+                    ValueError(length),
+                    f"refused a {length}-byte response (over {C.MAX_RESPONSE_BYTES} bytes)",
+                )
+            return await resp.read()
+        chunks = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(1 << 16):
+            size += len(chunk)
+            if size > C.MAX_RESPONSE_BYTES:
+                raise _AttemptFailed(
+                    None, ValueError(size), f"response over {C.MAX_RESPONSE_BYTES} bytes"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _decode(resp: aiohttp.ClientResponse, raw: bytes) -> Any:
+        if not raw:
+            return None
+        if "json" in resp.content_type:
+            try:
+                return json_loads(raw)
+            except ValueError as exc:
+                if resp.status < 300:
+                    raise _AttemptFailed(
+                        None, exc, f"the {resp.status} response is not valid JSON"
+                    ) from exc
+        # Keep non-JSON (Tallyfy's HTML 404 page) as text for the error.
+        return raw.decode(resp.charset or "utf-8", errors="replace")
+
+    def _report(
+        self, call: _Call, status: int | None, elapsed: float, error: BaseException | None
+    ) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            outcome = status if status is not None else type(error).__name__
+            log.debug(
+                "%s %s -> %s in %.1f ms (attempt %d)",
+                call.method,
+                call.url,
+                outcome,
+                elapsed * 1e3,
+                call.attempt,
+            )
+        if self.on_attempt is not None:
+            self.on_attempt(Attempt(call.method, call.url, call.attempt, status, elapsed, error))
+
+    def _raise(
+        self,
+        call: _Call,
+        status: int,
+        headers: Mapping[str, str],
+        body: Any,
+        retry_after: float | None = None,
+    ) -> NoReturn:
+        raise api_error(
+            call.method,
+            call.url,
+            status,
+            headers,
+            body,
+            personal=self.tokens is not None and self.tokens.is_personal(call.org),
+            retry_after=retry_after,
+        )
+
+    # -- the token endpoint (GrantClient) ------------------------------------------
+
+    async def token_request(self, form: Mapping[str, str]) -> dict[str, Any]:
+        """POST a form to the token endpoint; a token grant may be resent safely."""
+        response = await self.request(
+            "POST", self.token_url, org=None, form=form, authenticate=False, idempotent=True
+        )
+        return _oauth_body(response, "the token endpoint")
+
+    async def application_user_token(self, org: str, email: str, app_token: str) -> dict[str, Any]:
+        """Mint a member token with an application token (catalogue §3.3)."""
+        url = self.url(
+            ["applications", check_id(org, "org"), "users", check_id(email, "email"), "token"]
+        )
+        response = await self.request("POST", url, org=org, bearer=app_token, idempotent=True)
+        return _oauth_body(response, "the application user token route")
+
+
+def _oauth_body(response: Response, where: str) -> dict[str, Any]:
+    body = response.body
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        body = body["data"]
+    if not isinstance(body, dict) or not body.get("access_token"):
+        raise TallyfyError(f"{where} answered {response.status} without an access_token")
+    return body
+
+
+def api_error(
+    method: str,
+    url: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: Any,
+    *,
+    personal: bool = False,
+    retry_after: float | None = None,
+) -> APIError:
+    """The typed error for an error response."""
+    message, code, errors = _describe(status, body)
+    cls = error_class_for(status)
+    hint = None
+    if cls is AuthenticationError:
+        hint = _PAT_HINT if personal else _AUTH_HINT
+    elif 300 <= status < 400:
+        location = headers.get("Location", "?")
+        message = f"unexpected redirect to {location}; the SDK never follows redirects"
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "method": method,
+        "url": url,
+        "code": code,
+        "errors": errors,
+        "request_id": headers.get("X-Request-Id"),
+        "body": body,
+        "hint": hint,
+    }
+    if cls is RateLimitError:
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    return cls(message, **kwargs)
+
+
+def _describe(status: int, body: Any) -> tuple[str, str | None, dict[str, list[str]]]:
+    message: str | None = None
+    code: str | None = None
+    errors: dict[str, list[str]] = {}
+    if isinstance(body, dict):
+        nested = body.get("error")
+        if isinstance(nested, dict):  # 409 {"error": {"code", "message", "details"}}
+            body = {**body, **nested}
+        if isinstance(body.get("message"), str):
+            message = body["message"]
+        elif isinstance(body.get("error_description"), str):
+            message = body["error_description"]
+        elif isinstance(body.get("error"), str):
+            message = body["error"]
+        if isinstance(body.get("code"), str):
+            code = body["code"]
+        raw_errors = body.get("errors")
+        if isinstance(raw_errors, dict):
+            for field, problems in raw_errors.items():
+                items = problems if isinstance(problems, list) else [problems]
+                errors[str(field)] = [str(p) for p in items]
+        if message is None and errors:
+            message = next(iter(errors.values()))[0]
+    elif isinstance(body, str) and body.strip():
+        text = " ".join(body.split())
+        message = f"non-JSON body: {text[:200]}"
+    return message or f"HTTP {status}", code, errors
+
+
+__all__ = ["Attempt", "Response", "Transport", "api_error"]

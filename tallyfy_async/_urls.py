@@ -1,0 +1,159 @@
+"""Building request URLs: base URLs, path segments, ids and query strings.
+
+Every id is checked before it goes into a path (no ``/``, ``..``, ``%``,
+whitespace or control characters), then each segment is percent-encoded on its
+own by yarl. Query strings encode spaces as ``%20``: Tallyfy does not read ``+``
+as a space (catalogue §2).
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from yarl import URL
+
+MAX_ID_LENGTH = 255
+
+#: Query parameter values: scalars, or sequences sent comma-separated.
+QueryValue = str | int | float | bool | date | enum.Enum | Sequence[str | int] | None
+QueryParams = Mapping[str, QueryValue]
+
+
+def check_id(value: object, what: str = "id") -> str:
+    """Return ``value`` as a path segment, or raise before anything is sent.
+
+    Tallyfy ids are 32-hex strings or integers; emails address guests. A value
+    that could change the path (``/``, ``..``, ``%``) or smuggle whitespace or
+    control characters is refused.
+
+    Raises:
+        TypeError: for a value that is not a str or an int.
+        ValueError: for an empty, over-long or unsafe value.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(
+            f"{what} must be a str or an int, got {type(value).__name__}: {value!r:.60}"
+        )
+    text = str(value)
+    problem = None
+    if not text:
+        problem = "is empty"
+    elif len(text) > MAX_ID_LENGTH:
+        problem = f"is {len(text)} characters long (at most {MAX_ID_LENGTH})"
+    elif "/" in text or "\\" in text:
+        problem = "contains a slash"
+    elif text in (".", "..") or ".." in text:
+        problem = "contains '..'"
+    elif "%" in text:
+        problem = "contains '%' (pass the raw value; the SDK encodes it)"
+    elif any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        problem = "contains whitespace or a control character"
+    if problem:
+        raise ValueError(f"{what} {text[:60]!r} {problem}; it cannot be used in a URL path")
+    return text
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` names this machine (127.0.0.0/8, ::1, localhost)."""
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_base_url(value: str | URL, *, what: str, allow_insecure_http: bool) -> URL:
+    """Check and normalise a base URL (no trailing slash, no query).
+
+    Raises:
+        ValueError: for a URL that is not absolute http(s), or plain http to a host
+            other than loopback without ``allow_insecure_http=True``.
+    """
+    url = URL(value)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"{what} must be an absolute http(s) URL, got {str(value)!r}")
+    if url.query_string or url.fragment:
+        raise ValueError(f"{what} must not carry a query or a fragment: {str(value)!r}")
+    if url.user or url.password:
+        raise ValueError(f"{what} must not carry credentials; pass credentials=... instead")
+    if url.scheme == "http" and not is_loopback(url.host) and not allow_insecure_http:
+        raise ValueError(
+            f"{what} {str(url)!r} uses plain http to a host that is not this machine: tokens "
+            "would cross the network unencrypted. Use https, or pass allow_insecure_http=True "
+            "if you really mean it."
+        )
+    return url.with_path(url.path.rstrip("/") or "/")
+
+
+def split_path(path: str) -> list[str]:
+    """Split an API path (``/organizations/{org}/runs``) into checked segments.
+
+    Raises:
+        ValueError: for a relative path, one that starts with ``/api`` (the base URL
+            carries it), or a segment that is not safe.
+    """
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError(
+            f"path must start with '/' and be written from the API root, e.g. "
+            f"'/organizations/{{org}}/runs', got {path!r:.80}"
+        )
+    if "?" in path or "#" in path:
+        raise ValueError(f"pass query parameters with params=..., not in the path: {path!r:.80}")
+    segments = path.strip("/").split("/") if path.strip("/") else []
+    if segments and segments[0] == "api":
+        raise ValueError(
+            f"path {path!r:.80} starts with /api, but the base URL already carries the API "
+            "root (it would become /api/api/); write it as "
+            f"{'/' + '/'.join(segments[1:])!r}"
+        )
+    return [check_id(segment, "path segment") for segment in segments]
+
+
+def join(base: URL, segments: Sequence[str]) -> URL:
+    """``base`` plus each segment percent-encoded on its own."""
+    url = base
+    for segment in segments:
+        url = url / segment
+    return url
+
+
+def encode_query(params: QueryParams, scalar: Callable[[Any], Any]) -> str:
+    """Encode query parameters: spaces as ``%20``, booleans as ``true``/``false``,
+    sequences comma-separated, ``None`` left out; ``scalar`` converts other values
+    (dates) through the converter.
+    """
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        pairs.append((key, _query_text(value, scalar)))
+    return urlencode(pairs, safe=",", quote_via=quote)
+
+
+def _query_text(value: Any, scalar: Callable[[Any], Any]) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, str | int | float):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return str(scalar(value))
+    if isinstance(value, Sequence):
+        return ",".join(_query_text(v, scalar) for v in value)
+    raise TypeError(f"cannot send {type(value).__name__} {value!r:.60} as a query parameter")
+
+
+def with_query(url: URL, query: str) -> URL:
+    """``url`` with an already-encoded query string (yarl would re-encode ``%20``)."""
+    if not query:
+        return url
+    return URL(f"{url}?{query}", encoded=True)

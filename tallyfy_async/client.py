@@ -1,0 +1,256 @@
+"""``TallyfyClient``, the session manager, and ``OrgClient``, its per-organization view."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from tallyfy_async import _constants as C
+from tallyfy_async._routes import Route
+from tallyfy_async._serde import Converter, RequestDateFormat, default_converter
+from tallyfy_async._transport import Attempt, Response, Transport
+from tallyfy_async._urls import (
+    QueryParams,
+    check_id,
+    encode_query,
+    parse_base_url,
+    split_path,
+    with_query,
+)
+from tallyfy_async.auth.cache import CredentialsSource, TokenCache
+from tallyfy_async.auth.tokens import TokenStore
+from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
+
+_ORG_SCOPED = re.compile(r"^/(?:organizations|applications)/([^/]+)")
+
+
+class TallyfyClient:
+    """The session manager: one aiohttp connection pool and one token cache.
+
+    Use it as an async context manager (or call :meth:`close`)::
+
+        async with TallyfyClient(credentials=PasswordGrant(...)) as client:
+            org = client.org("3b0c...")
+            async for run in org.processes.list():
+                ...
+
+    Args:
+        credentials: one credentials object for every organization, a mapping
+            ``{org_id: credentials}``, or an async callable ``org_id -> credentials``.
+        base_url: the API root; ``https://go.tallyfy.com/api`` and
+            ``https://api.tallyfy.com`` both work.
+        token_url: the OAuth token endpoint.
+        timeouts: connect, read, per-attempt total, and the deadline of one call.
+        retry: the retry policy.
+        max_concurrency: requests in flight at once; the rest wait first in first out.
+        limits: the connection pool (sockets, DNS cache, keep-alive).
+        token_store: where tokens are saved before use (memory by default).
+        refresh_margin: refresh a token this many seconds before it expires
+            (at most half its lifetime).
+        request_dates: how datetimes are written in requests (year-month-day by default).
+        allow_insecure_http: allow ``http://`` to a host that is not this machine.
+        client_header: the ``X-Tallyfy-Client`` value.
+        user_agent: replaces the default ``tallyfy-async/<version> ...``.
+        trace_configs: aiohttp trace configs, passed to the session.
+        on_attempt: called once per attempt with an :class:`Attempt`.
+
+    Raises:
+        ValueError, TypeError: for a bad URL, credentials or knob (nothing is sent).
+    """
+
+    def __init__(
+        self,
+        credentials: CredentialsSource,
+        *,
+        base_url: str | URL = C.DEFAULT_BASE_URL,
+        token_url: str | URL = C.DEFAULT_TOKEN_URL,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        max_concurrency: int = C.DEFAULT_MAX_CONCURRENCY,
+        limits: ConnectionLimits | None = None,
+        token_store: TokenStore | None = None,
+        refresh_margin: float = C.DEFAULT_REFRESH_MARGIN,
+        request_dates: RequestDateFormat = RequestDateFormat.YEAR_MONTH_DAY,
+        allow_insecure_http: bool = False,
+        client_header: str = C.CLIENT_HEADER_VALUE,
+        user_agent: str | None = None,
+        trace_configs: list[aiohttp.TraceConfig] | None = None,
+        on_attempt: Callable[[Attempt], None] | None = None,
+    ) -> None:
+        self.converter: Converter = (
+            default_converter
+            if request_dates is RequestDateFormat.YEAR_MONTH_DAY
+            else Converter(request_dates)
+        )
+        self._transport = Transport(
+            base_url=parse_base_url(
+                base_url, what="base_url", allow_insecure_http=allow_insecure_http
+            ),
+            token_url=parse_base_url(
+                token_url, what="token_url", allow_insecure_http=allow_insecure_http
+            ),
+            timeouts=timeouts or Timeouts(),
+            retry=retry or RetryPolicy(),
+            limits=limits or ConnectionLimits(),
+            max_concurrency=max_concurrency,
+            client_header=client_header,
+            user_agent=user_agent,
+            trace_configs=trace_configs,
+            on_attempt=on_attempt,
+            scalar=self.converter.unstructure,
+        )
+        self.tokens = TokenCache(
+            credentials,
+            grants=self._transport,
+            store=token_store,
+            refresh_margin=refresh_margin,
+        )
+        self._transport.tokens = self.tokens
+        self._orgs: dict[str, OrgClient] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def __aenter__(self) -> TallyfyClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection pool; calls still in flight end with ClientClosedError."""
+        await self._transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._transport.closed
+
+    def __del__(self) -> None:
+        # Only warn: scheduling a close from a finaliser could run on a dead loop.
+        transport = getattr(self, "_transport", None)
+        if transport is not None and transport.session_open:
+            warnings.warn(
+                "TallyfyClient was not closed: use 'async with TallyfyClient(...)' or "
+                "'await client.close()'",
+                ResourceWarning,
+                stacklevel=2,
+            )
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<TallyfyClient {self._transport.base_url} {state}>"
+
+    # -- views and requests ------------------------------------------------------------
+
+    @property
+    def base_url(self) -> URL:
+        """The API root requests are sent to."""
+        return self._transport.base_url
+
+    def org(self, org_id: str) -> OrgClient:
+        """The view of one organization: its resources share this client's pool and tokens.
+
+        Raises:
+            ValueError: for an unsafe id, or one the credentials do not cover.
+        """
+        org_id = check_id(org_id, "org_id")
+        view = self._orgs.get(org_id)
+        if view is None:
+            self.tokens.check_org(org_id)
+            view = self._orgs[org_id] = OrgClient(self, org_id)
+        return view
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        org: str | None = None,
+        params: QueryParams | None = None,
+        json: Any = None,
+    ) -> Response:
+        """Send any request, with auth, retries and error mapping (the escape hatch).
+
+        Args:
+            method: ``GET``, ``POST``, ``PUT``, ``DELETE``...
+            path: from the API root with a leading slash, as the catalogue writes it
+                (``/organizations/{org}/runs``); appended to the base URL's path.
+            org: whose token to use; taken from the path when it names one.
+            params: query parameters (spaces sent as ``%20``, booleans as ``true``).
+            json: a JSON body; datetimes in it must already be strings (use the
+                resources, or ``client.converter.unstructure``).
+
+        Returns:
+            The decoded :class:`Response`; ``.data`` drops the ``data`` envelope.
+
+        Raises:
+            ValueError: for an unsafe path or an organization that does not match.
+            APIError: (and subclasses) when Tallyfy answers with an error.
+            TransportError, OutcomeUnknownError: when no usable answer arrived.
+        """
+        segments = split_path(path)
+        match = _ORG_SCOPED.match("/" + "/".join(segments))
+        if match:
+            if org is None:
+                org = match.group(1)
+            elif org != match.group(1):
+                raise ValueError(
+                    f"path {path!r} names organization {match.group(1)!r} but org={org!r}: a "
+                    "token of one organization is never sent to another"
+                )
+        if org is not None:
+            check_id(org, "org")
+        self.tokens.check_org(org)
+        url = self._url(segments, params)
+        return await self._transport.request(method, url, org=org, json=json)
+
+    def _url(self, segments: list[str], params: QueryParams | None) -> URL:
+        url = self._transport.url(segments)
+        if params:
+            url = with_query(url, encode_query(params, self.converter.unstructure))
+        return url
+
+    async def _call(
+        self,
+        route: Route,
+        org: str,
+        ids: dict[str, object],
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+    ) -> Response:
+        """Send ``route`` for ``org`` (the resources' way in)."""
+        url = self._url(route.compile({"org": org, **ids}), params)
+        return await self._transport.request(route.method, url, org=org, json=json)
+
+
+class OrgClient:
+    """One organization seen through a :class:`TallyfyClient` (cheap; shares its pool).
+
+    Attributes:
+        client: the client it belongs to.
+        org_id: the organization's 32-hex id.
+    """
+
+    def __init__(self, client: TallyfyClient, org_id: str) -> None:
+        self.client = client
+        self.org_id = org_id
+
+    def __repr__(self) -> str:
+        return f"<OrgClient {self.org_id}>"
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+    ) -> Response:
+        """``client.request`` with this organization's token (see there)."""
+        return await self.client.request(method, path, org=self.org_id, params=params, json=json)

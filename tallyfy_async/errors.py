@@ -1,0 +1,172 @@
+"""The exceptions the SDK raises.
+
+``TallyfyError`` is the root. ``APIError`` and its subclasses mean Tallyfy answered
+with an error status; ``TransportError`` means no usable answer arrived (and, for a
+write, that it was never delivered); ``OutcomeUnknownError`` means a write may or
+may not have been applied, so the SDK refused to send it twice.
+
+No exception message ever contains a token, a secret or a password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class TallyfyError(Exception):
+    """Root of every error the SDK raises on purpose."""
+
+
+class ClientClosedError(TallyfyError, RuntimeError):
+    """The client was closed before or while this call ran."""
+
+
+class APIError(TallyfyError):
+    """Tallyfy answered with an error status.
+
+    Attributes:
+        status: the HTTP status.
+        code: Tallyfy's error ``code`` (``"RESOURCE_NOT_FOUND"``, ...) when the body has one.
+        message: Tallyfy's ``message``, or a description of the body.
+        errors: the field errors of a 422, keyed by dotted field path.
+        request_id: the ``X-Request-Id`` response header, when the server sends one.
+        method: the HTTP method of the request.
+        url: the request URL (never carries a secret).
+        body: the decoded JSON body, or the text of a non-JSON body (an HTML 404 page).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        url: str,
+        code: str | None = None,
+        errors: Mapping[str, list[str]] | None = None,
+        request_id: str | None = None,
+        body: Any = None,
+        hint: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors: dict[str, list[str]] = dict(errors or {})
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        self.body = body
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [f"{self.method} {self.url} -> {self.status}"]
+        if self.code:
+            parts.append(f"[{self.code}]")
+        parts.append(self.message)
+        text = " ".join(parts)
+        for field, problems in self.errors.items():
+            text += f"\n  {field}: {'; '.join(str(p) for p in problems)}"
+        if self.request_id:
+            text += f"\n  request id: {self.request_id}"
+        if self.hint:
+            text += f"\n{self.hint}"
+        return text
+
+
+class AuthenticationError(APIError):
+    """401: the token was refused, or credentials could not be exchanged for one."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the user (or application) may not do this in this organization."""
+
+
+class NotFoundError(APIError):
+    """404: no such route (``ENDPOINT_NOT_FOUND``) or no such object (``RESOURCE_NOT_FOUND``)."""
+
+
+class ConflictError(APIError):
+    """409: the request conflicts with the organization's state (e.g. ``SEAT_POOL_EXHAUSTED``)."""
+
+
+class ValidationError(APIError):
+    """422: Tallyfy refused the data; :attr:`errors` names each field and why."""
+
+
+class RateLimitError(APIError):
+    """429 that was not retried: out of attempts, or ``Retry-After`` beyond the cap.
+
+    Attributes:
+        retry_after: seconds Tallyfy asked to wait, when it said.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class ServerError(APIError):
+    """5xx from Tallyfy, after the retries an idempotent request is allowed."""
+
+
+class TransportError(TallyfyError):
+    """No usable response: connection refused or dropped, timeout, unreadable body.
+
+    For a non-idempotent request (POST) this error means the request was **not**
+    delivered: a POST that might have reached Tallyfy raises
+    :class:`OutcomeUnknownError` instead.
+
+    Attributes:
+        method: the HTTP method.
+        url: the request URL.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        self.method = method
+        self.url = url
+        super().__init__(f"{method} {url}: {message}")
+
+
+class OutcomeUnknownError(TallyfyError):
+    """A write may have been applied: the SDK does not know, and did not resend it.
+
+    Raised when a non-idempotent request (POST) may have reached Tallyfy and no
+    clear answer came back: the connection dropped after sending, the read timed
+    out, or the server answered 5xx. Check the state (for example list the
+    processes launched) before trying again.
+
+    Attributes:
+        method: the HTTP method.
+        url: the request URL.
+        status: the status received, if any (a 5xx).
+    """
+
+    side_effect_possible = True
+
+    def __init__(self, message: str, *, method: str, url: str, status: int | None = None) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        super().__init__(
+            f"{method} {url}: {message}. The request may have been applied; it was not "
+            "sent again. Check the current state before retrying."
+        )
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+
+def error_class_for(status: int) -> type[APIError]:
+    """The APIError subclass for an HTTP status."""
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, APIError)
