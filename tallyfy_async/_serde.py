@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import enum
 import json
+import types
+import typing
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn
 
 try:  # the `speed` extra
     import orjson
@@ -125,17 +126,37 @@ class OpenStrEnum(enum.StrEnum):
 # --- the converter ----------------------------------------------------------------
 
 EXTRA: Final = "extra"
+#: Field metadata key: the field is a Fractal include, sent as ``{"data": ...}``.
+INCLUDE: Final = "tallyfy_include"
+
+_PASSTHROUGH: Final = frozenset({str, int, float, bool, Any, object})
+_NONE = type(None)
 
 
-def _has_extra(cls: type) -> bool:
-    return attrs.has(cls) and any(a.name == EXTRA for a in attrs.fields(cls))
+def _is_model(cls: Any) -> bool:
+    return (
+        isinstance(cls, type) and attrs.has(cls) and any(a.name == EXTRA for a in attrs.fields(cls))
+    )
+
+
+def _without_none(tp: Any) -> tuple[Any, bool]:
+    """``X | None`` -> (X, True); anything else -> (tp, False)."""
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and _NONE in args:
+        rest = tuple(a for a in args if a is not _NONE)
+        return (rest[0] if len(rest) == 1 else typing.Union[rest]), True  # noqa: UP007
+    return tp, False
 
 
 class Converter(cattrs.Converter):
     """The SDK's converter; one instance per client (the request date format differs).
 
-    Structuring a response model keeps the keys the model does not declare in its
-    ``extra`` field; keys listed in a model's ``__wire_names__`` are renamed.
+    Response models (attrs classes with an ``extra`` field) get a structure function
+    generated for their exact fields: plain values pass through, dates go through
+    :func:`parse_datetime`, nested models and lists of them through their own
+    functions, anything else through cattrs. Keys the model does not declare land
+    in ``extra``; fields marked as includes are unwrapped from ``{"data": ...}``.
+    This is what makes typed paging fast (issue 4: within 2x of plain dicts).
     """
 
     def __init__(self, request_dates: RequestDateFormat = RequestDateFormat.YEAR_MONTH_DAY):
@@ -147,28 +168,91 @@ class Converter(cattrs.Converter):
             datetime, lambda v: format_request_datetime(v, self.request_dates)
         )
         self.register_unstructure_hook(date, lambda v: v.isoformat())
-        # Plain values pass through: the wire already has the right Python type, and
-        # a call per field would cost more than the whole parse (perf/anchors.md).
-        for passthrough in (str, int, float, bool):
-            self.register_structure_hook(passthrough, lambda v, _: v)
-        self.register_structure_hook_factory(_has_extra, self._make_extra_hook)
+        self.register_structure_hook_factory(_is_model, self._make_model_hook)
 
-    def _make_extra_hook(self, cls: type) -> Callable[[Any, Any], Any]:
-        declared: Callable[[Any, Any], Any] = make_dict_structure_fn(
-            cls, self, _cattrs_forbid_extra_keys=False
-        )
-        known = frozenset(a.name for a in attrs.fields(cls))
+    def _make_model_hook(self, cls: type) -> Callable[[Any, Any], Any]:
+        if "__slots__" not in cls.__dict__:
+            raise TypeError(f"response model {cls.__name__} must be an attrs class with slots")
+        fields = attrs.fields(cls)
+        hints = typing.get_type_hints(cls)
+        known = frozenset(a.name for a in fields)
+        namespace: dict[str, Any] = {
+            "cls": cls,
+            "known": known,
+            "parse_datetime": parse_datetime,
+            "fromiso": datetime.fromisoformat,
+            "UTC": UTC,
+        }
+        lines = [
+            "def structure(value, _=None):",
+            "    if type(value) is not dict:",
+            "        raise TypeError(",
+            f"            'expected a JSON object for {cls.__name__}, got ' + repr(value)[:80])",
+            "    get = value.get",
+        ]
+        # Build the object through its slots, not its __init__: keyword calls with 40
+        # arguments cost more than the whole JSON parse. Response models have no
+        # validators or converters to skip.
+        lines.append("    obj = new(cls)")
+        namespace["new"] = object.__new__
+        for index, field in enumerate(fields):
+            name = field.name
+            var = f"v{index}"
+            namespace[f"s{index}"] = cls.__dict__[name].__set__
+            if name == EXTRA:
+                lines.append("    extra_keys = value.keys() - known")
+                lines.append("    extra = {k: value[k] for k in extra_keys} if extra_keys else {}")
+                lines.append(f"    s{index}(obj, extra)")
+                continue
+            default = field.default
+            if default is attrs.NOTHING:
+                namespace[f"m{index}"] = f"{cls.__name__} needs {name!r}; the response has none"
+                lines.append(f"    if {name!r} not in value: raise KeyError(m{index})")
+                lines.append(f"    {var} = value[{name!r}]")
+            elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                namespace[f"d{index}"] = default.factory
+                lines.append(f"    {var} = get({name!r})")
+                lines.append(f"    if {var} is None: {var} = d{index}()")
+            else:
+                namespace[f"d{index}"] = default
+                lines.append(f"    {var} = get({name!r}, d{index})")
+            if field.metadata.get(INCLUDE):
+                lines.append(
+                    f"    if type({var}) is dict and 'data' in {var}: {var} = {var}['data']"
+                )
+            expr = self._field_expr(var, hints.get(name, Any), namespace, f"h{index}")
+            if expr != var:
+                lines.append(f"    if {var} is not None: {var} = {expr}")
+            lines.append(f"    s{index}(obj, {var})")
+        lines.append("    return obj")
+        exec("\n".join(lines), namespace)
+        return namespace["structure"]  # type: ignore[no-any-return]
 
-        def structure(value: Any, _: Any) -> Any:
-            if not isinstance(value, dict):
-                raise TypeError(f"expected a JSON object for {cls.__name__}, got {value!r:.80}")
-            obj = declared(value, cls)
-            extra = {k: v for k, v in value.items() if k not in known}
-            if extra:
-                object.__setattr__(obj, EXTRA, extra)
-            return obj
-
-        return structure
+    def _field_expr(self, var: str, tp: Any, namespace: dict[str, Any], slot: str) -> str:
+        """An expression structuring ``var`` (known not None) as ``tp``."""
+        tp, _ = _without_none(tp)
+        if tp in _PASSTHROUGH:
+            return var
+        origin = typing.get_origin(tp)
+        if origin in (dict, list) and all(a in _PASSTHROUGH for a in typing.get_args(tp)):
+            return var  # JSON already gave plain containers of plain values
+        if tp is datetime:
+            # fromisoformat gives the timezone.utc singleton for "Z": only other
+            # spellings need the slow path.
+            return f"(d if (d := fromiso({var})).tzinfo is UTC else parse_datetime({var}))"
+        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+            namespace[slot] = tp
+            namespace[slot + "_m"] = tp._value2member_map_
+            return f"({slot}_m.get({var}) or {slot}({var}))"
+        if _is_model(tp):
+            namespace[slot] = self.get_structure_hook(tp)
+            return f"{slot}({var})"
+        if origin is list and _is_model(typing.get_args(tp)[0]):
+            namespace[slot] = self.get_structure_hook(typing.get_args(tp)[0])
+            return f"[{slot}(item) for item in {var}]"
+        namespace[slot] = self.get_structure_hook(tp)
+        namespace[slot + "_t"] = tp
+        return f"{slot}({var}, {slot}_t)"
 
 
 #: The converter of clients that use the default request date format.

@@ -155,6 +155,12 @@ class OutcomeUnknownError(TallyfyError):
         )
 
 
+class PaginationError(TallyfyError):
+    """A listing could not be walked completely: a page was unreadable, or fewer
+    items arrived than the server's ``total`` promised. Never a silent short list.
+    """
+
+
 _BY_STATUS: dict[int, type[APIError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,

@@ -1,0 +1,241 @@
+"""Listings: one paginator type, awaitable for the first page, async-iterable for all.
+
+The walk follows the server's ``meta.pagination.total_pages`` (re-read on every
+page), never our own arithmetic: the server may cap ``per_page`` below what was
+asked. ``links: []`` means no links. A page that cannot be read raises; fewer
+items than the ``total`` page 1 promised raises :class:`PaginationError`.
+
+With ``concurrency=N`` the pages after the first are fetched N at a time once
+page 1 has told the total; items still come out in page order, and at most N
+pages are held in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from tallyfy_async import _constants as C
+from tallyfy_async._transport import Response
+from tallyfy_async.errors import PaginationError
+
+T = TypeVar("T")
+
+#: Fetch one page: (page number, per_page) -> the response.
+FetchPage = Callable[[int, int], Awaitable[Response]]
+
+#: Pages walked at most, whatever the server says (a guard against a looping server).
+MAX_PAGES = 1_000_000
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a listing.
+
+    Attributes:
+        items: the page's items, typed.
+        total: items across all pages (as the server counted them).
+        per_page: the page size the server used (it may cap what was asked).
+        current_page: this page's number, 1-based.
+        total_pages: how many pages the listing has.
+    """
+
+    items: list[T]
+    total: int
+    per_page: int
+    current_page: int
+    total_pages: int
+
+    @property
+    def count(self) -> int:
+        """Items on this page."""
+        return len(self.items)
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a later page exists."""
+        return self.current_page < self.total_pages
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> T:
+        return self.items[index]
+
+    def __repr__(self) -> str:
+        kind = type(self.items[0]).__name__ if self.items else "items"
+        return (
+            f"<Page {self.current_page}/{self.total_pages}: {len(self.items)} {kind} "
+            f"of {self.total}>"
+        )
+
+
+def read_page(response: Response, structure: Callable[[Any], T], asked: int) -> Page[T]:
+    """Turn a list response into a :class:`Page` (an unpaginated list is one page).
+
+    Raises:
+        PaginationError: when the body is not a list envelope.
+    """
+    data = response.data
+    if not isinstance(data, list):
+        raise PaginationError(
+            f"expected a list in the response's data, got {type(data).__name__}: {data!r:.120}"
+        )
+    items = [structure(item) for item in data]
+    pagination = response.meta.get("pagination")
+    if not isinstance(pagination, dict):
+        return Page(items, len(items), max(asked, len(items)), 1, 1)
+    return Page(
+        items=items,
+        total=_int(pagination, "total", len(items)),
+        per_page=_int(pagination, "per_page", asked),
+        current_page=_int(pagination, "current_page", 1),
+        total_pages=_total_pages(pagination),
+    )
+
+
+def _int(pagination: dict[str, Any], key: str, default: int) -> int:
+    value = pagination.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def _total_pages(pagination: dict[str, Any]) -> int:
+    pages = _int(pagination, "total_pages", -1)
+    if pages >= 0:
+        return pages
+    # No total_pages: one more page exactly when links.next says so ([] = no links).
+    links = pagination.get("links")
+    has_next = isinstance(links, dict) and bool(links.get("next"))
+    current = _int(pagination, "current_page", 1)
+    return current + 1 if has_next else current
+
+
+class Paginator(Generic[T]):
+    """A listing: ``await`` it for the first :class:`Page`, ``async for`` it for every item.
+
+    Args:
+        fetch: fetches one page.
+        structure: turns one wire item into a model.
+        per_page: page size asked (the server caps it at 100).
+        limit: stop after this many items.
+        concurrency: pages fetched at once after the first.
+    """
+
+    def __init__(
+        self,
+        fetch: FetchPage,
+        structure: Callable[[Any], T],
+        *,
+        per_page: int = C.MAX_PER_PAGE,
+        limit: int | None = None,
+        concurrency: int = 1,
+    ) -> None:
+        if per_page < 1:
+            raise ValueError(f"per_page must be >= 1, got {per_page!r}")
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be >= 0, got {limit!r}")
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency!r}")
+        self._fetch = fetch
+        self._structure = structure
+        self.per_page = min(per_page, C.MAX_PER_PAGE)
+        self.limit = limit
+        self.concurrency = concurrency
+        self._first: Page[T] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Paginator per_page={self.per_page} limit={self.limit}>"
+
+    async def _page(self, number: int) -> Page[T]:
+        response = await self._fetch(number, self.per_page)
+        return read_page(response, self._structure, self.per_page)
+
+    async def first_page(self) -> Page[T]:
+        """The first page (fetched once, then kept)."""
+        if self._first is None:
+            self._first = await self._page(1)
+        return self._first
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        return self.first_page().__await__()
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Every page in order, ending early once ``limit`` items were yielded."""
+        first = await self.first_page()
+        yield first
+        if first.total_pages <= 1 or self._reached_limit(first.per_page):
+            return
+        if self.concurrency == 1:
+            number, total_pages = 1, first.total_pages
+            while number < total_pages:
+                number += 1
+                page = await self._page(number)
+                total_pages = page.total_pages  # re-read: the server's word is final
+                yield page
+                if self._reached_limit(number * page.per_page):
+                    return
+        else:
+            async for page in self._concurrent_pages(first):
+                yield page
+
+    def _reached_limit(self, items_so_far: int) -> bool:
+        return self.limit is not None and items_so_far >= self.limit
+
+    async def _concurrent_pages(self, first: Page[T]) -> AsyncIterator[Page[T]]:
+        numbers = iter(range(2, min(first.total_pages, MAX_PAGES) + 1))
+        window: deque[asyncio.Task[Page[T]]] = deque()
+        try:
+            for number in numbers:
+                window.append(asyncio.ensure_future(self._page(number)))
+                if len(window) >= self.concurrency:
+                    break
+            while window:
+                page = await window.popleft()
+                next_number = next(numbers, None)
+                if next_number is not None:
+                    window.append(asyncio.ensure_future(self._page(next_number)))
+                yield page
+        finally:
+            for task in window:
+                task.cancel()
+            await asyncio.gather(*window, return_exceptions=True)
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        yielded = 0
+        promised: int | None = None
+        async for page in self.pages():
+            if promised is None:
+                promised = page.total
+            if page.current_page > 1 and not page.items and promised > yielded:
+                raise PaginationError(
+                    f"page {page.current_page} of {page.total_pages} came back empty after "
+                    f"{yielded} of {promised} items"
+                )
+            for item in page.items:
+                if self.limit is not None and yielded >= self.limit:
+                    return
+                yielded += 1
+                yield item
+        if self.limit is not None and yielded >= self.limit:
+            return
+        if promised is not None and yielded < promised:
+            raise PaginationError(
+                f"the listing promised {promised} items (meta.pagination.total) but only "
+                f"{yielded} arrived; refusing to return a short list"
+            )
+
+    async def to_list(self) -> list[T]:
+        """Every item of every page (up to ``limit``), in order."""
+        return [item async for item in self]
