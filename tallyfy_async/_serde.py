@@ -198,7 +198,7 @@ class Converter(cattrs.Converter):
         for index, field in enumerate(fields):
             name = field.name
             var = f"v{index}"
-            namespace[f"s{index}"] = cls.__dict__[name].__set__
+            namespace[f"s{index}"] = _slot(cls, name).__set__
             if name == EXTRA:
                 lines.append("    extra_keys = value.keys() - known")
                 lines.append("    extra = {k: value[k] for k in extra_keys} if extra_keys else {}")
@@ -253,6 +253,14 @@ class Converter(cattrs.Converter):
         namespace[slot] = self.get_structure_hook(tp)
         namespace[slot + "_t"] = tp
         return f"{slot}({var}, {slot}_t)"
+
+
+def _slot(cls: type, name: str) -> Any:
+    """The slot descriptor of ``name``, wherever in the class's MRO it is defined."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    raise TypeError(f"{cls.__name__}.{name} is not a slot")
 
 
 #: The converter of clients that use the default request date format.

@@ -1,0 +1,1 @@
+"""Typed response models, one module per API area."""

@@ -1,0 +1,78 @@
+"""What every resource client shares: the one way from a route to a typed result."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tallyfy_async import _constants as C
+from tallyfy_async._routes import Route
+from tallyfy_async._transport import Response
+from tallyfy_async._urls import QueryParams
+from tallyfy_async.pagination import Paginator
+
+if TYPE_CHECKING:
+    from tallyfy_async.client import OrgClient
+
+T = TypeVar("T")
+
+
+class Resource:
+    """Base of the resource clients; holds the organization view it serves."""
+
+    def __init__(self, org: OrgClient) -> None:
+        self._org = org
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._org.org_id}>"
+
+    async def _send(
+        self,
+        route: Route,
+        ids: dict[str, object] | None = None,
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+    ) -> Response:
+        return await self._org.client._call(
+            route, self._org.org_id, ids or {}, params=params, json=json
+        )
+
+    def _structure(self, data: Any, model: type[T]) -> T:
+        return self._org.client.converter.structure(data, model)
+
+    async def _item(
+        self,
+        route: Route,
+        model: type[T],
+        ids: dict[str, object] | None = None,
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+    ) -> T:
+        response = await self._send(route, ids, params=params, json=json)
+        return self._structure(response.data, model)
+
+    def _list(
+        self,
+        route: Route,
+        model: type[T],
+        ids: dict[str, object] | None = None,
+        *,
+        params: QueryParams | None = None,
+        per_page: int = C.MAX_PER_PAGE,
+        limit: int | None = None,
+        concurrency: int = 1,
+    ) -> Paginator[T]:
+        hook = self._org.client.converter.get_structure_hook(model)
+        base = dict(params or {})
+
+        async def fetch(page: int, size: int) -> Response:
+            return await self._send(route, ids, params={**base, "page": page, "per_page": size})
+
+        return Paginator(
+            fetch,
+            lambda item: hook(item, model),
+            per_page=per_page,
+            limit=limit,
+            concurrency=concurrency,
+        )
