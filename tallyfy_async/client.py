@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 import aiohttp
@@ -25,6 +26,12 @@ from tallyfy_async._urls import (
 from tallyfy_async.auth.cache import CredentialsSource, TokenCache
 from tallyfy_async.auth.tokens import TokenStore
 from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
+from tallyfy_async.resources.blueprints import Blueprints
+from tallyfy_async.resources.comments import Comments
+from tallyfy_async.resources.form_fields import FormFields
+from tallyfy_async.resources.processes import Processes
+from tallyfy_async.resources.steps import Steps
+from tallyfy_async.resources.tasks import Tasks
 
 _ORG_SCOPED = re.compile(r"^/(?:organizations|applications)/([^/]+)")
 
@@ -243,6 +250,36 @@ class OrgClient:
 
     def __repr__(self) -> str:
         return f"<OrgClient {self.org_id}>"
+
+    @cached_property
+    def blueprints(self) -> Blueprints:
+        """Blueprints (the API's ``checklists``), their kick-off fields and automations."""
+        return Blueprints(self)
+
+    @cached_property
+    def steps(self) -> Steps:
+        """Steps of blueprints."""
+        return Steps(self)
+
+    @cached_property
+    def form_fields(self) -> FormFields:
+        """Form fields (captures) of steps, and kick-off fields."""
+        return FormFields(self)
+
+    @cached_property
+    def processes(self) -> Processes:
+        """Processes (the API's ``runs``) launched from blueprints."""
+        return Processes(self)
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        """Tasks of processes, and one-off tasks."""
+        return Tasks(self)
+
+    @cached_property
+    def comments(self) -> Comments:
+        """Comments and issues on tasks (the API's ``threads``)."""
+        return Comments(self)
 
     async def request(
         self,
