@@ -1,0 +1,135 @@
+"""The converter: dates both ways, open enums, models that keep unknown keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tallyfy_async import RequestDateFormat
+from tallyfy_async._serde import (
+    Converter,
+    OpenStrEnum,
+    default_converter,
+    format_request_datetime,
+    parse_datetime,
+)
+from tallyfy_async.models._base import Model, included
+
+AWARE = st.datetimes(
+    min_value=datetime(1971, 1, 1),
+    max_value=datetime(2999, 12, 31),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8))]),
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-05-15T14:30:00.000Z",
+        "2023-05-15T14:30:00Z",
+        "2023-05-15T14:30:00+00:00",
+        "2023-05-15T14:30:00.000000Z",
+        "2023-05-15 14:30:00",
+        "2023-05-15T16:30:00+02:00",
+    ],
+)
+def test_every_response_spelling_becomes_aware_utc(text: str) -> None:
+    parsed = parse_datetime(text)
+    assert parsed == datetime(2023, 5, 15, 14, 30, tzinfo=UTC)
+    assert parsed.tzinfo is UTC
+
+
+def test_unreadable_response_date_raises() -> None:
+    with pytest.raises(ValueError, match="not an ISO 8601 date"):
+        parse_datetime("15/05/2023")
+
+
+def test_request_dates_are_utc_year_month_day() -> None:
+    paris = timezone(timedelta(hours=2))
+    assert format_request_datetime(datetime(2023, 5, 15, 16, 30, tzinfo=paris)) == "2023-05-15 14:30:00"
+
+
+def test_the_seed_guides_day_first_format_is_a_named_option() -> None:
+    moment = datetime(2023, 5, 15, 14, 30, tzinfo=UTC)
+    converter = Converter(RequestDateFormat.YEAR_DAY_MONTH)
+    assert converter.unstructure(moment) == "2023-15-05 14:30:00"
+    assert default_converter.unstructure(moment) == "2023-05-15 14:30:00"
+
+
+def test_naive_datetimes_are_refused_with_a_fix() -> None:
+    with pytest.raises(ValueError, match="naive datetime .* tzinfo=timezone.utc"):
+        default_converter.unstructure(datetime(2023, 5, 15, 14, 30))
+
+
+@given(AWARE)
+def test_request_then_response_round_trip(moment: datetime) -> None:
+    wire = default_converter.unstructure(moment)
+    assert parse_datetime(wire) == moment.replace(microsecond=0)
+
+
+@given(AWARE)
+def test_response_iso_round_trip_keeps_the_instant(moment: datetime) -> None:
+    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    assert parse_datetime(text) == moment.replace(microsecond=(moment.microsecond // 1000) * 1000)
+
+
+class Colour(OpenStrEnum):
+    RED = "red"
+
+
+def test_open_enums_pass_unknown_values_through() -> None:
+    assert Colour("red") is Colour.RED
+    mauve = Colour("mauve")
+    assert mauve == "mauve" and isinstance(mauve, Colour) and mauve.value == "mauve"
+
+
+@attrs.frozen(kw_only=True)
+class Leaf(Model):
+    id: int
+
+
+@attrs.frozen(kw_only=True)
+class Tree(Model):
+    id: str
+    when: datetime | None = None
+    colour: Colour | None = None
+    leaves: list[Leaf] = attrs.Factory(list)
+    parent: Leaf | None = included()
+    tags: dict[str, Any] | None = None
+
+
+def test_models_keep_unknown_keys_unwrap_includes_and_type_fields() -> None:
+    tree = default_converter.structure(
+        {
+            "id": "t1",
+            "when": "2023-05-15T14:30:00.000Z",
+            "colour": "teal",
+            "leaves": [{"id": 1, "shade": "dark"}],
+            "parent": {"data": {"id": 9}},
+            "brand_new": [1, 2],
+        },
+        Tree,
+    )
+    assert tree.when == datetime(2023, 5, 15, 14, 30, tzinfo=UTC)
+    assert tree.colour == "teal"
+    assert tree.leaves == [Leaf(id=1)] and tree.leaves[0].extra == {"shade": "dark"}
+    assert tree.parent == Leaf(id=9)
+    assert tree.extra == {"brand_new": [1, 2]}
+    assert tree.to_dict()["brand_new"] == [1, 2]
+
+
+def test_a_missing_include_and_null_lists_fall_back_to_defaults() -> None:
+    tree = default_converter.structure({"id": "t", "leaves": None, "parent": {"data": None}}, Tree)
+    assert tree.leaves == [] and tree.parent is None and tree.extra == {}
+
+
+def test_a_model_missing_its_id_is_refused_clearly() -> None:
+    with pytest.raises(KeyError, match="Tree needs 'id'"):
+        default_converter.structure({"when": None}, Tree)
+    with pytest.raises(TypeError, match="expected a JSON object for Tree"):
+        default_converter.structure(["not", "an", "object"], Tree)
