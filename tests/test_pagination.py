@@ -1,0 +1,182 @@
+"""The paginator: the server's total_pages, links: [], short and unreadable pages, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tallyfy_async import TallyfyClient
+from tallyfy_async._transport import Response
+from tallyfy_async.errors import PaginationError, ServerError
+from tallyfy_async.pagination import Page, Paginator
+from tallyfy_async.testing import DemoOrg, FakeTallyfy
+
+
+class Server:
+    """An in-memory list server, paginated like Tallyfy, with a cap the client cannot see."""
+
+    def __init__(self, total: int, cap: int = 100, *, lie_total: int | None = None) -> None:
+        self.items = list(range(total))
+        self.cap = cap
+        self.lie_total = lie_total
+        self.calls: list[tuple[int, int]] = []
+        self.in_flight = 0
+        self.peak = 0
+
+    async def fetch(self, page: int, per_page: int) -> Response:
+        self.calls.append((page, per_page))
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        await asyncio.sleep(0)
+        self.in_flight -= 1
+        size = min(per_page, self.cap)
+        total = len(self.items) if self.lie_total is None else self.lie_total
+        pages = max(1, -(-total // size))
+        chunk = self.items[(page - 1) * size : page * size]
+        links: Any = {"next": f"https://x/?page={page + 1}"} if page < pages else []
+        body = {
+            "data": [{"n": n} for n in chunk],
+            "meta": {
+                "pagination": {
+                    "total": total,
+                    "count": len(chunk),
+                    "per_page": size,
+                    "current_page": page,
+                    "total_pages": pages,
+                    "links": links,
+                }
+            },
+        }
+        return Response(200, {}, body)
+
+
+def numbers(server: Server, **kwargs: Any) -> Paginator[int]:
+    return Paginator(server.fetch, lambda item: item["n"], **kwargs)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    total=st.integers(min_value=0, max_value=450),
+    asked=st.integers(min_value=1, max_value=500),
+    cap=st.integers(min_value=1, max_value=100),
+    concurrency=st.integers(min_value=1, max_value=6),
+)
+async def test_every_item_once_in_order_whatever_the_page_sizes(
+    total: int, asked: int, cap: int, concurrency: int
+) -> None:
+    server = Server(total, cap=cap)
+    got = await numbers(server, per_page=asked, concurrency=concurrency).to_list()
+    assert got == list(range(total))
+    assert all(size == min(asked, 100) for _, size in server.calls)
+    assert server.peak <= concurrency
+
+
+@settings(max_examples=40)
+@given(
+    total=st.integers(min_value=0, max_value=300),
+    limit=st.integers(min_value=0, max_value=320),
+    concurrency=st.integers(min_value=1, max_value=4),
+)
+async def test_limit_stops_early(total: int, limit: int, concurrency: int) -> None:
+    server = Server(total, cap=10)
+    got = await numbers(server, per_page=10, limit=limit, concurrency=concurrency).to_list()
+    assert got == list(range(min(total, limit)))
+
+
+async def test_awaiting_gives_the_first_page_and_the_walk_reuses_it() -> None:
+    server = Server(25, cap=10)
+    listing = numbers(server, per_page=10)
+    page = await listing
+    assert isinstance(page, Page)
+    assert (page.total, page.per_page, page.current_page, page.total_pages, page.count) == (25, 10, 1, 3, 10)
+    assert page.has_next and list(page) == list(range(10)) and page[0] == 0
+    assert await listing.to_list() == list(range(25))
+    assert [number for number, _ in server.calls] == [1, 2, 3]
+
+
+async def test_pages_are_yielded_in_order() -> None:
+    pages = [p.current_page async for p in numbers(Server(95, cap=10), per_page=10, concurrency=4).pages()]
+    assert pages == list(range(1, 11))
+
+
+async def test_a_short_total_raises_instead_of_returning_a_short_list() -> None:
+    server = Server(30, cap=10, lie_total=35)  # promises 35, has 30
+    with pytest.raises(PaginationError, match="30 of 35 items"):
+        await numbers(server, per_page=10).to_list()
+
+
+async def test_an_unreadable_page_raises() -> None:
+    async def fetch(page: int, per_page: int) -> Response:
+        if page == 1:
+            return Response(200, {}, {"data": [{"n": 1}], "meta": {"pagination": {"total": 2, "total_pages": 2, "per_page": 1, "current_page": 1}}})
+        return Response(200, {}, {"data": {"oops": True}})
+
+    with pytest.raises(PaginationError, match="expected a list"):
+        await Paginator(fetch, lambda item: item["n"], per_page=1).to_list()
+
+
+async def test_a_list_without_meta_is_one_page() -> None:
+    async def fetch(page: int, per_page: int) -> Response:
+        return Response(200, {}, {"data": [{"n": 1}, {"n": 2}]})
+
+    listing = Paginator(fetch, lambda item: item["n"])
+    assert (await listing).total_pages == 1
+    assert await listing.to_list() == [1, 2]
+
+
+async def test_links_next_is_followed_when_total_pages_is_absent() -> None:
+    async def fetch(page: int, per_page: int) -> Response:
+        links: Any = {"next": "https://x/?page=2"} if page == 1 else []
+        return Response(200, {}, {"data": [{"n": page}], "meta": {"pagination": {"current_page": page, "links": links}}})
+
+    assert await Paginator(fetch, lambda item: item["n"]).to_list() == [1, 2]
+
+
+@pytest.mark.parametrize("bad", [{"per_page": 0}, {"limit": -1}, {"concurrency": 0}])
+def test_nonsense_options_are_refused(bad: dict[str, int]) -> None:
+    with pytest.raises(ValueError):
+        numbers(Server(1), **bad)
+
+
+async def test_breaking_out_early_cancels_pages_in_flight() -> None:
+    server = Server(1000, cap=10)
+    async for item in numbers(server, per_page=10, concurrency=5):
+        if item == 15:
+            break
+    await asyncio.sleep(0.01)
+    assert server.in_flight == 0 and len(server.calls) <= 1 + 5 + 1
+
+
+async def test_over_real_http_the_server_cap_and_empty_links(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
+    org = client.org(demo.org_id)
+    listing = org.tasks.list(per_page=500)
+    first = await listing
+    assert first.per_page == 100
+    everything = await org.tasks.list(per_page=5, concurrency=3).to_list()
+    assert len(everything) == first.total
+    assert len({task.id for task in everything}) == first.total
+    single = await org.tasks.list(per_page=100)
+    assert single.total_pages == 1
+
+
+async def test_over_real_http_a_page_that_keeps_failing_raises(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
+    fake.inject(path=r"/tasks$", status=500, query={"page": "2"})
+    with pytest.raises(ServerError):
+        await client.org(demo.org_id).tasks.list(per_page=2).to_list()
+
+
+async def test_a_total_that_promises_more_than_the_last_page_holds_raises() -> None:
+    async def fetch(page: int, per_page: int) -> Response:
+        meta = {"pagination": {"total": 5, "total_pages": 1, "per_page": 10, "current_page": 1}}
+        return Response(200, {}, {"data": [{"n": 1}, {"n": 2}], "meta": meta})
+
+    with pytest.raises(PaginationError, match="promised 5 items .* only 2 arrived"):
+        await Paginator(fetch, lambda item: item["n"]).to_list()
