@@ -1,0 +1,264 @@
+"""Write checks the blueprint-side resources share: lists, choices, form-field definitions.
+
+Everything here runs before a request is built, and every error names the field
+(``options[1].id``, ``prerun[0].label``), so a bad call fails loudly and sends nothing.
+Form-field definitions are checked as api-v2's ``CaptureRequestValidator`` checks them
+(catalogue §15.3); step captures and kick-off fields (``prerun``) share the rules.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
+from tallyfy_async.resources._payload import UNSET, expect, require
+
+FIELD_TYPES: Final = frozenset(member.value for member in FieldType)
+_CHOICE_TYPES: Final = {"radio": 2, "dropdown": 1, "multiselect": 1}
+
+#: Keys a form-field definition may carry (the capture body, catalogue §15.3), plus ``id``
+#: for a kick-off field that already exists.
+DEFINITION_KEYS: Final = (
+    "field_type",
+    "label",
+    "required",
+    "guidance",
+    "position",
+    "options",
+    "columns",
+    "default_value",
+    "default_value_enabled",
+    "collect_time",
+    "use_wysiwyg_editor",
+    "field_validation",
+    "prefix",
+    "suffix",
+    "settings",
+)
+
+
+def items(field: str, values: Any, item_type: type | tuple[type, ...]) -> list[Any]:
+    """``values`` as a list after checking it is a list (or tuple) of ``item_type``.
+
+    Raises:
+        TypeError: naming ``field`` or ``field[i]``.
+    """
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise TypeError(f"{field} must be a list, got {type(values).__name__}: {values!r:.80}")
+    for index, value in enumerate(values):
+        expect(f"{field}[{index}]", value, item_type)
+    return list(values)
+
+
+def one_of(field: str, value: Any, choices: Sequence[str] | frozenset[str]) -> str:
+    """The wire value of an enum member or string that must be one of ``choices``.
+
+    Raises:
+        TypeError: for a value that is not a string.
+        ValueError: for a string outside ``choices``.
+    """
+    expect(field, value, str)
+    text = value.value if isinstance(value, enum.Enum) else value
+    if text not in choices:
+        raise ValueError(f"{field} must be one of {', '.join(sorted(choices))}; got {text!r}")
+    return str(text)
+
+
+def max_length(field: str, value: Any, limit: int) -> None:
+    """Refuse a string longer than Tallyfy stores.
+
+    Raises:
+        ValueError: naming ``field``.
+    """
+    if isinstance(value, str) and len(value) > limit:
+        raise ValueError(f"{field} is {len(value)} characters long; Tallyfy takes at most {limit}")
+
+
+def positive(field: str, value: Any) -> None:
+    """Refuse a position or count below 1 (UNSET passes).
+
+    Raises:
+        TypeError: for a value that is not an int.
+        ValueError: for a value below 1.
+    """
+    expect(field, value, int)
+    if value is not UNSET and value < 1:
+        raise ValueError(f"{field} must be 1 or more, got {value}")
+
+
+def capture_definition(
+    *,
+    field_type: FieldType | str | Any = UNSET,
+    label: str | Any = UNSET,
+    required: bool | Any = UNSET,
+    guidance: str | Any | None = UNSET,
+    position: int | Any = UNSET,
+    options: Sequence[FieldOption | Mapping[str, Any]] | Any = UNSET,
+    columns: Sequence[FieldColumn | Mapping[str, Any]] | Any = UNSET,
+    default_value: Any = UNSET,
+    default_value_enabled: bool | Any = UNSET,
+    collect_time: bool | Any = UNSET,
+    use_wysiwyg_editor: bool | Any = UNSET,
+    field_validation: str | Sequence[str] | Any | None = UNSET,
+    prefix: str | Any | None = UNSET,
+    suffix: str | Any | None = UNSET,
+    settings: Mapping[str, Any] | Any | None = UNSET,
+    where: str = "",
+) -> dict[str, Any]:
+    """A form-field body checked like ``CaptureRequestValidator``; UNSET values stay UNSET.
+
+    ``where`` prefixes field names in errors (``"prerun[2]."``).
+
+    Raises:
+        TypeError: a value of the wrong type.
+        ValueError: a missing label, field type or ``required``, an unknown field type,
+            too few options, options or columns on a field type that has none.
+    """
+    require(where + "label", label)
+    expect(where + "label", label, str)
+    require(where + "field_type", field_type)
+    kind = one_of(where + "field_type", field_type, FIELD_TYPES)
+    if required is UNSET or required is None:
+        raise ValueError(
+            f"{where}required must be given (True or False): Tallyfy refuses a form field "
+            "without it"
+        )
+    expect(where + "required", required, bool)
+    expect(where + "guidance", guidance, str, nullable=True)
+    positive(where + "position", position)
+    for name, flag in (
+        ("default_value_enabled", default_value_enabled),
+        ("collect_time", collect_time),
+        ("use_wysiwyg_editor", use_wysiwyg_editor),
+    ):
+        expect(where + name, flag, bool)
+    if isinstance(field_validation, str):
+        pass
+    elif field_validation is not UNSET and field_validation is not None:
+        field_validation = items(where + "field_validation", field_validation, str)
+    expect(where + "prefix", prefix, str, nullable=True)
+    expect(where + "suffix", suffix, str, nullable=True)
+    expect(where + "settings", settings, Mapping, nullable=True)
+    if default_value is not UNSET and not _is_json(default_value):
+        raise TypeError(
+            f"{where}default_value must be JSON data (str, number, bool, list, dict or None), "
+            f"got {type(default_value).__name__}"
+        )
+    return {
+        "field_type": kind,
+        "label": label,
+        "required": required,
+        "guidance": guidance,
+        "position": position,
+        "options": _choices(where, "options", "text", options, kind, FieldOption),
+        "columns": _choices(where, "columns", "label", columns, kind, FieldColumn),
+        "default_value": default_value,
+        "default_value_enabled": default_value_enabled,
+        "collect_time": collect_time,
+        "use_wysiwyg_editor": use_wysiwyg_editor,
+        "field_validation": field_validation,
+        "prefix": prefix,
+        "suffix": suffix,
+        "settings": settings,
+    }
+
+
+def _choices(
+    where: str,
+    key: str,
+    text_key: str,
+    values: Any,
+    kind: str,
+    model: type[FieldOption] | type[FieldColumn],
+) -> Any:
+    """Options (``key="options"``) or columns (``"columns"``) as ``[{id, text|label}]``."""
+    name = where + key
+    if key == "options":
+        minimum = _CHOICE_TYPES.get(kind)
+        needs = "radio, dropdown and multiselect fields"
+    else:
+        minimum = 1 if kind == "table" else None
+        needs = "table fields"
+    if minimum is None:
+        if values is UNSET or values is None or (isinstance(values, Sequence) and not values):
+            return UNSET
+        raise ValueError(f"{name} only apply to {needs}, not to a {kind} field")
+    if values is UNSET or values is None:
+        raise ValueError(f"{name} are required for a {kind} field (at least {minimum})")
+    listed = items(name, values, (model, Mapping))
+    if len(listed) < minimum:
+        raise ValueError(f"{name}: a {kind} field needs at least {minimum}, got {len(listed)}")
+    clean: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    allowed = ("id", text_key, "value") if key == "options" else ("id", text_key)
+    for index, value in enumerate(listed):
+        at = f"{name}[{index}]"
+        if isinstance(value, Mapping):
+            unknown = sorted(set(value) - set(allowed))
+            if unknown:
+                raise TypeError(f"{at} has unknown keys {unknown}; allowed: {', '.join(allowed)}")
+            entry = dict(value)
+        else:
+            entry = {k: getattr(value, k) for k in allowed}
+        if "id" not in entry or entry["id"] is None:
+            raise ValueError(f"{at}.id is required (an integer)")
+        expect(at + ".id", entry["id"], int)
+        require(f"{at}.{text_key}", entry.get(text_key))
+        expect(f"{at}.{text_key}", entry[text_key], str)
+        if entry["id"] in seen:
+            raise ValueError(f"{at}.id {entry['id']} is used twice in {name}")
+        seen.add(entry["id"])
+        wire = {"id": entry["id"], text_key: entry[text_key]}
+        if entry.get("value") is not None:
+            wire["value"] = entry["value"]
+        clean.append(wire)
+    return clean
+
+
+def _is_json(value: Any) -> bool:
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_is_json(v) for v in value)
+    return False
+
+
+def kickoff_definitions(values: Any) -> list[dict[str, Any]]:
+    """A blueprint's ``prerun`` array: kick-off field definitions, checked.
+
+    Each item is a :class:`FormField` read from the blueprint (kept by its ``id``) or a
+    mapping with the keys of a form-field body (``label``, ``field_type``, ``required``,
+    ...; ``id`` to keep an existing field).
+
+    Raises:
+        TypeError, ValueError: naming ``prerun[i].<field>``.
+    """
+    definitions = []
+    for index, value in enumerate(items("prerun", values, (FormField, Mapping))):
+        where = f"prerun[{index}]."
+        if isinstance(value, FormField):
+            fields = {k: getattr(value, k) for k in ("id", *DEFINITION_KEYS)}
+            fields = {k: v for k, v in fields.items() if v is not None}
+            # A read gives [] for fields that have no choices; they are not sent.
+            for key in ("options", "columns"):
+                if not fields.get(key):
+                    fields.pop(key, None)
+        else:
+            unknown = sorted(set(value) - {"id", *DEFINITION_KEYS})
+            if unknown:
+                raise TypeError(
+                    f"prerun[{index}] has unknown keys {unknown}; a kick-off field takes "
+                    f"id, {', '.join(DEFINITION_KEYS)}"
+                )
+            fields = dict(value)
+        field_id = fields.pop("id", UNSET)
+        expect(where + "id", field_id, str)
+        definition = capture_definition(**fields, where=where)
+        if field_id is not UNSET:
+            definition = {"id": field_id, **definition}
+        definitions.append({k: v for k, v in definition.items() if v is not UNSET})
+    return definitions
