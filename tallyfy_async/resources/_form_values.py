@@ -82,7 +82,10 @@ def _name(field: FormField) -> str:
 
 
 def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str | list | tuple | dict) and not value)
+    # Laravel trims strings and turns "" into null before its ``required`` rule runs.
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, list | tuple | dict) and not value)
 
 
 def encode_form_values(
@@ -96,12 +99,13 @@ def encode_form_values(
 
     Args:
         fields: the field definitions (a blueprint's kick-off fields, a task's form fields).
-        values: values keyed by timeline id, alias, label, or the :class:`FormField` itself.
+        values: values keyed by timeline id, alias or label.
         what: names the values in error messages (``"kickoff"``, ``"form_values"``).
         require_all: refuse when a required field has no value (launch).
 
     Returns:
-        ``{timeline_id: encoded value}``; a blank value (``None``, ``""``, ``[]``) is ``None``.
+        ``{timeline_id: encoded value}``; a blank value (``None``, ``""``, ``"  "``,
+        ``[]``) is ``None``.
 
     Raises:
         FormValuesError: every problem found, each naming its field.
@@ -151,8 +155,6 @@ def _resolver(fields: Sequence[FormField]) -> Callable[[Any], FormField]:
                 matches.append(field)
 
     def resolve(key: Any) -> FormField:
-        if isinstance(key, FormField):
-            key = key.id
         if not isinstance(key, str):
             raise _Problem(
                 f"key {key!r} is a {type(key).__name__}; key values by field id, alias or label"
