@@ -1,0 +1,84 @@
+"""Dates as the API writes and reads them (catalogue §8.1).
+
+Responses carry ``YYYY-MM-DDTHH:MM:SS.000Z``: UTC, always three zero milliseconds. Strings of that
+shape sort in time order, so the fake compares them as strings and never parses its own output.
+Requests may send ``YYYY-MM-DD HH:MM:SS``, a bare date or ISO 8601 with ``Z``, an offset or
+fractions; anything else (month 15 included) is refused by the caller with a 422.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+_FORMAT = "%Y-%m-%dT%H:%M:%S.000Z"
+
+_now_second = -1
+_now_text = ""
+_soon_text = ""
+
+#: How far ahead a deadline counts as "due soon" (GUESS: the catalogue gives no window).
+DUE_SOON = timedelta(hours=24)
+
+
+def fmt(moment: datetime) -> str:
+    """Write an aware datetime the way the API does."""
+    # isoformat is faster than strftime, which matters when seeding 100,000 tasks.
+    return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + ".000Z"
+
+
+def now_iso() -> str:
+    """The current time in the response format, formatted at most once a second."""
+    if int(time.time()) != _now_second:
+        _tick()
+    return _now_text
+
+
+def soon_iso() -> str:
+    """``now_iso()`` plus :data:`DUE_SOON`: deadlines up to here are "due soon"."""
+    if int(time.time()) != _now_second:
+        _tick()
+    return _soon_text
+
+
+def _tick() -> None:
+    global _now_second, _now_text, _soon_text
+    second = int(time.time())
+    moment = datetime.fromtimestamp(second, UTC)
+    _now_text = moment.strftime(_FORMAT)
+    _soon_text = (moment + DUE_SOON).strftime(_FORMAT)
+    _now_second = second
+
+
+def now() -> datetime:
+    """The current time, aware, in UTC, without microseconds (the API keeps none)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def parse_request_date(value: object) -> datetime | None:
+    """Read a request date; ``None`` when it is not a date the API would accept.
+
+    Naive values are taken as UTC (the API's request format carries no zone).
+    """
+    if not isinstance(value, str) or not 10 <= len(value) <= 40 or value[4:5] != "-":
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def later(start: datetime, value: int, unit: str) -> datetime:
+    """``start`` moved forward by a step-deadline interval (``unit`` as in catalogue §8.3)."""
+    if unit.startswith("minute"):
+        return start + timedelta(minutes=value)
+    if unit.startswith("hour"):
+        return start + timedelta(hours=value)
+    if unit.startswith("week"):
+        return start + timedelta(weeks=value)
+    if unit.startswith("month"):
+        return start + timedelta(days=30 * value)
+    return start + timedelta(days=value)

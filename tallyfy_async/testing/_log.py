@@ -1,0 +1,86 @@
+"""The request log and the counters tests read."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import attrs
+
+#: Route names whose applied writes count as launches, comments and completions.
+LAUNCH_ROUTES = ("runs.launch",)
+COMMENT_ROUTES = (
+    "tasks.comment",
+    "tasks.problem",
+    "tasks.resolve",
+    "tasks.bot_comment",
+    "runs.comment",
+    "runs.problem",
+    "runs.resolve",
+    "blueprints.comment",
+    "blueprints.problem",
+    "blueprints.resolve",
+)
+COMPLETION_ROUTES = ("runs.tasks.complete", "tasks.complete")
+
+
+@attrs.frozen(slots=True)
+class LoggedRequest:
+    """One request the fake received and what became of it."""
+
+    method: str
+    #: The path as received (``/api`` prefix included when sent).
+    path: str
+    #: The matched route's name (``"runs.launch"``), or ``None`` when no route matched.
+    route: str | None
+    query: dict[str, str]
+    headers: dict[str, str]
+    #: Parsed JSON, a form dict, raw text, or ``None`` without a body.
+    body: Any
+    #: The status sent; ``None`` when the connection was dropped instead.
+    status: int | None
+    org_id: str | None
+    #: The user the token acted as (``None`` for app tokens and unauthenticated requests).
+    user_id: int | None
+    #: Whether the request changed the state.
+    applied: bool
+    #: ``time.monotonic()`` when the request arrived.
+    time: float
+    #: The injected fault that acted on it ("status", "drop-before", "truncate", ...), if any.
+    fault: str | None = None
+
+
+@attrs.define
+class Counters:
+    """Counts a test can assert on; ``reset()`` starts again."""
+
+    #: Successful token issuances per organization ("app" for client-credentials tokens).
+    token_grants: Counter[str] = attrs.Factory(Counter)
+    #: Writes that changed the state, per route name.
+    writes_applied: Counter[str] = attrs.Factory(Counter)
+    #: Writes that changed the state, per (route name, organization id).
+    writes_by_org: Counter[tuple[str, str]] = attrs.Factory(Counter)
+
+    def applied(self, *routes: str, org_id: str | None = None) -> int:
+        """Applied writes of these routes, in one organization or all."""
+        if org_id is None:
+            return sum(self.writes_applied[route] for route in routes)
+        return sum(self.writes_by_org[(route, org_id)] for route in routes)
+
+    def launches(self, org_id: str | None = None) -> int:
+        """Processes launched."""
+        return self.applied(*LAUNCH_ROUTES, org_id=org_id)
+
+    def comments(self, org_id: str | None = None) -> int:
+        """Comments, problems and resolutions posted."""
+        return self.applied(*COMMENT_ROUTES, org_id=org_id)
+
+    def completions(self, org_id: str | None = None) -> int:
+        """Tasks completed (process and one-off)."""
+        return self.applied(*COMPLETION_ROUTES, org_id=org_id)
+
+    def reset(self) -> None:
+        """Zero every counter."""
+        self.token_grants.clear()
+        self.writes_applied.clear()
+        self.writes_by_org.clear()

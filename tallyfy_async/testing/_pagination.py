@@ -1,0 +1,77 @@
+"""List answers: ``{"data": [...], "meta": {"pagination": {...}}}`` (catalogue §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from tallyfy_async.testing._context import Ctx
+from tallyfy_async.testing._http import Reply
+from tallyfy_async.testing._json import dumps
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 10
+
+T = TypeVar("T")
+
+
+def _positive(text: str | None) -> int | None:
+    if text is None or not text.isdigit():
+        return None
+    value = int(text)
+    return value if value > 0 else None
+
+
+def paginate(
+    ctx: Ctx,
+    items: Sequence[T],
+    render: Callable[[T], bytes],
+    *,
+    per_page: int = DEFAULT_PER_PAGE,
+    unpaginated: bool = True,
+    extra_meta: dict[str, Any] | None = None,
+) -> Reply:
+    """One page of ``items``, each encoded by ``render``.
+
+    ``per_page`` is the route's default; a requested size is capped at 100. With
+    ``unpaginated`` (most routes) ``without_pagination=true`` returns every item without
+    ``meta``; steps, groups and tags ignore it (catalogue §5).
+    """
+    if unpaginated and ctx.flag("without_pagination"):
+        return Reply(200, b'{"data":[' + b",".join(map(render, items)) + b"]}")
+    size = min(_positive(ctx.query.get("per_page")) or per_page, MAX_PER_PAGE)
+    page = _positive(ctx.query.get("page")) or 1
+    total = len(items)
+    # Laravel's LengthAwarePaginator never reports fewer than one page.
+    total_pages = max((total + size - 1) // size, 1)
+    chosen = items[(page - 1) * size : page * size]
+    links: dict[str, str] = {}
+    if page > 1:
+        links["previous"] = _link(ctx, page - 1)
+    if page < total_pages:
+        links["next"] = _link(ctx, page + 1)
+    meta: dict[str, Any] = dict(extra_meta) if extra_meta else {}
+    meta["pagination"] = {
+        "total": total,
+        "count": len(chosen),
+        "per_page": size,
+        "current_page": page,
+        "total_pages": total_pages,
+        # PHP encodes an empty links array as [] (catalogue §5).
+        "links": links or [],
+    }
+    body = b'{"data":[' + b",".join(map(render, chosen)) + b'],"meta":' + dumps(meta) + b"}"
+    return Reply(200, body)
+
+
+def _link(ctx: Ctx, page: int) -> str:
+    """The same URL with another ``page``; every other parameter kept as the client wrote it."""
+    url = ctx.request.rel_url
+    parts = [part for part in url.raw_query_string.split("&") if part]
+    for index, part in enumerate(parts):
+        if part.split("=", 1)[0] == "page":
+            parts[index] = f"page={page}"
+            break
+    else:
+        parts.append(f"page={page}")
+    return f"{ctx.request.scheme}://{ctx.request.host}{url.raw_path}?{'&'.join(parts)}"

@@ -1,0 +1,708 @@
+"""``FakeTallyfy``: the aiohttp server, its request pipeline and the handles tests use."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from tallyfy_async.testing import _seed
+from tallyfy_async.testing._actions.blueprints import add_capture, add_step, create_blueprint
+from tallyfy_async.testing._actions.runs import launch as launch_run
+from tallyfy_async.testing._actions.tasks import create_oneoff, store_owners
+from tallyfy_async.testing._auth import Tokens
+from tallyfy_async.testing._context import Ctx
+from tallyfy_async.testing._dates import fmt, now_iso, parse_request_date, soon_iso
+from tallyfy_async.testing._faults import Drop, Fault, Faults, RateLimit, RateLimiter
+from tallyfy_async.testing._fields import Fields
+from tallyfy_async.testing._http import (
+    NOT_FOUND_HTML,
+    ApiError,
+    Reply,
+    endpoint_not_found,
+    error,
+    forbidden,
+    json_reply,
+    not_found,
+    unauthenticated,
+)
+from tallyfy_async.testing._json import loads
+from tallyfy_async.testing._log import Counters, LoggedRequest
+from tallyfy_async.testing._router import Route, Router
+from tallyfy_async.testing._state import Org, Record, State, User, Wire, new_id
+from tallyfy_async.testing._state.org import folder_wire, group_wire, tag_wire
+from tallyfy_async.testing._state.people import ROLES
+from tallyfy_async.testing._validate import capture_definition, form_values, owners_from
+from tallyfy_async.testing.routes import all_routes
+
+logger = logging.getLogger("tallyfy_async.testing")
+
+#: What the API answers a client-credentials token on the application routes (catalogue §3.3).
+APP_FORBIDDEN = "You don't have application's permissions for this organization!"
+
+
+class FakeTallyfy:
+    """An in-memory Tallyfy API on a real aiohttp server bound to 127.0.0.1.
+
+    ``async with FakeTallyfy() as fake:`` starts it on a free port; ``fake.base_url`` is the
+    API root (``http://127.0.0.1:PORT/api``; the same routes answer without ``/api`` too) and
+    ``fake.token_url`` the OAuth token endpoint. Populate it with ``seed_demo()`` or the
+    ``add_*`` helpers, before or after starting; break it on purpose with ``inject()`` and
+    ``set_rate_limit()``; inspect what clients did with ``log`` and ``counters``.
+
+    Parameters
+    ----------
+    host, port:
+        Where to listen (``port=0``: any free port).
+    token_lifetime:
+        ``expires_in`` of password-grant and refreshed tokens, seconds.
+    client_credentials_lifetime:
+        ``expires_in`` of client-credentials tokens (604800 as documented).
+    rate_limit:
+        A per-token :class:`RateLimit`, or ``None`` for none.
+    seed:
+        Seed of the generator behind ``probability=`` faults (and demo data).
+    max_log:
+        Keep at most this many requests in ``log`` (the oldest are dropped first);
+        ``0`` logs nothing.
+    shutdown_timeout:
+        Seconds ``close()`` waits for requests in flight.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_lifetime: int = 3600,
+        client_credentials_lifetime: int = 604_800,
+        rate_limit: RateLimit | None = None,
+        seed: int | None = None,
+        max_log: int = 100_000,
+        shutdown_timeout: float = 0.25,
+    ) -> None:
+        self.state = State()
+        self.tokens = Tokens(self.state, token_lifetime, client_credentials_lifetime)
+        self.counters = Counters()
+        self.log: list[LoggedRequest] = []
+        #: Exceptions raised inside route handlers (each also answered 500): a test can
+        #: assert this stays empty.
+        self.server_errors: list[BaseException] = []
+        self.seed = seed
+        self.random = random.Random(seed)
+        self.faults = Faults(self.random)
+        self.limiter = RateLimiter(rate_limit)
+        self.max_log = max_log
+        self._host = host
+        self._port = port
+        self._shutdown_timeout = shutdown_timeout
+        self._router = Router(all_routes())
+        self._runner: web.AppRunner | None = None
+        self._bound_port: int | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> FakeTallyfy:
+        """Start listening; returns ``self``."""
+        if self._runner is not None:
+            return self
+        app = web.Application(client_max_size=200 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=self._shutdown_timeout
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self._host, self._port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._bound_port = int(runner.addresses[0][1])
+        return self
+
+    async def close(self) -> None:
+        """Stop listening and close every connection (idempotent)."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> FakeTallyfy:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        if self._bound_port is None:
+            raise RuntimeError("FakeTallyfy is not started: use `async with FakeTallyfy()`")
+        return self._bound_port
+
+    @property
+    def root_url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The API base: ``http://127.0.0.1:PORT/api``."""
+        return f"{self.root_url}/api"
+
+    @property
+    def token_url(self) -> str:
+        """The OAuth token endpoint: ``http://127.0.0.1:PORT/api/oauth/token``."""
+        return f"{self.root_url}/api/oauth/token"
+
+    # ------------------------------------------------------------------ pipeline
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        arrived = time.monotonic()
+        method = request.method
+        path = request.path
+        segments = request.rel_url.raw_path.split("/")[1:]
+        route_path = path
+        if segments and segments[0] == "api":
+            segments = segments[1:]
+            route_path = path[4:] or "/"
+        while segments and not segments[-1]:
+            segments.pop()
+        segments = [unquote(seg) if "%" in seg else seg for seg in segments]
+        match = self._router.match(method, segments)
+        route = match[0] if isinstance(match, tuple) else None
+        body = await _read_body(request) if request.body_exists else None
+        ctx = Ctx(
+            request, self, match[1] if isinstance(match, tuple) else {}, dict(request.query), body
+        )
+
+        fault = self.faults.pick(route_path, method) if self.faults.items else None
+        reply: Reply | None = None
+        applied = False
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.drop == "before":
+                return self._drop(request, ctx, route, arrived, applied=False, kind="drop-before")
+            reply = fault.reply()
+        fault_kind = _fault_kind(fault) if fault is not None else None
+        if reply is None:
+            reply = self._answer(ctx, match)
+            applied = route is not None and route.write and 200 <= reply.status < 300
+            if fault is not None and fault.drop == "after":
+                return self._drop(request, ctx, route, arrived, applied=applied, kind="drop-after")
+        if reply.status == 404 and "json" not in request.headers.get("Accept", ""):
+            # Production answers a 404 with its HTML page unless JSON is asked for (§2).
+            reply = Reply(404, NOT_FOUND_HTML, "text/html; charset=UTF-8")
+        self._record(ctx, route, reply.status, applied, arrived, fault_kind)
+        if fault is not None and fault.truncate:
+            return await _truncated(request, reply)
+        return web.Response(status=reply.status, body=reply.body, headers=self._headers(reply))
+
+    def _answer(self, ctx: Ctx, match: tuple[Route, dict[str, str]] | list[str] | None) -> Reply:
+        try:
+            if match is None:
+                raise endpoint_not_found()
+            if isinstance(match, list):
+                allowed = ", ".join(match)
+                raise error(
+                    405,
+                    {
+                        "message": f"The {ctx.request.method} method is not supported for this "
+                        f"route. Supported methods: {allowed}."
+                    },
+                    {"Allow": allowed},
+                )
+            route = match[0]
+            if route.auth != "none":
+                limited = self._rate_limit(ctx)
+                if limited is not None:
+                    return limited
+                self._authenticate(ctx, route)
+            reply = route.handler(ctx)
+        except ApiError as refused:
+            reply = refused.reply
+        except Exception as exc:  # an answer must still go out; the test sees server_errors
+            logger.exception("FakeTallyfy route failed")
+            self.server_errors.append(exc)
+            reply = json_reply({"message": "Server Error"}, 500)
+        if self.limiter.limit is not None and ctx.rate_remaining is not None:
+            # Laravel's throttle middleware labels every answer it lets through.
+            headers = reply.headers or {}
+            headers["X-RateLimit-Limit"] = str(self.limiter.limit.requests)
+            headers["X-RateLimit-Remaining"] = str(ctx.rate_remaining)
+            reply.headers = headers
+        return reply
+
+    def _rate_limit(self, ctx: Ctx) -> Reply | None:
+        if self.limiter.limit is None:
+            return None
+        key = ctx.request.headers.get("Authorization") or f"ip:{ctx.request.remote}"
+        remaining, wait = self.limiter.take(key)
+        if wait is not None:
+            return self.limiter.refusal(wait)
+        ctx.rate_remaining = remaining
+        return None
+
+    def _authenticate(self, ctx: Ctx, route: Route) -> None:
+        """Check the headers and token; bind the user and organization to ``ctx``.
+
+        A user who is not a member of the path's organization gets 403 with Laravel's default
+        message: the organization exists, the caller may not see into it (catalogue §3.1 ties
+        tokens to organizations; it documents no body, so this is a GUESS). An organization
+        that does not exist is 404 RESOURCE_NOT_FOUND.
+        """
+        headers = ctx.request.headers
+        if not headers.get("X-Tallyfy-Client", "").strip():
+            raise unauthenticated()
+        authorization = headers.get("Authorization", "")
+        value = authorization[7:]
+        if (
+            not authorization.startswith("Bearer ")
+            or not value
+            or value != value.strip()
+            or " " in value
+        ):
+            raise unauthenticated()
+        token = self.tokens.find(value)
+        if token is None:
+            raise unauthenticated()
+        ctx.token = token
+        org_id = ctx.params.get("org")
+        if org_id is not None:
+            ctx.org = self.state.orgs.get(org_id)
+        if route.auth == "app":
+            if token.kind != "client_credentials":
+                raise forbidden(APP_FORBIDDEN)
+            return
+        if token.kind == "client_credentials":
+            # Application tokens carry no user; user routes refuse them (catalogue §3.1).
+            raise unauthenticated()
+        ctx.user = self.tokens.user_of(token)
+        if ctx.user is None:
+            raise unauthenticated()
+        if org_id is not None:
+            if ctx.org is None:
+                raise not_found()
+            if org_id not in self.tokens.orgs_of(token):
+                raise forbidden()
+
+    def _headers(self, reply: Reply) -> dict[str, str]:
+        headers = reply.headers or {}
+        if reply.content_type is not None:
+            headers["Content-Type"] = reply.content_type
+        return headers
+
+    def _drop(
+        self,
+        request: web.Request,
+        ctx: Ctx,
+        route: Route | None,
+        arrived: float,
+        *,
+        applied: bool,
+        kind: str,
+    ) -> web.StreamResponse:
+        """Close the connection without answering (aiohttp's write then fails quietly)."""
+        self._record(ctx, route, None, applied, arrived, kind)
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response()
+
+    def _record(
+        self,
+        ctx: Ctx,
+        route: Route | None,
+        status: int | None,
+        applied: bool,
+        arrived: float,
+        fault: str | None,
+    ) -> None:
+        org_id = ctx.params.get("org")
+        if applied and route is not None:
+            self.counters.writes_applied[route.name] += 1
+            if org_id is not None:
+                self.counters.writes_by_org[(route.name, org_id)] += 1
+        if not self.max_log:
+            return
+        request = ctx.request
+        self.log.append(
+            LoggedRequest(
+                method=request.method,
+                path=request.path,
+                route=route.name if route is not None else None,
+                query=ctx.query,
+                headers=dict(request.headers),
+                body=ctx.body,
+                status=status,
+                org_id=org_id,
+                user_id=ctx.user.id if ctx.user is not None else None,
+                applied=applied,
+                time=arrived,
+                fault=fault,
+            )
+        )
+        if len(self.log) > self.max_log:
+            del self.log[: len(self.log) - self.max_log]
+
+    # ------------------------------------------------------------------ test handles
+
+    def reset_log(self) -> None:
+        """Forget logged requests and zero the counters."""
+        self.log.clear()
+        self.counters.reset()
+
+    def inject(
+        self,
+        route: str | None = None,
+        *,
+        method: str | None = None,
+        times: int | None = None,
+        probability: float | None = None,
+        status: int | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | str | None = None,
+        delay: float | None = None,
+        drop: Drop | None = None,
+        truncate: bool = False,
+        html: bool = False,
+    ) -> Fault:
+        """Inject a fault; see :class:`Fault` for what each argument does.
+
+        ``route`` is a regular expression searched in the path without ``/api``
+        (``r"/runs$"``); faults are tried in the order they were injected.
+        Returns the fault: ``fault.remove()`` stops it, ``fault.hits`` counts its victims.
+        """
+        return self.faults.add(
+            Fault(
+                route=route,
+                method=method,
+                times=times,
+                probability=probability,
+                status=status,
+                body=body,
+                headers=dict(headers) if headers else None,
+                retry_after=retry_after,
+                delay=delay,
+                drop=drop,
+                truncate=truncate,
+                html=html,
+            )
+        )
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self.faults.clear()
+
+    def set_rate_limit(
+        self,
+        limit: RateLimit | None = None,
+        *,
+        requests: int | None = None,
+        per_seconds: float = 60.0,
+        retry_after: float | None = None,
+    ) -> None:
+        """Limit requests per token (no ``limit`` and no ``requests``: no limit)."""
+        if limit is None and requests is not None:
+            limit = RateLimit(requests=requests, per_seconds=per_seconds, retry_after=retry_after)
+        self.limiter = RateLimiter(limit)
+
+    def revoke_token(self, access_token: str) -> None:
+        """Revoke one access token (and the refresh token issued with it)."""
+        self.tokens.revoke(access_token)
+
+    def expire_token(self, access_token: str) -> None:
+        """Make one access token expired."""
+        self.tokens.expire(access_token)
+
+    def expire_tokens(self, org_id: str | None = None) -> int:
+        """Expire every live access token, or those usable in one organization; returns how many."""
+        return self.tokens.expire_all(org_id)
+
+    def revoke_tokens(self, org_id: str | None = None) -> int:
+        """Revoke every live access token, or those usable in one organization; returns how many."""
+        return self.tokens.revoke_all(org_id)
+
+    def add_personal_access_token(self, user_id: int) -> str:
+        """A personal access token for a user: it never expires, only revocation ends it."""
+        self._user(user_id)
+        return self.tokens.issue(
+            "personal", client_id=None, user_id=user_id, lifetime=None
+        ).access_token
+
+    def issue_token(self, user_id: int, *, lifetime: int | None = None) -> str:
+        """An access token for a user without a trip to ``/oauth/token`` (not counted)."""
+        self._user(user_id)
+        life = self.tokens.token_lifetime if lifetime is None else lifetime
+        return self.tokens.issue(
+            "password", client_id=None, user_id=user_id, lifetime=life
+        ).access_token
+
+    # ------------------------------------------------------------------ data helpers
+
+    def add_organization(self, name: str = "Acme", *, org_id: str | None = None) -> str:
+        """Create an organization; returns its id."""
+        return self.state.add_org(name, now_iso(), org_id).id
+
+    def add_member(
+        self,
+        org_id: str,
+        *,
+        email: str,
+        password: str = "password",
+        role: str = "standard",
+        first_name: str = "Test",
+        last_name: str = "User",
+    ) -> int:
+        """Add a member (one user may join several organizations); returns the user id."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        user = self.state.add_user(email, password, first_name, last_name, now_iso())
+        self.state.add_member(self._org(org_id), user, role)
+        return user.id
+
+    def add_guest(
+        self, org_id: str, email: str, *, first_name: str = "", last_name: str = ""
+    ) -> int:
+        """Add a guest; returns the guest id."""
+        return self.state.add_guest(self._org(org_id), email, now_iso(), first_name, last_name).id
+
+    def add_group(
+        self, org_id: str, name: str, *, members: Iterable[int] = (), guests: Iterable[str] = ()
+    ) -> str:
+        """Add a group; returns its id."""
+        org = self._org(org_id)
+        group_id = new_id()
+        org.groups.add(
+            Record(org_id, group_wire(group_id, name, list(members), list(guests), now_iso()))
+        )
+        return group_id
+
+    def add_tag(self, org_id: str, title: str, *, color: str = "#3b82f6") -> str:
+        """Add a tag; returns its id."""
+        org = self._org(org_id)
+        tag_id = new_id()
+        org.tags.add(Record(org_id, tag_wire(tag_id, title, color, now_iso())))
+        return tag_id
+
+    def add_folder(self, org_id: str, name: str, *, folder_type: str = "checklist") -> str:
+        """Add a folder (``checklist`` or ``run``); returns its id."""
+        org = self._org(org_id)
+        folder_id = new_id()
+        org.folders.add(
+            Record(
+                org_id, folder_wire(folder_id, name, folder_type, len(org.folders) + 1, now_iso())
+            )
+        )
+        return folder_id
+
+    def add_client(
+        self,
+        org_ids: Iterable[str] = (),
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> tuple[str, str]:
+        """Register an OAuth client linked to ``org_ids``; returns (client_id, client_secret)."""
+        if client_id is not None and not client_id.isdigit():
+            raise ValueError("Tallyfy client ids are numeric")
+        client = self.state.add_client(set(org_ids), client_id, client_secret)
+        return client.client_id, client.secret
+
+    def add_blueprint(
+        self,
+        org_id: str,
+        *,
+        title: str,
+        steps: Sequence[str | Mapping[str, Any]] = ("Step 1",),
+        kickoff: Sequence[Mapping[str, Any]] = (),
+        owner_id: int | None = None,
+        **fields: Any,
+    ) -> str:
+        """Add a blueprint; returns its id.
+
+        ``steps`` are titles or step bodies as POST .../steps takes them, with an optional
+        ``captures`` list of form-field definitions; ``kickoff`` holds kick-off field
+        definitions (``{"label", "field_type", "required", "options"?, "columns"?}``).
+        Definitions are checked like the API checks them (ValueError otherwise).
+        """
+        org = self._org(org_id)
+        owner = owner_id if owner_id is not None else self._any_member(org_id)
+        errors: dict[str, list[str]] = {}
+        definitions = [
+            capture_definition(dict(d), f"kickoff.{i}.", errors) for i, d in enumerate(kickoff)
+        ]
+        if errors:
+            raise ValueError(f"invalid kick-off fields: {errors}")
+        now = now_iso()
+        blueprint = create_blueprint(
+            org, owner, now, title=title, fields=fields, kickoff=[d for d in definitions if d]
+        )
+        for index, step in enumerate(steps):
+            body: dict[str, Any] = {"title": step} if isinstance(step, str) else dict(step)
+            captures = body.pop("captures", [])
+            added = add_step(blueprint, now, body.pop("title"), body)
+            for number, capture in enumerate(captures):
+                definition = capture_definition(
+                    dict(capture), f"steps.{index}.captures.{number}.", errors
+                )
+                if definition is None:
+                    raise ValueError(f"invalid form field: {errors}")
+                add_capture(added, definition, now)
+        return blueprint.id
+
+    def launch(
+        self,
+        org_id: str,
+        blueprint_id: str,
+        *,
+        user_id: int | None = None,
+        name: str | None = None,
+        kickoff: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Launch a process as ``user_id`` (any member by default); returns the run id.
+
+        ``kickoff`` values are checked as ``POST /runs`` checks ``prerun`` (ValueError).
+        """
+        org = self._org(org_id)
+        blueprint = org.blueprints.get(blueprint_id)
+        if blueprint is None:
+            raise KeyError(f"no blueprint {blueprint_id} in {org_id}")
+        launcher = self._user(user_id if user_id is not None else self._any_member(org_id))
+        try:
+            prerun = form_values(
+                blueprint.kickoff_fields(), dict(kickoff or {}), key="prerun", org=org, require=True
+            )
+        except ApiError as refused:
+            raise ValueError(refused.reply.body.decode()) from None
+        run = launch_run(org, blueprint, launcher, now_iso(), soon_iso(), name=name, prerun=prerun)
+        return run.id
+
+    def add_task(
+        self,
+        org_id: str,
+        *,
+        title: str,
+        owners: Mapping[str, Any] | None = None,
+        deadline: str | None = None,
+        task_type: str = "task",
+        user_id: int | None = None,
+    ) -> str:
+        """Add a one-off task; returns its id.
+
+        ``deadline`` is a request date (default: three days from now).
+        """
+        org = self._org(org_id)
+        starter = user_id if user_id is not None else self._any_member(org_id)
+        fields = Fields(dict(owners or {"users": [starter]}))
+        checked = owners_from(fields, org)
+        if fields.errors:
+            raise ValueError(f"invalid owners: {fields.errors}")
+        now = now_iso()
+        moment = parse_request_date(deadline) if deadline else None
+        if deadline and moment is None:
+            raise ValueError(f"not a date the API accepts: {deadline!r}")
+        when = fmt(moment) if moment else fmt(datetime.fromisoformat(now) + timedelta(days=3))
+        task = create_oneoff(
+            org,
+            starter,
+            now,
+            title=title,
+            task_type=task_type,
+            owners=store_owners(self.state, org, checked, now),
+            deadline=when,
+        )
+        return task.id
+
+    def seed_demo(
+        self, processes: int = 20, tasks_per_process: int = 5, **options: Any
+    ) -> _seed.DemoOrg:
+        """A realistic demo organization; see :func:`tallyfy_async.testing._seed.seed_demo`."""
+        return _seed.seed_demo(
+            self, processes=processes, tasks_per_process=tasks_per_process, **options
+        )
+
+    def snapshot(self, org_id: str, kind: str, item_id: str) -> Wire | None:
+        """A copy of a stored object as the API would send it, or ``None``.
+
+        ``kind`` is ``"blueprints"``, ``"runs"``, ``"tasks"``, ``"groups"``, ``"tags"`` or
+        ``"folders"``.
+        """
+        collection = getattr(self._org(org_id), kind)
+        record = collection.get(item_id)
+        return dict(record.wire) if record is not None else None
+
+    def _org(self, org_id: str) -> Org:
+        org = self.state.orgs.get(org_id)
+        if org is None:
+            raise KeyError(f"no organization {org_id}")
+        return org
+
+    def _user(self, user_id: int) -> User:
+        user = self.state.users.get(user_id)
+        if user is None:
+            raise KeyError(f"no user {user_id}")
+        return user
+
+    def _any_member(self, org_id: str) -> int:
+        org = self._org(org_id)
+        if org.default_admin_id is not None:
+            return org.default_admin_id
+        if not org.members:
+            raise ValueError(f"organization {org_id} has no member: add_member() first")
+        return next(iter(org.members))
+
+
+async def _read_body(request: web.Request) -> Any:
+    """The body as Laravel sees it: JSON only under a JSON content type, forms as dicts."""
+    content_type = request.content_type
+    if content_type == "application/x-www-form-urlencoded" or content_type.startswith("multipart/"):
+        form = await request.post()
+        return {key: value for key, value in form.items() if isinstance(value, str)}
+    raw = await request.read()
+    if not raw:
+        return None
+    if "json" in content_type:
+        try:
+            return loads(raw)
+        except ValueError:
+            pass
+    return raw.decode("utf-8", "replace")
+
+
+async def _truncated(request: web.Request, reply: Reply) -> web.StreamResponse:
+    """Announce the whole body, write half of it, then close the connection."""
+    response = web.StreamResponse(status=reply.status, headers=reply.headers or {})
+    if reply.content_type is not None:
+        response.headers["Content-Type"] = reply.content_type
+    response.content_length = len(reply.body) + 64
+    await response.prepare(request)
+    await response.write(reply.body[: len(reply.body) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    return response
+
+
+def _fault_kind(fault: Fault) -> str:
+    if fault.truncate:
+        return "truncate"
+    if fault.html:
+        return "html"
+    if fault.status is not None:
+        return "status"
+    return "delay"

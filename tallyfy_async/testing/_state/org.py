@@ -1,0 +1,150 @@
+"""One organization and everything stored inside it."""
+
+from __future__ import annotations
+
+from tallyfy_async.testing._state.blueprints import Blueprint
+from tallyfy_async.testing._state.comments import Comment
+from tallyfy_async.testing._state.people import Guest, User
+from tallyfy_async.testing._state.records import Collection, Record, Wire
+from tallyfy_async.testing._state.runs import Run
+from tallyfy_async.testing._state.tasks import Task
+
+
+class Org:
+    """An organization: its members, guests, groups, tags, folders, blueprints, runs and tasks."""
+
+    __slots__ = (
+        "blueprints",
+        "comments",
+        "default_admin_id",
+        "folders",
+        "groups",
+        "guests",
+        "id",
+        "increments",
+        "members",
+        "runs",
+        "tags",
+        "tasks",
+        "wire",
+    )
+
+    def __init__(self, org_id: str, wire: Wire) -> None:
+        self.id = org_id
+        self.wire = wire
+        self.members: dict[int, User] = {}
+        self.default_admin_id: int | None = None
+        self.guests: dict[str, Guest] = {}
+        self.groups: Collection[Record] = Collection()
+        self.tags: Collection[Record] = Collection()
+        self.folders: Collection[Record] = Collection()
+        self.blueprints: Collection[Blueprint] = Collection()
+        self.runs: Collection[Run] = Collection()
+        self.tasks: Collection[Task] = Collection()
+        self.comments: dict[str, Comment] = {}
+        #: The next ``increment_id`` per kind ("run", "task", "blueprint").
+        self.increments: dict[str, int] = {"run": 1, "task": 1, "blueprint": 1}
+
+    def next_increment(self, kind: str, count: int = 1) -> int:
+        """Reserve ``count`` increment ids of a kind; returns the first."""
+        first = self.increments[kind]
+        self.increments[kind] = first + count
+        return first
+
+    def guest_by_id(self, guest_id: int) -> Guest | None:
+        """A guest by integer id."""
+        for guest in self.guests.values():
+            if guest.id == guest_id:
+                return guest
+        return None
+
+
+def org_wire(org_id: str, name: str, now: str) -> Wire:
+    """A new organization's fields (catalogue §11, Organization object)."""
+    slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+    return {
+        "id": org_id,
+        "name": name,
+        "slug": slug,
+        "industry": None,
+        "description": None,
+        "address1": None,
+        "address2": None,
+        "city": None,
+        "state": None,
+        "country": None,
+        "zipcode": None,
+        "welcome_title": None,
+        "welcome_description": None,
+        "created_on": now,
+        "last_updated": now,
+        "live_support_enabled": 0,
+        "org_logo": None,
+        "settings": {},
+        "users_count": 0,
+        "in_trial": False,
+        "plan_code": "pro",
+        "timezone": "UTC",
+        "working_days": {
+            day: {"enabled": day not in ("Saturday", "Sunday")}
+            for day in (
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            )
+        },
+        "default_deadline": {"type": "days", "value": 5},
+        "auto_archive": False,
+        "auto_complete_tasks": False,
+        "auto_complete_task_months": 18,
+        "maximum_group_assignment_limit": 10,
+        "allow_user_invite": True,
+        "allow_manage_groups": True,
+        "webhook_date_field_format": "yyyy-MM-ddTHH:mm:ssZ",
+        "use_generative_ai": False,
+    }
+
+
+def group_wire(group_id: str, name: str, members: list[int], guests: list[str], now: str) -> Wire:
+    """A group's fields (catalogue §14)."""
+    return {
+        "id": group_id,
+        "name": name,
+        "description": None,
+        "logo": None,
+        "members": members,
+        "guests": guests,
+        "created_at": now,
+        "last_updated": now,
+        "deleted_at": None,
+    }
+
+
+def tag_wire(tag_id: str, title: str, color: str, now: str) -> Wire:
+    """A tag's fields (catalogue §19)."""
+    return {
+        "id": tag_id,
+        "title": title,
+        "color": color,
+        "type": "public",
+        "auto_generated": False,
+        "created_at": now,
+        "deleted_at": None,
+    }
+
+
+def folder_wire(folder_id: str, name: str, folder_type: str, position: int, now: str) -> Wire:
+    """A folder's fields (catalogue §20)."""
+    return {
+        "id": folder_id,
+        "name": name,
+        "parent_id": None,
+        "total": 0,
+        "position": position,
+        "folder_type": folder_type,
+        "created_at": now,
+    }

@@ -1,0 +1,20 @@
+"""The fake's routes, one module per API area; ``all_routes()`` collects them."""
+
+from __future__ import annotations
+
+from tallyfy_async.testing._router import Route
+from tallyfy_async.testing.routes import (
+    blueprints,
+    identity,
+    oauth,
+    org_tasks,
+    processes,
+    tasks,
+)
+
+_MODULES = (oauth, identity, blueprints, processes, tasks, org_tasks)
+
+
+def all_routes() -> list[Route]:
+    """Every route of every area."""
+    return [route for module in _MODULES for route in module.routes.routes]
