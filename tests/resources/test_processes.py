@@ -439,7 +439,7 @@ async def test_archive_activate_and_delete(
     assert requests_to("PUT", f"{runs(demo)}/{process_id}/activate")
     assert restored.status is ProcessStatus.ACTIVE and restored.archived_at is None
     await org.processes.archive(process_id)
-    assert await org.processes.delete(process_id) is None
+    await org.processes.delete(process_id)
     assert requests_to("DELETE", f"{runs(demo)}/{process_id}/delete")[-1].status == 200
     with pytest.raises(NotFoundError):
         await org.processes.get(process_id)
