@@ -15,6 +15,7 @@ import attrs
 import tallyfy_async.models.tasks as _tasks
 from tallyfy_async._serde import OpenStrEnum
 from tallyfy_async.models._base import Model, included
+from tallyfy_async.models.blueprints import BlueprintType
 from tallyfy_async.models.common import Progress
 from tallyfy_async.models.form_fields import FormField
 
@@ -51,6 +52,7 @@ class Process(Model):
         started_by: the member who launched it.
         prerun: kick-off answers keyed by kick-off field timeline id.
         prerun_status: ``complete`` once the kick-off form was submitted.
+        type: the blueprint's :class:`~tallyfy_async.models.blueprints.BlueprintType`.
         archived_at: set while the process is archived.
         checklist: the blueprint (``with_="checklist"``), as Tallyfy sends it.
         tasks: its tasks (``with_="tasks"``).
@@ -91,7 +93,7 @@ class Process(Model):
     late_tasks: int | None = None
     collaborators: list[int] = attrs.Factory(list)
     assign_someone_else: bool | None = None
-    type: str | None = None
+    type: BlueprintType | None = None
     is_public: bool | None = None
     users: list[int] = attrs.Factory(list)
     groups: list[str] = attrs.Factory(list)

@@ -58,7 +58,7 @@ class Task(Model):
         tasks_changed_by_rules: on completion and reopening, what automations changed.
         step: the step (``with_="step"``), as Tallyfy sends it.
         run: the process (``with_="run"``).
-        threads: comments (``with_="threads"``).
+        threads: comments (``with_="threads"``; ``with_="comments"`` fills ``comments``).
         form_fields: the form fields with their answers in ``field_value``
             (``with_="form_fields"``).
         tags: tag associations (``with_="tags"``).
@@ -113,6 +113,7 @@ class Task(Model):
     step: dict[str, Any] | None = included()
     run: _processes.TaskProcess | None = included()
     threads: list[Comment] | None = included()
+    comments: list[Comment] | None = included()
     form_fields: list[FormField] | None = included()
     tags: list[dict[str, Any]] | None = included()
     folders: list[dict[str, Any]] | None = included()

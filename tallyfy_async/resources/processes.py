@@ -10,6 +10,7 @@ from typing import Any, Final, Literal
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
+from tallyfy_async.models.blueprints import BlueprintType
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.processes import Process, ProcessFormFields, ProcessStatus
 from tallyfy_async.pagination import Paginator
@@ -128,7 +129,7 @@ class Processes(Resource):
         tag: str | Sequence[str] | _Unset = UNSET,
         groups: str | Sequence[str] | _Unset = UNSET,
         starred: _Bool = UNSET,
-        type: _Str = UNSET,
+        type: BlueprintType | str | _Unset = UNSET,
         archived: bool | Literal["only"] | _Unset = UNSET,
         with_: _With = UNSET,
         sort: _Str = UNSET,
