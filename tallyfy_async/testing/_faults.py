@@ -6,12 +6,13 @@ import math
 import random
 import re
 import time
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Literal
 
 import attrs
 
-from tallyfy_async.testing._http import HTML, JSON, Reply
+from tallyfy_async.testing._http import HTML, JSON, NOT_FOUND_HTML, Reply
 from tallyfy_async.testing._json import dumps
 
 Drop = Literal["before", "after"]
@@ -75,19 +76,22 @@ class Fault:
     """An injected fault; returned by ``FakeTallyfy.inject`` and removable with ``remove()``.
 
     Matching: ``route`` is a regular expression searched in the request path without its
-    ``/api`` prefix; ``method`` an HTTP method (any when ``None``); ``times`` limits the fault to
-    the first N matching requests; ``probability`` fires it on that share of matching requests
-    (drawn from the fake's seeded generator).
+    ``/api`` prefix; ``method`` an HTTP method (any when ``None``); ``query`` parameters the
+    request must carry with these values; ``times`` limits the fault to the first N matching
+    requests; ``probability`` fires it on that share of matching requests (drawn from the
+    fake's seeded generator).
 
     Actions: ``status`` answers with that status (``body`` JSON value, or ``str``/``bytes`` sent
     raw; ``headers``; ``retry_after`` seconds or an HTTP-date for ``Retry-After``); ``html``
-    answers with an HTML error page; ``delay`` waits before answering; ``drop="before"`` closes
-    the connection without touching the state; ``drop="after"`` applies the request, then closes
-    without answering; ``truncate`` sends a ``Content-Length`` larger than the body it writes.
+    answers with an HTML error page (production's own page for a 404, a proxy's otherwise);
+    ``delay`` waits before answering; ``drop="before"`` closes the connection without touching
+    the state; ``drop="after"`` applies the request, then closes without answering;
+    ``truncate`` sends a ``Content-Length`` larger than the body it writes.
     """
 
     route: str | None = None
     method: str | None = None
+    query: dict[str, str] | None = None
     times: int | None = None
     probability: float | None = None
     status: int | None = None
@@ -122,11 +126,13 @@ class Fault:
         """Stop the fault from acting on further requests."""
         self.active = False
 
-    def matches(self, path: str, method: str) -> bool:
+    def matches(self, path: str, method: str, query: Mapping[str, str]) -> bool:
         """Whether the request is one this fault is about (before ``times``/``probability``)."""
         if not self.active:
             return False
         if self.method is not None and self.method != method:
+            return False
+        if self.query and any(query.get(key) != value for key, value in self.query.items()):
             return False
         return self._pattern is None or self._pattern.search(path) is not None
 
@@ -140,6 +146,10 @@ class Fault:
             if not isinstance(retry_after, str):
                 retry_after = str(math.ceil(retry_after))
             headers["Retry-After"] = retry_after
+        if self.status in (204, 304):
+            return Reply(self.status, b"", None, headers)
+        if self.html and self.status == 404:
+            return Reply(404, NOT_FOUND_HTML, HTML, headers)
         if self.html:
             phrase = _phrase(self.status)
             page = (
@@ -194,10 +204,10 @@ class Faults:
             fault.remove()
         self.items.clear()
 
-    def pick(self, path: str, method: str) -> Fault | None:
+    def pick(self, path: str, method: str, query: Mapping[str, str]) -> Fault | None:
         """The fault that acts on this request, counting it as a hit."""
         for fault in self.items:
-            if not fault.matches(path, method):
+            if not fault.matches(path, method, query):
                 continue
             if fault.probability is not None and self.rng.random() >= fault.probability:
                 continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from tallyfy_async.testing._dates import fmt, parse_request_date
 from tallyfy_async.testing._http import invalid
@@ -28,7 +28,7 @@ def is_blank(value: object) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     """An integer, not a bool (JSON ``true`` is no id)."""
     return isinstance(value, int) and not isinstance(value, bool)
 

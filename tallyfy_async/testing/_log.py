@@ -34,6 +34,8 @@ class LoggedRequest:
     #: The matched route's name (``"runs.launch"``), or ``None`` when no route matched.
     route: str | None
     query: dict[str, str]
+    #: The query string exactly as sent (to check how it was encoded).
+    raw_query: str
     headers: dict[str, str]
     #: Parsed JSON, a form dict, raw text, or ``None`` without a body.
     body: Any

@@ -24,6 +24,7 @@ from tallyfy_async.testing._dates import fmt, now_iso, parse_request_date, soon_
 from tallyfy_async.testing._faults import Drop, Fault, Faults, RateLimit, RateLimiter
 from tallyfy_async.testing._fields import Fields
 from tallyfy_async.testing._http import (
+    HTML,
     NOT_FOUND_HTML,
     ApiError,
     Reply,
@@ -190,7 +191,7 @@ class FakeTallyfy:
             request, self, match[1] if isinstance(match, tuple) else {}, dict(request.query), body
         )
 
-        fault = self.faults.pick(route_path, method) if self.faults.items else None
+        fault = self.faults.pick(route_path, method, ctx.query) if self.faults.items else None
         reply: Reply | None = None
         applied = False
         if fault is not None:
@@ -207,7 +208,7 @@ class FakeTallyfy:
                 return self._drop(request, ctx, route, arrived, applied=applied, kind="drop-after")
         if reply.status == 404 and "json" not in request.headers.get("Accept", ""):
             # Production answers a 404 with its HTML page unless JSON is asked for (§2).
-            reply = Reply(404, NOT_FOUND_HTML, "text/html; charset=UTF-8")
+            reply = Reply(404, NOT_FOUND_HTML, HTML)
         self._record(ctx, route, reply.status, applied, arrived, fault_kind)
         if fault is not None and fault.truncate:
             return await _truncated(request, reply)
@@ -346,6 +347,7 @@ class FakeTallyfy:
                 path=request.path,
                 route=route.name if route is not None else None,
                 query=ctx.query,
+                raw_query=request.rel_url.raw_query_string,
                 headers=dict(request.headers),
                 body=ctx.body,
                 status=status,
@@ -370,7 +372,9 @@ class FakeTallyfy:
         self,
         route: str | None = None,
         *,
+        path: str | None = None,
         method: str | None = None,
+        query: Mapping[str, str] | None = None,
         times: int | None = None,
         probability: float | None = None,
         status: int | None = None,
@@ -384,14 +388,17 @@ class FakeTallyfy:
     ) -> Fault:
         """Inject a fault; see :class:`Fault` for what each argument does.
 
-        ``route`` is a regular expression searched in the path without ``/api``
-        (``r"/runs$"``); faults are tried in the order they were injected.
+        ``route`` (or its alias ``path``) is a regular expression searched in the path without
+        ``/api`` (``r"/runs$"``); faults are tried in the order they were injected.
         Returns the fault: ``fault.remove()`` stops it, ``fault.hits`` counts its victims.
         """
+        if route is not None and path is not None:
+            raise ValueError("give route or path, not both")
         return self.faults.add(
             Fault(
-                route=route,
+                route=route if route is not None else path,
                 method=method,
+                query=dict(query) if query else None,
                 times=times,
                 probability=probability,
                 status=status,
@@ -437,6 +444,10 @@ class FakeTallyfy:
     def revoke_tokens(self, org_id: str | None = None) -> int:
         """Revoke every live access token, or those usable in one organization; returns how many."""
         return self.tokens.revoke_all(org_id)
+
+    def issued_tokens(self) -> list[str]:
+        """Every access and refresh token issued so far (to check none leaks into logs)."""
+        return [*self.tokens.access, *self.tokens.refresh]
 
     def add_personal_access_token(self, user_id: int) -> str:
         """A personal access token for a user: it never expires, only revocation ends it."""

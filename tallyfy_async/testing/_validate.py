@@ -21,7 +21,7 @@ TEXT_MAX = 200
 TEXTAREA_MAX = 30_000
 
 
-class _Refused(Exception):
+class FieldValueError(Exception):
     """A value does not fit its field; the text is the API's message."""
 
 
@@ -54,8 +54,8 @@ def form_values(
             clean[field_id] = None
             continue
         try:
-            clean[field_id] = _value(field, value, org)
-        except _Refused as refused:
+            clean[field_id] = check_value(field, value, org)
+        except FieldValueError as refused:
             errors[f"{key}.{field_id}"] = [str(refused)]
     if require:
         for field_id, field in fields.items():
@@ -78,33 +78,37 @@ def missing_required(
     }
 
 
-def _value(field: Wire, value: Any, org: Org) -> Any:
+def check_value(field: Wire, value: Any, org: Org) -> Any:
+    """One non-blank value checked against its field; the value to store.
+
+    Raises :class:`FieldValueError` with the API's message.
+    """
     field_type = field["field_type"]
     label = field["label"]
     if field_type in ("text", "textarea"):
         if not isinstance(value, str):
-            raise _Refused(f"{label} must be a string")
+            raise FieldValueError(f"{label} must be a string")
         limit = TEXT_MAX if field_type == "text" else TEXTAREA_MAX
         if len(value) > limit:
-            raise _Refused(f"{label} may not be greater than {limit} characters")
+            raise FieldValueError(f"{label} may not be greater than {limit} characters")
         return value
     if field_type == "email":
         if not isinstance(value, str) or not EMAIL.match(value):
-            raise _Refused(f"{label} must be a valid email address")
+            raise FieldValueError(f"{label} must be a valid email address")
         return value
     if field_type == "date":
         moment = parse_request_date(value)
         if moment is None:
-            raise _Refused(f"{label} is not a valid date")
+            raise FieldValueError(f"{label} is not a valid date")
         return fmt(moment)
     if field_type == "radio":
         if not isinstance(value, str) or value not in {o["text"] for o in field["options"]}:
-            raise _Refused("Invalid radio choice selected.")
+            raise FieldValueError("Invalid radio choice selected.")
         return value
     if field_type == "dropdown":
         option = _option(field, value)
         if option is None:
-            raise _Refused("Invalid dropdown choice selected.")
+            raise FieldValueError("Invalid dropdown choice selected.")
         return {"id": option["id"], "text": option["text"], "value": None}
     if field_type == "multiselect":
         return _multiselect(field, value)
@@ -116,9 +120,9 @@ def _value(field: Wire, value: Any, org: Org) -> Any:
         if not isinstance(value, list) or not all(
             isinstance(asset, dict) and isinstance(asset.get("id"), str) for asset in value
         ):
-            raise _Refused("Invalid file field")
+            raise FieldValueError("Invalid file field")
         return value
-    raise _Refused(f"{label} has an unknown field type")
+    raise FieldValueError(f"{label} has an unknown field type")
 
 
 def _option(field: Wire, value: Any) -> Wire | None:
@@ -132,12 +136,12 @@ def _option(field: Wire, value: Any) -> Wire | None:
 
 def _multiselect(field: Wire, value: Any) -> list[Wire]:
     if not isinstance(value, list):
-        raise _Refused("Invalid multiselect choice selected.")
+        raise FieldValueError("Invalid multiselect choice selected.")
     chosen = []
     for item in value:
         option = _option(field, item)
         if option is None:
-            raise _Refused("Invalid multiselect choice selected.")
+            raise FieldValueError("Invalid multiselect choice selected.")
         # Stored without "selected": true it renders blank in {{variables}} (catalogue §8.4).
         chosen.append(
             {
@@ -154,19 +158,19 @@ def _table(field: Wire, value: Any) -> list[Any]:
     if not isinstance(value, list) or not all(
         isinstance(cell, str | int | float) and not isinstance(cell, bool) for cell in value
     ):
-        raise _Refused("Invalid table field")
+        raise FieldValueError("Invalid table field")
     if len(value) != len(field["columns"]):
-        raise _Refused("Number of columns does not match required columns")
+        raise FieldValueError("Number of columns does not match required columns")
     return list(value)
 
 
 def _assignees(value: Any, org: Org) -> Wire:
     if not isinstance(value, dict):
-        raise _Refused("Invalid assignees selected.")
+        raise FieldValueError("Invalid assignees selected.")
     fields = Fields(value)
     owners = owners_from(fields, org, buckets=value.keys())
     if fields.errors:
-        raise _Refused("Invalid assignees selected.")
+        raise FieldValueError("Invalid assignees selected.")
     return owners
 
 

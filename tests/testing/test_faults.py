@@ -184,3 +184,29 @@ def test_fault_arguments_are_checked(tallyfy_fake: FakeTallyfy) -> None:
         tallyfy_fake.inject(drop="before", status=500)
     with pytest.raises(ValueError, match="probability"):
         tallyfy_fake.inject(status=500, probability=2)
+
+
+async def test_fault_matching_on_query_parameters(
+    api: Api, org: str, tallyfy_fake: FakeTallyfy
+) -> None:
+    tallyfy_fake.inject(path=r"/runs$", query={"page": "2"}, status=500)
+    assert (await api.get(f"{org}/runs?page=1")).status == 200
+    assert (await api.get(f"{org}/runs?page=2")).status == 500
+
+
+async def test_204_fault_has_no_body(api: Api, tallyfy_fake: FakeTallyfy) -> None:
+    tallyfy_fake.inject("/me$", status=204, times=1)
+    answer = await api.get("/me")
+    assert answer.status == 204 and answer.text == ""
+
+
+async def test_html_404_fault_is_production_s_page(api: Api, tallyfy_fake: FakeTallyfy) -> None:
+    tallyfy_fake.inject("/me$", status=404, html=True, times=1)
+    answer = await api.get("/me")
+    assert answer.status == 404 and "<div>404 | Not Found</div>" in answer.text
+
+
+def test_route_and_path_are_one_argument(tallyfy_fake: FakeTallyfy) -> None:
+    assert tallyfy_fake.inject(path="/me").route == "/me"
+    with pytest.raises(ValueError, match="not both"):
+        tallyfy_fake.inject("/me", path="/me")

@@ -86,3 +86,29 @@ async def test_max_log_keeps_the_newest(api: Api, tallyfy_fake: FakeTallyfy) -> 
     for _ in range(5):
         await api.get("/me")
     assert len(tallyfy_fake.log) == 3
+
+
+async def test_raw_query_keeps_the_encoding(api: Api, org: str, tallyfy_fake: FakeTallyfy) -> None:
+    async with api.session.get(
+        f"{api.fake.base_url}{org}/runs?q=a%20b&with=tasks,tags", headers=api.headers()
+    ) as response:
+        assert response.status == 200
+    entry = tallyfy_fake.log[-1]
+    assert entry.raw_query == "q=a%20b&with=tasks,tags"
+    assert entry.query == {"q": "a b", "with": "tasks,tags"}
+
+
+async def test_issued_tokens_lists_access_and_refresh_tokens(
+    api: Api, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+) -> None:
+    form = {
+        "grant_type": "password",
+        "client_id": tallyfy_demo.client_id,
+        "client_secret": tallyfy_demo.client_secret,
+        "username": tallyfy_demo.admin_email,
+        "password": tallyfy_demo.admin_password,
+    }
+    granted = (await api.post("/oauth/token", data=form, headers={})).json
+    issued = tallyfy_fake.issued_tokens()
+    assert granted["access_token"] in issued and granted["refresh_token"] in issued
+    assert api.token in issued

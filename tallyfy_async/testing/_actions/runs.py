@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tallyfy_async.testing._actions.values import merge_values
 from tallyfy_async.testing._dates import fmt, later
 from tallyfy_async.testing._state import Blueprint, Org, Run, Task, User, Wire, new_id
 from tallyfy_async.testing._state.runs import refresh, run_wire
@@ -39,8 +40,9 @@ def launch(
         now,
         **(fields or {}),
     )
-    values = {key: value for key, value in (prerun or {}).items() if value is not None}
+    run = Run(org.id, wire, blueprint)
     if blueprint.wire["prerun"]:
+        values = merge_values(org, run, {}, prerun or {})
         wire.update(
             prerun=values,
             prerun_status="complete",
@@ -48,7 +50,6 @@ def launch(
             prerun_completed_by=launcher.id,
             prerun_length=len(values),
         )
-    run = Run(org.id, wire, blueprint)
     start = datetime.fromisoformat(now)
     default = org.wire["default_deadline"]
     default_deadline = fmt(later(start, int(default["value"]), str(default["type"])))

@@ -15,6 +15,7 @@ class Org:
 
     __slots__ = (
         "blueprints",
+        "capture_values",
         "comments",
         "default_admin_id",
         "folders",
@@ -42,8 +43,10 @@ class Org:
         self.runs: Collection[Run] = Collection()
         self.tasks: Collection[Task] = Collection()
         self.comments: dict[str, Comment] = {}
+        #: Form-field value id -> (the task or run holding it, the field id).
+        self.capture_values: dict[int, tuple[Task | Run, str]] = {}
         #: The next ``increment_id`` per kind ("run", "task", "blueprint").
-        self.increments: dict[str, int] = {"run": 1, "task": 1, "blueprint": 1}
+        self.increments: dict[str, int] = {"run": 1, "task": 1, "blueprint": 1, "value": 1}
 
     def next_increment(self, kind: str, count: int = 1) -> int:
         """Reserve ``count`` increment ids of a kind; returns the first."""

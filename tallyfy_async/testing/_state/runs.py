@@ -16,7 +16,7 @@ RUN_STATUSES = ("active", "complete", "problem", "archived")
 class Run(Record):
     """A launched process and its tasks (in position order)."""
 
-    __slots__ = ("blueprint", "status_before_archive", "tags", "tasks", "threads")
+    __slots__ = ("blueprint", "status_before_archive", "tags", "tasks", "threads", "value_ids")
 
     def __init__(self, org_id: str, wire: Wire, blueprint: Blueprint | None) -> None:
         super().__init__(org_id, wire)
@@ -25,6 +25,8 @@ class Run(Record):
         self.tags: list[Wire] = []
         self.threads: list[Any] = []
         self.status_before_archive = "active"
+        #: Integer id of each stored kick-off value, by field id (``form-field/value``).
+        self.value_ids: dict[str, int] = {}
 
     def task(self, task_id: str) -> Task | None:
         """One of the run's tasks."""

@@ -25,7 +25,7 @@ NO_OWNERS: Wire = {"users": [], "guests": [], "groups": []}
 class Task(Record):
     """A task; ``run`` and ``step`` are ``None`` for one-off tasks."""
 
-    __slots__ = ("form_fields", "run", "step", "summary", "threads")
+    __slots__ = ("form_fields", "run", "step", "summary", "threads", "value_ids")
 
     def __init__(
         self, org_id: str, wire: Wire, run: Run | None, step: Step | None, summary: str | None
@@ -38,6 +38,8 @@ class Task(Record):
         #: Form fields of a one-off task (process tasks use their step's captures).
         self.form_fields: list[Wire] = []
         self.threads: list[Any] = []
+        #: Integer id of each stored form-field value, by field id (``form-field/value``).
+        self.value_ids: dict[str, int] = {}
 
     @property
     def done(self) -> bool:

@@ -61,7 +61,12 @@ def form_field_items(task: Task) -> list[Wire]:
     """A task's form fields with their answers (``field_value``, catalogue §8.4)."""
     taskdata = task.wire["taskdata"]
     return [
-        {**capture, "task_id": task.id, "field_value": taskdata.get(capture["id"])}
+        {
+            **capture,
+            "task_id": task.id,
+            "field_value": taskdata.get(capture["id"]),
+            "value_id": task.value_ids.get(capture["id"]),
+        }
         for capture in task.captures()
     ]
 
@@ -72,7 +77,12 @@ def kickoff_items(run: Run) -> list[Wire]:
         return []
     values = run.wire["prerun"]
     return [
-        {**field, "field_value": values.get(field["id"])} for field in run.blueprint.wire["prerun"]
+        {
+            **field,
+            "field_value": values.get(field["id"]),
+            "value_id": run.value_ids.get(field["id"]),
+        }
+        for field in run.blueprint.wire["prerun"]
     ]
 
 
@@ -139,7 +149,7 @@ def next_task_item(run: Run) -> list[Wire]:
 RUN_INCLUDES = frozenset(
     ("checklist", "tasks", "tags", "next_task", "form_fields", "ko_form_fields", "folders",
      "assets", "stages", "permissions", "tasks_meta", "member_watchers", "guest_watchers",
-     "tasks.threads", "tasks.form_fields")
+     "tasks.threads", "tasks.form_fields", "threads")
 )  # fmt: skip
 
 
@@ -159,6 +169,8 @@ def run_dict(run: Run, includes: frozenset[str]) -> Wire:
         out["form_fields"] = wrap([item for task in run.tasks for item in form_field_items(task)])
     if "ko_form_fields" in includes:
         out["ko_form_fields"] = wrap(kickoff_items(run))
+    if "threads" in includes:
+        out["threads"] = wrap([comment.wire for comment in run.threads])
     if "tasks_meta" in includes:
         out["tasks_meta"] = wrap(dict(run.wire["progress"]))
     if "permissions" in includes:
@@ -178,7 +190,7 @@ def run_renderer(includes: frozenset[str]) -> Callable[[Run], bytes]:
 
 BLUEPRINT_INCLUDES = frozenset(
     ("steps", "tags", "folder", "linked_tasks", "permissions", "stages", "assets",
-     "member_watchers", "guest_watchers")
+     "member_watchers", "guest_watchers", "threads")
 )  # fmt: skip
 
 
@@ -192,6 +204,8 @@ def blueprint_dict(ctx: Ctx, blueprint: Blueprint, includes: frozenset[str]) -> 
     if "folder" in includes:
         folder = ctx.the_org().folders.get(blueprint.wire["folder_id"] or "")
         out["folder"] = wrap(folder.wire if folder else None)
+    if "threads" in includes:
+        out["threads"] = wrap([comment.wire for comment in blueprint.threads])
     if "permissions" in includes:
         out["permissions"] = wrap({})
     for empty in ("linked_tasks", "stages", "assets", "member_watchers", "guest_watchers"):

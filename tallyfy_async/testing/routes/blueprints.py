@@ -244,3 +244,11 @@ def delete_kickoff_field(ctx: Ctx) -> Reply:
         raise not_found()
     blueprint.update({"prerun": fields}, ctx.now)
     return empty(204)
+
+
+@routes.put("/organizations/{org}/checklists/{checklist_id}/publish", "blueprints.publish")
+def publish(ctx: Ctx) -> Reply:
+    """Publish a blueprint (no body; the fake's blueprints are always published)."""
+    blueprint = blueprint_of(ctx, archived=False)
+    blueprint.update({"is_published_state": True, "status": "active"}, ctx.now)
+    return empty(204)

@@ -78,6 +78,24 @@ def user_tasks(ctx: Ctx) -> Reply:
     return _user_tasks(ctx, int(raw))
 
 
+@routes.get("/organizations/{org}/guests/{guest_id}/tasks", "guests.tasks")
+def guest_tasks(ctx: Ctx) -> Reply:
+    """Tasks assigned to a guest, by the integer id of the guest's link (catalogue §8.2)."""
+    org = ctx.the_org()
+    raw = ctx.params["guest_id"]
+    guest = org.guest_by_id(int(raw)) if raw.isdigit() else None
+    if guest is None:
+        raise not_found()
+    email = guest.email.lower()
+    theirs = [
+        task
+        for task in org.tasks.live()
+        if email in (owner.lower() for owner in task.wire["owners"]["guests"])
+    ]
+    items = sort_tasks(ctx, filter_tasks(ctx, theirs))
+    return paginate(ctx, items, task_renderer(ctx.includes))
+
+
 @routes.post("/organizations/{org}/tasks", "tasks.create")
 def create_task(ctx: Ctx) -> Reply:
     """Create a one-off task (201): title, task_type, owners and deadline are required."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from tallyfy_async.testing._actions.runs import activate_run, archive_run, delete_run, launch
 from tallyfy_async.testing._actions.tasks import store_owners
+from tallyfy_async.testing._actions.values import merge_values
 from tallyfy_async.testing._context import Ctx
 from tallyfy_async.testing._fields import Fields
 from tallyfy_async.testing._http import Reply, data, empty, invalid, invalid_field, json_reply
@@ -251,12 +252,7 @@ def update_run(ctx: Ctx) -> Reply:
             org=org,
             require=False,
         )
-        merged = dict(run.wire["prerun"])
-        for key, value in prerun.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = value
+        merged = merge_values(org, run, run.wire["prerun"], prerun)
         values["prerun"] = merged
         values["prerun_length"] = len(merged)
     run.update(values, ctx.now)

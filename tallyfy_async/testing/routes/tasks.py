@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tallyfy_async.testing._actions.tasks import complete, reopen, store_owners, touch_run
+from tallyfy_async.testing._actions.values import merge_values
 from tallyfy_async.testing._context import Ctx
 from tallyfy_async.testing._fields import HEX_ID, Fields
 from tallyfy_async.testing._http import Reply, data, invalid, invalid_field
@@ -65,13 +66,7 @@ def apply_task_update(ctx: Ctx, org: Org, task: Task, fields: Fields, *, oneoff:
         clean = form_values(
             captures, fields.body["taskdata"], key="taskdata", org=org, require=False
         )
-        taskdata = dict(task.wire["taskdata"])
-        for key, value in clean.items():
-            if value is None:
-                taskdata.pop(key, None)
-            else:
-                taskdata[key] = value
-        values["taskdata"] = taskdata
+        values["taskdata"] = merge_values(org, task, task.wire["taskdata"], clean)
     if owners is not None:
         values["owners"] = store_owners(ctx.fake.state, org, owners, ctx.now)
     if fields.has("summary"):
