@@ -254,6 +254,8 @@ class FormFields(Resource):
         """Move a form field within its step: ``PUT .../steps/{step_id}/captures``.
 
         One field per request, as Tallyfy's route takes it (``{capture_id, position}``).
+        Nothing is returned: the shape of Tallyfy's answer is not documented; read the
+        step (:meth:`Steps.get <tallyfy_async.resources.steps.Steps.get>`) for the order.
 
         Args:
             blueprint_id: the blueprint's id.

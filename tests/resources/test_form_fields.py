@@ -341,6 +341,24 @@ async def test_set_value_without_a_stored_value_is_a_server_error(
     assert sent.status == 500
 
 
+async def test_set_value_replaces_a_stored_value(
+    org: OrgClient, demo: DemoOrg, requests_to: RequestsTo
+) -> None:
+    # A stored value's id is read beside its answer; the process's kick-off text field has one.
+    run_id = demo.processes_by_status["active"][0]
+    path = f"/organizations/{demo.org_id}/runs/{run_id}/form-fields"
+    before = (await org.request("GET", path)).data["ko_form_fields"]
+    client_name = next(f for f in before if f["field_type"] == "text")
+    assert client_name["field_value"] == "Globex Corporation"
+
+    stored = await org.form_fields.set_value(client_name["value_id"], "Initech")
+    [sent] = requests_to("PUT", f"/organizations/{demo.org_id}/form-field/value")
+    assert sent.body == {"id": client_name["value_id"], "form_value": "Initech"}
+    assert stored["field_value"] == "Initech"
+    after = (await org.request("GET", path)).data["ko_form_fields"]
+    assert next(f for f in after if f["id"] == client_name["id"])["field_value"] == "Initech"
+
+
 async def test_set_value_refuses_a_bad_id_before_sending(org: OrgClient, fake: FakeTallyfy) -> None:
     fake.reset_log()
     with pytest.raises(TypeError, match="capture_value_id"):
