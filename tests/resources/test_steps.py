@@ -355,3 +355,17 @@ async def test_reorder_refuses_a_bad_position_before_sending(
     with pytest.raises(error, match="position"):
         await org.steps.reorder(demo.kickoff_blueprint_id, "a" * 32, position)
     assert fake.log == []
+
+
+@pytest.mark.parametrize("unsafe", ["../x", "a/b", "", "a b", 3.5])
+async def test_unsafe_ids_are_refused_before_sending(
+    org: OrgClient, fake: FakeTallyfy, demo: DemoOrg, unsafe: Any
+) -> None:
+    fake.reset_log()
+    with pytest.raises((TypeError, ValueError), match="step_id"):
+        await org.steps.get(demo.kickoff_blueprint_id, unsafe)
+    with pytest.raises((TypeError, ValueError), match="blueprint_id"):
+        await org.blueprints.archive(unsafe)
+    with pytest.raises((TypeError, ValueError), match="field_id"):
+        await org.form_fields.delete(demo.kickoff_blueprint_id, "a" * 32, unsafe)
+    assert fake.log == []
