@@ -59,7 +59,9 @@ async def main() -> None:
             client = await stack.enter_async_context(TallyfyClient(credentials))
         else:
             fake = await stack.enter_async_context(FakeTallyfy())
-            demo = fake.seed_demo(processes=args.processes, tasks_per_process=args.tasks_per_process)
+            demo = fake.seed_demo(
+                processes=args.processes, tasks_per_process=args.tasks_per_process
+            )
             org_id, credentials = demo.org_id, demo.credentials
             print(f"FakeTallyfy at {fake.base_url}, demo organization {org_id}")
             client = await stack.enter_async_context(

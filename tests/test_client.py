@@ -46,7 +46,9 @@ def api_requests(fake: FakeTallyfy, pattern: str, method: str | None = None) -> 
 
 def make_client(fake: FakeTallyfy, demo: DemoOrg, **kwargs: Any) -> TallyfyClient:
     kwargs.setdefault("retry", FAST)
-    return TallyfyClient(demo.credentials, base_url=fake.base_url, token_url=fake.token_url, **kwargs)
+    return TallyfyClient(
+        demo.credentials, base_url=fake.base_url, token_url=fake.token_url, **kwargs
+    )
 
 
 async def test_every_request_carries_the_required_headers(
@@ -94,21 +96,27 @@ async def test_query_strings_encode_spaces_as_percent_20(
     assert "q=Onboard%20Jane" in logged.raw_query
 
 
-async def test_envelopes_are_unwrapped_and_meta_is_kept(demo: DemoOrg, client: TallyfyClient) -> None:
+async def test_envelopes_are_unwrapped_and_meta_is_kept(
+    demo: DemoOrg, client: TallyfyClient
+) -> None:
     page = await client.request("GET", f"/organizations/{demo.org_id}/runs", params={"per_page": 2})
     assert len(page.data) == 2
     assert page.meta["pagination"]["per_page"] == 2
     assert page.body["data"] is page.data
 
 
-async def test_an_org_view_uses_its_own_org(fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient) -> None:
+async def test_an_org_view_uses_its_own_org(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
     org = client.org(demo.org_id)
     assert client.org(demo.org_id) is org
     response = await org.request("GET", f"/organizations/{demo.org_id}/me")
     assert response.data["email"] == demo.credentials.username
 
 
-async def test_a_token_is_never_sent_to_another_org(fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient) -> None:
+async def test_a_token_is_never_sent_to_another_org(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
     with pytest.raises(ValueError, match="never sent to another"):
         await client.request("GET", f"/organizations/{demo.org_id}/runs", org="0" * 32)
     assert fake.log == []
@@ -126,13 +134,17 @@ async def test_bad_ids_are_refused_before_anything_is_sent(
     assert fake.log == []
 
 
-async def test_empty_and_204_bodies(fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient) -> None:
+async def test_empty_and_204_bodies(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
     fake.inject(path=r"/me$", status=204, times=1)
     response = await client.request("GET", f"/organizations/{demo.org_id}/me")
     assert response.status == 204 and response.body is None and response.data is None
 
 
-async def test_missing_objects_and_routes_map_to_not_found(demo: DemoOrg, client: TallyfyClient) -> None:
+async def test_missing_objects_and_routes_map_to_not_found(
+    demo: DemoOrg, client: TallyfyClient
+) -> None:
     with pytest.raises(NotFoundError) as missing:
         await client.request("GET", f"/organizations/{demo.org_id}/runs/{'f' * 32}")
     assert missing.value.status == 404 and missing.value.code == "RESOURCE_NOT_FOUND"
@@ -143,7 +155,9 @@ async def test_missing_objects_and_routes_map_to_not_found(demo: DemoOrg, client
     assert "GET http://127.0.0.1" in str(nowhere.value)
 
 
-async def test_an_html_error_page_is_kept_as_text(fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient) -> None:
+async def test_an_html_error_page_is_kept_as_text(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
     fake.inject(path=r"/runs$", status=404, html=True, times=1)
     with pytest.raises(NotFoundError) as error:
         await client.request("GET", f"/organizations/{demo.org_id}/runs")
@@ -154,14 +168,35 @@ async def test_an_html_error_page_is_kept_as_text(fake: FakeTallyfy, demo: DemoO
 @pytest.mark.parametrize(
     ("status", "body", "error_type"),
     [
-        (403, {"message": "You don't have application's permissions for this organization!"}, PermissionDeniedError),
-        (409, {"error": {"code": "SEAT_POOL_EXHAUSTED", "message": "full seat limit", "details": {}}}, ConflictError),
-        (422, {"error": True, "message": "The given data was invalid.", "errors": {"title": ["The title is required."]}}, ValidationError),
+        (
+            403,
+            {"message": "You don't have application's permissions for this organization!"},
+            PermissionDeniedError,
+        ),
+        (
+            409,
+            {"error": {"code": "SEAT_POOL_EXHAUSTED", "message": "full seat limit", "details": {}}},
+            ConflictError,
+        ),
+        (
+            422,
+            {
+                "error": True,
+                "message": "The given data was invalid.",
+                "errors": {"title": ["The title is required."]},
+            },
+            ValidationError,
+        ),
         (418, {"message": "I'm a teapot"}, APIError),
     ],
 )
 async def test_error_statuses_map_to_typed_errors(
-    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient, status: int, body: Any, error_type: type[APIError]
+    fake: FakeTallyfy,
+    demo: DemoOrg,
+    client: TallyfyClient,
+    status: int,
+    body: Any,
+    error_type: type[APIError],
 ) -> None:
     fake.inject(path=r"/me$", status=status, body=body, headers={"X-Request-Id": "req-1"}, times=1)
     with pytest.raises(error_type) as error:
@@ -178,7 +213,9 @@ async def test_error_statuses_map_to_typed_errors(
 async def test_429_on_post_is_retried_and_applied_once(fake: FakeTallyfy, demo: DemoOrg) -> None:
     fake.inject(path=r"/tasks$", method="POST", status=429, retry_after=0, times=2)
     async with make_client(fake, demo) as tallyfy:
-        created = await tallyfy.request("POST", f"/organizations/{demo.org_id}/tasks", json=one_off(demo))
+        created = await tallyfy.request(
+            "POST", f"/organizations/{demo.org_id}/tasks", json=one_off(demo)
+        )
     posts = api_requests(fake, r"/tasks$", "POST")
     assert [r.status for r in posts] == [429, 429, 201]
     assert sum(r.applied for r in posts) == 1
@@ -194,7 +231,9 @@ async def test_500_on_post_is_never_sent_twice(fake: FakeTallyfy, demo: DemoOrg)
     assert len(api_requests(fake, r"/tasks$", "POST")) == 1
 
 
-async def test_a_dropped_post_raises_outcome_unknown_and_is_not_resent(fake: FakeTallyfy, demo: DemoOrg) -> None:
+async def test_a_dropped_post_raises_outcome_unknown_and_is_not_resent(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
     fake.inject(path=r"/tasks$", method="POST", drop="after", times=1)
     async with make_client(fake, demo) as tallyfy:
         with pytest.raises(OutcomeUnknownError):
@@ -203,7 +242,10 @@ async def test_a_dropped_post_raises_outcome_unknown_and_is_not_resent(fake: Fak
     assert post.applied
 
 
-@pytest.mark.parametrize("fault", [{"status": 503}, {"status": 502}, {"drop": "before"}, {"drop": "after"}, {"truncate": True}])
+@pytest.mark.parametrize(
+    "fault",
+    [{"status": 503}, {"status": 502}, {"drop": "before"}, {"drop": "after"}, {"truncate": True}],
+)
 async def test_reads_are_retried_through_server_errors_and_drops(
     fake: FakeTallyfy, demo: DemoOrg, fault: dict[str, Any]
 ) -> None:
@@ -214,9 +256,13 @@ async def test_reads_are_retried_through_server_errors_and_drops(
     assert len(api_requests(fake, r"/runs$", "GET")) == 3
 
 
-async def test_server_errors_end_in_server_error_after_the_attempts(fake: FakeTallyfy, demo: DemoOrg) -> None:
+async def test_server_errors_end_in_server_error_after_the_attempts(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
     fake.inject(path=r"/runs$", status=503, body={"message": "Server Error"})
-    async with make_client(fake, demo, retry=RetryPolicy(max_attempts=3, initial_delay=0.01)) as tallyfy:
+    async with make_client(
+        fake, demo, retry=RetryPolicy(max_attempts=3, initial_delay=0.01)
+    ) as tallyfy:
         with pytest.raises(ServerError) as error:
             await tallyfy.request("GET", f"/organizations/{demo.org_id}/runs")
     assert error.value.status == 503
@@ -276,14 +322,18 @@ async def test_a_connection_that_never_opened_is_retried_even_for_post(demo: Dem
     assert all(a.status is None and a.error is not None for a in attempts)
 
 
-async def test_redirects_are_never_followed(fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient) -> None:
+async def test_redirects_are_never_followed(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
     fake.inject(path=r"/runs$", status=302, headers={"Location": "https://evil.example.com/steal"})
     with pytest.raises(APIError, match="never follows redirects") as error:
         await client.request("GET", f"/organizations/{demo.org_id}/runs")
     assert error.value.status == 302
 
 
-async def test_the_attempt_hook_and_trace_configs_see_every_attempt(fake: FakeTallyfy, demo: DemoOrg) -> None:
+async def test_the_attempt_hook_and_trace_configs_see_every_attempt(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
     attempts: list[Attempt] = []
     started: list[str] = []
     trace = aiohttp.TraceConfig()
@@ -293,7 +343,9 @@ async def test_the_attempt_hook_and_trace_configs_see_every_attempt(fake: FakeTa
 
     trace.on_request_start.append(on_start)
     fake.inject(path=r"/runs$", status=503, times=1)
-    async with make_client(fake, demo, on_attempt=attempts.append, trace_configs=[trace]) as tallyfy:
+    async with make_client(
+        fake, demo, on_attempt=attempts.append, trace_configs=[trace]
+    ) as tallyfy:
         await tallyfy.request("GET", f"/organizations/{demo.org_id}/runs")
     runs = [a for a in attempts if a.url.endswith("/runs")]
     assert [(a.attempt, a.status) for a in runs] == [(1, 503), (2, 200)]
@@ -351,14 +403,16 @@ async def test_closing_ends_calls_in_flight(fake: FakeTallyfy, demo: DemoOrg) ->
         await asyncio.wait_for(call, 5)
 
 
-async def test_a_client_used_from_another_loop_raises(fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient) -> None:
+async def test_a_client_used_from_another_loop_raises(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
     await client.request("GET", "/me")
     errors: list[BaseException] = []
 
     def other_loop() -> None:
         try:
             asyncio.run(client.request("GET", "/me"))
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
+        except BaseException as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=other_loop)
@@ -368,7 +422,9 @@ async def test_a_client_used_from_another_loop_raises(fake: FakeTallyfy, demo: D
     assert "another event loop" in str(errors[0])
 
 
-async def test_an_unclosed_client_warns_and_schedules_nothing(fake: FakeTallyfy, demo: DemoOrg) -> None:
+async def test_an_unclosed_client_warns_and_schedules_nothing(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
     tallyfy = make_client(fake, demo)
     await tallyfy.request("GET", "/me")
     session = tallyfy._transport._session

@@ -92,14 +92,23 @@ async def test_awaiting_gives_the_first_page_and_the_walk_reuses_it() -> None:
     listing = numbers(server, per_page=10)
     page = await listing
     assert isinstance(page, Page)
-    assert (page.total, page.per_page, page.current_page, page.total_pages, page.count) == (25, 10, 1, 3, 10)
+    assert (page.total, page.per_page, page.current_page, page.total_pages, page.count) == (
+        25,
+        10,
+        1,
+        3,
+        10,
+    )
     assert page.has_next and list(page) == list(range(10)) and page[0] == 0
     assert await listing.to_list() == list(range(25))
     assert [number for number, _ in server.calls] == [1, 2, 3]
 
 
 async def test_pages_are_yielded_in_order() -> None:
-    pages = [p.current_page async for p in numbers(Server(95, cap=10), per_page=10, concurrency=4).pages()]
+    pages = [
+        p.current_page
+        async for p in numbers(Server(95, cap=10), per_page=10, concurrency=4).pages()
+    ]
     assert pages == list(range(1, 11))
 
 
@@ -112,7 +121,21 @@ async def test_a_short_total_raises_instead_of_returning_a_short_list() -> None:
 async def test_an_unreadable_page_raises() -> None:
     async def fetch(page: int, per_page: int) -> Response:
         if page == 1:
-            return Response(200, {}, {"data": [{"n": 1}], "meta": {"pagination": {"total": 2, "total_pages": 2, "per_page": 1, "current_page": 1}}})
+            return Response(
+                200,
+                {},
+                {
+                    "data": [{"n": 1}],
+                    "meta": {
+                        "pagination": {
+                            "total": 2,
+                            "total_pages": 2,
+                            "per_page": 1,
+                            "current_page": 1,
+                        }
+                    },
+                },
+            )
         return Response(200, {}, {"data": {"oops": True}})
 
     with pytest.raises(PaginationError, match="expected a list"):
@@ -131,7 +154,11 @@ async def test_a_list_without_meta_is_one_page() -> None:
 async def test_links_next_is_followed_when_total_pages_is_absent() -> None:
     async def fetch(page: int, per_page: int) -> Response:
         links: Any = {"next": "https://x/?page=2"} if page == 1 else []
-        return Response(200, {}, {"data": [{"n": page}], "meta": {"pagination": {"current_page": page, "links": links}}})
+        return Response(
+            200,
+            {},
+            {"data": [{"n": page}], "meta": {"pagination": {"current_page": page, "links": links}}},
+        )
 
     assert await Paginator(fetch, lambda item: item["n"]).to_list() == [1, 2]
 
@@ -178,5 +205,5 @@ async def test_a_total_that_promises_more_than_the_last_page_holds_raises() -> N
         meta = {"pagination": {"total": 5, "total_pages": 1, "per_page": 10, "current_page": 1}}
         return Response(200, {}, {"data": [{"n": 1}, {"n": 2}], "meta": meta})
 
-    with pytest.raises(PaginationError, match="promised 5 items .* only 2 arrived"):
+    with pytest.raises(PaginationError, match=r"promised 5 items .* only 2 arrived"):
         await Paginator(fetch, lambda item: item["n"]).to_list()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 import time
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from hypothesis import given
@@ -47,7 +47,9 @@ def test_backoff_is_full_jitter_under_the_cap(retry: int, seed: int) -> None:
 
 def test_backoff_grows_then_stops_at_the_cap() -> None:
     policy = RetryPolicy(initial_delay=0.5, max_delay=8.0)
-    ceilings = [max(backoff_delay(policy, n, random.Random(s)) for s in range(300)) for n in (1, 3, 9)]
+    ceilings = [
+        max(backoff_delay(policy, n, random.Random(s)) for s in range(300)) for n in (1, 3, 9)
+    ]
     assert ceilings[0] <= 0.5 < ceilings[1] <= 2.0 < ceilings[2] <= 8.0
 
 

@@ -15,7 +15,9 @@ async def test_a_whole_session_at_debug_leaks_no_secret(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     errors: list[BaseException] = []
-    async with TallyfyClient(demo.credentials, base_url=fake.base_url, token_url=fake.token_url) as client:
+    async with TallyfyClient(
+        demo.credentials, base_url=fake.base_url, token_url=fake.token_url
+    ) as client:
         await client.request("GET", "/me")
         fake.expire_tokens()
         await client.request("GET", f"/organizations/{demo.org_id}/runs")

@@ -23,7 +23,9 @@ from tallyfy_async.models._base import Model, included
 AWARE = st.datetimes(
     min_value=datetime(1971, 1, 1),
     max_value=datetime(2999, 12, 31),
-    timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8))]),
+    timezones=st.sampled_from(
+        [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8))]
+    ),
 )
 
 
@@ -51,7 +53,10 @@ def test_unreadable_response_date_raises() -> None:
 
 def test_request_dates_are_utc_year_month_day() -> None:
     paris = timezone(timedelta(hours=2))
-    assert format_request_datetime(datetime(2023, 5, 15, 16, 30, tzinfo=paris)) == "2023-05-15 14:30:00"
+    assert (
+        format_request_datetime(datetime(2023, 5, 15, 16, 30, tzinfo=paris))
+        == "2023-05-15 14:30:00"
+    )
 
 
 def test_the_seed_guides_day_first_format_is_a_named_option() -> None:
@@ -62,7 +67,7 @@ def test_the_seed_guides_day_first_format_is_a_named_option() -> None:
 
 
 def test_naive_datetimes_are_refused_with_a_fix() -> None:
-    with pytest.raises(ValueError, match="naive datetime .* tzinfo=timezone.utc"):
+    with pytest.raises(ValueError, match=r"naive datetime .* tzinfo=timezone\.utc"):
         default_converter.unstructure(datetime(2023, 5, 15, 14, 30))
 
 
@@ -74,7 +79,9 @@ def test_request_then_response_round_trip(moment: datetime) -> None:
 
 @given(AWARE)
 def test_response_iso_round_trip_keeps_the_instant(moment: datetime) -> None:
-    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    text = (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
     assert parse_datetime(text) == moment.replace(microsecond=(moment.microsecond // 1000) * 1000)
 
 

@@ -1,7 +1,6 @@
 """Blueprints (the API's ``checklists``, the docs' templates) and their automations."""
 
 # `included()` returns an attrs field, which RUF009 cannot tell from a call.
-# ruff: noqa: RUF009
 
 from __future__ import annotations
 

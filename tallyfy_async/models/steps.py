@@ -1,7 +1,6 @@
 """Steps of blueprints: each becomes one task of every process launched from it."""
 
 # `included()` returns an attrs field, which RUF009 cannot tell from a call.
-# ruff: noqa: RUF009
 
 from __future__ import annotations
 

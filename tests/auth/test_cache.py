@@ -39,14 +39,18 @@ def connect(fake: FakeTallyfy, credentials: Any, **kwargs: Any) -> TallyfyClient
 async def expired_store(org: str) -> MemoryTokenStore:
     store = MemoryTokenStore()
     now = time.time()
-    await store.save(org, Token(access_token="long-gone", expires_at=now - 10, obtained_at=now - 3610))
+    await store.save(
+        org, Token(access_token="long-gone", expires_at=now - 10, obtained_at=now - 3610)
+    )
     return store
 
 
 async def test_ten_thousand_callers_on_an_expired_token_cause_one_token_request(
     fake: FakeTallyfy, demo: DemoOrg
 ) -> None:
-    async with connect(fake, demo.credentials, token_store=await expired_store(demo.org_id)) as tallyfy:
+    async with connect(
+        fake, demo.credentials, token_store=await expired_store(demo.org_id)
+    ) as tallyfy:
         tokens = await asyncio.gather(*(tallyfy.tokens.token(demo.org_id) for _ in range(10_000)))
         assert len({t.access_token for t in tokens}) == 1
         assert len(grants(fake)) == 1
@@ -82,10 +86,13 @@ async def test_two_organizations_refresh_concurrently_without_crossing(fake: Fak
         if request.org_id in orgs and "oauth" not in request.path:
             token_of.setdefault(request.org_id, set()).add(bearer(request))
     assert len(token_of) == 2 and all(len(t) == 1 for t in token_of.values())
-    assert token_of[list(orgs)[0]].isdisjoint(token_of[list(orgs)[1]])
+    first, second = orgs
+    assert token_of[first].isdisjoint(token_of[second])
 
 
-async def test_an_unknown_org_is_refused_before_anything_is_sent(fake: FakeTallyfy, demo: DemoOrg) -> None:
+async def test_an_unknown_org_is_refused_before_anything_is_sent(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
     async with connect(fake, {demo.org_id: demo.credentials}) as tallyfy:
         with pytest.raises(ValueError, match="no credentials for organization"):
             tallyfy.org("a" * 32)
@@ -96,7 +103,9 @@ async def test_an_unknown_org_is_refused_before_anything_is_sent(fake: FakeTally
     assert fake.log == []
 
 
-async def test_credentials_can_come_from_an_async_callable(fake: FakeTallyfy, demo: DemoOrg) -> None:
+async def test_credentials_can_come_from_an_async_callable(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
     asked: list[str] = []
 
     async def lookup(org_id: str) -> PasswordGrant:
@@ -104,7 +113,9 @@ async def test_credentials_can_come_from_an_async_callable(fake: FakeTallyfy, de
         return demo.credentials
 
     async with connect(fake, lookup) as tallyfy:
-        await asyncio.gather(*(tallyfy.request("GET", f"/organizations/{demo.org_id}/me") for _ in range(20)))
+        await asyncio.gather(
+            *(tallyfy.request("GET", f"/organizations/{demo.org_id}/me") for _ in range(20))
+        )
     assert asked == [demo.org_id]
 
 
@@ -122,13 +133,21 @@ async def test_a_401_discards_the_token_refreshes_and_replays_once(
     assert [g.body["grant_type"] for g in grants(fake)] == ["password", "refresh_token"]
 
 
-async def test_a_second_401_raises_with_what_to_check(fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient) -> None:
+async def test_a_second_401_raises_with_what_to_check(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
     fake.inject(path=r"/runs$", status=401, body={"message": "Unauthenticated."})
     with pytest.raises(AuthenticationError) as error:
         await client.request("GET", f"/organizations/{demo.org_id}/runs")
     text = str(error.value)
     assert "Unauthenticated." in text
-    for advice in ("Bearer <token>", "expired", "client_id", "X-Tallyfy-Client", "client-credentials"):
+    for advice in (
+        "Bearer <token>",
+        "expired",
+        "client_id",
+        "X-Tallyfy-Client",
+        "client-credentials",
+    ):
         assert advice in text
     assert len([r for r in fake.log if r.path.endswith("/runs")]) == 2
 
@@ -155,13 +174,17 @@ class WatchingStore(MemoryTokenStore):
         self.saved: list[Token] = []
 
     async def save(self, key: str, token: Token) -> None:
-        used = [r for r in self.fake.log if "oauth" not in r.path and bearer(r) == token.access_token]
+        used = [
+            r for r in self.fake.log if "oauth" not in r.path and bearer(r) == token.access_token
+        ]
         assert used == [], "a token was used before it was saved"
         self.saved.append(token)
         await super().save(key, token)
 
 
-async def test_a_rotated_refresh_token_is_saved_before_it_is_used(fake: FakeTallyfy, demo: DemoOrg) -> None:
+async def test_a_rotated_refresh_token_is_saved_before_it_is_used(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
     store = WatchingStore(fake)
     async with connect(fake, demo.credentials, token_store=store) as tallyfy:
         await tallyfy.request("GET", "/me")
@@ -172,7 +195,9 @@ async def test_a_rotated_refresh_token_is_saved_before_it_is_used(fake: FakeTall
     assert await store.load("*") == store.saved[1]
 
 
-async def test_a_refresh_token_from_the_store_wins_over_a_stale_one(fake: FakeTallyfy, demo: DemoOrg) -> None:
+async def test_a_refresh_token_from_the_store_wins_over_a_stale_one(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
     creds = demo.credentials
     store = MemoryTokenStore()
     async with connect(fake, creds, token_store=store) as tallyfy:
@@ -180,7 +205,9 @@ async def test_a_refresh_token_from_the_store_wins_over_a_stale_one(fake: FakeTa
     original = await store.load("*")
     assert original is not None and original.refresh_token
     refresh = RefreshToken(
-        client_id=creds.client_id, client_secret=creds.client_secret, refresh_token=original.refresh_token
+        client_id=creds.client_id,
+        client_secret=creds.client_secret,
+        refresh_token=original.refresh_token,
     )
     fake.expire_tokens()
     async with connect(fake, refresh, token_store=store) as tallyfy:
@@ -205,16 +232,24 @@ async def test_personal_access_tokens_are_never_refreshed(fake: FakeTallyfy, dem
     assert grants(fake) == []
 
 
-async def test_client_credentials_tokens_lack_user_context(fake: FakeTallyfy, demo: DemoOrg) -> None:
+async def test_client_credentials_tokens_lack_user_context(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
     client_id, secret = fake.add_client(org_ids=[demo.org_id])
-    async with connect(fake, ClientCredentials(client_id=client_id, client_secret=secret)) as tallyfy:
-        with pytest.raises(AuthenticationError, match="client-credentials token has no user context"):
+    async with connect(
+        fake, ClientCredentials(client_id=client_id, client_secret=secret)
+    ) as tallyfy:
+        with pytest.raises(
+            AuthenticationError, match="client-credentials token has no user context"
+        ):
             await tallyfy.request("GET", "/me")
 
 
 async def test_an_application_acts_as_a_member(fake: FakeTallyfy, demo: DemoOrg) -> None:
     client_id, secret = fake.add_client(org_ids=[demo.org_id])
-    user = ApplicationUser(client_id=client_id, client_secret=secret, email=demo.credentials.username)
+    user = ApplicationUser(
+        client_id=client_id, client_secret=secret, email=demo.credentials.username
+    )
     async with connect(fake, user) as tallyfy:
         me = await tallyfy.request("GET", f"/organizations/{demo.org_id}/me")
         assert me.data["email"] == demo.credentials.username
@@ -225,7 +260,9 @@ async def test_an_application_acts_as_a_member(fake: FakeTallyfy, demo: DemoOrg)
     assert [g.body["grant_type"] for g in grants(fake)] == ["client_credentials"]
 
 
-async def test_a_caller_cancelled_during_a_refresh_breaks_nothing(fake: FakeTallyfy, demo: DemoOrg) -> None:
+async def test_a_caller_cancelled_during_a_refresh_breaks_nothing(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
     fake.inject(path=r"/oauth/token$", delay=0.3, times=1)
     async with connect(fake, demo.credentials, retry=RetryPolicy(initial_delay=0.01)) as tallyfy:
         first = asyncio.create_task(tallyfy.request("GET", "/me"))

@@ -14,7 +14,9 @@ from tallyfy_async import (
 
 ALL = [
     PersonalAccessToken(token="SECRET-pat"),
-    PasswordGrant(client_id="12", client_secret="SECRET-cs", username="a@b.c", password="SECRET-pw"),
+    PasswordGrant(
+        client_id="12", client_secret="SECRET-cs", username="a@b.c", password="SECRET-pw"
+    ),
     ClientCredentials(client_id=12, client_secret="SECRET-cs"),
     RefreshToken(client_id="12", client_secret="SECRET-cs", refresh_token="SECRET-rt"),
     ApplicationUser(client_id="12", client_secret="SECRET-cs", email="a@b.c"),

@@ -13,7 +13,9 @@ from tallyfy_async import FileTokenStore, MemoryTokenStore, Token, TokenStore
 
 
 def test_expires_in_wins_and_3600_is_the_default() -> None:
-    token = Token.from_response({"access_token": "a", "expires_in": 120, "refresh_token": "r"}, now=1000)
+    token = Token.from_response(
+        {"access_token": "a", "expires_in": 120, "refresh_token": "r"}, now=1000
+    )
     assert token.expires_at == 1120 and token.refresh_token == "r"
     assert Token.from_response({"access_token": "a"}, now=1000).expires_at == 4600
     with pytest.raises(ValueError, match="no access_token"):

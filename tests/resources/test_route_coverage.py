@@ -18,7 +18,15 @@ import tallyfy_async.resources as resources_pkg
 from tallyfy_async._routes import Route
 
 ENDPOINTS = Path(__file__).resolve().parents[3] / "shared" / "api" / "endpoints.json"
-COVERED_AREAS = {"templates", "steps", "form_fields", "automations", "processes", "tasks", "comments"}
+COVERED_AREAS = {
+    "templates",
+    "steps",
+    "form_fields",
+    "automations",
+    "processes",
+    "tasks",
+    "comments",
+}
 
 
 def normalise(method: str, path: str) -> tuple[str, str]:
