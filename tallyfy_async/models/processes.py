@@ -1,8 +1,5 @@
 """Processes (the API's runs) launched from blueprints (catalogue §16)."""
 
-# `included()` returns an attrs field, which RUF009 cannot tell from a call.
-# ruff: noqa: RUF009
-
 from __future__ import annotations
 
 from datetime import datetime

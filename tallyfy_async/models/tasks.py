@@ -1,8 +1,5 @@
 """Tasks: the tasks of processes, and one-off tasks (catalogue §17)."""
 
-# `included()` returns an attrs field, which RUF009 cannot tell from a call.
-# ruff: noqa: RUF009
-
 from __future__ import annotations
 
 from datetime import datetime
