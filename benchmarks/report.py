@@ -1,0 +1,637 @@
+"""Markdown for ``BENCHMARKS.md``: the tables, the targets and how the run was made.
+
+Every figure in a table is the median of the repetitions; ratios are taken repetition by
+repetition (client A's run i over client B's run i, run one after the other) and their
+median is shown with the range.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from benchmarks.jobs import CLIENT_LABELS, MSGSPEC
+from benchmarks.stats import median, ratios, spread
+
+Result = dict[str, Any]
+
+
+# --- picking numbers out of the results ----------------------------------------------
+
+
+def runs(
+    data: dict[str, Any], workload: str, client: str, in_flight: int | None = None
+) -> list[Result]:
+    """The successful runs of one client on one workload (one level), by repetition."""
+    found = [
+        r
+        for r in data["results"]
+        if r["workload"] == workload
+        and r["client"] == client
+        and (in_flight is None or r["in_flight"] == in_flight)
+        and "error" not in r
+    ]
+    return sorted(found, key=lambda r: r["rep"])
+
+
+def window_values(rs: Sequence[Result], key: str) -> list[float]:
+    """One number of each run's measured window (NaN where absent)."""
+    return [float(r["window"].get(key, math.nan)) for r in rs]
+
+
+def levels(data: dict[str, Any], workload: str) -> list[int]:
+    """The in-flight levels a workload ran at."""
+    return sorted({r["in_flight"] for r in data["results"] if r["workload"] == workload})
+
+
+def fmt(value: float, digits: int = 0) -> str:
+    """A number with thousands separators; ``-`` for nothing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def fmt_range(values: Sequence[float], digits: int = 0) -> str:
+    """``median (min-max)``, or the lone value."""
+    clean = [v for v in values if not math.isnan(v)]
+    if not clean:
+        return "-"
+    if len(clean) == 1:
+        return fmt(clean[0], digits)
+    low, high = spread(clean)
+    return f"{fmt(median(clean), digits)} ({fmt(low, digits)}-{fmt(high, digits)})"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def label(client: str, result: Result | None = None) -> str:
+    """The client's name, with its thread count for the official SDK."""
+    name = CLIENT_LABELS.get(client, client)
+    if result is not None and result.get("threads") and result["threads"] > 1:
+        name += f", {result['threads']} threads"
+    elif client == "official" and result is not None:
+        name += ", sequential"
+    return name
+
+
+# --- targets --------------------------------------------------------------------------
+
+
+class Targets:
+    """Collects one row per target check: what was asked, what was measured, met or not."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str]] = []
+
+    def ratio(
+        self,
+        what: str,
+        num: Sequence[float],
+        den: Sequence[float],
+        ok: Callable[[float], bool],
+        digits: int = 2,
+    ) -> None:
+        """A target on run-by-run ratios, judged on their median."""
+        values = ratios(num, den)
+        self.value(what, values, ok, digits, suffix="x")
+
+    def value(
+        self,
+        what: str,
+        values: Sequence[float],
+        ok: Callable[[float], bool],
+        digits: int = 2,
+        suffix: str = "",
+        judge: Callable[[Sequence[float]], float] = median,
+    ) -> None:
+        """A target on a measured value (median of the repetitions unless ``judge`` says)."""
+        clean = [v for v in values if not math.isnan(v)]
+        if not clean:
+            self.rows.append((what, "not measured", "NOT MEASURED"))
+            return
+        verdict = "met" if ok(judge(clean)) else "**MISSED**"
+        self.rows.append((what, fmt_range(clean, digits) + suffix, verdict))
+
+    def flag(self, what: str, measured: str, met: bool | None) -> None:
+        """A yes/no target."""
+        verdict = "NOT MEASURED" if met is None else ("met" if met else "**MISSED**")
+        self.rows.append((what, measured, verdict))
+
+
+def check_targets(data: dict[str, Any]) -> Targets:
+    """Judge every target of issue 6 against this run."""
+    t = Targets()
+    for level in (16, 64):
+        sdk = runs(data, "small_get", "sdk", level)
+        speed = runs(data, "small_get", "sdk_speed", level)
+        raw = runs(data, "small_get", "raw_json", level)
+        t.ratio(
+            f"small GET @{level}: SDK req/s >= 0.85x raw aiohttp + resp.json() (same loop)",
+            window_values(sdk, "ops_per_s"),
+            window_values(raw, "ops_per_s"),
+            lambda r: r >= 0.85,
+        )
+        t.ratio(
+            f"small GET @{level}: SDK CPU per request <= 1.2x raw aiohttp + resp.json()",
+            window_values(sdk, "cpu_us_per_op"),
+            window_values(raw, "cpu_us_per_op"),
+            lambda r: r <= 1.2,
+        )
+        t.ratio(
+            f"small GET @{level}: SDK + speed extra req/s >= 1.2x raw aiohttp + resp.json()",
+            window_values(speed, "ops_per_s"),
+            window_values(raw, "ops_per_s"),
+            lambda r: r >= 1.2,
+        )
+    for level in levels(data, "small_get"):
+        if level < 16:
+            continue
+        official = runs(data, "small_get", "official", level)
+        threads = official[0].get("threads", "?") if official else "?"
+        for client in ("sdk", "sdk_speed"):
+            t.ratio(
+                f"small GET @{level}: {'SDK' if client == 'sdk' else 'SDK + speed'} req/s >= 5x "
+                f"official SDK ({threads} threads)",
+                window_values(runs(data, "small_get", client, level), "ops_per_s"),
+                window_values(official, "ops_per_s"),
+                lambda r: r >= 5,
+                digits=1,
+            )
+    for level in levels(data, "paging"):
+        raw = runs(data, "paging", "raw_orjson_uvloop", level)
+        official = runs(data, "paging", "official", level)
+        for client in ("sdk", "sdk_speed"):
+            name = "SDK" if client == "sdk" else "SDK + speed"
+            mine = window_values(runs(data, "paging", client, level), "ops_per_s")
+            t.ratio(
+                f"typed paging @{level}: {name} pages/s >= 0.5x raw aiohttp + orjson to dicts",
+                mine,
+                window_values(raw, "ops_per_s"),
+                lambda r: r >= 0.5,
+            )
+            t.ratio(
+                f"typed paging @{level}: {name} pages/s >= 1.5x official SDK",
+                mine,
+                window_values(official, "ops_per_s"),
+                lambda r: r >= 1.5,
+            )
+    decode = runs(data, "decode", "decode")
+    if decode and MSGSPEC in decode[0]["decoders"]:
+        decoders = decode[0]["decoders"]
+        base = decoders[MSGSPEC]
+        for name, values in decoders.items():
+            if not name.startswith("tallyfy-async"):
+                continue
+            for where in ("page", "single"):
+                t.ratio(
+                    f"decoding ({where}): {name} <= 6x msgspec per task",
+                    values[f"{where}_rounds"],
+                    base[f"{where}_rounds"],
+                    lambda r: r <= 6,
+                    digits=1,
+                )
+    for client in ("sdk", "sdk_speed"):
+        rs = runs(data, "small_get", client, 256)
+        t.ratio(
+            f"small GET @256: {'SDK' if client == 'sdk' else 'SDK + speed'} p99.9 <= 2x p99",
+            window_values(rs, "p999_ms"),
+            window_values(rs, "p99_ms"),
+            lambda r: r <= 2,
+        )
+    storms = runs(data, "token_storm", "sdk")
+    for phase in ("clock_expiry", "server_expiry"):
+        counts = [r["phases"][phase]["token_requests"] for r in storms]
+        server = [r["phases"][phase]["server_token_grants"] for r in storms]
+        calls = data["sizes"]["storm_calls"]
+        t.flag(
+            f"token storm ({phase.replace('_', ' ')}): {calls:,} calls, exactly one token request",
+            f"client counted {counts}, server counted {server}" if storms else "not measured",
+            (all(c == 1 for c in counts) and all(s == 1 for s in server)) if storms else None,
+        )
+    total = data.get("export_total")
+    for client in ("sdk", "sdk_speed"):
+        rs = runs(data, "export", client)
+        exported = {int(r["window"]["ops"]) for r in rs}
+        complete = exported == {total}
+        t.value(
+            f"export of {fmt(total or math.nan)} tasks: "
+            f"{'SDK' if client == 'sdk' else 'SDK + speed'} peak RSS < 150 MB"
+            + ("" if complete or not rs else f" (exported {sorted(exported)})"),
+            [float(r["peak_rss_mb"]) for r in rs],
+            lambda v, complete=complete: v < 150 and complete,
+            digits=0,
+            suffix=" MB",
+            judge=max,
+        )
+    return t
+
+
+# --- sections -------------------------------------------------------------------------
+
+
+def _small_get(data: dict[str, Any]) -> list[str]:
+    out = ["## 1. Small typed GETs (one task)", ""]
+    out.append(
+        "Closed loop: N callers each start their next request when the last one returns. "
+        "Requests a second and client CPU (`time.process_time()` in the client process, "
+        "all threads) over the measured window; latency per request; peak RSS of the client "
+        "process; server CPU as a share of one core over the same window."
+    )
+    for level in levels(data, "small_get"):
+        out += ["", f"### {level} in flight", ""]
+        base = window_values(runs(data, "small_get", "raw_json", level), "ops_per_s")
+        rows = []
+        for client in _clients(data, "small_get"):
+            rs = runs(data, "small_get", client, level)
+            if not rs:
+                continue
+            rows.append(
+                [
+                    label(client, rs[0]),
+                    fmt_range(window_values(rs, "ops_per_s")),
+                    fmt_range(ratios(window_values(rs, "ops_per_s"), base), 2),
+                    fmt(median(window_values(rs, "cpu_us_per_op"))),
+                    fmt(median(window_values(rs, "p50_ms")), 2),
+                    fmt(median(window_values(rs, "p99_ms")), 2),
+                    fmt(median(window_values(rs, "p999_ms")), 2),
+                    fmt(median(window_values(rs, "max_ms")), 1),
+                    fmt(median([r["peak_rss_mb"] for r in rs])),
+                    fmt(median(window_values(rs, "server_cpu_pct"))),
+                    _foreign(rs),
+                    _errors(rs),
+                ]
+            )
+        out += table(
+            [
+                "client",
+                "req/s",
+                "vs raw json",
+                "CPU µs/req",
+                "p50 ms",
+                "p99 ms",
+                "p99.9 ms",
+                "max ms",
+                "peak RSS MB",
+                "server CPU %",
+                "other load %",
+                "errors",
+            ],
+            rows,
+        )
+    return out
+
+
+def _paging(data: dict[str, Any]) -> list[str]:
+    sizes = data["sizes"]
+    out = [
+        "## 2. Paging",
+        "",
+        f"{sizes['pages']} pages of {sizes['per_page']} tasks of the organization's task list, "
+        "typed (the SDK's `Task` attrs models; the official SDK's `TasksList`; the raw clients "
+        "decode to dicts). At 1 in flight pages come one after the other; at 16 the SDK uses "
+        "its concurrent paginator (`concurrency=16`), the raw clients 16 workers and the "
+        "official SDK 16 threads.",
+    ]
+    for level in levels(data, "paging"):
+        out += ["", f"### {level} in flight", ""]
+        base = window_values(runs(data, "paging", "raw_orjson_uvloop", level), "ops_per_s")
+        official = window_values(runs(data, "paging", "official", level), "ops_per_s")
+        rows = []
+        for client in _clients(data, "paging"):
+            rs = runs(data, "paging", client, level)
+            if not rs:
+                continue
+            pps = window_values(rs, "ops_per_s")
+            rows.append(
+                [
+                    label(client, rs[0]),
+                    fmt_range(pps),
+                    fmt(median(pps) * sizes["per_page"]),
+                    fmt_range(ratios(pps, base), 2),
+                    fmt_range(ratios(pps, official), 2),
+                    fmt(median(window_values(rs, "cpu_us_per_op")) / 1e3, 2),
+                    fmt(median([r["peak_rss_mb"] for r in rs])),
+                    fmt(median(window_values(rs, "server_cpu_pct"))),
+                    _foreign(rs),
+                    _errors(rs),
+                ]
+            )
+        out += table(
+            [
+                "client",
+                "pages/s",
+                "tasks/s",
+                "vs raw orjson dicts",
+                "vs official",
+                "CPU ms/page",
+                "peak RSS MB",
+                "server CPU %",
+                "other load %",
+                "errors",
+            ],
+            rows,
+        )
+    return out
+
+
+def _export(data: dict[str, Any]) -> list[str]:
+    sizes = data["sizes"]
+    total = data.get("export_total")
+    out = [
+        "## 3. Bulk export",
+        "",
+        f"Every task of an organization of {fmt(total or math.nan)} tasks, 100 a page. The SDK "
+        f"walks `org.tasks.list(concurrency={sizes['export_concurrency']})` item by item; the "
+        f"raw clients fetch pages with {sizes['export_concurrency']} workers; the official SDK "
+        "has no concurrent paginator and walks the pages one after the other.",
+        "",
+    ]
+    rows = []
+    for client in _clients(data, "export"):
+        rs = runs(data, "export", client)
+        if not rs:
+            continue
+        rows.append(
+            [
+                label(client),
+                fmt_range(window_values(rs, "wall_s"), 2),
+                fmt(median(window_values(rs, "ops_per_s"))),
+                fmt(median(window_values(rs, "cpu_s")), 2),
+                fmt_range([r["peak_rss_mb"] for r in rs]),
+                fmt(median([r.get("idle_rss_mb", math.nan) for r in rs])),
+                ", ".join(sorted({fmt(r["window"]["ops"]) for r in rs})),
+                fmt(median(window_values(rs, "server_cpu_pct"))),
+                _foreign(rs),
+                _errors(rs),
+            ]
+        )
+    out += table(
+        [
+            "client",
+            "seconds",
+            "tasks/s",
+            "client CPU s",
+            "peak RSS MB",
+            "RSS before MB",
+            "tasks exported",
+            "server CPU %",
+            "other load %",
+            "errors",
+        ],
+        rows,
+    )
+    return out
+
+
+def _storm(data: dict[str, Any]) -> list[str]:
+    rs = runs(data, "token_storm", "sdk")
+    sizes = data["sizes"]
+    out = [
+        "## 4. Token storm",
+        "",
+        f"{sizes['storm_calls']:,} concurrent `org.tasks.get()` calls on one client "
+        "(default `max_concurrency=64`), three bursts: with a fresh token; just after the "
+        "token passed its refresh point by the client's clock (tokens issued for "
+        f"{max(1, int(sizes['storm_token_lifetime']))} s, refreshed at half-life); just after "
+        "the server expired the token the client still holds (every call already sent or "
+        "queued meets a 401, then replays once). Token requests are counted by the client "
+        "(`on_attempt`) and by the server. Added latency: the burst's figure minus the "
+        "fresh-token burst's.",
+        "",
+    ]
+    rows = []
+    for phase in ("fresh_token", "clock_expiry", "server_expiry"):
+        ps = [r["phases"][phase] for r in rs]
+        if not ps:
+            continue
+        base = [r["phases"]["fresh_token"] for r in rs]
+
+        def added(key: str, ps: list[Result] = ps, base: list[Result] = base) -> str:
+            return fmt(
+                median(
+                    [
+                        p.get(key, math.nan) - b.get(key, math.nan)
+                        for p, b in zip(ps, base, strict=False)
+                    ]
+                ),
+                1,
+            )
+
+        rows.append(
+            [
+                phase.replace("_", " "),
+                str([p["token_requests"] for p in ps]),
+                str([p["server_token_grants"] for p in ps]),
+                fmt(median([p["replays_401"] for p in ps])),
+                fmt(median([p["wall_s"] for p in ps]), 2),
+                fmt(median([p.get("p50_ms", math.nan) for p in ps]), 1),
+                fmt(median([p.get("p99_ms", math.nan) for p in ps]), 1),
+                fmt(median([p.get("max_ms", math.nan) for p in ps]), 1),
+                "-"
+                if phase == "fresh_token"
+                else f"{added('p50_ms')} / {added('p99_ms')} / {added('max_ms')}",
+                fmt(sum(p["errors"] for p in ps)),
+            ]
+        )
+    out += table(
+        [
+            "burst",
+            "token requests (client, per rep)",
+            "token grants (server, per rep)",
+            "401 replays",
+            "burst s",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "added p50 / p99 / max ms",
+            "errors",
+        ],
+        rows,
+    )
+    return out
+
+
+def _launch(data: dict[str, Any]) -> list[str]:
+    sizes = data["sizes"]
+    out = [
+        "## 5. Launches",
+        "",
+        f"{sizes['launches']:,} processes launched with kick-off values (one required field of "
+        f"every type), {sizes['launch_in_flight']} in flight (the official SDK: "
+        f"{min(sizes['launch_in_flight'], sizes['official_threads'])} threads). The SDK reads "
+        "the blueprint's kick-off fields once and passes them to every `launch` (without "
+        "`kickoff_fields=` each launch reads them first: one more request per launch).",
+        "",
+    ]
+    rows = []
+    for client in _clients(data, "launch"):
+        rs = runs(data, "launch", client)
+        if not rs:
+            continue
+        rows.append(
+            [
+                label(client, rs[0]),
+                fmt_range(window_values(rs, "ops_per_s")),
+                fmt(median(window_values(rs, "cpu_us_per_op"))),
+                fmt(median(window_values(rs, "p50_ms")), 1),
+                fmt(median(window_values(rs, "p99_ms")), 1),
+                fmt(median(window_values(rs, "max_ms")), 1),
+                fmt(median([r["peak_rss_mb"] for r in rs])),
+                str([r.get("applied_on_server") for r in rs]),
+                fmt(median(window_values(rs, "server_cpu_pct"))),
+                _foreign(rs),
+                _errors(rs),
+            ]
+        )
+    out += table(
+        [
+            "client",
+            "launches/s",
+            "CPU µs/launch",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "peak RSS MB",
+            "applied on server",
+            "server CPU %",
+            "other load %",
+            "errors",
+        ],
+        rows,
+    )
+    return out
+
+
+def _decode(data: dict[str, Any]) -> list[str]:
+    rs = runs(data, "decode", "decode")
+    if not rs:
+        return []
+    result = rs[0]
+    decoders = result["decoders"]
+    base = decoders.get(MSGSPEC)
+
+    def vs(values: Result, key: str) -> str:
+        return "-" if base is None else fmt(values[key] / base[key], 1) + "x"
+
+    out = [
+        "## Decoding: bytes to objects, µs per task",
+        "",
+        f"A page of {result['page_items']} tasks ({result['page_bytes']:,} bytes) and one task "
+        f"({result['task_bytes']:,} bytes) as the fake sends them, decoded in the client "
+        f"process with no network; median of {result['rounds']} interleaved rounds.",
+        "",
+    ]
+    rows = []
+    for name, values in decoders.items():
+        rows.append(
+            [
+                name,
+                fmt(values["page_us_per_task"], 1),
+                vs(values, "page_us_per_task"),
+                fmt(values["single_us_per_task"], 1),
+                vs(values, "single_us_per_task"),
+            ]
+        )
+    out += table(
+        ["decoder", "µs/task in a page", "vs msgspec", "µs single task", "vs msgspec"], rows
+    )
+    return out
+
+
+def _clients(data: dict[str, Any], workload: str) -> list[str]:
+    order = list(CLIENT_LABELS)
+    seen = {r["client"] for r in data["results"] if r["workload"] == workload}
+    return [c for c in order if c in seen]
+
+
+def _foreign(rs: Sequence[Result]) -> str:
+    """Other processes' load on the busier of the two cores, median over the runs."""
+    values = [
+        max(
+            float(r["window"].get("foreign_client_core_pct", math.nan)),
+            float(r["window"].get("foreign_server_core_pct", 0.0)),
+        )
+        for r in rs
+    ]
+    return fmt(median(values))
+
+
+def _errors(rs: Sequence[Result]) -> str:
+    return fmt(sum(r["window"]["errors"] for r in rs))
+
+
+def _setup(data: dict[str, Any]) -> list[str]:
+    m = data["machine"]
+    cores = data["cores"]
+    sizes = data["sizes"]
+    versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+    pinned = (
+        f"FakeTallyfy (aiohttp.web on uvloop) in its own process pinned to core "
+        f"{cores['server']}; each client run in a fresh process pinned to core {cores['client']}"
+        if cores["server"] is not None
+        else "fewer than two cores: nothing pinned (numbers are not comparable to a 2-core run)"
+    )
+    return [
+        "## How this run was made",
+        "",
+        f"- Command: `{data.get('command', '?')}` (profile `{data['profile']}`, "
+        f"start method `{data['start_method']}`), started {data['started']}, took "
+        f"{data['duration_s']:.0f} s.",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}; {m['platform']}; "
+        f"{m['python']}.",
+        f"- Versions: {versions}; commit {m['commit']}.",
+        f"- {pinned}. Repetitions are interleaved client by client (A B C D E, A B C D E, ...): "
+        f"{sizes['reps']} of each run, {sizes['reps_small_get_key']} at 16 and 64 in flight.",
+        f"- Small GETs: {sizes['warmup_s']} s warm-up, then a {sizes['measure_s']} s window. "
+        "The SDK's `max_concurrency` is set to the number in flight (at least its default, 64) "
+        "so every client has N requests on the wire; the raw clients use "
+        "`TCPConnector(limit=0)`; the official SDK runs one thread per caller (at most "
+        f"{sizes['official_threads']}), each with its own `TallyfySDK` (its own "
+        "`requests.Session`).",
+        "- `tallyfy-async (asyncio, json)` is the SDK without its `speed` extra: its process "
+        "makes `import orjson` fail before the SDK is imported (the JSON library each run used "
+        "is recorded in the JSON results). `+ speed` runs on uvloop with orjson.",
+        "- The fake seeds the organizations before it serves; its request log is off "
+        "(`max_log=0`).",
+    ]
+
+
+def render(data: dict[str, Any], notes: str | None = None) -> str:
+    """The whole report."""
+    targets = check_targets(data)
+    missed = sum(1 for row in targets.rows if row[2] != "met")
+    out = [
+        "# Benchmarks",
+        "",
+        "Generated by `python -m benchmarks` (see `benchmarks/README.md`); do not edit by hand: "
+        "`benchmarks/NOTES.md` is appended as it is. Absolute numbers move about 10 % from run "
+        "to run on this machine; compare the ratios, which are taken run by run.",
+        "",
+        "## Targets (issue 6)",
+        "",
+        f"{len(targets.rows) - missed} of {len(targets.rows)} checks met.",
+        "",
+    ]
+    out += table(
+        ["target", "measured: median (min-max) over repetitions", "verdict"],
+        [list(row) for row in targets.rows],
+    )
+    out.append("")
+    for section in (_small_get, _paging, _export, _storm, _launch, _decode, _setup):
+        lines = section(data)
+        if lines:
+            out += lines
+            out.append("")
+    if data.get("failures"):
+        out += ["## Failed runs", ""]
+        out += [f"```\n{failure}\n```" for failure in data["failures"]]
+        out.append("")
+    if notes:
+        out += [notes.rstrip(), ""]
+    return "\n".join(out)

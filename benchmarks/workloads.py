@@ -1,0 +1,566 @@
+"""The five workloads, one function each, run inside a client process.
+
+Each returns a JSON-ready dict: the measured window's summary plus what the report needs
+(peak memory, which calls were made, which JSON library and event loop were in use).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from benchmarks.jobs import UVLOOP_CLIENTS, Job
+from benchmarks.measure import (
+    Window,
+    control,
+    current_rss_mb,
+    fetch_token,
+    peak_rss_mb,
+    run_async,
+    run_threads,
+    timed,
+    timed_async,
+)
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Run one job in this process and describe what it measured."""
+    runner = WORKLOADS[job.workload]
+    result: dict[str, Any] = {
+        "workload": job.workload,
+        "client": job.client,
+        "in_flight": job.in_flight,
+        "rep": job.rep,
+        "core": job.core,
+        "loop": "uvloop" if job.client in UVLOOP_CLIENTS else "asyncio",
+    }
+    result.update(runner(job))
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def _run(job: Job, main: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> dict[str, Any]:
+    """Run ``main()`` on the event loop this client uses."""
+    if job.client in UVLOOP_CLIENTS:
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(main())
+    with asyncio.Runner() as runner:
+        return runner.run(main())
+
+
+def _sdk_info() -> dict[str, Any]:
+    from benchmarks.client_sdk import json_library
+
+    return {"json": json_library(), "orjson_imported": "orjson" in sys.modules}
+
+
+# --- 1. small typed GETs --------------------------------------------------------------
+
+
+def small_get(job: Job) -> dict[str, Any]:
+    """One task, read again and again with ``job.in_flight`` requests in flight."""
+    sizes, target = job.sizes, job.target
+    login = target.export_org
+
+    def measure_async(op: Callable[[int], Any]) -> Coroutine[Any, Any, Window]:
+        async def both() -> Window:
+            await op(0)  # a token and a connection before anything is timed
+            if sizes.warmup_s > 0:
+                await run_async(
+                    op, job.in_flight, count=sizes.max_requests, duration_s=sizes.warmup_s
+                )
+            return await run_async(
+                op,
+                job.in_flight,
+                count=sizes.max_requests,
+                duration_s=sizes.measure_s,
+                control_url=target.control_url,
+            )
+
+        return both()
+
+    if job.client in ("sdk", "sdk_speed"):
+        from benchmarks.client_sdk import CALLS, SdkClient
+
+        async def main() -> dict[str, Any]:
+            sdk = SdkClient(target, login, max_concurrency=max(job.in_flight, 64))
+            try:
+                idle = current_rss_mb()
+                window = await measure_async(sdk.get_task)
+            finally:
+                await sdk.close()
+            return {
+                "idle_rss_mb": idle,
+                "window": window.summary(),
+                "calls": CALLS[job.workload],
+                **_sdk_info(),
+            }
+
+        return _run(job, main)
+    if job.client in ("raw_json", "raw_orjson_uvloop"):
+        from benchmarks.client_raw import RawClient
+
+        token = fetch_token(target.token_url, login)
+
+        async def main_raw() -> dict[str, Any]:
+            raw = RawClient(target, login, token, use_orjson=job.client == "raw_orjson_uvloop")
+            try:
+                idle = current_rss_mb()
+                window = await measure_async(raw.get_task)
+            finally:
+                await raw.close()
+            return {"idle_rss_mb": idle, "window": window.summary()}
+
+        return _run(job, main_raw)
+    if job.client == "official":
+        from benchmarks.client_official import CALLS as OFFICIAL_CALLS
+        from benchmarks.client_official import OfficialClient
+
+        token = fetch_token(target.token_url, login)
+        threads = min(job.in_flight, sizes.official_threads)
+        clients = [OfficialClient(target, login, token) for _ in range(threads)]
+        try:
+            for client in clients:
+                client.get_task()
+            idle = current_rss_mb()
+            ops = [client.get_task for client in clients]
+            if sizes.warmup_s > 0:
+                run_threads(ops, count=sizes.max_requests, duration_s=sizes.warmup_s)
+            window = run_threads(
+                ops,
+                count=sizes.max_requests,
+                duration_s=sizes.measure_s,
+                control_url=target.control_url,
+            )
+        finally:
+            for client in clients:
+                client.close()
+        return {
+            "idle_rss_mb": idle,
+            "window": window.summary(),
+            "threads": threads,
+            "calls": OFFICIAL_CALLS[job.workload],
+        }
+    raise ValueError(f"no client {job.client!r} for {job.workload}")
+
+
+# --- 2. paging ------------------------------------------------------------------------
+
+
+def paging(job: Job) -> dict[str, Any]:
+    """``sizes.pages`` pages of ``sizes.per_page`` tasks, typed (dicts for the raw clients)."""
+    sizes, target = job.sizes, job.target
+    login = target.export_org
+    pages, per_page = sizes.pages, sizes.per_page
+    warm_pages = min(3, pages)
+
+    if job.client in ("sdk", "sdk_speed"):
+        from benchmarks.client_sdk import CALLS, SdkClient
+
+        async def main() -> dict[str, Any]:
+            sdk = SdkClient(target, login)
+            try:
+                async for _ in sdk.tasks(
+                    per_page=per_page, limit=warm_pages * per_page, concurrency=1
+                ).pages():
+                    pass
+                idle = current_rss_mb()
+                listing = sdk.tasks(
+                    per_page=per_page, limit=pages * per_page, concurrency=job.in_flight
+                )
+                seen = {"items": 0}
+
+                async def walk() -> int:
+                    # Stop after `pages` pages ourselves: with concurrency > 1, pages()
+                    # does not stop at `limit` (see the report's notes).
+                    count = 0
+                    async with contextlib.aclosing(listing.pages()) as walk_pages:
+                        async for page in walk_pages:
+                            count += 1
+                            seen["items"] += len(page.items)
+                            if count >= pages:
+                                break
+                    return count
+
+                window = await timed_async(walk, target.control_url)
+            finally:
+                await sdk.close()
+            return {
+                "idle_rss_mb": idle,
+                "window": window.summary("page"),
+                "items": seen["items"],
+                "calls": CALLS[job.workload],
+                **_sdk_info(),
+            }
+
+        return _run(job, main)
+    if job.client in ("raw_json", "raw_orjson_uvloop"):
+        from benchmarks.client_raw import RawClient
+
+        token = fetch_token(target.token_url, login)
+
+        async def main_raw() -> dict[str, Any]:
+            raw = RawClient(target, login, token, use_orjson=job.client == "raw_orjson_uvloop")
+            seen = {"items": 0}
+
+            async def one(index: int) -> None:
+                body = await raw.page(index + 1, per_page)
+                seen["items"] += len(body["data"])
+
+            try:
+                await run_async(one, 1, count=warm_pages)
+                seen["items"] = 0
+                idle = current_rss_mb()
+                window = await run_async(
+                    one, job.in_flight, count=pages, control_url=target.control_url
+                )
+            finally:
+                await raw.close()
+            return {"idle_rss_mb": idle, "window": window.summary("page"), "items": seen["items"]}
+
+        return _run(job, main_raw)
+    if job.client == "official":
+        from benchmarks.client_official import CALLS as OFFICIAL_CALLS
+        from benchmarks.client_official import OfficialClient
+
+        token = fetch_token(target.token_url, login)
+        threads = min(job.in_flight, sizes.official_threads)
+        clients = [OfficialClient(target, login, token) for _ in range(threads)]
+        counted = [0] * threads
+
+        def op_for(number: int) -> Callable[[int], object]:
+            client = clients[number]
+
+            def op(index: int) -> None:
+                counted[number] += len(client.page(index + 1, per_page).data)
+
+            return op
+
+        try:
+            for number in range(threads):
+                op_for(number)(0)
+            counted = [0] * threads
+            idle = current_rss_mb()
+            window = run_threads(
+                [op_for(n) for n in range(threads)], count=pages, control_url=target.control_url
+            )
+        finally:
+            for client in clients:
+                client.close()
+        return {
+            "idle_rss_mb": idle,
+            "window": window.summary("page"),
+            "items": sum(counted),
+            "threads": threads,
+            "calls": OFFICIAL_CALLS[job.workload],
+        }
+    raise ValueError(f"no client {job.client!r} for {job.workload}")
+
+
+# --- 3. bulk export -------------------------------------------------------------------
+
+
+def export(job: Job) -> dict[str, Any]:
+    """Every task of the export organization, as fast as the client walks them."""
+    sizes, target = job.sizes, job.target
+    login = target.export_org
+    per_page = 100 if sizes.per_page >= 100 else sizes.per_page
+
+    if job.client in ("sdk", "sdk_speed"):
+        from benchmarks.client_sdk import CALLS, SdkClient
+
+        async def main() -> dict[str, Any]:
+            sdk = SdkClient(target, login)
+            try:
+                await sdk.get_task()  # the token, outside the measurement
+                idle = current_rss_mb()
+
+                async def walk() -> int:
+                    count = 0
+                    listing = sdk.tasks(
+                        per_page=per_page, limit=None, concurrency=sizes.export_concurrency
+                    )
+                    async for _task in listing:
+                        count += 1
+                    return count
+
+                window = await timed_async(walk, target.control_url)
+            finally:
+                await sdk.close()
+            return {
+                "idle_rss_mb": idle,
+                "window": window.summary("task"),
+                "concurrency": sizes.export_concurrency,
+                "calls": CALLS[job.workload],
+                **_sdk_info(),
+            }
+
+        return _run(job, main)
+    if job.client in ("raw_json", "raw_orjson_uvloop"):
+        from benchmarks.client_raw import RawClient
+
+        token = fetch_token(target.token_url, login)
+
+        async def main_raw() -> dict[str, Any]:
+            raw = RawClient(target, login, token, use_orjson=job.client == "raw_orjson_uvloop")
+            try:
+                await raw.get_task()
+                idle = current_rss_mb()
+
+                async def walk() -> int:
+                    first = await raw.page(1, per_page)
+                    total_pages = int(first["meta"]["pagination"]["total_pages"])
+                    seen = [len(first["data"])]
+
+                    async def one(index: int) -> None:
+                        body = await raw.page(index + 2, per_page)
+                        seen[0] += len(body["data"])  # after the await: no lost update
+
+                    window = await run_async(
+                        one, sizes.export_concurrency, count=total_pages - 1, record=False
+                    )
+                    if window.errors:
+                        raise RuntimeError(window.first_error)
+                    return seen[0]
+
+                window = await timed_async(walk, target.control_url)
+            finally:
+                await raw.close()
+            return {
+                "idle_rss_mb": idle,
+                "window": window.summary("task"),
+                "concurrency": sizes.export_concurrency,
+            }
+
+        return _run(job, main_raw)
+    if job.client == "official":
+        from benchmarks.client_official import CALLS as OFFICIAL_CALLS
+        from benchmarks.client_official import OfficialClient
+
+        token = fetch_token(target.token_url, login)
+        client = OfficialClient(target, login, token)
+        try:
+            client.get_task()
+            idle = current_rss_mb()
+
+            def walk() -> int:
+                count, number, total_pages = 0, 0, 1
+                while number < total_pages:
+                    number += 1
+                    page = client.page(number, per_page)
+                    count += len(page.data)
+                    total_pages = page.meta.total_pages if page.meta else number
+                return count
+
+            window = timed(walk, target.control_url)
+        finally:
+            client.close()
+        return {
+            "idle_rss_mb": idle,
+            "window": window.summary("task"),
+            "concurrency": 1,
+            "calls": OFFICIAL_CALLS[job.workload],
+        }
+    raise ValueError(f"no client {job.client!r} for {job.workload}")
+
+
+# --- 4. token storm -------------------------------------------------------------------
+
+
+def token_storm(job: Job) -> dict[str, Any]:
+    """``storm_calls`` concurrent calls when the token expires, by the clock and on the server.
+
+    Three bursts of the same size on one client: with a fresh token (the baseline), right
+    after the token passed its refresh point (the client refreshes before sending), and
+    right after the server expired it (every call meets a 401 and is replayed).
+    """
+    if job.client not in ("sdk", "sdk_speed"):
+        raise ValueError("the token storm measures the SDK's token cache only")
+    from benchmarks.client_sdk import SdkClient
+    from tallyfy_async._transport import Attempt
+
+    sizes, target = job.sizes, job.target
+    login = target.export_org
+    lifetime = max(1, int(sizes.storm_token_lifetime))
+    token_url = target.token_url
+    attempts: list[tuple[str, int | None]] = []
+
+    def on_attempt(attempt: Attempt) -> None:
+        attempts.append((attempt.url, attempt.status))
+
+    async def burst(sdk: SdkClient) -> dict[str, Any]:
+        before = len(attempts)
+        grants0 = control(target.control_url, "/stats")["token_grants"]
+        clock = time.perf_counter
+        latencies: list[float] = []
+        errors: list[str] = []
+
+        async def call() -> None:
+            t0 = clock()
+            try:
+                await sdk.get_task()
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}"[:200])
+                return
+            latencies.append(clock() - t0)
+
+        window = Window()
+        meter = window.start_cores()
+        started = clock()
+        cpu0 = time.process_time()
+        await asyncio.gather(*(call() for _ in range(sizes.storm_calls)))
+        window.wall_s = clock() - started
+        window.cpu_s = time.process_time() - cpu0
+        window.stop_cores(meter)
+        window.ops, window.errors, window.latencies_s = len(latencies), len(errors), latencies
+        window.first_error = errors[0] if errors else None
+        mine = attempts[before:]
+        out = window.summary("call")
+        out["token_requests"] = sum(1 for url, _ in mine if url == token_url)
+        out["server_token_grants"] = control(target.control_url, "/stats")["token_grants"] - grants0
+        out["replays_401"] = sum(1 for url, status in mine if status == 401)
+        out["attempts"] = len(mine)
+        return out
+
+    async def main() -> dict[str, Any]:
+        sdk = SdkClient(target, login, on_attempt=on_attempt)
+        try:
+            await sdk.get_task()  # the first token: lifetime seconds, refresh due at half
+            due = time.monotonic() + lifetime / 2 + 0.05
+            baseline = await burst(sdk)
+            baseline["finished_before_refresh_due"] = time.monotonic() < due
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            clock_expiry = await burst(sdk)
+            expired = control(target.control_url, "/expire-tokens", org=login.org_id)["expired"]
+            server_expiry = await burst(sdk)
+            server_expiry["tokens_expired_on_server"] = expired
+        finally:
+            await sdk.close()
+        return {
+            "calls": f"{sizes.storm_calls} x org.tasks.get(task_id) at once",
+            "token_lifetime_s": lifetime,
+            "phases": {
+                "fresh_token": baseline,
+                "clock_expiry": clock_expiry,
+                "server_expiry": server_expiry,
+            },
+            **_sdk_info(),
+        }
+
+    control(target.control_url, "/token-lifetime", seconds=lifetime)
+    try:
+        return _run(job, main)
+    finally:
+        control(target.control_url, "/token-lifetime", seconds=3600)
+
+
+# --- 5. launches ----------------------------------------------------------------------
+
+
+def launch(job: Job) -> dict[str, Any]:
+    """``sizes.launches`` processes with kick-off values, ``job.in_flight`` at a time."""
+    sizes, target = job.sizes, job.target
+    login = target.launch_org
+    warm = min(job.in_flight, 8)
+
+    def applied(before: dict[str, Any]) -> int:
+        return int(control(target.control_url, "/stats")["launches"] - before["launches"])
+
+    if job.client in ("sdk", "sdk_speed"):
+        from benchmarks.client_sdk import CALLS, SdkClient
+
+        async def main() -> dict[str, Any]:
+            sdk = SdkClient(target, login, max_concurrency=max(job.in_flight, 64))
+            try:
+                await sdk.prepare_launch()
+                await run_async(sdk.launch, job.in_flight, count=warm)
+                idle = current_rss_mb()
+                before = control(target.control_url, "/stats")
+                window = await run_async(
+                    sdk.launch, job.in_flight, count=sizes.launches, control_url=target.control_url
+                )
+                count = applied(before)
+            finally:
+                await sdk.close()
+            return {
+                "idle_rss_mb": idle,
+                "window": window.summary("launch"),
+                "applied_on_server": count,
+                "calls": CALLS[job.workload],
+                **_sdk_info(),
+            }
+
+        return _run(job, main)
+    if job.client in ("raw_json", "raw_orjson_uvloop"):
+        from benchmarks.client_raw import RawClient
+
+        token = fetch_token(target.token_url, login)
+
+        async def main_raw() -> dict[str, Any]:
+            raw = RawClient(target, login, token, use_orjson=job.client == "raw_orjson_uvloop")
+            try:
+                await run_async(raw.launch, job.in_flight, count=warm)
+                idle = current_rss_mb()
+                before = control(target.control_url, "/stats")
+                window = await run_async(
+                    raw.launch, job.in_flight, count=sizes.launches, control_url=target.control_url
+                )
+                count = applied(before)
+            finally:
+                await raw.close()
+            return {
+                "idle_rss_mb": idle,
+                "window": window.summary("launch"),
+                "applied_on_server": count,
+            }
+
+        return _run(job, main_raw)
+    if job.client == "official":
+        from benchmarks.client_official import CALLS as OFFICIAL_CALLS
+        from benchmarks.client_official import OfficialClient
+
+        token = fetch_token(target.token_url, login)
+        threads = min(job.in_flight, sizes.official_threads)
+        clients = [OfficialClient(target, login, token) for _ in range(threads)]
+        try:
+            run_threads([c.launch for c in clients], count=threads)
+            idle = current_rss_mb()
+            before = control(target.control_url, "/stats")
+            window = run_threads(
+                [c.launch for c in clients], count=sizes.launches, control_url=target.control_url
+            )
+            count = applied(before)
+        finally:
+            for client in clients:
+                client.close()
+        return {
+            "idle_rss_mb": idle,
+            "window": window.summary("launch"),
+            "applied_on_server": count,
+            "threads": threads,
+            "calls": OFFICIAL_CALLS[job.workload],
+        }
+    raise ValueError(f"no client {job.client!r} for {job.workload}")
+
+
+def decode(job: Job) -> dict[str, Any]:
+    """Bytes to objects, per task, for every decoder (see :mod:`benchmarks.decoding`)."""
+    from benchmarks.decoding import run_decoding
+
+    return run_decoding(job)
+
+
+WORKLOADS: dict[str, Callable[[Job], dict[str, Any]]] = {
+    "small_get": small_get,
+    "paging": paging,
+    "export": export,
+    "token_storm": token_storm,
+    "launch": launch,
+    "decode": decode,
+}

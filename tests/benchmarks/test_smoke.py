@@ -1,0 +1,106 @@
+"""Every benchmark workload runs end to end at tiny sizes and reports well-formed numbers.
+
+Nothing here judges speed: the sizes are far too small for that, and a test that asserts a
+time is a flaky test. Clients whose packages are missing (the `bench` extra: the official
+SDK, msgspec; the `speed` extra: orjson, uvloop) are left out, as the full run leaves them.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not a package
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.config import SMOKE  # noqa: E402
+from benchmarks.report import render  # noqa: E402
+from benchmarks.run import ALL_WORKLOADS, COMPARED, missing, run  # noqa: E402
+
+WINDOW_KEYS = ("ops", "errors", "wall_s", "cpu_s", "ops_per_s", "cpu_us_per_op")
+
+
+@pytest.fixture(scope="module")
+def data() -> dict[str, Any]:
+    """One smoke run of every workload (forked processes: a few seconds)."""
+    return run(SMOKE, ALL_WORKLOADS, start_method="fork", progress=lambda _: None)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_window(window: dict[str, Any]) -> None:
+    for key in WINDOW_KEYS:
+        assert _finite(window[key]) and window[key] >= 0, (key, window)
+    assert window["ops"] > 0
+    assert window["errors"] == 0, window.get("first_error")
+    latencies = [window[k] for k in ("p50_ms", "p99_ms", "p999_ms", "max_ms") if k in window]
+    assert all(_finite(v) and v >= 0 for v in latencies)
+    assert latencies == sorted(latencies), window
+
+
+def test_every_workload_completes_without_failures(data: dict[str, Any]) -> None:
+    assert data["failures"] == []
+    ran = {(r["workload"], r["client"]) for r in data["results"]}
+    available = [client for client in COMPARED if not missing(client)]
+    assert "sdk" in available and "raw_json" in available
+    for workload in ("small_get", "paging", "export", "launch"):
+        assert {(workload, client) for client in available} <= ran, workload
+    assert ("token_storm", "sdk") in ran
+    assert ("decode", "decode") in ran
+
+
+def test_request_workloads_report_well_formed_numbers(data: dict[str, Any]) -> None:
+    for result in data["results"]:
+        if "window" not in result:
+            continue
+        _check_window(result["window"])
+        assert _finite(result["peak_rss_mb"]) and result["peak_rss_mb"] > 0
+    exports = [r for r in data["results"] if r["workload"] == "export"]
+    assert exports and all(r["window"]["ops"] == data["export_total"] for r in exports)
+    launches = [r for r in data["results"] if r["workload"] == "launch"]
+    assert all(r["applied_on_server"] == SMOKE.launches for r in launches)
+    pages = [r for r in data["results"] if r["workload"] == "paging"]
+    assert all(r["window"]["ops"] == SMOKE.pages for r in pages)
+
+
+def test_token_storm_counts_token_requests(data: dict[str, Any]) -> None:
+    (storm,) = [r for r in data["results"] if r["workload"] == "token_storm"]
+    assert set(storm["phases"]) == {"fresh_token", "clock_expiry", "server_expiry"}
+    for phase in storm["phases"].values():
+        _check_window(phase)
+        assert phase["ops"] == SMOKE.storm_calls
+        for key in ("token_requests", "server_token_grants", "replays_401"):
+            assert isinstance(phase[key], int) and phase[key] >= 0
+    assert storm["phases"]["fresh_token"]["token_requests"] == 0
+
+
+def test_decoding_reports_every_decoder(data: dict[str, Any]) -> None:
+    (decode,) = [r for r in data["results"] if r["workload"] == "decode"]
+    assert decode["page_items"] == SMOKE.per_page
+    assert "tallyfy-async: json + converter" in decode["decoders"]
+    for values in decode["decoders"].values():
+        assert _finite(values["page_us_per_task"]) and values["page_us_per_task"] > 0
+        assert _finite(values["single_us_per_task"]) and values["single_us_per_task"] > 0
+
+
+def test_the_report_renders_every_section(data: dict[str, Any]) -> None:
+    report = render({**data, "command": "python -m benchmarks --profile smoke"})
+    for heading in (
+        "## Targets",
+        "## 1. Small typed GETs",
+        "## 2. Paging",
+        "## 3. Bulk export",
+        "## 4. Token storm",
+        "## 5. Launches",
+        "## Decoding",
+        "## How this run was made",
+    ):
+        assert heading in report
+    assert "nan" not in report.lower().replace("nanoseconds", "")
