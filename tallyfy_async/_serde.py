@@ -162,6 +162,7 @@ class Converter(cattrs.Converter):
     def __init__(self, request_dates: RequestDateFormat = RequestDateFormat.YEAR_MONTH_DAY):
         super().__init__(detailed_validation=False, prefer_attrib_converters=False)
         self.request_dates = request_dates
+        self._building: set[type] = set()
         self.register_structure_hook(datetime, lambda v, _: parse_datetime(v))
         self.register_structure_hook(date, lambda v, _: date.fromisoformat(v[:10]))
         self.register_unstructure_hook(
@@ -173,6 +174,13 @@ class Converter(cattrs.Converter):
     def _make_model_hook(self, cls: type) -> Callable[[Any, Any], Any]:
         if "__slots__" not in cls.__dict__:
             raise TypeError(f"response model {cls.__name__} must be an attrs class with slots")
+        self._building.add(cls)
+        try:
+            return self._generate(cls)
+        finally:
+            self._building.discard(cls)
+
+    def _generate(self, cls: type) -> Callable[[Any, Any], Any]:
         fields = attrs.fields(cls)
         hints = typing.get_type_hints(cls)
         known = frozenset(a.name for a in fields)
@@ -234,8 +242,13 @@ class Converter(cattrs.Converter):
         if tp in _PASSTHROUGH:
             return var
         origin = typing.get_origin(tp)
-        if origin in (dict, list) and all(a in _PASSTHROUGH for a in typing.get_args(tp)):
-            return var  # JSON already gave plain containers of plain values
+        args = typing.get_args(tp)
+        if origin is dict and all(a in _PASSTHROUGH for a in args):
+            # PHP writes an empty associative array as [], so "no answers" arrives
+            # as a list where an object belongs.
+            return f"({{}} if {var} == [] else {var})"
+        if origin is list and all(a in _PASSTHROUGH for a in args):
+            return var  # JSON already gave a list of plain values
         if tp is datetime:
             # fromisoformat gives the timezone.utc singleton for "Z": only other
             # spellings need the slow path.
@@ -245,14 +258,37 @@ class Converter(cattrs.Converter):
             namespace[slot + "_m"] = tp._value2member_map_
             return f"({slot}_m.get({var}) or {slot}({var}))"
         if _is_model(tp):
-            namespace[slot] = self.get_structure_hook(tp)
+            namespace[slot] = self._model_hook(tp)
             return f"{slot}({var})"
-        if origin is list and _is_model(typing.get_args(tp)[0]):
-            namespace[slot] = self.get_structure_hook(typing.get_args(tp)[0])
+        if origin is list and _is_model(args[0]):
+            namespace[slot] = self._model_hook(args[0])
             return f"[{slot}(item) for item in {var}]"
+        if origin in (typing.Union, types.UnionType):
+            models = [a for a in args if _is_model(a)]
+            if len(models) == 1 and all(a in _PASSTHROUGH for a in args if a is not models[0]):
+                # A model, or a bare value in its place (a run's progress is sometimes
+                # a bare percentage): structure objects, pass the rest through.
+                namespace[slot] = self._model_hook(models[0])
+                return f"({slot}({var}) if type({var}) is dict else {var})"
         namespace[slot] = self.get_structure_hook(tp)
         namespace[slot + "_t"] = tp
         return f"{slot}({var}, {slot}_t)"
+
+    def _model_hook(self, model: type) -> Callable[[Any], Any]:
+        """The structure function of ``model``, or a late-bound one while it is being built.
+
+        Models that include each other (a process includes its tasks, a task its
+        process) would otherwise recurse forever while their functions are generated.
+        """
+        if model in self._building:
+
+            def late(value: Any) -> Any:
+                return self.get_structure_hook(model)(value, model)
+
+            return late
+        # Generated model functions take the value alone (their second argument is optional).
+        hook: Callable[[Any], Any] = self.get_structure_hook(model)  # type: ignore[assignment]
+        return hook
 
 
 def _slot(cls: type, name: str) -> Any:

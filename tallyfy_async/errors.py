@@ -155,6 +155,24 @@ class OutcomeUnknownError(TallyfyError):
         )
 
 
+class FormValuesError(TallyfyError, ValueError, TypeError):
+    """Form values refused before anything was sent.
+
+    A ``ValueError`` (and a ``TypeError``, as some problems are wrong types), so code that
+    catches either still catches it.
+
+    Attributes:
+        problems: one line per problem, each naming its field.
+        missing: labels of required fields that have no value.
+    """
+
+    def __init__(self, what: str, problems: list[str], missing: list[str]) -> None:
+        self.problems = problems
+        self.missing = missing
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{what} refused before anything was sent:\n{lines}")
+
+
 class PaginationError(TallyfyError):
     """A listing could not be walked completely: a page was unreadable, or fewer
     items arrived than the server's ``total`` promised. Never a silent short list.

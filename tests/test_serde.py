@@ -140,3 +140,35 @@ def test_a_model_missing_its_id_is_refused_clearly() -> None:
         default_converter.structure({"when": None}, Tree)
     with pytest.raises(TypeError, match="expected a JSON object for Tree"):
         default_converter.structure(["not", "an", "object"], Tree)
+
+
+@attrs.frozen(kw_only=True)
+class Parent(Model):
+    id: str
+    children: list[Child] | None = included()
+    score: Leaf | float | None = None
+    answers: dict[str, Any] = attrs.Factory(dict)
+
+
+@attrs.frozen(kw_only=True)
+class Child(Model):
+    id: str
+    parent: Parent | None = included()
+
+
+def test_models_that_include_each_other_structure() -> None:
+    parent = default_converter.structure(
+        {"id": "p", "children": {"data": [{"id": "c", "parent": {"data": {"id": "p2"}}}]}}, Parent
+    )
+    assert parent.children is not None
+    assert parent.children[0].parent == Parent(id="p2")
+
+
+def test_a_model_or_a_bare_value() -> None:
+    assert default_converter.structure({"id": "p", "score": {"id": 3}}, Parent).score == Leaf(id=3)
+    assert default_converter.structure({"id": "p", "score": 42.5}, Parent).score == 42.5
+
+
+def test_php_empty_arrays_become_empty_objects() -> None:
+    assert default_converter.structure({"id": "p", "answers": []}, Parent).answers == {}
+    assert default_converter.structure({"id": "p", "answers": {"a": 1}}, Parent).answers == {"a": 1}

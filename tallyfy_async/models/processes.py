@@ -44,7 +44,8 @@ class Process(Model):
         checklist_id: the blueprint it was launched from (``checklist_title`` its title).
         name: the process name.
         status: :class:`ProcessStatus`.
-        progress: tasks complete of total, and the percentage.
+        progress: tasks complete of total, and the percentage (a bare percentage
+            when Tallyfy sends only a number, as some of its examples show).
         whole_progress: the same, counting hidden tasks too.
         started_by: the member who launched it.
         prerun: kick-off answers keyed by kick-off field timeline id.
@@ -68,8 +69,8 @@ class Process(Model):
     status: ProcessStatus | None = None
     has_open_issue: bool | None = None
     # Some documentation examples show a bare number here; the API sends the object.
-    progress: Progress | None = None
-    whole_progress: Progress | None = None
+    progress: Progress | float | None = None
+    whole_progress: Progress | float | None = None
     started_by: int | None = None
     owner_id: int | None = None
     prerun: dict[str, Any] = attrs.Factory(dict)
@@ -126,16 +127,3 @@ class ProcessFormFields(Model):
     name: str | None = None
     form_fields: list[FormField] = attrs.Factory(list)
     ko_form_fields: list[FormField] = attrs.Factory(list)
-
-
-@attrs.frozen(kw_only=True)
-class TaskProcess(Process):
-    """A process as a task's ``run`` include carries it.
-
-    The same fields as :class:`Process`, except that its own ``tasks`` and ``next_task``
-    are left as Tallyfy sent them: a process includes its tasks and a task its process,
-    and the converter builds one structure function per model ahead of time.
-    """
-
-    tasks: Any = included()
-    next_task: Any = included()

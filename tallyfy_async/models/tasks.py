@@ -108,7 +108,7 @@ class Task(Model):
     tasks_changed_by_rules: Any = None
     custom_fields: Any = None
     step: dict[str, Any] | None = included()
-    run: _processes.TaskProcess | None = included()
+    run: _processes.Process | None = included()
     threads: list[Comment] | None = included()
     comments: list[Comment] | None = included()
     form_fields: list[FormField] | None = included()

@@ -41,31 +41,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from tallyfy_async.errors import TallyfyError
+from tallyfy_async.errors import FormValuesError
 from tallyfy_async.models.common import Owners
 from tallyfy_async.models.form_fields import FieldOption, FieldType, FormField
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BUCKETS = ("users", "guests", "groups")
 _CHOICE_KEYS = frozenset(("id", "text", "value", "selected"))
-
-
-class FormValuesError(TallyfyError, ValueError, TypeError):
-    """Form values refused before anything was sent.
-
-    A ``ValueError`` (and a ``TypeError``, as some problems are wrong types), so code that
-    catches either still catches it.
-
-    Attributes:
-        problems: one line per problem, each naming its field.
-        missing: labels of required fields that have no value.
-    """
-
-    def __init__(self, what: str, problems: list[str], missing: list[str]) -> None:
-        self.problems = problems
-        self.missing = missing
-        lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"{what} refused before anything was sent:\n{lines}")
 
 
 class _Problem(Exception):

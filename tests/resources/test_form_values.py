@@ -13,14 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tallyfy_async import FormValuesError
 from tallyfy_async._serde import parse_datetime
 from tallyfy_async.models.common import Owners
 from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
-from tallyfy_async.resources._form_values import (
-    FormValuesError,
-    encode_date,
-    encode_form_values,
-)
+from tallyfy_async.resources._form_values import encode_date, encode_form_values
 
 
 def field(

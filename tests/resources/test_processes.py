@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from tallyfy_async import NotFoundError, ValidationError
+from tallyfy_async import FormValuesError, NotFoundError, ValidationError
 from tallyfy_async.client import OrgClient
 from tallyfy_async.models.common import Progress
 from tallyfy_async.models.form_fields import FieldType, FormField
 from tallyfy_async.models.processes import Process, ProcessFormFields, ProcessStatus
 from tallyfy_async.models.tasks import Task
-from tallyfy_async.resources._form_values import FormValuesError
 from tallyfy_async.testing import DemoOrg, FakeTallyfy, LoggedRequest
 
 RequestsTo = Callable[[str, str], list[LoggedRequest]]

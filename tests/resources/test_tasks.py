@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from tallyfy_async import NotFoundError, ValidationError
+from tallyfy_async import FormValuesError, NotFoundError, ValidationError
 from tallyfy_async.client import OrgClient
 from tallyfy_async.models.common import Owners
 from tallyfy_async.models.form_fields import FieldType
 from tallyfy_async.models.processes import ProcessStatus
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
-from tallyfy_async.resources._form_values import FormValuesError
 from tallyfy_async.testing import DemoOrg, FakeTallyfy, LoggedRequest
 
 RequestsTo = Callable[[str, str], list[LoggedRequest]]
