@@ -1,4 +1,4 @@
-"""Write checks the blueprint-side resources share: lists, choices, form-field definitions.
+"""Checking form-field definitions before they are sent.
 
 Everything here runs before a request is built, and every error names the field
 (``options[1].id``, ``prerun[0].label``), so a bad call fails loudly and sends nothing.
@@ -8,12 +8,11 @@ Form-field definitions are checked as api-v2's ``CaptureRequestValidator`` check
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
-from tallyfy_async.resources._payload import UNSET, expect, require
+from tallyfy_async.resources._payload import UNSET, at_least, expect, items, one_of, require
 
 FIELD_TYPES: Final = frozenset(member.value for member in FieldType)
 _CHOICE_TYPES: Final = {"radio": 2, "dropdown": 1, "multiselect": 1}
@@ -37,55 +36,6 @@ DEFINITION_KEYS: Final = (
     "suffix",
     "settings",
 )
-
-
-def items(field: str, values: Any, item_type: type | tuple[type, ...]) -> list[Any]:
-    """``values`` as a list after checking it is a list (or tuple) of ``item_type``.
-
-    Raises:
-        TypeError: naming ``field`` or ``field[i]``.
-    """
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-        raise TypeError(f"{field} must be a list, got {type(values).__name__}: {values!r:.80}")
-    for index, value in enumerate(values):
-        expect(f"{field}[{index}]", value, item_type)
-    return list(values)
-
-
-def one_of(field: str, value: Any, choices: Sequence[str] | frozenset[str]) -> str:
-    """The wire value of an enum member or string that must be one of ``choices``.
-
-    Raises:
-        TypeError: for a value that is not a string.
-        ValueError: for a string outside ``choices``.
-    """
-    expect(field, value, str)
-    text = value.value if isinstance(value, enum.Enum) else value
-    if text not in choices:
-        raise ValueError(f"{field} must be one of {', '.join(sorted(choices))}; got {text!r}")
-    return str(text)
-
-
-def max_length(field: str, value: Any, limit: int) -> None:
-    """Refuse a string longer than Tallyfy stores.
-
-    Raises:
-        ValueError: naming ``field``.
-    """
-    if isinstance(value, str) and len(value) > limit:
-        raise ValueError(f"{field} is {len(value)} characters long; Tallyfy takes at most {limit}")
-
-
-def positive(field: str, value: Any) -> None:
-    """Refuse a position or count below 1 (UNSET passes).
-
-    Raises:
-        TypeError: for a value that is not an int.
-        ValueError: for a value below 1.
-    """
-    expect(field, value, int)
-    if value is not UNSET and value < 1:
-        raise ValueError(f"{field} must be 1 or more, got {value}")
 
 
 def capture_definition(
@@ -127,7 +77,7 @@ def capture_definition(
         )
     expect(where + "required", required, bool)
     expect(where + "guidance", guidance, str, nullable=True)
-    positive(where + "position", position)
+    at_least(where + "position", position, 1)
     for name, flag in (
         ("default_value_enabled", default_value_enabled),
         ("collect_time", collect_time),

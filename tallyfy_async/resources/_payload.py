@@ -3,14 +3,15 @@
 Tallyfy silently drops body keys it does not know and answers 200 (catalogue §2),
 so a typo would lose data without a word. Resource methods therefore take typed
 keyword arguments only (an unknown field is a ``TypeError`` naming it), check
-the types of what they are given with :func:`expect`, and build the body with
+what they are given with the checks below (:func:`expect`, :func:`require`,
+:func:`items`, ...; every error names the field), and build the body with
 :func:`payload`, which leaves out what the caller did not pass.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -54,6 +55,70 @@ def require(field: str, value: Any, why: str = "Tallyfy requires it") -> None:
     """
     if value is UNSET or value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError(f"{field} is required ({why})")
+
+
+def items(field: str, values: Any, item_type: type | tuple[type, ...]) -> list[Any]:
+    """``values`` as a list after checking it is a list (or tuple) of ``item_type``.
+
+    Raises:
+        TypeError: naming ``field`` or ``field[i]``.
+    """
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise TypeError(f"{field} must be a list, got {type(values).__name__}: {values!r:.80}")
+    for index, value in enumerate(values):
+        expect(f"{field}[{index}]", value, item_type)
+    return list(values)
+
+
+def one_of(field: str, value: Any, choices: Sequence[str] | frozenset[str]) -> str:
+    """The wire value of an enum member or string that must be one of ``choices``.
+
+    Raises:
+        TypeError: for a value that is not a string.
+        ValueError: for a string outside ``choices``.
+    """
+    expect(field, value, str)
+    text = value.value if isinstance(value, enum.Enum) else value
+    if text not in choices:
+        raise ValueError(f"{field} must be one of {', '.join(sorted(choices))}; got {text!r}")
+    return str(text)
+
+
+def max_length(field: str, value: Any, limit: int) -> None:
+    """Refuse a string longer than Tallyfy stores.
+
+    Raises:
+        ValueError: naming ``field``.
+    """
+    if isinstance(value, str) and len(value) > limit:
+        raise ValueError(f"{field} is {len(value)} characters long; Tallyfy takes at most {limit}")
+
+
+def at_least(field: str, value: Any, minimum: int) -> None:
+    """Refuse a position or count below ``minimum`` (UNSET passes).
+
+    Raises:
+        TypeError: for a value that is not an int.
+        ValueError: for a value below ``minimum``.
+    """
+    expect(field, value, int)
+    if isinstance(value, int) and value < minimum:
+        raise ValueError(f"{field} must be {minimum} or more, got {value}")
+
+
+def aware(field: str, value: Any, *, nullable: bool = False) -> None:
+    """Refuse a value that is not an aware datetime, naming the field (UNSET passes).
+
+    Raises:
+        TypeError: not a datetime.
+        ValueError: a naive datetime (its time zone would be a guess).
+    """
+    expect(field, value, datetime, nullable=nullable)
+    if isinstance(value, datetime) and (value.tzinfo is None or value.utcoffset() is None):
+        raise ValueError(
+            f"{field}: naive datetime {value.isoformat()} refused, its time zone would be a "
+            "guess; pass an aware datetime, e.g. datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)"
+        )
 
 
 def payload(converter: Converter, fields: Mapping[str, Any]) -> dict[str, Any]:

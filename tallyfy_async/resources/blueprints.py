@@ -20,8 +20,17 @@ from tallyfy_async.models.blueprints import (
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._checks import items, kickoff_definitions, max_length, one_of
-from tallyfy_async.resources._payload import UNSET, _Unset, expect, payload, require
+from tallyfy_async.resources._checks import kickoff_definitions
+from tallyfy_async.resources._payload import (
+    UNSET,
+    _Unset,
+    expect,
+    items,
+    max_length,
+    one_of,
+    payload,
+    require,
+)
 
 LIST_BLUEPRINTS: Final = Route("GET", "/organizations/{org}/checklists")
 CREATE_BLUEPRINT: Final = Route("POST", "/organizations/{org}/checklists")

@@ -9,8 +9,7 @@ from tallyfy_async._routes import Route
 from tallyfy_async.models.comments import Comment, CommentLabel, CommentState
 from tallyfy_async.models.tasks import Task
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._checks import one_of
-from tallyfy_async.resources._payload import UNSET, _Unset, expect, payload, require
+from tallyfy_async.resources._payload import UNSET, _Unset, expect, one_of, payload, require
 from tallyfy_async.resources.tasks import GET_TASK
 
 ADD_COMMENT: Final = Route("POST", "/organizations/{org}/tasks/{task_id}/comment")

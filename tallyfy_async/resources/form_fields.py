@@ -16,8 +16,8 @@ from tallyfy_async.errors import NotFoundError
 from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
 from tallyfy_async.models.steps import Step
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._checks import capture_definition, positive
-from tallyfy_async.resources._payload import UNSET, _Unset, expect, payload, require
+from tallyfy_async.resources._checks import capture_definition
+from tallyfy_async.resources._payload import UNSET, _Unset, at_least, expect, payload, require
 from tallyfy_async.resources.steps import GET_STEP
 
 CREATE_CAPTURE: Final = Route(
@@ -268,7 +268,7 @@ class FormFields(Resource):
             NotFoundError: no such blueprint, step or field.
         """
         require("position", position)
-        positive("position", position)
+        at_least("position", position, 1)
         expect("field_id", field_id, str)
         body = payload(self._org.client.converter, {"capture_id": field_id, "position": position})
         ids: dict[str, object] = {"blueprint_id": blueprint_id, "step_id": step_id}
@@ -301,7 +301,7 @@ class FormFields(Resource):
         """
         require("target_step_id", target_step_id)
         expect("target_step_id", target_step_id, str)
-        positive("position", position)
+        at_least("position", position, 1)
         body = payload(
             self._org.client.converter,
             {"target_step_id": target_step_id, "position": position},

@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 import enum
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any, Final, Literal
 
 from tallyfy_async import _constants as C
@@ -15,9 +14,18 @@ from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.processes import Process, ProcessFormFields, ProcessStatus
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._checks import items, max_length
 from tallyfy_async.resources._form_values import check_owners, encode_form_values
-from tallyfy_async.resources._payload import UNSET, _Unset, expect, payload, require
+from tallyfy_async.resources._payload import (
+    UNSET,
+    _Unset,
+    at_least,
+    aware,
+    expect,
+    items,
+    max_length,
+    payload,
+    require,
+)
 
 LIST_PROCESSES: Final = Route("GET", "/organizations/{org}/runs")
 LAUNCH_PROCESS: Final = Route("POST", "/organizations/{org}/runs")
@@ -80,32 +88,6 @@ def ids(field: str, values: Any, item_type: type) -> builtins.list[Any] | _Unset
     if isinstance(values, item_type) and not isinstance(values, bool):
         return [values]
     return items(field, values, item_type)
-
-
-def aware(field: str, value: Any, *, nullable: bool = False) -> None:
-    """Refuse a value that is not an aware datetime, naming the field (UNSET passes).
-
-    Raises:
-        TypeError: not a datetime.
-        ValueError: a naive datetime (its time zone would be a guess).
-    """
-    expect(field, value, datetime, nullable=nullable)
-    if isinstance(value, datetime) and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError(
-            f"{field}: naive datetime {value.isoformat()} refused, its time zone would be a "
-            "guess; pass an aware datetime, e.g. datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)"
-        )
-
-
-def counted(field: str, value: Any, minimum: int) -> None:
-    """Refuse an int below ``minimum`` (UNSET passes).
-
-    Raises:
-        TypeError, ValueError: naming the field.
-    """
-    expect(field, value, int)
-    if isinstance(value, int) and value < minimum:
-        raise ValueError(f"{field} must be {minimum} or more, got {value}")
 
 
 # --- the resource -----------------------------------------------------------------
@@ -550,7 +532,7 @@ def _task_overrides(tasks: Any) -> dict[str, dict[str, Any]] | _Unset:
             clean["owners"] = check_owners(f"{at}.owners", override["owners"], complete=True)
         for key, minimum in (("position", 1), ("max_assignable", 0)):
             if key in override:
-                counted(f"{at}.{key}", override[key], minimum)
+                at_least(f"{at}.{key}", override[key], minimum)
                 clean[key] = override[key]
         overrides[step_id] = clean
     return overrides

@@ -10,8 +10,15 @@ from tallyfy_async._routes import Route
 from tallyfy_async.models.steps import Step, StepDeadline, StepStart
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._checks import items, positive
-from tallyfy_async.resources._payload import UNSET, _Unset, expect, payload, require
+from tallyfy_async.resources._payload import (
+    UNSET,
+    _Unset,
+    at_least,
+    expect,
+    items,
+    payload,
+    require,
+)
 
 LIST_STEPS: Final = Route("GET", "/organizations/{org}/checklists/{blueprint_id}/steps")
 CREATE_STEP: Final = Route("POST", "/organizations/{org}/checklists/{blueprint_id}/steps")
@@ -345,7 +352,7 @@ class Steps(Resource):
             NotFoundError: no such blueprint or step.
         """
         require("position", position)
-        positive("position", position)
+        at_least("position", position, 1)
         body = payload(self._org.client.converter, {"position": position})
         ids: dict[str, object] = {"blueprint_id": blueprint_id, "step_id": step_id}
         return await self._item(REORDER_STEP, Step, ids, json=body)

@@ -14,16 +14,21 @@ from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._checks import (
-    DEFINITION_KEYS,
-    capture_definition,
+from tallyfy_async.resources._checks import DEFINITION_KEYS, capture_definition
+from tallyfy_async.resources._form_values import check_owners, encode_form_values
+from tallyfy_async.resources._payload import (
+    UNSET,
+    _Unset,
+    at_least,
+    aware,
+    expect,
     items,
     max_length,
     one_of,
+    payload,
+    require,
 )
-from tallyfy_async.resources._form_values import check_owners, encode_form_values
-from tallyfy_async.resources._payload import UNSET, _Unset, expect, payload, require
-from tallyfy_async.resources.processes import aware, counted, ids, includes, query
+from tallyfy_async.resources.processes import ids, includes, query
 
 LIST_PROCESS_TASKS: Final = Route("GET", "/organizations/{org}/runs/{process_id}/tasks")
 GET_PROCESS_TASK: Final = Route("GET", "/organizations/{org}/runs/{process_id}/tasks/{task_id}")
@@ -134,8 +139,8 @@ def _task_fields(
     aware("started_at", started_at)
     if status is not UNSET:
         status = one_of("status", status, WRITE_STATUSES)
-    counted("position", position, 1)
-    counted("max_assignable", max_assignable, 0)
+    at_least("position", position, 1)
+    at_least("max_assignable", max_assignable, 0)
     expect("webhook", webhook, str, nullable=True)
     for name, flag in (flags or {}).items():
         expect(name, flag, bool)
