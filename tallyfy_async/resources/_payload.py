@@ -1,11 +1,12 @@
-"""Building write bodies: strict, checked before anything is sent.
+"""Building what a request sends: bodies and queries, checked before anything is sent.
 
 Tallyfy silently drops body keys it does not know and answers 200 (catalogue §2),
 so a typo would lose data without a word. Resource methods therefore take typed
 keyword arguments only (an unknown field is a ``TypeError`` naming it), check
 what they are given with the checks below (:func:`expect`, :func:`require`,
 :func:`items`, ...; every error names the field), and build the body with
-:func:`payload`, which leaves out what the caller did not pass.
+:func:`payload`, which leaves out what the caller did not pass. Query parameters
+are checked the same way and built with :func:`query`.
 """
 
 from __future__ import annotations
@@ -145,3 +146,37 @@ def _wire(converter: Converter, value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_wire(converter, v) for v in value]
     raise TypeError(f"cannot send {type(value).__name__} {value!r:.60} in a request body")
+
+
+def query(*, with_: str | Sequence[str] | _Unset = UNSET, **params: Any) -> dict[str, Any]:
+    """Query parameters without the UNSET ones; enums become their values.
+
+    ``with_`` is sent as ``with``, Tallyfy's includes: a comma-separated string or a list
+    of names (``with`` is a Python keyword, hence the underscore).
+
+    Raises:
+        TypeError: ``with_`` is neither a string nor a list of strings.
+    """
+    built = {
+        key: value.value if isinstance(value, enum.Enum) else value
+        for key, value in params.items()
+        if value is not UNSET
+    }
+    if isinstance(with_, str):
+        built["with"] = [part.strip() for part in with_.split(",") if part.strip()]
+    elif with_ is not UNSET:
+        built["with"] = items("with_", with_, str)
+    return built
+
+
+def ids(field: str, values: Any, item_type: type) -> list[Any] | _Unset:
+    """One id or a list of ids, for a comma-separated filter (UNSET passes).
+
+    Raises:
+        TypeError: naming ``field``.
+    """
+    if isinstance(values, _Unset):
+        return values
+    if isinstance(values, item_type) and not isinstance(values, bool):
+        return [values]
+    return items(field, values, item_type)

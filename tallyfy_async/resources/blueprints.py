@@ -25,10 +25,12 @@ from tallyfy_async.resources._payload import (
     UNSET,
     _Unset,
     expect,
+    ids,
     items,
     max_length,
     one_of,
     payload,
+    query,
     require,
 )
 
@@ -111,15 +113,6 @@ _Int = int | _Unset
 _Kickoff = Sequence[FormField | Mapping[str, Any]] | _Unset
 
 
-def _with(value: str | Sequence[str] | _Unset) -> list[str] | _Unset:
-    """The ``with`` includes, checked (a comma-separated string or a list)."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if value is UNSET:
-        return UNSET
-    return items("with_", value, str)
-
-
 def _checked(**fields: Any) -> dict[str, Any]:
     """Check blueprint write fields by kind (see ``_KINDS``); UNSET ones are kept as UNSET.
 
@@ -151,10 +144,6 @@ def _checked(**fields: Any) -> dict[str, Any]:
         else:
             fields[name] = kickoff_definitions(value)
     return fields
-
-
-def _query(**params: Any) -> dict[str, Any]:
-    return {key: value for key, value in params.items() if value is not UNSET}
 
 
 class Blueprints(Resource):
@@ -211,27 +200,21 @@ class Blueprints(Resource):
         if type is not UNSET:
             type = one_of("type", type, BLUEPRINT_TYPES)
         expect("starred", starred, bool)
-        if isinstance(folder, str) or folder is UNSET:
-            expect("folder", folder, str)
-        else:
-            folder = items("folder", folder, str)
         expect("owner_id", owner_id, int)
         if archived is not UNSET and archived != "only":
             expect("archived", archived, bool)
-        params = _query(
+        params = query(
             q=q,
             status=status,
             type=type,
             starred=starred,
-            folder=folder,
+            folder=ids("folder", folder, str),
             tag=tag,
             owner_id=owner_id,
             archived=archived,
             sort=sort,
+            with_=with_,
         )
-        includes = _with(with_)
-        if includes is not UNSET:
-            params["with"] = includes
         return self._list(
             LIST_BLUEPRINTS,
             Blueprint,
@@ -266,10 +249,7 @@ class Blueprints(Resource):
             NotFoundError: no such (live) blueprint.
         """
         expect("version", version, int)
-        params = _query(version=version)
-        includes = _with(with_)
-        if includes is not UNSET:
-            params["with"] = includes
+        params = query(version=version, with_=with_)
         return await self._item(
             GET_BLUEPRINT, Blueprint, {"blueprint_id": blueprint_id}, params=params
         )

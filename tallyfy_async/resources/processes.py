@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import enum
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
@@ -21,9 +20,11 @@ from tallyfy_async.resources._payload import (
     at_least,
     aware,
     expect,
+    ids,
     items,
     max_length,
     payload,
+    query,
     require,
 )
 
@@ -50,47 +51,6 @@ _Bool = bool | _Unset
 _Int = int | _Unset
 _With = str | Sequence[str] | _Unset
 FormValues = Mapping[Any, Any]
-
-
-# --- argument checks the process-side resources share -----------------------------
-
-
-def query(**params: Any) -> dict[str, Any]:
-    """Query parameters without the UNSET ones; enums become their values."""
-    return {
-        key: value.value if isinstance(value, enum.Enum) else value
-        for key, value in params.items()
-        if value is not UNSET
-    }
-
-
-def includes(value: _With) -> builtins.list[str] | _Unset:
-    """The ``with`` includes: a comma-separated string or a list of names.
-
-    Raises:
-        TypeError: for something else.
-    """
-    if value is UNSET:
-        return UNSET
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return items("with_", value, str)
-
-
-def ids(field: str, values: Any, item_type: type) -> builtins.list[Any] | _Unset:
-    """One id or a list of ids, for a comma-separated filter (UNSET passes).
-
-    Raises:
-        TypeError: naming ``field``.
-    """
-    if isinstance(values, _Unset):
-        return values
-    if isinstance(values, item_type) and not isinstance(values, bool):
-        return [values]
-    return items(field, values, item_type)
-
-
-# --- the resource -----------------------------------------------------------------
 
 
 class Processes(Resource):
@@ -172,10 +132,8 @@ class Processes(Resource):
             type=type,
             archived=archived,
             sort=sort,
+            with_=with_,
         )
-        with_list = includes(with_)
-        if with_list is not UNSET:
-            params["with"] = with_list
         return self._list(
             LIST_PROCESSES,
             Process,
@@ -208,10 +166,7 @@ class Processes(Resource):
             NotFoundError: no such process.
         """
         expect("form_fields_values", form_fields_values, bool)
-        params = query(form_fields_values=form_fields_values)
-        with_list = includes(with_)
-        if with_list is not UNSET:
-            params["with"] = with_list
+        params = query(form_fields_values=form_fields_values, with_=with_)
         return await self._item(GET_PROCESS, Process, {"process_id": process_id}, params=params)
 
     async def kickoff_fields(self, blueprint_id: str) -> builtins.list[FormField]:

@@ -22,13 +22,14 @@ from tallyfy_async.resources._payload import (
     at_least,
     aware,
     expect,
+    ids,
     items,
     max_length,
     one_of,
     payload,
+    query,
     require,
 )
-from tallyfy_async.resources.processes import ids, includes, query
 
 LIST_PROCESS_TASKS: Final = Route("GET", "/organizations/{org}/runs/{process_id}/tasks")
 GET_PROCESS_TASK: Final = Route("GET", "/organizations/{org}/runs/{process_id}/tasks/{task_id}")
@@ -294,10 +295,8 @@ class Tasks(Resource):
             is_oneoff=is_oneoff,
             archived=archived,
             sort=sort,
+            with_=with_,
         )
-        with_list = includes(with_)
-        if with_list is not UNSET:
-            params["with"] = with_list
         path_ids: dict[str, object] = {}
         route = LIST_TASKS
         if process_id is not None:
@@ -419,10 +418,8 @@ class Tasks(Resource):
         params = query(
             status=UNSET if status is UNSET else one_of("status", status, LIST_STATUSES),
             sort_by=sort,
+            with_=with_,
         )
-        with_list = includes(with_)
-        if with_list is not UNSET:
-            params["with"] = with_list
         return self._list(
             GUEST_TASKS,
             Task,
@@ -453,10 +450,8 @@ class Tasks(Resource):
             q=q,
             sort=sort,
             tag=tag,
+            with_=with_,
         )
-        with_list = includes(with_)
-        if with_list is not UNSET:
-            params["with"] = with_list
         return self._list(
             route,
             Task,
@@ -489,10 +484,7 @@ class Tasks(Resource):
         Raises:
             NotFoundError: no such task (in that process).
         """
-        params: dict[str, Any] = {}
-        with_list = includes(with_)
-        if with_list is not UNSET:
-            params["with"] = with_list
+        params = query(with_=with_)
         if process_id is None:
             return await self._item(GET_TASK, Task, {"task_id": task_id}, params=params)
         return await self._item(
