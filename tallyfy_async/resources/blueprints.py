@@ -20,7 +20,7 @@ from tallyfy_async.models.blueprints import (
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._checks import kickoff_definitions
+from tallyfy_async.resources._field_definitions import form_field_definitions
 from tallyfy_async.resources._payload import (
     UNSET,
     _Unset,
@@ -142,7 +142,7 @@ def _checked(**fields: Any) -> dict[str, Any]:
         elif kind == "strs":
             fields[name] = items(name, value, str)
         else:
-            fields[name] = kickoff_definitions(value)
+            fields[name] = form_field_definitions(name, value, keep_existing=True)
     return fields
 
 

@@ -16,7 +16,7 @@ from tallyfy_async.errors import NotFoundError
 from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
 from tallyfy_async.models.steps import Step
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._checks import capture_definition
+from tallyfy_async.resources._field_definitions import capture_definition
 from tallyfy_async.resources._payload import UNSET, _Unset, at_least, expect, payload, require
 from tallyfy_async.resources.steps import GET_STEP
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final, Literal
@@ -14,7 +13,7 @@ from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._checks import DEFINITION_KEYS, capture_definition
+from tallyfy_async.resources._field_definitions import form_field_definitions
 from tallyfy_async.resources._form_values import check_owners, encode_form_values
 from tallyfy_async.resources._payload import (
     UNSET,
@@ -157,30 +156,6 @@ def _task_fields(
         "webhook": webhook,
         **(flags or {}),
     }
-
-
-def _form_field_definitions(values: Any) -> builtins.list[dict[str, Any]]:
-    """``form_fields`` of a one-off task: form-field definitions, checked.
-
-    Raises:
-        TypeError, ValueError: naming ``form_fields[i].<field>``.
-    """
-    definitions = []
-    for index, value in enumerate(items("form_fields", values, (FormField, Mapping))):
-        if isinstance(value, FormField):
-            fields = {k: getattr(value, k) for k in DEFINITION_KEYS}
-            fields = {k: v for k, v in fields.items() if v is not None and v != []}
-        else:
-            unknown = sorted(set(value) - set(DEFINITION_KEYS), key=str)
-            if unknown:
-                raise TypeError(
-                    f"form_fields[{index}] has unknown keys {unknown}; a form field takes "
-                    f"{', '.join(DEFINITION_KEYS)}"
-                )
-            fields = dict(value)
-        definition = capture_definition(**fields, where=f"form_fields[{index}].")
-        definitions.append({k: v for k, v in definition.items() if v is not UNSET})
-    return definitions
 
 
 class Tasks(Resource):
@@ -573,7 +548,9 @@ class Tasks(Resource):
         fields["run_id"] = run_id
         fields["tags"] = UNSET if tags is UNSET else items("tags", tags, str)
         fields["form_fields"] = (
-            UNSET if form_fields is UNSET else _form_field_definitions(form_fields)
+            UNSET
+            if form_fields is UNSET
+            else form_field_definitions("form_fields", form_fields, keep_existing=False)
         )
         body = payload(self._org.client.converter, fields)
         return await self._item(CREATE_TASK, Task, json=body)

@@ -3,7 +3,8 @@
 Everything here runs before a request is built, and every error names the field
 (``options[1].id``, ``prerun[0].label``), so a bad call fails loudly and sends nothing.
 Form-field definitions are checked as api-v2's ``CaptureRequestValidator`` checks them
-(catalogue §15.3); step captures and kick-off fields (``prerun``) share the rules.
+(catalogue §15.3); step captures, kick-off fields (``prerun``) and the fields of a
+one-off task share the rules.
 """
 
 from __future__ import annotations
@@ -177,32 +178,43 @@ def _is_json(value: Any) -> bool:
     return False
 
 
-def kickoff_definitions(values: Any) -> list[dict[str, Any]]:
-    """A blueprint's ``prerun`` array: kick-off field definitions, checked.
+def form_field_definitions(field: str, values: Any, *, keep_existing: bool) -> list[dict[str, Any]]:
+    """Form-field definitions, checked: a blueprint's ``prerun`` or a one-off task's fields.
 
-    Each item is a :class:`FormField` read from the blueprint (kept by its ``id``) or a
-    mapping with the keys of a form-field body (``label``, ``field_type``, ``required``,
-    ...; ``id`` to keep an existing field).
+    Each item is a mapping with the keys of a form-field body (``label``, ``field_type``,
+    ``required``, ...) or a :class:`FormField` read from Tallyfy.
+
+    Args:
+        field: the argument's name, for errors (``prerun[2].label``).
+        keep_existing: the items replace a blueprint's kick-off fields. An item may then
+            carry the ``id`` of an existing field to keep it (a :class:`FormField` keeps
+            its own), and a read field is sent back as read. Otherwise every item is a new
+            field, and a read one is copied without its id and without what it has empty.
 
     Raises:
-        TypeError, ValueError: naming ``prerun[i].<field>``.
+        TypeError, ValueError: naming ``<field>[i].<key>``.
     """
+    allowed = ("id", *DEFINITION_KEYS) if keep_existing else DEFINITION_KEYS
+    # A read gives [] for what a field does not have. Choices are never sent empty (a
+    # field type without them refuses them); a copy leaves out every empty list.
+    left_out_empty = ("options", "columns") if keep_existing else allowed
     definitions = []
-    for index, value in enumerate(items("prerun", values, (FormField, Mapping))):
-        where = f"prerun[{index}]."
+    for index, value in enumerate(items(field, values, (FormField, Mapping))):
+        where = f"{field}[{index}]."
         if isinstance(value, FormField):
-            fields = {k: getattr(value, k) for k in ("id", *DEFINITION_KEYS)}
-            fields = {k: v for k, v in fields.items() if v is not None}
-            # A read gives [] for fields that have no choices; they are not sent.
-            for key in ("options", "columns"):
-                if not fields.get(key):
-                    fields.pop(key, None)
+            fields = {
+                key: read
+                for key in allowed
+                if (read := getattr(value, key)) is not None
+                and not (key in left_out_empty and read == [])
+            }
         else:
-            unknown = sorted(set(value) - {"id", *DEFINITION_KEYS})
+            unknown = sorted(set(value) - set(allowed), key=str)
             if unknown:
+                noun = "a kick-off field" if keep_existing else "a form field"
                 raise TypeError(
-                    f"prerun[{index}] has unknown keys {unknown}; a kick-off field takes "
-                    f"id, {', '.join(DEFINITION_KEYS)}"
+                    f"{field}[{index}] has unknown keys {unknown}; {noun} takes "
+                    f"{', '.join(allowed)}"
                 )
             fields = dict(value)
         field_id = fields.pop("id", UNSET)
