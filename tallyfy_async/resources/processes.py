@@ -27,6 +27,7 @@ from tallyfy_async.resources._payload import (
     query,
     require,
 )
+from tallyfy_async.resources.blueprints import GET_BLUEPRINT
 
 LIST_PROCESSES: Final = Route("GET", "/organizations/{org}/runs")
 LAUNCH_PROCESS: Final = Route("POST", "/organizations/{org}/runs")
@@ -39,8 +40,6 @@ COMPLETE_KICKOFF: Final = Route("POST", "/organizations/{org}/runs/{process_id}/
 REOPEN_KICKOFF: Final = Route("DELETE", "/organizations/{org}/runs/{process_id}/complete-prerun")
 EXPORT_PROCESS: Final = Route("POST", "/organizations/{org}/runs/{process_id}/export")
 PROCESS_FORM_FIELDS: Final = Route("GET", "/organizations/{org}/runs/{process_id}/form-fields")
-#: Read for the kick-off field definitions before a launch (``prerun`` is always inline).
-GET_BLUEPRINT_KICKOFF: Final = Route("GET", "/organizations/{org}/checklists/{blueprint_id}")
 
 NAME_MAX: Final = 550
 _OVERRIDE_KEYS: Final = frozenset(("deadline", "owners", "position", "max_assignable"))
@@ -184,7 +183,8 @@ class Processes(Resource):
         Raises:
             NotFoundError: no such (live) blueprint.
         """
-        response = await self._send(GET_BLUEPRINT_KICKOFF, {"blueprint_id": blueprint_id})
+        # The blueprint read carries its kick-off fields (``prerun``) inline.
+        response = await self._send(GET_BLUEPRINT, {"blueprint_id": blueprint_id})
         data = response.data if isinstance(response.data, dict) else {}
         return self._structure(data.get("prerun") or [], builtins.list[FormField])
 
