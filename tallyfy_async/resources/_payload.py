@@ -29,6 +29,14 @@ class _Unset(enum.Enum):
 #: The default of optional write arguments: "leave this field out of the body".
 UNSET: Final = _Unset.UNSET
 
+# The types of optional arguments, shared by the resources' signatures.
+_Str = str | _Unset
+_OptStr = str | _Unset | None
+_Bool = bool | _Unset
+_Int = int | _Unset
+#: Tallyfy's ``with`` includes: a comma-separated string or a list of names.
+_With = str | Sequence[str] | _Unset
+
 
 def expect(
     field: str, value: Any, types: type | tuple[type, ...], *, nullable: bool = False
@@ -148,7 +156,7 @@ def _wire(converter: Converter, value: Any) -> Any:
     raise TypeError(f"cannot send {type(value).__name__} {value!r:.60} in a request body")
 
 
-def query(*, with_: str | Sequence[str] | _Unset = UNSET, **params: Any) -> dict[str, Any]:
+def query(*, with_: _With = UNSET, **params: Any) -> dict[str, Any]:
     """Query parameters without the UNSET ones; enums become their values.
 
     ``with_`` is sent as ``with``, Tallyfy's includes: a comma-separated string or a list

@@ -23,7 +23,12 @@ from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._field_definitions import form_field_definitions
 from tallyfy_async.resources._payload import (
     UNSET,
+    _Bool,
+    _Int,
+    _OptStr,
+    _Str,
     _Unset,
+    _With,
     expect,
     ids,
     items,
@@ -106,10 +111,6 @@ _KINDS: Final = {
     "prerun": "prerun",
 }
 
-_Str = str | _Unset
-_OptStr = str | _Unset | None
-_Bool = bool | _Unset
-_Int = int | _Unset
 _Kickoff = Sequence[FormField | Mapping[str, Any]] | _Unset
 
 
@@ -164,7 +165,7 @@ class Blueprints(Resource):
         tag: _Str = UNSET,
         owner_id: _Int = UNSET,
         archived: bool | Literal["only"] | _Unset = UNSET,
-        with_: str | Sequence[str] | _Unset = UNSET,
+        with_: _With = UNSET,
         sort: _Str = UNSET,
         per_page: int = C.MAX_PER_PAGE,
         limit: int | None = None,
@@ -228,7 +229,7 @@ class Blueprints(Resource):
         self,
         blueprint_id: str,
         *,
-        with_: str | Sequence[str] | _Unset = UNSET,
+        with_: _With = UNSET,
         version: _Int = UNSET,
     ) -> Blueprint:
         """Read a blueprint: ``GET /organizations/{org}/checklists/{id}``.

@@ -17,7 +17,16 @@ from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType
 from tallyfy_async.models.steps import Step
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._field_definitions import capture_definition
-from tallyfy_async.resources._payload import UNSET, _Unset, at_least, expect, payload, require
+from tallyfy_async.resources._payload import (
+    UNSET,
+    _Bool,
+    _OptStr,
+    _Unset,
+    at_least,
+    expect,
+    payload,
+    require,
+)
 from tallyfy_async.resources.steps import GET_STEP
 
 CREATE_CAPTURE: Final = Route(
@@ -42,8 +51,6 @@ DELETE_KICKOFF_FIELD: Final = Route(
 )
 SET_FIELD_VALUE: Final = Route("PUT", "/organizations/{org}/form-field/value")
 
-_OptStr = str | _Unset | None
-_Bool = bool | _Unset
 _Options = Sequence[FieldOption | Mapping[str, Any]] | _Unset
 _Columns = Sequence[FieldColumn | Mapping[str, Any]] | _Unset
 

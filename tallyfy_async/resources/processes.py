@@ -16,7 +16,12 @@ from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._form_values import check_owners, encode_form_values
 from tallyfy_async.resources._payload import (
     UNSET,
+    _Bool,
+    _Int,
+    _OptStr,
+    _Str,
     _Unset,
+    _With,
     at_least,
     aware,
     expect,
@@ -44,11 +49,6 @@ PROCESS_FORM_FIELDS: Final = Route("GET", "/organizations/{org}/runs/{process_id
 NAME_MAX: Final = 550
 _OVERRIDE_KEYS: Final = frozenset(("deadline", "owners", "position", "max_assignable"))
 
-_Str = str | _Unset
-_OptStr = str | None | _Unset
-_Bool = bool | _Unset
-_Int = int | _Unset
-_With = str | Sequence[str] | _Unset
 FormValues = Mapping[Any, Any]
 
 

@@ -12,6 +12,8 @@ from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._payload import (
     UNSET,
+    _Bool,
+    _OptStr,
     _Unset,
     at_least,
     expect,
@@ -36,9 +38,6 @@ REORDER_STEP: Final = Route(
 
 #: The owner buckets a step PUT empties when they are absent (catalogue §2).
 BUCKETS: Final = ("assignees", "guests", "groups")
-
-_OptStr = str | _Unset | None
-_Bool = bool | _Unset
 
 #: Step body fields by how they are checked (catalogue §15.2).
 _TEXTS: Final = ("summary", "step_type", "webhook")

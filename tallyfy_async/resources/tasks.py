@@ -17,7 +17,12 @@ from tallyfy_async.resources._field_definitions import form_field_definitions
 from tallyfy_async.resources._form_values import check_owners, encode_form_values
 from tallyfy_async.resources._payload import (
     UNSET,
+    _Bool,
+    _Int,
+    _OptStr,
+    _Str,
     _Unset,
+    _With,
     at_least,
     aware,
     expect,
@@ -74,11 +79,6 @@ LIST_STATUSES: Final = frozenset(
 WRITE_STATUSES: Final = frozenset(("not-started", "in-progress"))
 _BUCKETS: Final = ("users", "guests", "groups")
 
-_Str = str | _Unset
-_OptStr = str | None | _Unset
-_Bool = bool | _Unset
-_Int = int | _Unset
-_With = str | Sequence[str] | _Unset
 _When = datetime | _Unset
 _Day = date | _Unset
 _OwnersArg = Owners | Mapping[str, Sequence[Any]]
