@@ -46,7 +46,8 @@ from tallyfy_async.models.common import Owners
 from tallyfy_async.models.form_fields import FieldOption, FieldType, FormField
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_BUCKETS = ("users", "guests", "groups")
+#: The buckets of an owners object (assignees), in wire order.
+OWNER_BUCKETS = ("users", "guests", "groups")
 _CHOICE_KEYS = frozenset(("id", "text", "value", "selected"))
 
 
@@ -406,14 +407,14 @@ def owners_wire(value: Any, *, complete: bool) -> dict[str, list[Any]]:
             f"expected Owners or a dict with users, guests and groups, got "
             f"{type(value).__name__}: {value!r:.60}"
         )
-    unknown = set(value) - set(_BUCKETS)
+    unknown = set(value) - set(OWNER_BUCKETS)
     if unknown:
         raise _Problem(
             f"unknown bucket {', '.join(map(repr, sorted(unknown, key=str)))}; "
             "the buckets are 'users', 'guests' and 'groups'"
         )
     wire: dict[str, list[Any]] = {}
-    for bucket in _BUCKETS:
+    for bucket in OWNER_BUCKETS:
         if bucket not in value:
             if complete:
                 wire[bucket] = []

@@ -14,7 +14,11 @@ from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._field_definitions import form_field_definitions
-from tallyfy_async.resources._form_values import check_owners, encode_form_values
+from tallyfy_async.resources._form_values import (
+    OWNER_BUCKETS,
+    check_owners,
+    encode_form_values,
+)
 from tallyfy_async.resources._payload import (
     UNSET,
     _Bool,
@@ -77,7 +81,6 @@ LIST_STATUSES: Final = frozenset(
 )
 #: The statuses a write may set (Tallyfy moves tasks to the others itself).
 WRITE_STATUSES: Final = frozenset(("not-started", "in-progress"))
-_BUCKETS: Final = ("users", "guests", "groups")
 
 _When = datetime | _Unset
 _Day = date | _Unset
@@ -725,7 +728,7 @@ class Tasks(Resource):
         expect("form_values", form_values, Mapping)
         given = UNSET if owners is UNSET else check_owners("owners", owners, complete=False)
         one_off = process_id is None
-        partial = isinstance(given, dict) and len(given) < len(_BUCKETS)
+        partial = isinstance(given, dict) and len(given) < len(OWNER_BUCKETS)
         need = need or partial or (one_off and given is UNSET) or form_values is not UNSET
         current = None
         if need:
