@@ -12,7 +12,7 @@ are checked the same way and built with :func:`query`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -154,6 +154,22 @@ def _wire(converter: Converter, value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_wire(converter, v) for v in value]
     raise TypeError(f"cannot send {type(value).__name__} {value!r:.60} in a request body")
+
+
+async def keep_unsent_lists(
+    fields: dict[str, Any], names: Sequence[str], read_current: Callable[[], Awaitable[object]]
+) -> None:
+    """Fill the lists in ``names`` that ``fields`` leaves UNSET with their current values.
+
+    Tallyfy empties a list that a PUT leaves out (catalogue §2), so leaving an argument
+    out must re-send what is stored. ``read_current`` is awaited once, and only when a
+    list is missing.
+    """
+    unsent = [name for name in names if fields[name] is UNSET]
+    if unsent:
+        current = await read_current()
+        for name in unsent:
+            fields[name] = list(getattr(current, name))
 
 
 def query(*, with_: _With = UNSET, **params: Any) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from tallyfy_async.resources._payload import (
     expect,
     ids,
     items,
+    keep_unsent_lists,
     max_length,
     one_of,
     payload,
@@ -435,12 +436,7 @@ class Blueprints(Resource):
             prerun=prerun,
             is_public_kickoff=is_public_kickoff,
         )
-        if users is UNSET or groups is UNSET:
-            current = await self.get(blueprint_id)
-            if users is UNSET:
-                fields["users"] = list(current.users)
-            if groups is UNSET:
-                fields["groups"] = list(current.groups)
+        await keep_unsent_lists(fields, ("users", "groups"), lambda: self.get(blueprint_id))
         body = payload(self._org.client.converter, fields)
         return await self._item(
             UPDATE_BLUEPRINT, Blueprint, {"blueprint_id": blueprint_id}, json=body

@@ -18,6 +18,7 @@ from tallyfy_async.resources._payload import (
     at_least,
     expect,
     items,
+    keep_unsent_lists,
     payload,
     require,
 )
@@ -293,11 +294,7 @@ class Steps(Resource):
             top_secret=top_secret,
             send_chromeless=send_chromeless,
         )
-        if any(fields[bucket] is UNSET for bucket in BUCKETS):
-            current = await self.get(blueprint_id, step_id)
-            for bucket in BUCKETS:
-                if fields[bucket] is UNSET:
-                    fields[bucket] = list(getattr(current, bucket))
+        await keep_unsent_lists(fields, BUCKETS, lambda: self.get(blueprint_id, step_id))
         body = payload(self._org.client.converter, fields)
         ids: dict[str, object] = {"blueprint_id": blueprint_id, "step_id": step_id}
         return await self._item(UPDATE_STEP, Step, ids, json=body)
