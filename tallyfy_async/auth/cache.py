@@ -25,7 +25,7 @@ from tallyfy_async.auth.credentials import (
     RefreshToken,
 )
 from tallyfy_async.auth.tokens import MemoryTokenStore, Token, TokenStore
-from tallyfy_async.errors import AuthenticationError
+from tallyfy_async.errors import AuthenticationError, ClientClosedError
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,7 @@ class TokenCache:
         self.refresh_margin = refresh_margin
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
+        self._closed = False
 
     # -- reading ---------------------------------------------------------------
 
@@ -155,6 +156,7 @@ class TokenCache:
 
     async def aclose(self) -> None:
         """Cancel refreshes still running (the client is closing)."""
+        self._closed = True
         tasks = [e.pending for e in self._entries.values() if e.pending and not e.pending.done()]
         for task in tasks:
             task.cancel()
@@ -173,7 +175,18 @@ class TokenCache:
                 return current  # another caller refreshed while we were deciding
             entry.pending = asyncio.get_running_loop().create_task(self._run_refresh(key, entry))
             entry.pending.add_done_callback(_reap)
-        return await asyncio.shield(entry.pending)
+        pending = entry.pending
+        try:
+            return await asyncio.shield(pending)
+        except asyncio.CancelledError:
+            caller = asyncio.current_task()
+            if self._closed and pending.cancelled() and not (caller and caller.cancelling()):
+                # aclose() cancelled the refresh, nobody cancelled this caller: its call
+                # ends because the client closed, and must say so.
+                raise ClientClosedError(
+                    "the client was closed while this call waited for a token"
+                ) from None
+            raise
 
     async def _run_refresh(self, key: str, entry: _Entry) -> Token:
         async with entry.lock:
