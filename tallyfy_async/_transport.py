@@ -196,11 +196,7 @@ class Transport:
             )
         loop = asyncio.get_running_loop()
         if self._session is not None:
-            if loop is not self._loop:
-                raise RuntimeError(
-                    "this TallyfyClient belongs to another event loop: aiohttp sessions "
-                    "cannot cross loops. Create one client per event loop."
-                )
+            self._check_loop(loop)
             return self._session
         self._loop = loop
         self._limiter = asyncio.Semaphore(self.max_concurrency)
@@ -223,13 +219,26 @@ class Transport:
         )
         return self._session
 
+    def _check_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._loop is not None and loop is not self._loop:
+            raise RuntimeError(
+                "this TallyfyClient belongs to another event loop: aiohttp sessions "
+                "cannot cross loops. Create one client per event loop."
+            )
+
     @property
     def session_open(self) -> bool:
         """Whether an aiohttp session exists and is not closed."""
         return self._session is not None and not self._session.closed
 
     async def aclose(self) -> None:
-        """Close the session; calls in flight end with ClientClosedError."""
+        """Close the session; calls in flight end with ClientClosedError.
+
+        Raises:
+            RuntimeError: from another event loop than the one the session belongs to
+                (the client is left as it was, to be closed from its own loop).
+        """
+        self._check_loop(asyncio.get_running_loop())
         self.closed = True
         if self.tokens is not None:
             await self.tokens.aclose()
