@@ -119,9 +119,7 @@ class SecretWatch:
             yield f"repr of {type(obj).__name__}", repr(obj)
             yield f"str of {type(obj).__name__}", str(obj)
             if isinstance(obj, BaseException):
-                yield f"traceback of {type(obj).__name__}", "".join(
-                    traceback.format_exception(obj)
-                )
+                yield f"traceback of {type(obj).__name__}", "".join(traceback.format_exception(obj))
 
     def all_secrets(self) -> set[str]:
         found = set(self.secrets)

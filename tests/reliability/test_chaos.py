@@ -63,10 +63,10 @@ RETRY = RetryPolicy(
     max_retry_after=5,
     budget_ratio=1.0,
 )
-READ_TIMEOUT = 0.25
+READ_TIMEOUT = 0.5
 TIMEOUTS = Timeouts(connect=2, read=READ_TIMEOUT, total=5, deadline=30)
 #: Past the read timeout.
-SLOW = 0.6
+SLOW = 1.0
 #: Token events per organization, at these shares of the run: expire, revoke, ...
 EVENTS_AT = (0.15, 0.35, 0.55, 0.75)
 #: The whole run, faults and all, must end by itself well within this.
@@ -441,4 +441,3 @@ def check(
         f"{replays} 401 replays, {grants} token grants, {len(api_requests)} API requests, "
         f"{elapsed:.1f} s"
     )
-
