@@ -21,7 +21,7 @@ import enum
 import json
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -170,6 +170,32 @@ class Converter(cattrs.Converter):
         )
         self.register_unstructure_hook(date, lambda v: v.isoformat())
         self.register_structure_hook_factory(_is_model, self._make_model_hook)
+
+    def to_wire(self, value: Any) -> Any:
+        """``value`` as JSON-ready data for a request body.
+
+        Datetimes are written in the client's request format (aware only, in UTC),
+        dates as ``YYYY-MM-DD``, enums as their values, objects with ``to_wire()``
+        through it; mappings and sequences are converted item by item.
+
+        Raises:
+            ValueError: for a naive datetime.
+            TypeError: for a value JSON cannot carry.
+        """
+        if value is None or isinstance(value, str | int | float | bool):
+            return value
+        if isinstance(value, enum.Enum):
+            return value.value
+        if isinstance(value, datetime | date):
+            return self.unstructure(value)
+        to_wire = getattr(value, "to_wire", None)
+        if callable(to_wire):
+            return to_wire()
+        if isinstance(value, Mapping):
+            return {str(k): self.to_wire(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self.to_wire(v) for v in value]
+        raise TypeError(f"cannot send {type(value).__name__} {value!r:.60} in a request body")
 
     def _make_model_hook(self, cls: type) -> Callable[[Any, Any], Any]:
         if "__slots__" not in cls.__dict__:

@@ -189,8 +189,8 @@ class TallyfyClient:
                 (``/organizations/{org}/runs``); appended to the base URL's path.
             org: whose token to use; taken from the path when it names one.
             params: query parameters (spaces sent as ``%20``, booleans as ``true``).
-            json: a JSON body; datetimes in it must already be strings (use the
-                resources, or ``client.converter.unstructure``).
+            json: a JSON body; datetimes in it (aware only) are written in the
+                request date format, enums as their values.
 
         Returns:
             The decoded :class:`Response`; ``.data`` drops the ``data`` envelope.
@@ -214,7 +214,8 @@ class TallyfyClient:
             check_id(org, "org")
         self.tokens.check_org(org)
         url = self._url(segments, params)
-        return await self._transport.request(method, url, org=org, json=json)
+        body = None if json is None else self.converter.to_wire(json)
+        return await self._transport.request(method, url, org=org, json=body)
 
     def _url(self, segments: list[str], params: QueryParams | None) -> URL:
         url = self._transport.url(segments)

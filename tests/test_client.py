@@ -450,3 +450,19 @@ def one_off(demo: DemoOrg) -> dict[str, Any]:
         "owners": {"users": [demo.admin_id], "guests": [], "groups": []},
         "deadline": "2030-01-01 09:00:00",
     }
+
+
+async def test_the_escape_hatch_converts_datetimes_and_refuses_naive_ones(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    body = one_off(demo)
+    body["deadline"] = datetime(2030, 1, 1, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    await client.request("POST", f"/organizations/{demo.org_id}/tasks", json=body)
+    (post,) = api_requests(fake, r"/tasks$", "POST")
+    assert post.body["deadline"] == "2030-01-01 09:00:00"
+    body["deadline"] = datetime(2030, 1, 1, 10, 0)
+    with pytest.raises(ValueError, match="naive datetime"):
+        await client.request("POST", f"/organizations/{demo.org_id}/tasks", json=body)
+    assert len(api_requests(fake, r"/tasks$", "POST")) == 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from tallyfy_async._serde import Converter
@@ -136,24 +136,8 @@ def payload(converter: Converter, fields: Mapping[str, Any]) -> dict[str, Any]:
     Datetimes go through the converter (aware only, UTC, the client's request
     format); enums become their values; models with ``to_wire()`` use it.
     """
-    return {name: _wire(converter, value) for name, value in fields.items() if value is not UNSET}
-
-
-def _wire(converter: Converter, value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return converter.unstructure(value)
-    to_wire = getattr(value, "to_wire", None)
-    if callable(to_wire):
-        return to_wire()
-    if isinstance(value, Mapping):
-        return {str(k): _wire(converter, v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_wire(converter, v) for v in value]
-    raise TypeError(f"cannot send {type(value).__name__} {value!r:.60} in a request body")
+    wire = converter.to_wire
+    return {name: wire(value) for name, value in fields.items() if value is not UNSET}
 
 
 async def keep_unsent_lists(
