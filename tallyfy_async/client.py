@@ -34,6 +34,8 @@ from tallyfy_async.resources.steps import Steps
 from tallyfy_async.resources.tasks import Tasks
 
 _ORG_SCOPED = re.compile(r"^/(?:organizations|applications)/([^/]+)")
+#: An HTTP method as it goes on the request line: letters only (no space, CR, LF, NUL).
+_METHOD = re.compile(r"[A-Za-z]+")
 
 
 class TallyfyClient:
@@ -196,10 +198,14 @@ class TallyfyClient:
             The decoded :class:`Response`; ``.data`` drops the ``data`` envelope.
 
         Raises:
-            ValueError: for an unsafe path or an organization that does not match.
+            ValueError: for an unsafe method or path, or an organization that does not match.
             APIError: (and subclasses) when Tallyfy answers with an error.
             TransportError, OutcomeUnknownError: when no usable answer arrived.
         """
+        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+            raise ValueError(
+                f"method must be an HTTP method such as 'GET' or 'POST', got {method!r:.40}"
+            )
         segments = split_path(path)
         match = _ORG_SCOPED.match("/" + "/".join(segments))
         if match:
