@@ -107,7 +107,10 @@ def split_path(path: str) -> list[str]:
         )
     if "?" in path or "#" in path:
         raise ValueError(f"pass query parameters with params=..., not in the path: {path!r:.80}")
-    segments = path.strip("/").split("/") if path.strip("/") else []
+    # Only the root's slash and trailing ones go: "//host/x" keeps its empty segment
+    # and is refused like any other.
+    trimmed = path[1:].rstrip("/")
+    segments = trimmed.split("/") if trimmed else []
     if segments and segments[0] == "api":
         raise ValueError(
             f"path {path!r:.80} starts with /api, but the base URL already carries the API "
