@@ -416,14 +416,16 @@ class Transport:
     @staticmethod
     async def _read(resp: aiohttp.ClientResponse) -> bytes:
         length = resp.content_length
-        if length is not None:
-            if length > C.MAX_RESPONSE_BYTES:
-                raise _AttemptFailed(
-                    None,
-                    ValueError(length),
-                    f"refused a {length}-byte response (over {C.MAX_RESPONSE_BYTES} bytes)",
-                )
+        if length is not None and length > C.MAX_RESPONSE_BYTES:
+            raise _AttemptFailed(
+                None,
+                ValueError(length),
+                f"refused a {length}-byte response (over {C.MAX_RESPONSE_BYTES} bytes)",
+            )
+        if length is not None and not resp.headers.get("Content-Encoding"):
             return await resp.read()
+        # No length, or the length of a compressed body: count what aiohttp inflates
+        # (a 64 KB gzip body can inflate to gigabytes).
         chunks = []
         size = 0
         async for chunk in resp.content.iter_chunked(1 << 16):
