@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -173,3 +174,84 @@ def demo(fake: FakeTallyfy, watch: SecretWatch) -> DemoOrg:
     watch.credentials(seeded.credentials, seeded.app_credentials)
     watch.secret(seeded.admin_password, seeded.client_secret)
     return seeded
+
+
+class RawServer:
+    """A bare asyncio HTTP/1.1 server on 127.0.0.1 for answers FakeTallyfy cannot give
+    (a lying Content-Length, a slow drip, an endless body, a compression bomb).
+
+    ``answer(request_head, writer)`` writes whatever it likes; every connection and the
+    bytes written to it are counted.
+    """
+
+    def __init__(self, answer: Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]) -> None:
+        self.answer = answer
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.bytes_written = 0
+        self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    async def start(self) -> RawServer:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return self
+
+    async def close(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for task in list(self._handlers):
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+        await self._server.wait_closed()
+
+    async def write(self, writer: asyncio.StreamWriter, data: bytes) -> None:
+        """Write and count; raises ConnectionError once the client has gone."""
+        if writer.is_closing():
+            raise ConnectionResetError("the client closed the connection")
+        writer.write(data)
+        self.bytes_written += len(data)
+        await writer.drain()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value.strip())
+                if length:
+                    await reader.readexactly(length)
+                self.requests.append(head)
+                await self.answer(head, writer)
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self._handlers.discard(task)
+            writer.close()
+
+
+@pytest.fixture
+async def raw_server() -> AsyncIterator[Callable[..., Awaitable[RawServer]]]:
+    """Start RawServers for the test: ``server = await raw_server(answer)``."""
+    started: list[RawServer] = []
+
+    async def start(answer: Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]) -> RawServer:
+        server = await RawServer(answer).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        await server.close()
