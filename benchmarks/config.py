@@ -45,9 +45,11 @@ class Sizes:
     #: past it the run is repeated (other work on a shared machine skews every figure).
     foreign_limit_pct: float = 10.0
     #: Repeats of a run disturbed that way (then the least disturbed one is kept).
-    foreign_retries: int = 2
+    foreign_retries: int = 1
+    #: Repeats allowed across the whole run, as a share of its runs (keeps the time bounded).
+    foreign_retry_budget: float = 0.25
     #: Before each run, wait up to this long for both cores to be quiet.
-    quiet_wait_s: float = 20.0
+    quiet_wait_s: float = 10.0
 
 
 FULL = Sizes(

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import platform
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -207,12 +208,15 @@ def run(
         )
         groups = plan(sizes, workloads, target, client_core, server_core)
         total = sum(len(g) for g in groups)
+        budget = [int(total * sizes.foreign_retry_budget)]
         done = 0
         for jobs in groups:
             for job in jobs:
                 done += 1
                 try:
-                    result = run_measured(job, context, (client_core, server_core), progress)
+                    result = run_measured(
+                        job, context, (client_core, server_core), progress, budget
+                    )
                 except JobFailed as failed:
                     failures.append(str(failed))
                     results.append({**_identity(job), "error": str(failed)})
@@ -275,10 +279,13 @@ def run_measured(
     context: Any,
     cores_: tuple[int | None, int | None],
     progress: Callable[[str], None],
+    budget: list[int],
 ) -> dict[str, Any]:
-    """Run a job; repeat it (a bounded number of times) while other processes disturb it."""
+    """Run a job; repeat it while other processes disturb it, within ``budget[0]`` repeats."""
     best: dict[str, Any] | None = None
     for attempt in range(job.sizes.foreign_retries + 1):
+        if attempt:
+            budget[0] -= 1
         before = wait_for_quiet(cores_, job.sizes) if job.sizes.quiet_wait_s > 0 else 0.0
         result = run_in_process(job, context)
         result["foreign_load_before_pct"] = before
@@ -286,7 +293,8 @@ def run_measured(
         worst = disturbance(result)
         if best is None or worst < disturbance(best):
             best = result
-        if worst <= job.sizes.foreign_limit_pct or attempt == job.sizes.foreign_retries:
+        last = attempt == job.sizes.foreign_retries or budget[0] <= 0
+        if worst <= job.sizes.foreign_limit_pct or last:
             break
         progress(f"    {job.label}: other processes took {worst:.0f} % of a core; repeating")
     assert best is not None
@@ -338,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--start-method", choices=("spawn", "fork"), default="spawn")
     args = parser.parse_args(argv)
+    # A `kill` must still stop the server and the client processes (the `finally` blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = PROFILES[args.profile]
     if args.reps is not None:
         sizes = replace(sizes, reps=args.reps, reps_small_get_key=args.reps)
