@@ -1,8 +1,4 @@
-"""What a route hands back: a :class:`Reply`, or an :class:`ApiError` raised with one inside.
-
-Bodies are bytes from the start so a list page can be joined from cached per-object JSON
-without decoding anything (see ``_state.records.Record.raw``).
-"""
+"""What a route hands back: a :class:`Reply`, or an :class:`ApiError` raised with one inside."""
 
 from __future__ import annotations
 
@@ -48,12 +44,7 @@ def json_reply(obj: Any, status: int = 200, headers: Mapping[str, str] | None = 
 
 def data(obj: Any, status: int = 200) -> Reply:
     """``{"data": obj}`` (catalogue §4)."""
-    return Reply(status, b'{"data":' + dumps(obj) + b"}")
-
-
-def data_raw(raw: bytes, status: int = 200) -> Reply:
-    """``{"data": ...}`` around JSON that is already encoded."""
-    return Reply(status, b'{"data":' + raw + b"}")
+    return Reply(status, dumps({"data": obj}))
 
 
 def empty(status: int = 204) -> Reply:

@@ -25,20 +25,20 @@ def _positive(text: str | None) -> int | None:
 def paginate(
     ctx: Ctx,
     items: Sequence[T],
-    render: Callable[[T], bytes],
+    render: Callable[[T], Any],
     *,
     per_page: int = DEFAULT_PER_PAGE,
     unpaginated: bool = True,
     extra_meta: dict[str, Any] | None = None,
 ) -> Reply:
-    """One page of ``items``, each encoded by ``render``.
+    """One page of ``items``, each shown as ``render`` returns it, in one ``dumps`` call.
 
     ``per_page`` is the route's default; a requested size is capped at 100. With
     ``unpaginated`` (most routes) ``without_pagination=true`` returns every item without
     ``meta``; steps, groups and tags ignore it (catalogue §5).
     """
     if unpaginated and ctx.flag("without_pagination"):
-        return Reply(200, b'{"data":[' + b",".join(map(render, items)) + b"]}")
+        return Reply(200, dumps({"data": list(map(render, items))}))
     size = min(_positive(ctx.query.get("per_page")) or per_page, MAX_PER_PAGE)
     page = _positive(ctx.query.get("page")) or 1
     total = len(items)
@@ -60,8 +60,7 @@ def paginate(
         # PHP encodes an empty links array as [] (catalogue §5).
         "links": links or [],
     }
-    body = b'{"data":[' + b",".join(map(render, chosen)) + b'],"meta":' + dumps(meta) + b"}"
-    return Reply(200, body)
+    return Reply(200, dumps({"data": list(map(render, chosen)), "meta": meta}))
 
 
 def _link(ctx: Ctx, page: int) -> str:

@@ -6,7 +6,6 @@ organizations, with a role in each; a guest belongs to one organization and is a
 
 from __future__ import annotations
 
-from tallyfy_async.testing._json import dumps
 from tallyfy_async.testing._state.records import Wire
 
 ROLES = ("admin", "standard", "light")
@@ -15,7 +14,7 @@ ROLES = ("admin", "standard", "light")
 class User:
     """A Tallyfy user (member) and the organizations they belong to."""
 
-    __slots__ = ("_raw", "email", "id", "password", "roles", "wire")
+    __slots__ = ("email", "id", "password", "roles", "wire")
 
     def __init__(self, user_id: int, email: str, password: str, wire: Wire) -> None:
         self.id = user_id
@@ -24,14 +23,6 @@ class User:
         self.wire = wire
         #: organization id -> role, in the order the user joined them.
         self.roles: dict[str, str] = {}
-        self._raw: bytes | None = None
-
-    def raw(self) -> bytes:
-        """JSON of the user as ``GET /me`` shows it."""
-        raw = self._raw
-        if raw is None:
-            raw = self._raw = dumps(self.wire)
-        return raw
 
     def member_wire(self, org_id: str, default_admin_id: int | None) -> Wire:
         """The user as a member of one organization (role included)."""

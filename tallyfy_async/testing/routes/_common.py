@@ -1,7 +1,7 @@
 """Lookups and renderers the route modules share.
 
-Renderers return bytes: the cached JSON of the object when no ``with=`` include applies, a
-freshly encoded dict with the includes wrapped in ``{"data": ...}`` otherwise (catalogue §2).
+Renderers return the object's stored dict when no ``with=`` include applies, and a copy with
+the includes wrapped in ``{"data": ...}`` otherwise (catalogue §2).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from typing import Any
 
 from tallyfy_async.testing._context import Ctx
 from tallyfy_async.testing._http import not_found
-from tallyfy_async.testing._json import dumps
-from tallyfy_async.testing._state import Blueprint, Run, Step, Task, Wire
+from tallyfy_async.testing._state import Blueprint, Record, Run, Step, Task, Wire
 
 # ---------------------------------------------------------------- lookups
 
@@ -128,11 +127,16 @@ def task_dict(task: Task, includes: frozenset[str], *, single: bool = False) -> 
     return out
 
 
-def task_renderer(includes: frozenset[str]) -> Callable[[Task], bytes]:
-    """How to encode each task of a list."""
+def wire_of(record: Record) -> Wire:
+    """A record's stored dict, as is."""
+    return record.wire
+
+
+def task_renderer(includes: frozenset[str]) -> Callable[[Task], Wire]:
+    """How to show each task of a list."""
     if not includes & TASK_INCLUDES:
-        return Task.raw
-    return lambda task: dumps(task_dict(task, includes))
+        return wire_of
+    return lambda task: task_dict(task, includes)
 
 
 def next_task_item(run: Run) -> list[Wire]:
@@ -181,11 +185,11 @@ def run_dict(run: Run, includes: frozenset[str]) -> Wire:
     return out
 
 
-def run_renderer(includes: frozenset[str]) -> Callable[[Run], bytes]:
-    """How to encode each run of a list."""
+def run_renderer(includes: frozenset[str]) -> Callable[[Run], Wire]:
+    """How to show each run of a list."""
     if not includes & RUN_INCLUDES:
-        return Run.raw
-    return lambda run: dumps(run_dict(run, includes))
+        return wire_of
+    return lambda run: run_dict(run, includes)
 
 
 BLUEPRINT_INCLUDES = frozenset(
@@ -214,12 +218,12 @@ def blueprint_dict(ctx: Ctx, blueprint: Blueprint, includes: frozenset[str]) -> 
     return out
 
 
-def blueprint_renderer(ctx: Ctx) -> Callable[[Blueprint], bytes]:
-    """How to encode each blueprint of a list."""
+def blueprint_renderer(ctx: Ctx) -> Callable[[Blueprint], Wire]:
+    """How to show each blueprint of a list."""
     includes = ctx.includes
     if not includes & BLUEPRINT_INCLUDES:
-        return Blueprint.raw
-    return lambda blueprint: dumps(blueprint_dict(ctx, blueprint, includes))
+        return wire_of
+    return lambda blueprint: blueprint_dict(ctx, blueprint, includes)
 
 
 # ---------------------------------------------------------------- sorting and filters

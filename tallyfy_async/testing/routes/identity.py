@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from tallyfy_async.testing._context import Ctx
-from tallyfy_async.testing._http import Reply, data, data_raw
-from tallyfy_async.testing._json import dumps
+from tallyfy_async.testing._http import Reply, data
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
-from tallyfy_async.testing._state import Org
+from tallyfy_async.testing._state import Org, Wire
 
 routes = RouteTable()
 
@@ -15,7 +14,7 @@ routes = RouteTable()
 @routes.get("/me", "me.get")
 def me(ctx: Ctx) -> Reply:
     """The user the token acts as."""
-    return data_raw(ctx.the_user().raw())
+    return data(ctx.the_user().wire)
 
 
 @routes.get("/me/organizations", "me.organizations")
@@ -26,17 +25,15 @@ def my_organizations(ctx: Ctx) -> Reply:
     allowed = ctx.fake.tokens.orgs_of(token) if token else frozenset()
     orgs = [ctx.fake.state.orgs[org_id] for org_id in user.roles if org_id in allowed]
 
-    def render(org: Org) -> bytes:
-        return dumps(
-            {
-                **org.wire,
-                "user_status": "active",
-                "joined_on": user.wire["created_at"],
-                "disabled_on": None,
-                "last_accessed": ctx.now,
-                "user_role": user.roles[org.id],
-            }
-        )
+    def render(org: Org) -> Wire:
+        return {
+            **org.wire,
+            "user_status": "active",
+            "joined_on": user.wire["created_at"],
+            "disabled_on": None,
+            "last_accessed": ctx.now,
+            "user_role": user.roles[org.id],
+        }
 
     return paginate(ctx, orgs, render)
 

@@ -8,9 +8,9 @@ from tallyfy_async.testing._fields import EMAIL, Fields, is_int
 from tallyfy_async.testing._http import Reply, data, empty, invalid_field
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
-from tallyfy_async.testing._state import Blueprint, Org, Step, Wire
+from tallyfy_async.testing._state import Blueprint, Org, Wire
 from tallyfy_async.testing._state.tasks import TASK_TYPES
-from tallyfy_async.testing.routes._common import blueprint_of, step_of
+from tallyfy_async.testing.routes._common import blueprint_of, step_of, wire_of
 
 routes = RouteTable()
 
@@ -99,7 +99,7 @@ def _live_blueprint(ctx: Ctx) -> Blueprint:
 def list_steps(ctx: Ctx) -> Reply:
     """Steps by position; always paginated (``without_pagination`` is ignored, §5)."""
     blueprint = _live_blueprint(ctx)
-    return paginate(ctx, blueprint.steps, Step.raw, unpaginated=False)
+    return paginate(ctx, blueprint.steps, wire_of, unpaginated=False)
 
 
 @routes.post("/organizations/{org}/checklists/{checklist_id}/steps", "steps.create")
