@@ -60,6 +60,10 @@ What to check (Tallyfy's troubleshooting list):
   - a client-credentials token has no user context: most routes need PasswordGrant
     or ApplicationUser credentials."""
 
+#: Form fields of the token endpoint that hold secrets.
+_FORM_SECRETS = ("password", "client_secret", "refresh_token")
+REDACTED = "[redacted]"
+
 _PAT_HINT = """\
 This client uses a personal access token, which the SDK cannot refresh. Tallyfy deletes
 it when its user logs out of the web app, and it expires after about six months: copy a
@@ -127,6 +131,9 @@ class _Call:
     resendable: bool
     deadline: float
     attempt: int = 0
+    #: Secrets this call sent (form secrets, each attempt's token): no error repeats them,
+    #: even when the server echoes them back.
+    secrets: tuple[str, ...] = ()
 
     @property
     def retry_method(self) -> str:
@@ -292,16 +299,21 @@ class Transport:
         deadline = loop.time() + self.timeouts.deadline
         self._budget.on_first_attempt()
         call = _Call(method, str(url), org, resendable, deadline)
+        call.secrets = tuple(form[k] for k in _FORM_SECRETS if form and form.get(k))
         replayed = False
         while True:
             call.attempt += 1
             token = None
+            sent = bearer
             if bearer is not None:
                 headers["Authorization"] = f"Bearer {bearer}"
             elif authenticate:
                 assert self.tokens is not None
                 token = await self.tokens.token(org)
-                headers["Authorization"] = f"Bearer {token.access_token}"
+                sent = token.access_token
+                headers["Authorization"] = f"Bearer {sent}"
+            if sent is not None and sent not in call.secrets:
+                call.secrets = (*call.secrets, sent)
             started = loop.time()
             try:
                 status, resp_headers, body = await self._attempt(
@@ -338,11 +350,13 @@ class Transport:
             delay = backoff_delay(self.retry, call.attempt, self._rng)
             if self._may_retry_now(call.attempt, delay, call.deadline, now):
                 return delay
+        message = _scrub(failed.message, call.secrets)
+        cause: BaseException | None = failed.cause
+        if message != failed.message:
+            cause = None  # its text repeats what the server echoed: keep the scrubbed one
         if failed.failure is not Failure.NOT_SENT and not call.resendable:
-            raise OutcomeUnknownError(
-                failed.message, method=call.method, url=call.url
-            ) from failed.cause
-        raise TransportError(failed.message, method=call.method, url=call.url) from failed.cause
+            raise OutcomeUnknownError(message, method=call.method, url=call.url) from cause
+        raise TransportError(message, method=call.method, url=call.url) from cause
 
     def _retry_after_status(
         self, call: _Call, status: int, headers: Mapping[str, str], body: Any, now: float
@@ -484,6 +498,7 @@ class Transport:
             body,
             personal=self.tokens is not None and self.tokens.is_personal(call.org),
             retry_after=retry_after,
+            secrets=call.secrets,
         )
 
     # -- the token endpoint (GrantClient) ------------------------------------------
@@ -522,15 +537,22 @@ def api_error(
     *,
     personal: bool = False,
     retry_after: float | None = None,
+    secrets: tuple[str, ...] = (),
 ) -> APIError:
-    """The typed error for an error response."""
+    """The typed error for an error response.
+
+    ``secrets`` (the token and form secrets the request carried) are replaced in
+    whatever the server sent back: a server that echoes them must not put them into
+    an exception message.
+    """
+    body = _scrub(body, secrets)
     message, code, errors = _describe(status, body)
     cls = error_class_for(status)
     hint = None
     if cls is AuthenticationError:
         hint = _PAT_HINT if personal else _AUTH_HINT
     elif 300 <= status < 400:
-        location = headers.get("Location", "?")
+        location = _scrub(headers.get("Location", "?"), secrets)
         message = f"unexpected redirect to {location}; the SDK never follows redirects"
     kwargs: dict[str, Any] = {
         "status": status,
@@ -538,13 +560,29 @@ def api_error(
         "url": url,
         "code": code,
         "errors": errors,
-        "request_id": headers.get("X-Request-Id"),
+        "request_id": _scrub(headers.get("X-Request-Id"), secrets),
         "body": body,
         "hint": hint,
     }
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=retry_after, **kwargs)
     return cls(message, **kwargs)
+
+
+def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` with every secret replaced, through dicts and lists."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    return value
 
 
 def _describe(status: int, body: Any) -> tuple[str, str | None, dict[str, list[str]]]:
