@@ -39,7 +39,9 @@ def paginate(
     """
     if unpaginated and ctx.flag("without_pagination"):
         return Reply(200, dumps({"data": list(map(render, items))}))
-    size = min(_positive(ctx.query.get("per_page")) or per_page, MAX_PER_PAGE)
+    # A requested size is capped; a route's own default (9999 for users) is not.
+    requested = _positive(ctx.query.get("per_page"))
+    size = min(requested, MAX_PER_PAGE) if requested else per_page
     page = _positive(ctx.query.get("page")) or 1
     total = len(items)
     # Laravel's LengthAwarePaginator never reports fewer than one page.

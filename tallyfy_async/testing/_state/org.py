@@ -18,6 +18,7 @@ class Org:
         "capture_values",
         "comments",
         "default_admin_id",
+        "folder_objects",
         "folders",
         "groups",
         "guests",
@@ -39,6 +40,8 @@ class Org:
         self.groups: Collection[Record] = Collection()
         self.tags: Collection[Record] = Collection()
         self.folders: Collection[Record] = Collection()
+        #: Processes and tasks filed into folders, by integer relation id.
+        self.folder_objects: dict[int, Wire] = {}
         self.blueprints: Collection[Blueprint] = Collection()
         self.runs: Collection[Run] = Collection()
         self.tasks: Collection[Task] = Collection()

@@ -8,12 +8,17 @@ from tallyfy_async.testing.routes import (
     blueprints,
     captures,
     comments,
+    folders,
     form_values,
+    groups,
+    guests,
     identity,
+    members,
     oauth,
     org_tasks,
     processes,
     steps,
+    tags,
     tasks,
 )
 
@@ -29,6 +34,11 @@ _MODULES = (
     org_tasks,
     comments,
     form_values,
+    members,
+    guests,
+    groups,
+    tags,
+    folders,
 )
 
 

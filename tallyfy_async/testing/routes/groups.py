@@ -1,0 +1,97 @@
+"""Groups, catalogue §14."""
+
+from __future__ import annotations
+
+from tallyfy_async.testing._context import Ctx
+from tallyfy_async.testing._fields import EMAIL, Fields
+from tallyfy_async.testing._http import Reply, data, empty, not_found
+from tallyfy_async.testing._pagination import paginate
+from tallyfy_async.testing._router import RouteTable
+from tallyfy_async.testing._state import Org, Record, Wire, new_id
+from tallyfy_async.testing._state.org import group_wire
+from tallyfy_async.testing.routes._common import sort_by, wire_of
+
+routes = RouteTable()
+
+
+def _group(ctx: Ctx) -> Record:
+    group = ctx.the_org().groups.get(ctx.params["group_id"])
+    if group is None:
+        raise not_found()
+    return group
+
+
+def _body(fields: Fields, org: Org, group: Record | None) -> Wire:
+    """name (required, unique), description (absent or a string), members, guests."""
+    values: Wire = {}
+    name = fields.string("name", required=True, max_len=200)
+    if name is not None and any(
+        g.wire["name"].lower() == name.lower() and g is not group for g in org.groups
+    ):
+        fields.fail("name", "The name has already been taken.")
+    values["name"] = name
+    if fields.has("description"):
+        # 'sometimes|required|string': null and "" are refused (catalogue §14, sdk#54).
+        values["description"] = fields.string("description", required=True)
+    if fields.has("members"):
+        members = fields.int_list("members") or []
+        for index, user_id in enumerate(members):
+            if user_id not in org.members:
+                fields.fail(f"members.{index}", f"The selected members.{index} is invalid.")
+        values["members"] = members
+    if fields.has("guests"):
+        guests = fields.str_list("guests") or []
+        for index, email in enumerate(guests):
+            if not EMAIL.match(email):
+                fields.fail(f"guests.{index}", f"The guests.{index} must be a valid email address.")
+        values["guests"] = guests
+    fields.check()
+    return values
+
+
+@routes.get("/organizations/{org}/groups", "groups.list")
+def list_groups(ctx: Ctx) -> Reply:
+    """Groups, always paginated (``without_pagination`` is ignored, catalogue §5)."""
+    groups = ctx.the_org().groups.every()
+    q = ctx.query.get("q", "").lower()
+    if q:
+        groups = [g for g in groups if q in g.wire["name"].lower()]
+    ordered = sort_by(ctx, groups, ("name", "created_at", "last_updated"))
+    return paginate(ctx, ordered, wire_of, unpaginated=False)
+
+
+@routes.get("/organizations/{org}/groups/{group_id}", "groups.get")
+def get_group(ctx: Ctx) -> Reply:
+    """One group."""
+    return data(_group(ctx).wire)
+
+
+@routes.post("/organizations/{org}/groups", "groups.create")
+def create_group(ctx: Ctx) -> Reply:
+    """Create a group (201)."""
+    org = ctx.the_org()
+    values = _body(Fields(ctx.body), org, None)
+    wire = group_wire(new_id(), values.pop("name"), [], [], ctx.now)
+    wire.update(values)
+    group = Record(org.id, wire)
+    org.groups.add(group)
+    for email in wire["guests"]:
+        ctx.fake.state.add_guest(org, email, ctx.now)
+    return data(group.wire, 201)
+
+
+@routes.put("/organizations/{org}/groups/{group_id}", "groups.update")
+def update_group(ctx: Ctx) -> Reply:
+    """Update a group: ``name`` every time; members/guests replace. Answers 201 (docs)."""
+    org = ctx.the_org()
+    group = _group(ctx)
+    values = _body(Fields(ctx.body), org, group)
+    group.update(values, ctx.now)
+    return data(group.wire, 201)
+
+
+@routes.delete("/organizations/{org}/groups/{group_id}", "groups.delete")
+def delete_group(ctx: Ctx) -> Reply:
+    """Delete a group (204)."""
+    ctx.the_org().groups.remove(_group(ctx).id)
+    return empty(204)

@@ -1,0 +1,119 @@
+"""Guests of an organization, addressed by email, catalogue §13."""
+
+from __future__ import annotations
+
+from tallyfy_async.testing._context import Ctx
+from tallyfy_async.testing._fields import EMAIL, Fields
+from tallyfy_async.testing._http import Reply, data, invalid_field, not_found
+from tallyfy_async.testing._pagination import paginate
+from tallyfy_async.testing._router import RouteTable
+from tallyfy_async.testing._state import Guest, Wire
+
+routes = RouteTable()
+
+#: GET /guests answers 999 guests a page by default (catalogue §5).
+GUESTS_PER_PAGE = 999
+_DETAILS = {
+    "phone_1": 20,
+    "phone_2": 20,
+    "company_name": 200,
+    "company_url": None,
+    "contact_url": None,
+    "image_url": None,
+    "opportunity_url": None,
+    "opportunity_name": None,
+    "timezone": None,
+    "external_sync_source": None,
+}
+
+
+def _guest(ctx: Ctx) -> Guest:
+    guest = ctx.the_org().guests.get(ctx.params["email"].lower())
+    if guest is None:
+        raise not_found()
+    return guest
+
+
+def _wire(guest: Guest) -> Wire:
+    return guest.wire
+
+
+@routes.get("/organizations/{org}/guests", "guests.list")
+def list_guests(ctx: Ctx) -> Reply:
+    """Guests (``q`` searches emails)."""
+    guests = list(ctx.the_org().guests.values())
+    q = ctx.query.get("q", "").lower()
+    if q:
+        guests = [g for g in guests if q in g.email.lower()]
+    return paginate(ctx, guests, _wire, per_page=GUESTS_PER_PAGE)
+
+
+@routes.get("/organizations/{org}/guests-list", "guests.list_minimal")
+def list_guests_minimal(ctx: Ctx) -> Reply:
+    """Guests with a few fields, never paginated."""
+    keys = ("id", "email", "first_name", "last_name")
+    return data([{key: g.wire[key] for key in keys} for g in ctx.the_org().guests.values()])
+
+
+@routes.post("/organizations/{org}/guests", "guests.create")
+def create_guest(ctx: Ctx) -> Reply:
+    """Create a guest (201); an email that belongs to a member is refused."""
+    org = ctx.the_org()
+    fields = Fields(ctx.body)
+    email = fields.string("email", required=True)
+    first_name = fields.string("first_name", max_len=200) or ""
+    last_name = fields.string("last_name", max_len=200) or ""
+    details = {
+        key: fields.string(key, max_len=limit) for key, limit in _DETAILS.items() if fields.has(key)
+    }
+    if fields.has("external_date_creation"):
+        details["external_date_creation"] = fields.date("external_date_creation")
+    if email is not None and not EMAIL.match(email):
+        fields.fail("email", "The email must be a valid email address.")
+    elif email is not None and any(u.email.lower() == email.lower() for u in org.members.values()):
+        fields.fail("email", "The email belongs to a member of this organization.")
+    fields.check()
+    assert email is not None
+    guest = ctx.fake.state.add_guest(org, email, ctx.now, first_name, last_name)
+    guest.wire["details"] = {**guest.wire["details"], **details}
+    return data(guest.wire, 201)
+
+
+@routes.get("/organizations/{org}/guests/{email}", "guests.get")
+def get_guest(ctx: Ctx) -> Reply:
+    """One guest by URL-encoded email."""
+    return data(_guest(ctx).wire)
+
+
+@routes.put("/organizations/{org}/guests/{email}", "guests.update")
+def update_guest(ctx: Ctx) -> Reply:
+    """Only ``associated_members`` is stored; profile fields are dropped (catalogue §13).
+
+    Answers 201, as the docs and endpoints.json say.
+    """
+    org = ctx.the_org()
+    guest = _guest(ctx)
+    fields = Fields(ctx.body)
+    members = fields.int_list("associated_members")
+    for index, user_id in enumerate(members or []):
+        if user_id not in org.members:
+            fields.fail(
+                f"associated_members.{index}",
+                f"The selected associated_members.{index} is invalid.",
+            )
+    fields.check()
+    if members is not None:
+        guest.wire["details"] = {**guest.wire["details"], "associated_members": members}
+    return data(guest.wire, 201)
+
+
+@routes.delete("/organizations/{org}/guests/{email}", "guests.remove")
+def remove_guest(ctx: Ctx) -> Reply:
+    """Remove a guest (200 with the guest); an unknown email is a 422 (exists rule)."""
+    org = ctx.the_org()
+    guest = org.guests.get(ctx.params["email"].lower())
+    if guest is None:
+        raise invalid_field("email", "The selected email is invalid.")
+    del org.guests[guest.email.lower()]
+    guest.wire["deleted_at"] = ctx.now
+    return data(guest.wire)
