@@ -116,6 +116,8 @@ class Router:
     ) -> tuple[Route, dict[str, str]] | list[str] | None:
         """The route and its path parameters; the allowed methods when only the method is
         wrong (405); ``None`` when no pattern matches the path (404)."""
+        if method == "HEAD":
+            method = "GET"  # Laravel answers HEAD wherever it answers GET
         values: list[str] = []
         node = self._walk(self._root, segments, 0, values, method)
         if node is not None:

@@ -18,7 +18,7 @@ from tallyfy_async.testing._actions import comments
 from tallyfy_async.testing._actions.blueprints import create_blueprint
 from tallyfy_async.testing._actions.runs import archive_run, launch
 from tallyfy_async.testing._dates import DUE_SOON, fmt, now
-from tallyfy_async.testing._state import Org, Record, User, Wire, new_id
+from tallyfy_async.testing._state import Org, Record, State, User, Wire, new_id
 from tallyfy_async.testing._state.org import folder_wire, group_wire, tag_wire
 from tallyfy_async.testing._state.runs import refresh
 from tallyfy_async.testing._validate import capture_definition, form_values
@@ -277,7 +277,9 @@ def _seed(
         offboarding.id: {},
     }
     by_status: dict[str, list[str]] = {"active": [], "complete": [], "problem": [], "archived": []}
-    run_ids = _launch_all(org, blueprints, values, admin, member, processes, moment, by_status)
+    run_ids = _launch_all(
+        state, org, blueprints, values, admin, member, processes, moment, by_status
+    )
     oneoffs = _oneoff_tasks(fake, org, admin, member, oneoff_tasks, moment)
     return DemoOrg(
         org_id=org.id,
@@ -336,6 +338,7 @@ def _kickoff_example(field_ids: dict[str, str], admin: User, blueprint_id: str, 
 
 
 def _launch_all(
+    state: State,
     org: Org,
     blueprints: tuple[Any, ...],
     values: dict[str, Wire],
@@ -345,8 +348,10 @@ def _launch_all(
     moment: datetime,
     by_status: dict[str, list[str]],
 ) -> list[str]:
-    """Launch ``count`` processes spread over the last weeks, in a mix of statuses."""
+    """Launch ``count`` processes spread over the last weeks, in a mix of statuses; every
+    fifth one is tagged."""
     run_ids = []
+    tags = org.tags.every()
     earliest = moment - timedelta(hours=count)
     for number in range(count):
         blueprint = blueprints[number % len(blueprints)]
@@ -371,6 +376,19 @@ def _launch_all(
                 org, run.tasks[done], member, "The supplier has not replied.",
                 "problem", "open", now_text, fmt(moment + DUE_SOON),
             )  # fmt: skip
+        if number % 5 == 0:
+            tag = tags[number // 5 % len(tags)]
+            run.tags.append(
+                {
+                    "id": state.association_id(),
+                    "tag_id": tag.id,
+                    "subject_id": run.id,
+                    "subject_type": "Run",
+                    "title": tag.wire["title"],
+                    "color": tag.wire["color"],
+                    "created_at": stamp,
+                }
+            )
         if kind == 8:
             archive_run(org, run, now_text)
         by_status.setdefault(run.wire["status"], []).append(run.id)

@@ -64,7 +64,8 @@ class FakeTallyfy:
     host, port:
         Where to listen (``port=0``: any free port).
     token_lifetime:
-        ``expires_in`` of password-grant and refreshed tokens, seconds.
+        ``expires_in`` of password-grant and refreshed tokens, seconds. The sources disagree
+        (1 hour or 6 months, catalogue §28); 3600 is the integration guide's value.
     client_credentials_lifetime:
         ``expires_in`` of client-credentials tokens (604800 as documented).
     rate_limit:

@@ -108,7 +108,7 @@ async def test_tags_and_associations(api: Api, org: str, tallyfy_demo: DemoOrg) 
     titles = [t["title"] for t in (await api.get(f"{org}/tags")).json["data"]]
     assert "vip" in titles and "task:auto" not in titles
     assert "task:auto" in [t["title"] for t in (await api.get(f"{org}/tags?all=true")).json["data"]]
-    run_id = tallyfy_demo.process_ids[0]
+    run_id = tallyfy_demo.process_ids[1]  # the demo tags every fifth process, not this one
     attached = await api.post(
         f"{org}/checklists/tags",
         json={"subject_id": run_id, "subject_type": "Run", "tag_id": tag["id"]},

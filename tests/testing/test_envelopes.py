@@ -176,7 +176,9 @@ async def test_includes_are_wrapped_in_data(api: Api, org: str, tallyfy_demo: De
         "owners",
         "deadline",
     ]
-    assert run["tags"] == {"data": []}
+    # Every fifth demo process is tagged, the first one included.
+    assert run["tags"]["data"][0]["tag_id"] in tallyfy_demo.tag_ids
+    assert isinstance(run["tags"]["data"][0]["id"], int)
     assert len(run["ko_form_fields"]["data"]) == 10
 
 
@@ -194,3 +196,14 @@ async def test_unknown_includes_are_ignored(api: Api, org: str, tallyfy_demo: De
     answer = await api.get(f"{org}/runs/{tallyfy_demo.process_ids[0]}?with=nonsense")
     assert answer.status == 200
     assert "nonsense" not in answer.json["data"]
+
+
+async def test_head_answers_like_get_without_a_body(api: Api) -> None:
+    answer = await api.call("HEAD", "/me")
+    assert answer.status == 200 and answer.text == ""
+
+
+async def test_wrong_method_is_405_with_allow(api: Api, org: str) -> None:
+    answer = await api.call("PATCH", f"{org}/runs")
+    assert answer.status == 405
+    assert answer.headers["Allow"] == "GET, POST"

@@ -12,6 +12,8 @@ from typing import Any
 
 from tallyfy_async.testing._state.records import Record, Wire
 
+#: The ten types of api-v2's BaseCapture; one docs page adds five more the code does not know
+#: (catalogue §8.3, §28).
 FIELD_TYPES = (
     "text",
     "textarea",

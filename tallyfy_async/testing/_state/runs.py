@@ -62,6 +62,8 @@ def run_wire(
         "summary": None,
         "status": "active",
         "has_open_issue": False,
+        # An object, as the SDK, the list docs and PPC show it; some docs show a bare number
+        # (catalogue §28).
         "progress": {"complete": 0, "total": 0, "percent": 0},
         "whole_progress": {"complete": 0, "total": 0, "percent": 0},
         "started_by": launcher_id,

@@ -89,6 +89,7 @@ def task_wire(
         "linked_step_id": None,
         "alias": alias,
         "taskdata": {},
+        # users are integer ids, as most reads and PPC show them (catalogue §28).
         "owners": owners,
         "is_completable": True,
         "status": status,

@@ -57,7 +57,11 @@ def wrap(value: Any) -> Wire:
 
 
 def form_field_items(task: Task) -> list[Wire]:
-    """A task's form fields with their answers (``field_value``, catalogue §8.4)."""
+    """A task's form fields with their answers.
+
+    The answer is ``field_value``, as measured in production by the MCP server, not the docs'
+    ``value`` (catalogue §8.4, §28).
+    """
     taskdata = task.wire["taskdata"]
     return [
         {

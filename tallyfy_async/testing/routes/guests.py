@@ -89,7 +89,7 @@ def get_guest(ctx: Ctx) -> Reply:
 def update_guest(ctx: Ctx) -> Reply:
     """Only ``associated_members`` is stored; profile fields are dropped (catalogue §13).
 
-    Answers 201, as the docs and endpoints.json say.
+    Answers 201, as the docs and endpoints.json say (catalogue §28 flags it as odd).
     """
     org = ctx.the_org()
     guest = _guest(ctx)

@@ -144,7 +144,11 @@ def complete_task(ctx: Ctx) -> Reply:
 
 @routes.delete("/organizations/{org}/runs/{run_id}/completed-tasks/{task_id}", "runs.tasks.reopen")
 def reopen_task(ctx: Ctx) -> Reply:
-    """Reopen a completed process task (200)."""
+    """Reopen a completed process task (200).
+
+    DELETE, as every current source has it; only the 2021 Power Platform swagger says POST
+    (catalogue §28).
+    """
     task = task_of(ctx, run_of(ctx))
     if task.wire["status"] != "completed":
         raise invalid_field("task_id", "This task is not completed.", specific=True)
