@@ -8,7 +8,7 @@ at: that is how the API drops unknown keys (catalogue §2).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Container, Mapping
 from typing import Any, TypeGuard
 
 from tallyfy_async.testing._dates import fmt, parse_request_date
@@ -170,3 +170,20 @@ class Fields:
                 self.fail(f"{key}.{index}", f"The {key}.{index} must be a string.")
                 return None
         return list(values)
+
+    def known(self, key: str, known: Container[Any], *, integers: bool = False) -> list[Any]:
+        """An array of ids that must all be in ``known`` (members, groups, tags); ``[]`` when
+        absent."""
+        ids: list[Any] = (self.int_list(key) if integers else self.str_list(key)) or []
+        for index, item in enumerate(ids):
+            if item not in known:
+                self.fail(f"{key}.{index}", f"The selected {key}.{index} is invalid.")
+        return ids
+
+    def emails(self, key: str) -> list[str]:
+        """An array of email addresses; ``[]`` when absent."""
+        values = self.str_list(key) or []
+        for index, email in enumerate(values):
+            if not EMAIL.match(email):
+                self.fail(f"{key}.{index}", f"The {key}.{index} must be a valid email address.")
+        return values

@@ -83,6 +83,10 @@ def unauthenticated() -> ApiError:
     return error(401, {"message": "Unauthenticated."})
 
 
+#: The 403 of the application routes (catalogue §3.3).
+APP_FORBIDDEN = "You don't have application's permissions for this organization!"
+
+
 def forbidden(message: str = "This action is unauthorized.") -> ApiError:
     """403 with Laravel's default authorization message unless told otherwise."""
     return error(403, {"message": message})
@@ -98,6 +102,12 @@ def invalid(errors: Mapping[str, list[str]], message: str | None = None) -> ApiE
             "errors": dict(errors),
         },
     )
+
+
+def invalid_first(errors: Mapping[str, list[str]]) -> ApiError:
+    """422 whose ``message`` is the first error, as form-field errors are ("<label> is
+    required", catalogue §16)."""
+    return invalid(errors, next(iter(errors.values()))[0])
 
 
 def invalid_field(field: str, text: str, *, specific: bool = False) -> ApiError:

@@ -19,7 +19,7 @@ from tallyfy_async.testing._actions.blueprints import create_blueprint
 from tallyfy_async.testing._actions.runs import archive_run, launch
 from tallyfy_async.testing._dates import DUE_SOON, fmt, now
 from tallyfy_async.testing._state import Org, Record, State, User, Wire, new_id
-from tallyfy_async.testing._state.org import folder_wire, group_wire, tag_wire
+from tallyfy_async.testing._state.org import folder_wire, group_wire, tag_association, tag_wire
 from tallyfy_async.testing._state.runs import refresh
 from tallyfy_async.testing._validate import capture_definition, form_values
 
@@ -378,17 +378,7 @@ def _launch_all(
             )  # fmt: skip
         if number % 5 == 0:
             tag = tags[number // 5 % len(tags)]
-            run.tags.append(
-                {
-                    "id": state.association_id(),
-                    "tag_id": tag.id,
-                    "subject_id": run.id,
-                    "subject_type": "Run",
-                    "title": tag.wire["title"],
-                    "color": tag.wire["color"],
-                    "created_at": stamp,
-                }
-            )
+            run.tags.append(tag_association(state.association_id(), tag, run.id, "Run", stamp))
         if kind == 8:
             archive_run(org, run, now_text)
         by_status.setdefault(run.wire["status"], []).append(run.id)

@@ -24,6 +24,7 @@ from tallyfy_async.testing._dates import fmt, now_iso, parse_request_date, soon_
 from tallyfy_async.testing._faults import Drop, Fault, Faults, RateLimit, RateLimiter
 from tallyfy_async.testing._fields import Fields
 from tallyfy_async.testing._http import (
+    APP_FORBIDDEN,
     HTML,
     NOT_FOUND_HTML,
     ApiError,
@@ -45,9 +46,6 @@ from tallyfy_async.testing._validate import capture_definition, form_values, own
 from tallyfy_async.testing.routes import all_routes
 
 logger = logging.getLogger("tallyfy_async.testing")
-
-#: What the API answers a client-credentials token on the application routes (catalogue §3.3).
-APP_FORBIDDEN = "You don't have application's permissions for this organization!"
 
 
 class FakeTallyfy:

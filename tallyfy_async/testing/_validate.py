@@ -12,7 +12,7 @@ from typing import Any
 
 from tallyfy_async.testing._dates import fmt, parse_request_date
 from tallyfy_async.testing._fields import EMAIL, Fields, is_blank, is_int
-from tallyfy_async.testing._http import invalid, invalid_field
+from tallyfy_async.testing._http import invalid_field, invalid_first
 from tallyfy_async.testing._state import Org, Wire
 from tallyfy_async.testing._state.blueprints import FIELD_TYPES
 
@@ -62,8 +62,7 @@ def form_values(
             if field["required"] and clean.get(field_id) is None:
                 errors.setdefault(f"{key}.{field_id}", [f"{field['label']} is required"])
     if errors:
-        first = next(iter(errors.values()))[0]
-        raise invalid(errors, first)
+        raise invalid_first(errors)
     return clean
 
 
@@ -182,18 +181,9 @@ def owners_from(
     Users must be members and groups must exist; guests need a valid email (an unknown one
     becomes a guest when the owners are stored, as assigning one does in Tallyfy).
     """
-    users = (fields.int_list("users") or []) if "users" in buckets else []
-    guests = (fields.str_list("guests") or []) if "guests" in buckets else []
-    groups = (fields.str_list("groups") or []) if "groups" in buckets else []
-    for index, user_id in enumerate(users):
-        if user_id not in org.members:
-            fields.fail(f"users.{index}", f"The selected users.{index} is invalid.")
-    for index, email in enumerate(guests):
-        if not EMAIL.match(email):
-            fields.fail(f"guests.{index}", f"The guests.{index} must be a valid email address.")
-    for index, group_id in enumerate(groups):
-        if org.groups.get(group_id) is None:
-            fields.fail(f"groups.{index}", f"The selected groups.{index} is invalid.")
+    users = fields.known("users", org.members, integers=True) if "users" in buckets else []
+    guests = fields.emails("guests") if "guests" in buckets else []
+    groups = fields.known("groups", org.groups.by_id) if "groups" in buckets else []
     return {
         "users": list(dict.fromkeys(users)),
         "guests": list(dict.fromkeys(guests)),

@@ -154,3 +154,19 @@ def folder_wire(folder_id: str, name: str, folder_type: str, position: int, now:
         "folder_type": folder_type,
         "created_at": now,
     }
+
+
+def tag_association(
+    association_id: int, tag: Record, subject_id: str, subject_type: str, now: str
+) -> Wire:
+    """A tag attached to a blueprint or a process, as ``with=tags`` shows it (catalogue §15.1:
+    integer ``id`` and ``tag_id``)."""
+    return {
+        "id": association_id,
+        "tag_id": tag.id,
+        "subject_id": subject_id,
+        "subject_type": subject_type,
+        "title": tag.wire["title"],
+        "color": tag.wire["color"],
+        "created_at": now,
+    }

@@ -111,3 +111,12 @@ class Collection(Generic[R]):
     def every(self) -> list[R]:
         """All objects, oldest first."""
         return list(self.by_id.values())
+
+    def scope(self, archived: str | None) -> list[R]:
+        """The ``archived`` query parameter of list routes: ``only`` the archived objects,
+        ``true`` all of them, anything else the live ones."""
+        if archived == "only":
+            return self.archived()
+        if archived == "true":
+            return self.every()
+        return self.live()

@@ -10,7 +10,7 @@ from tallyfy_async.testing._fields import Fields
 from tallyfy_async.testing._http import Reply, data, empty, invalid_field, json_reply, not_found
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
-from tallyfy_async.testing._state import Blueprint, Org, Wire
+from tallyfy_async.testing._state import Org, Wire
 from tallyfy_async.testing._state.blueprints import BLUEPRINT_TYPES
 from tallyfy_async.testing._validate import capture_definition
 from tallyfy_async.testing.routes._common import (
@@ -79,16 +79,8 @@ def _body(ctx: Ctx, org: Org, *, creating: bool) -> tuple[Wire, list[Wire] | Non
             fields.fail("folder_id", "The selected folder id is invalid.")
         values["folder_id"] = folder_id
     # users/groups absent => cleared, on create and on every PUT (catalogue §2).
-    users = fields.int_list("users") or []
-    groups = fields.str_list("groups") or []
-    for index, user_id in enumerate(users):
-        if user_id not in org.members:
-            fields.fail(f"users.{index}", f"The selected users.{index} is invalid.")
-    for index, group_id in enumerate(groups):
-        if org.groups.get(group_id) is None:
-            fields.fail(f"groups.{index}", f"The selected groups.{index} is invalid.")
-    values["users"] = users
-    values["groups"] = groups
+    values["users"] = fields.known("users", org.members, integers=True)
+    values["groups"] = fields.known("groups", org.groups.by_id)
     kickoff: list[Wire] | None = None
     items = fields.array("prerun")
     if items is not None:
@@ -107,14 +99,7 @@ def _body(ctx: Ctx, org: Org, *, creating: bool) -> tuple[Wire, list[Wire] | Non
 def list_blueprints(ctx: Ctx) -> Reply:
     """Blueprints, archived ones only with ``archived=only|true``."""
     org = ctx.the_org()
-    archived = ctx.query.get("archived")
-    items: list[Blueprint]
-    if archived == "only":
-        items = org.blueprints.archived()
-    elif archived == "true":
-        items = org.blueprints.every()
-    else:
-        items = org.blueprints.live()
+    items = org.blueprints.scope(ctx.query.get("archived"))
     q = ctx.query.get("q", "").lower()
     kind = ctx.query.get("type")
     starred = ctx.flag("starred")

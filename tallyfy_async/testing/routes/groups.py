@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tallyfy_async.testing._context import Ctx
-from tallyfy_async.testing._fields import EMAIL, Fields
+from tallyfy_async.testing._fields import Fields
 from tallyfy_async.testing._http import Reply, data, empty, not_found
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
@@ -34,17 +34,9 @@ def _body(fields: Fields, org: Org, group: Record | None) -> Wire:
         # 'sometimes|required|string': null and "" are refused (catalogue §14, sdk#54).
         values["description"] = fields.string("description", required=True)
     if fields.has("members"):
-        members = fields.int_list("members") or []
-        for index, user_id in enumerate(members):
-            if user_id not in org.members:
-                fields.fail(f"members.{index}", f"The selected members.{index} is invalid.")
-        values["members"] = members
+        values["members"] = fields.known("members", org.members, integers=True)
     if fields.has("guests"):
-        guests = fields.str_list("guests") or []
-        for index, email in enumerate(guests):
-            if not EMAIL.match(email):
-                fields.fail(f"guests.{index}", f"The guests.{index} must be a valid email address.")
-        values["guests"] = guests
+        values["guests"] = fields.emails("guests")
     fields.check()
     return values
 

@@ -94,13 +94,11 @@ def update_guest(ctx: Ctx) -> Reply:
     org = ctx.the_org()
     guest = _guest(ctx)
     fields = Fields(ctx.body)
-    members = fields.int_list("associated_members")
-    for index, user_id in enumerate(members or []):
-        if user_id not in org.members:
-            fields.fail(
-                f"associated_members.{index}",
-                f"The selected associated_members.{index} is invalid.",
-            )
+    members = (
+        fields.known("associated_members", org.members, integers=True)
+        if fields.has("associated_members")
+        else None
+    )
     fields.check()
     if members is not None:
         guest.wire["details"] = {**guest.wire["details"], "associated_members": members}

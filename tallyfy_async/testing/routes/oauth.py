@@ -11,7 +11,16 @@ from typing import Any
 
 from tallyfy_async.testing._context import Ctx
 from tallyfy_async.testing._fields import EMAIL, Fields
-from tallyfy_async.testing._http import Reply, data, error, invalid_field, json_reply, not_found
+from tallyfy_async.testing._http import (
+    APP_FORBIDDEN,
+    Reply,
+    data,
+    error,
+    forbidden,
+    invalid_field,
+    json_reply,
+    not_found,
+)
 from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state.people import ROLES
 
@@ -19,7 +28,6 @@ routes = RouteTable()
 
 APP_TOKEN_LIFETIME = 7_776_000
 NO_STORE = {"Cache-Control": "no-store, private", "Pragma": "no-cache"}
-APP_FORBIDDEN = "You don't have application's permissions for this organization!"
 
 
 def _oauth_error(status: int, code: str, description: str, hint: str | None = None) -> Any:
@@ -113,7 +121,7 @@ def _linked_client(ctx: Ctx) -> None:
     token = ctx.token
     client = ctx.fake.state.clients.get(token.client_id or "") if token else None
     if client is None or ctx.params["org"] not in client.org_ids or ctx.org is None:
-        raise error(403, {"message": APP_FORBIDDEN})
+        raise forbidden(APP_FORBIDDEN)
 
 
 @routes.post("/applications/{org}/users", "applications.users.create", auth="app")

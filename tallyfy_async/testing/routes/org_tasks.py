@@ -8,7 +8,7 @@ from tallyfy_async.testing._fields import Fields
 from tallyfy_async.testing._http import Reply, data, empty, invalid_field, not_found
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
-from tallyfy_async.testing._state import Org, Task, Wire, new_id
+from tallyfy_async.testing._state import Task, Wire, new_id
 from tallyfy_async.testing._state.blueprints import field_wire
 from tallyfy_async.testing._state.tasks import TASK_TYPES
 from tallyfy_async.testing._validate import capture_definition, owners_from
@@ -24,15 +24,6 @@ from tallyfy_async.testing.routes.tasks import (
 routes = RouteTable()
 
 
-def _scope(ctx: Ctx, org: Org) -> list[Task]:
-    archived = ctx.query.get("archived")
-    if archived == "only":
-        return org.tasks.archived()
-    if archived == "true":
-        return org.tasks.every()
-    return org.tasks.live()
-
-
 def _oneoff(ctx: Ctx) -> Task:
     task = task_of(ctx)
     if task.run is not None:
@@ -46,7 +37,7 @@ def _oneoff(ctx: Ctx) -> Task:
 def list_org_tasks(ctx: Ctx) -> Reply:
     """Every task of the organization (one-off and process), oldest first by default."""
     org = ctx.the_org()
-    items = sort_tasks(ctx, filter_tasks(ctx, _scope(ctx, org)))
+    items = sort_tasks(ctx, filter_tasks(ctx, org.tasks.scope(ctx.query.get("archived"))))
     return paginate(ctx, items, task_renderer(ctx.includes))
 
 
@@ -143,10 +134,7 @@ def create_task(ctx: Ctx) -> Reply:
         run = org.runs.get(run_id)
         if run is None:
             fields.fail("run_id", "The selected run id is invalid.")
-    tag_ids = fields.str_list("tags") or []
-    for index, tag_id in enumerate(tag_ids):
-        if org.tags.get(tag_id) is None:
-            fields.fail(f"tags.{index}", f"The selected tags.{index} is invalid.")
+    fields.known("tags", org.tags.by_id)
     fields.check()
     assert title is not None and task_type is not None and deadline is not None
     task = create_oneoff(

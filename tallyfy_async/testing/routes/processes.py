@@ -9,12 +9,13 @@ from tallyfy_async.testing._actions.tasks import store_owners
 from tallyfy_async.testing._actions.values import merge_values
 from tallyfy_async.testing._context import Ctx
 from tallyfy_async.testing._fields import Fields
-from tallyfy_async.testing._http import Reply, data, empty, invalid, invalid_field, json_reply
+from tallyfy_async.testing._http import Reply, data, empty, invalid_field, invalid_first, json_reply
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Blueprint, Org, Run, Wire
+from tallyfy_async.testing._state.org import tag_association
 from tallyfy_async.testing._state.runs import refresh
-from tallyfy_async.testing._validate import form_values, owners_from
+from tallyfy_async.testing._validate import form_values, missing_required, owners_from
 from tallyfy_async.testing.routes._common import (
     csv,
     csv_ints,
@@ -35,17 +36,9 @@ _RUN_SORTS = ("created_at", "name", "last_updated", "started_at", "completed_at"
 def _people(fields: Fields, org: Org, values: Wire) -> None:
     """``users``/``groups`` of a run, when sent (they replace, catalogue §16)."""
     if fields.has("users"):
-        users = fields.int_list("users") or []
-        for index, user_id in enumerate(users):
-            if user_id not in org.members:
-                fields.fail(f"users.{index}", f"The selected users.{index} is invalid.")
-        values["users"] = users
+        values["users"] = fields.known("users", org.members, integers=True)
     if fields.has("groups"):
-        groups = fields.str_list("groups") or []
-        for index, group_id in enumerate(groups):
-            if org.groups.get(group_id) is None:
-                fields.fail(f"groups.{index}", f"The selected groups.{index} is invalid.")
-        values["groups"] = groups
+        values["groups"] = fields.known("groups", org.groups.by_id)
 
 
 def _common(fields: Fields, org: Org, values: Wire) -> None:
@@ -110,14 +103,7 @@ def list_runs(ctx: Ctx) -> Reply:
     org = ctx.the_org()
     query = ctx.query
     status = query.get("status")
-    archived = query.get("archived")
-    items: list[Run]
-    if archived == "only" or status == "archived":
-        items = org.runs.archived()
-    elif archived == "true":
-        items = org.runs.every()
-    else:
-        items = org.runs.live()
+    items = org.runs.scope("only" if status == "archived" else query.get("archived"))
     blueprint_id = query.get("checklist_id") or query.get("blueprint_id")
     q = query.get("q", "").lower()
     owners = csv_ints(query.get("owners"))
@@ -183,10 +169,7 @@ def launch_run(ctx: Ctx) -> Reply:
     if fields.has("parent_id"):
         values["parent_id"] = fields.string("parent_id")
     overrides = _overrides(fields, org, blueprint)
-    tag_ids = fields.str_list("tags") or []
-    for index, tag_id in enumerate(tag_ids):
-        if org.tags.get(tag_id) is None:
-            fields.fail(f"tags.{index}", f"The selected tags.{index} is invalid.")
+    tag_ids: list[str] = fields.known("tags", org.tags.by_id)
     fields.obj("roles")
     fields.check()
     assert blueprint is not None
@@ -209,22 +192,12 @@ def launch_run(ctx: Ctx) -> Reply:
         fields=values,
     )
     for tag_id in tag_ids:
-        run.tags.append(_tag_association(ctx, run, tag_id))
+        tag = org.tags.get(tag_id)
+        assert tag is not None
+        run.tags.append(
+            tag_association(ctx.fake.state.association_id(), tag, run.id, "Run", ctx.now)
+        )
     return data(run_dict(run, ctx.includes), 201)
-
-
-def _tag_association(ctx: Ctx, run: Run, tag_id: str) -> Wire:
-    tag = ctx.the_org().tags.get(tag_id)
-    assert tag is not None
-    return {
-        "id": ctx.fake.state.association_id(),
-        "tag_id": tag_id,
-        "subject_id": run.id,
-        "subject_type": "Run",
-        "title": tag.wire["title"],
-        "color": tag.wire["color"],
-        "created_at": ctx.now,
-    }
 
 
 @routes.get("/organizations/{org}/runs/{run_id}", "runs.get")
@@ -293,13 +266,9 @@ def complete_prerun(ctx: Ctx) -> Reply:
     """Complete the kick-off form (required kick-off fields must have values)."""
     run = run_of(ctx)
     if run.blueprint is not None:
-        missing = {
-            f"prerun.{field['id']}": [f"{field['label']} is required"]
-            for field in run.blueprint.wire["prerun"]
-            if field["required"] and run.wire["prerun"].get(field["id"]) is None
-        }
+        missing = missing_required(run.blueprint.wire["prerun"], run.wire["prerun"], "prerun")
         if missing:
-            raise invalid(missing, next(iter(missing.values()))[0])
+            raise invalid_first(missing)
     run.update(
         {
             "prerun_status": "complete",

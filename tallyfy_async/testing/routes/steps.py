@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tallyfy_async.testing._actions.blueprints import add_step, copy_step
 from tallyfy_async.testing._context import Ctx
-from tallyfy_async.testing._fields import EMAIL, Fields, is_int
+from tallyfy_async.testing._fields import Fields, is_int
 from tallyfy_async.testing._http import Reply, data, empty, invalid_field
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
@@ -65,30 +65,18 @@ def _step_body(fields: Fields, org: Org) -> Wire:
     if fields.has("start_date"):
         values["start_date"] = _interval(fields, "start_date", anchored=False)
     if fields.has("tags"):
-        tags = fields.str_list("tags") or []
-        for index, tag_id in enumerate(tags):
-            if org.tags.get(tag_id) is None:
-                fields.fail(f"tags.{index}", f"The selected tags.{index} is invalid.")
-        values["tags"] = tags
+        values["tags"] = fields.known("tags", org.tags.by_id)
     return values
 
 
 def _buckets(fields: Fields, org: Org) -> Wire:
     """assignees/guests/groups: every PUT replaces all three, a bucket not sent is emptied
     (api-v2 ``StepBuilder::build`` reads ``$data['groups'] ?? []``, catalogue §2)."""
-    assignees = fields.int_list("assignees") or []
-    guests = fields.str_list("guests") or []
-    groups = fields.str_list("groups") or []
-    for index, user_id in enumerate(assignees):
-        if user_id not in org.members:
-            fields.fail(f"assignees.{index}", f"The selected assignees.{index} is invalid.")
-    for index, email in enumerate(guests):
-        if not EMAIL.match(email):
-            fields.fail(f"guests.{index}", f"The guests.{index} must be a valid email address.")
-    for index, group_id in enumerate(groups):
-        if org.groups.get(group_id) is None:
-            fields.fail(f"groups.{index}", f"The selected groups.{index} is invalid.")
-    return {"assignees": assignees, "guests": guests, "groups": groups}
+    return {
+        "assignees": fields.known("assignees", org.members, integers=True),
+        "guests": fields.emails("guests"),
+        "groups": fields.known("groups", org.groups.by_id),
+    }
 
 
 def _live_blueprint(ctx: Ctx) -> Blueprint:

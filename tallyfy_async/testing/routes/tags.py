@@ -10,7 +10,7 @@ from tallyfy_async.testing._http import Reply, data, empty, invalid_field, not_f
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Blueprint, Org, Record, Run, Wire, new_id
-from tallyfy_async.testing._state.org import tag_wire
+from tallyfy_async.testing._state.org import tag_association, tag_wire
 from tallyfy_async.testing.routes._common import sort_by, wrap
 
 routes = RouteTable()
@@ -125,15 +125,10 @@ def attach(ctx: Ctx) -> Reply:
     )
     if subject is None or (isinstance(subject, Blueprint) and subject.archived):
         raise invalid_field("subject_id", "Subject not found", specific=True)
-    association = {
-        "id": ctx.fake.state.association_id(),
-        "tag_id": tag.id,
-        "subject_id": subject.id,
-        "subject_type": subject_type,
-        "title": tag.wire["title"],
-        "color": tag.wire["color"],
-        "created_at": ctx.now,
-    }
+    assert subject_type is not None
+    association = tag_association(
+        ctx.fake.state.association_id(), tag, subject.id, subject_type, ctx.now
+    )
     subject.tags.append(association)
     return data(association)
 

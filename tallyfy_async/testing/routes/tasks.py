@@ -6,7 +6,7 @@ from tallyfy_async.testing._actions.tasks import complete, reopen, store_owners,
 from tallyfy_async.testing._actions.values import merge_values
 from tallyfy_async.testing._context import Ctx
 from tallyfy_async.testing._fields import HEX_ID, Fields
-from tallyfy_async.testing._http import Reply, data, invalid, invalid_field
+from tallyfy_async.testing._http import Reply, data, invalid_field, invalid_first
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Org, Task, Wire
@@ -92,7 +92,7 @@ def complete_checked(ctx: Ctx, task: Task, fields: Fields) -> None:
         )
     missing = missing_required(task.captures(), task.wire["taskdata"], "taskdata")
     if missing:
-        raise invalid(missing, next(iter(missing.values()))[0])
+        raise invalid_first(missing)
     complete(task, override or ctx.the_user().id, ctx.now, ctx.soon, is_approved)
 
 
