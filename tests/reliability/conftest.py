@@ -12,10 +12,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +29,8 @@ from tallyfy_async.testing import DemoOrg, FakeTallyfy
 CHAOS_LINES = pytest.StashKey[list[str]]()
 #: Requests a test's fake may receive unless ``max_requests`` says otherwise.
 DEFAULT_MAX_REQUESTS = 300
+#: Seconds an async test may run unless ``time_limit`` says otherwise.
+DEFAULT_TIME_LIMIT = 60.0
 #: Attributes of credentials and tokens that hold secrets.
 SECRET_ATTRIBUTES = ("client_secret", "password", "refresh_token", "token", "access_token")
 
@@ -34,6 +39,28 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "max_requests(n): the most requests the test's FakeTallyfy may receive"
     )
+    config.addinivalue_line("markers", "time_limit(seconds): how long the test may run")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Bound every async test of this directory in time: it stops by itself."""
+    here = Path(__file__).parent
+    for item in items:
+        if not isinstance(item, pytest.Function) or here not in item.path.parents:
+            continue
+        if inspect.iscoroutinefunction(item.obj):
+            marker = item.get_closest_marker("time_limit")
+            limit = float(marker.args[0]) if marker else DEFAULT_TIME_LIMIT
+            item.obj = _within(item.obj, limit)
+
+
+def _within(test: Callable[..., Awaitable[None]], seconds: float) -> Callable[..., Any]:
+    @functools.wraps(test)
+    async def bounded(*args: Any, **kwargs: Any) -> None:
+        async with asyncio.timeout(seconds):
+            await test(*args, **kwargs)
+
+    return bounded
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
+import pytest
 
 from tallyfy_async import (
     APIError,
@@ -244,6 +245,7 @@ def inject_faults(fake: FakeTallyfy, orgs: list[Org]) -> list[Any]:
     return injected
 
 
+@pytest.mark.time_limit(RUN_LIMIT + 60)
 async def test_chaos_run(watch: Any, chaos_report: Callable[[str], None]) -> None:
     started = time.monotonic()
     rng = random.Random(SEED)

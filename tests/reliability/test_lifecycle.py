@@ -52,8 +52,9 @@ def assert_settled(client: TallyfyClient, org_id: str) -> None:
     if transport._limiter is not None:
         # max_concurrency=1: a slot kept by a cancelled call would leave it locked.
         assert not transport._limiter.locked()
-    if transport._session is not None:
-        assert not transport._session.connector._acquired  # type: ignore[union-attr]
+    connector = transport._session.connector if transport._session is not None else None
+    if connector is not None:  # None once closed: every connection went with it
+        assert not connector._acquired
 
 
 async def cancel_after(call: Awaitable[Any], iterations: int) -> bool:
@@ -149,6 +150,34 @@ async def test_cancelling_after_every_loop_iteration_leaves_the_client_usable(
         else:
             raise AssertionError(f"the call did not finish within {MAX_ITERATIONS} iterations")
     # It was cancelled at many different points before it could finish.
+    assert iterations >= 5
+
+
+@pytest.mark.max_requests(2_000)
+async def test_closing_after_every_loop_iteration_of_a_first_call(
+    fake: FakeTallyfy, demo: DemoOrg, watch: Any
+) -> None:
+    """Closing cancels the token refresh itself, wherever it is: each caller still ends
+    with ClientClosedError (or its result), the lock is free, no connection is left."""
+    process_id = demo.process_ids[0]
+    for iterations in range(MAX_ITERATIONS):
+        client = connect(fake, demo)
+        org = client.org(demo.org_id)
+        calls = [asyncio.ensure_future(org.processes.get(process_id)) for _ in range(3)]
+        for _ in range(iterations):
+            await asyncio.sleep(0)
+        finished = all(call.done() for call in calls)
+        await client.close()
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        watch.show(*(r for r in results if isinstance(r, BaseException)))
+        for result in results:
+            assert isinstance(result, ClientClosedError) or result.id == process_id, result
+        assert_settled(client, demo.org_id)
+        assert client._transport._session is None or client._transport._session.closed
+        if finished:
+            break
+    else:
+        raise AssertionError(f"the calls did not finish within {MAX_ITERATIONS} iterations")
     assert iterations >= 5
 
 
