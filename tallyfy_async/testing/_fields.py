@@ -41,6 +41,12 @@ class Fields:
         self.prefix = prefix
         self.errors: dict[str, list[str]] = {}
 
+    def child(self, body: object, key: str) -> Fields:
+        """The fields of an object nested under ``key``; its errors are this body's errors."""
+        nested = Fields(body, f"{self.prefix}{key}.")
+        nested.errors = self.errors
+        return nested
+
     def has(self, key: str) -> bool:
         """Whether the key was sent at all (``null`` counts as sent)."""
         return key in self.body

@@ -191,6 +191,12 @@ def owners_from(
     }
 
 
+def owners_in(fields: Fields, key: str, org: Org, *, required: bool = False) -> Wire | None:
+    """The owners object under ``key`` (``None`` when not sent); errors read "owners.users.0"."""
+    raw = fields.obj(key, required=required)
+    return None if raw is None else owners_from(fields.child(raw, key), org)
+
+
 def capture_definition(item: object, prefix: str, errors: dict[str, list[str]]) -> Wire | None:
     """A form-field definition checked as ``CaptureRequestValidator`` does (catalogue §15.3).
 

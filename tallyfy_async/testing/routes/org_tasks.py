@@ -11,7 +11,7 @@ from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Task, Wire, new_id
 from tallyfy_async.testing._state.blueprints import field_wire
 from tallyfy_async.testing._state.tasks import TASK_TYPES
-from tallyfy_async.testing._validate import capture_definition, owners_from
+from tallyfy_async.testing._validate import capture_definition, owners_in
 from tallyfy_async.testing.routes._common import task_dict, task_of, task_renderer
 from tallyfy_async.testing.routes._task_query import filter_tasks, sort_tasks, user_meta
 from tallyfy_async.testing.routes.tasks import (
@@ -94,12 +94,7 @@ def create_task(ctx: Ctx) -> Reply:
     fields = Fields(ctx.body)
     title = fields.string("title", required=True, max_len=600)
     task_type = fields.choice("task_type", TASK_TYPES, required=True)
-    raw_owners = fields.obj("owners", required=True)
-    owners: Wire = {"users": [], "guests": [], "groups": []}
-    if raw_owners is not None:
-        owner_fields = Fields(raw_owners, "owners.")
-        owners = owners_from(owner_fields, org)
-        fields.errors.update(owner_fields.errors)
+    owners = owners_in(fields, "owners", org, required=True)
     deadline = fields.date("deadline", required=True)
     summary = fields.string("summary") or fields.string("description")
     values: Wire = {}
@@ -137,6 +132,7 @@ def create_task(ctx: Ctx) -> Reply:
     fields.known("tags", org.tags.by_id)
     fields.check()
     assert title is not None and task_type is not None and deadline is not None
+    assert owners is not None
     task = create_oneoff(
         org,
         ctx.the_user().id,

@@ -15,7 +15,7 @@ from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Blueprint, Org, Run, Wire
 from tallyfy_async.testing._state.org import tag_association
 from tallyfy_async.testing._state.runs import refresh
-from tallyfy_async.testing._validate import form_values, missing_required, owners_from
+from tallyfy_async.testing._validate import form_values, missing_required, owners_in
 from tallyfy_async.testing.routes._common import (
     csv,
     csv_ints,
@@ -72,24 +72,20 @@ def _overrides(fields: Fields, org: Org, blueprint: Blueprint | None) -> dict[st
         if not isinstance(item, dict):
             fields.fail(f"tasks.{step_id}", f"The tasks.{step_id} must be an object.")
             continue
-        sub = Fields(item, f"tasks.{step_id}.")
+        sub = fields.child(item, f"tasks.{step_id}")
         override: Wire = {}
         deadline = sub.date("deadline")
         if deadline is not None:
             override["deadline"] = deadline
-        owners = sub.obj("owners")
+        owners = owners_in(sub, "owners", org)
         if owners is not None:
-            owner_fields = Fields(owners, f"tasks.{step_id}.owners.")
-            override["owners"] = owners_from(owner_fields, org)
-            sub.errors.update(owner_fields.errors)
+            override["owners"] = owners
         position = sub.integer("position", minimum=1)
         if position is not None:
             override["position"] = position
         max_assignable = sub.integer("max_assignable", minimum=0)
         if max_assignable is not None:
             override["max_assignable"] = max_assignable
-        for key, texts in sub.errors.items():
-            fields.errors.setdefault(key, []).extend(texts)
         overrides[step_id] = override
     return overrides
 

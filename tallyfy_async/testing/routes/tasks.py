@@ -11,7 +11,7 @@ from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Org, Task, Wire
 from tallyfy_async.testing._state.tasks import TASK_TYPES
-from tallyfy_async.testing._validate import form_values, missing_required, owners_from
+from tallyfy_async.testing._validate import form_values, missing_required, owners_in
 from tallyfy_async.testing.routes._common import run_of, task_dict, task_of, task_renderer
 from tallyfy_async.testing.routes._task_query import filter_tasks, sort_tasks
 
@@ -41,12 +41,7 @@ def apply_task_update(ctx: Ctx, org: Org, task: Task, fields: Fields, *, oneoff:
     started_at = fields.date("started_at")
     if started_at is not None:
         values["started_at"] = started_at
-    owners: Wire | None = None
-    raw_owners = fields.obj("owners", required=oneoff)
-    if raw_owners is not None:
-        owner_fields = Fields(raw_owners, "owners.")
-        owners = owners_from(owner_fields, org)
-        fields.errors.update(owner_fields.errors)
+    owners = owners_in(fields, "owners", org, required=oneoff)
     summary = fields.string("summary") if fields.has("summary") else None
     for key in ("position", "max_assignable"):
         if fields.has(key):
