@@ -4,6 +4,8 @@
 10 % of API requests 503, drops 5 % of connections (half before the write is applied,
 half after), answers 3 % 429 with ``Retry-After`` (0 s, a few 1 s), answers 2 % too slowly
 for the read timeout, and every organization's token is expired or revoked four times.
+One task per organization has a comment route that always answers 429, so some writes
+end "not delivered" (RateLimitError) and their absence can be checked too.
 
 Afterwards, judged from the fake's own log and state:
 
@@ -305,7 +307,10 @@ async def test_chaos_run(watch: Any, chaos_report: Callable[[str], None]) -> Non
                         await asyncio.sleep(0.005)
                     # One event per token: wait until the refresh the previous event caused
                     # was granted, so no event lands on a token already dead.
-                    while fake.counters.token_grants[org_id] < 1 + len(events[org_id]):  # noqa: ASYNC110
+                    while (  # noqa: ASYNC110
+                        fake.counters.token_grants[org_id] < 1 + len(events[org_id])
+                        and done < CALLS
+                    ):
                         await asyncio.sleep(0.002)
                     if what == "expire":
                         killed = fake.expire_tokens(org_id)
