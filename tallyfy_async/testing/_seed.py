@@ -24,7 +24,7 @@ from tallyfy_async.testing._state.runs import refresh
 from tallyfy_async.testing._validate import capture_definition, form_values
 
 if TYPE_CHECKING:
-    from tallyfy_async.testing._server import FakeTallyfy
+    from tallyfy_async.testing._builders import DataHelpers
 
 
 @attrs.frozen(kw_only=True)
@@ -159,7 +159,7 @@ def _steps(count: int, admin: int, member: int, group: str) -> list[Wire]:
 
 
 def seed_demo(
-    fake: FakeTallyfy,
+    fake: DataHelpers,
     *,
     processes: int = 20,
     tasks_per_process: int = 5,
@@ -199,7 +199,7 @@ def seed_demo(
 
 
 def _seed(
-    fake: FakeTallyfy,
+    fake: DataHelpers,
     *,
     processes: int,
     tasks_per_process: int,
@@ -386,7 +386,7 @@ def _launch_all(
 
 
 def _oneoff_tasks(
-    fake: FakeTallyfy, org: Org, admin: User, member: User, count: int, moment: datetime
+    fake: DataHelpers, org: Org, admin: User, member: User, count: int, moment: datetime
 ) -> list[str]:
     ids = []
     for number in range(count):
