@@ -31,6 +31,7 @@ from tallyfy_async.errors import (
     ServerError,
     TallyfyError,
     TransportError,
+    UnexpectedResponseError,
     ValidationError,
 )
 
@@ -65,6 +66,7 @@ __all__ = [
     "Token",
     "TokenStore",
     "TransportError",
+    "UnexpectedResponseError",
     "ValidationError",
     "__version__",
 ]

@@ -90,7 +90,8 @@ def format_request_datetime(
     """Write an aware datetime for a request, in UTC.
 
     Raises:
-        ValueError: for a naive datetime.
+        ValueError: for a naive datetime, or one that leaves the calendar in UTC.
+        TypeError: for anything but a datetime.
     """
     if not isinstance(value, datetime):
         raise TypeError(f"expected a datetime, got {type(value).__name__}: {value!r}")
@@ -100,7 +101,20 @@ def format_request_datetime(
             "Pass an aware datetime, e.g. datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc) "
             "or dt.replace(tzinfo=ZoneInfo('Europe/Paris'))."
         )
-    return value.astimezone(UTC).strftime(fmt.value)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"datetime {value.isoformat()} is out of range once converted to UTC"
+        ) from None
+    # Written by hand, not strftime: %Y does not pad years before 1000 on every platform.
+    day_month = (
+        (utc.day, utc.month) if fmt is RequestDateFormat.YEAR_DAY_MONTH else (utc.month, utc.day)
+    )
+    return (
+        f"{utc.year:04d}-{day_month[0]:02d}-{day_month[1]:02d} "
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+    )
 
 
 # --- enums ------------------------------------------------------------------------

@@ -173,6 +173,16 @@ class FormValuesError(TallyfyError, ValueError, TypeError):
         super().__init__(f"{what} refused before anything was sent:\n{lines}")
 
 
+class UnexpectedResponseError(TallyfyError):
+    """Tallyfy answered 2xx with a body the SDK cannot read as the documented shape
+    (a missing ``id``, a list where an object belongs). The raw data is on ``data``.
+    """
+
+    def __init__(self, message: str, data: Any = None) -> None:
+        self.data = data
+        super().__init__(message)
+
+
 class PaginationError(TallyfyError):
     """A listing could not be walked completely: a page was unreadable, or fewer
     items arrived than the server's ``total`` promised. Never a silent short list.

@@ -122,6 +122,13 @@ def _total_pages(pagination: dict[str, Any]) -> int:
     return current + 1 if has_next else current
 
 
+def _check_count(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r:.40}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+
+
 class Paginator(Generic[T]):
     """A listing: ``await`` it for the first :class:`Page`, ``async for`` it for every item.
 
@@ -142,12 +149,10 @@ class Paginator(Generic[T]):
         limit: int | None = None,
         concurrency: int = 1,
     ) -> None:
-        if per_page < 1:
-            raise ValueError(f"per_page must be >= 1, got {per_page!r}")
-        if limit is not None and limit < 0:
-            raise ValueError(f"limit must be >= 0, got {limit!r}")
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {concurrency!r}")
+        _check_count("per_page", per_page, 1)
+        if limit is not None:
+            _check_count("limit", limit, 0)
+        _check_count("concurrency", concurrency, 1)
         self._fetch = fetch
         self._structure = structure
         self.per_page = min(per_page, C.MAX_PER_PAGE)
@@ -160,7 +165,15 @@ class Paginator(Generic[T]):
 
     async def _page(self, number: int) -> Page[T]:
         response = await self._fetch(number, self.per_page)
-        return read_page(response, self._structure, self.per_page)
+        page = read_page(response, self._structure, self.per_page)
+        if number > 1 and not page.items and number < page.total_pages:
+            # An empty page before the last one: the listing is broken (or claims
+            # pages it does not have); walking on could go on forever.
+            raise PaginationError(
+                f"page {number} of {page.total_pages} came back empty; the listing cannot "
+                "be walked to its end"
+            )
+        return page
 
     async def first_page(self) -> Page[T]:
         """The first page (fetched once, then kept)."""
@@ -178,11 +191,11 @@ class Paginator(Generic[T]):
         if first.total_pages <= 1 or self._reached_limit(first.per_page):
             return
         if self.concurrency == 1:
-            number, total_pages = 1, first.total_pages
+            number, total_pages = 1, min(first.total_pages, MAX_PAGES)
             while number < total_pages:
                 number += 1
                 page = await self._page(number)
-                total_pages = page.total_pages  # re-read: the server's word is final
+                total_pages = min(page.total_pages, MAX_PAGES)  # re-read: the server decides
                 yield page
                 if self._reached_limit(number * page.per_page):
                     return

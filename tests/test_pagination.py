@@ -207,3 +207,29 @@ async def test_a_total_that_promises_more_than_the_last_page_holds_raises() -> N
 
     with pytest.raises(PaginationError, match=r"promised 5 items .* only 2 arrived"):
         await Paginator(fetch, lambda item: item["n"]).to_list()
+
+
+async def test_a_server_claiming_endless_empty_pages_is_stopped() -> None:
+    calls = 0
+
+    async def fetch(page: int, per_page: int) -> Response:
+        nonlocal calls
+        calls += 1
+        data = [{"n": 1}] if page == 1 else []
+        meta = {
+            "pagination": {"total": 0, "total_pages": 10**10, "per_page": 1, "current_page": page}
+        }
+        return Response(200, {}, {"data": data, "meta": meta})
+
+    for concurrency in (1, 4):
+        calls = 0
+        with pytest.raises(PaginationError, match="came back empty"):
+            await Paginator(fetch, lambda item: item["n"], concurrency=concurrency).to_list()
+        assert calls <= 1 + concurrency + 1
+
+
+def test_options_must_be_whole_numbers() -> None:
+    with pytest.raises(TypeError, match="per_page must be an int"):
+        numbers(Server(1), per_page="5")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="limit must be an int"):
+        numbers(Server(1), limit=2.5)  # type: ignore[arg-type]

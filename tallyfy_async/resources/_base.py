@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
 from tallyfy_async._transport import Response
 from tallyfy_async._urls import QueryParams
+from tallyfy_async.errors import UnexpectedResponseError
 from tallyfy_async.pagination import Paginator
 
 if TYPE_CHECKING:
     from tallyfy_async.client import OrgClient
 
 T = TypeVar("T")
+
+
+def structure_or_raise(hook: Callable[[Any, Any], T], data: Any, model: type[T]) -> T:
+    """``data`` as a ``model``, or an :class:`UnexpectedResponseError` saying why not."""
+    try:
+        return hook(data, model)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UnexpectedResponseError(
+            f"Tallyfy's answer does not read as a {model.__name__}: {exc}", data
+        ) from exc
 
 
 class Resource:
@@ -38,7 +50,7 @@ class Resource:
         )
 
     def _structure(self, data: Any, model: type[T]) -> T:
-        return self._org.client.converter.structure(data, model)
+        return structure_or_raise(self._org.client.converter.get_structure_hook(model), data, model)
 
     async def _item(
         self,
@@ -71,7 +83,7 @@ class Resource:
 
         return Paginator(
             fetch,
-            lambda item: hook(item, model),
+            lambda item: structure_or_raise(hook, item, model),
             per_page=per_page,
             limit=limit,
             concurrency=concurrency,

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from tallyfy_async._serde import Converter
+from tallyfy_async._urls import check_id
 
 
 class _Unset(enum.Enum):
@@ -136,8 +137,14 @@ def payload(converter: Converter, fields: Mapping[str, Any]) -> dict[str, Any]:
     Datetimes go through the converter (aware only, UTC, the client's request
     format); enums become their values; models with ``to_wire()`` use it.
     """
-    wire = converter.to_wire
-    return {name: wire(value) for name, value in fields.items() if value is not UNSET}
+    body = {}
+    for name, value in fields.items():
+        if value is UNSET:
+            continue
+        if name.endswith("_id") and isinstance(value, str | int):
+            check_id(value, name)  # ids in a body are held to the same rules as in a path
+        body[name] = converter.to_wire(value)
+    return body
 
 
 async def keep_unsent_lists(

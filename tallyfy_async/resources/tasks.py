@@ -8,6 +8,7 @@ from typing import Any, Final, Literal
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
+from tallyfy_async._urls import check_id
 from tallyfy_async.models.common import Owners
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
@@ -900,7 +901,7 @@ def _task_id(task_id: str | None) -> str:
         raise ValueError("task_id is required (pass the task's id)")
     expect("task_id", task_id, str)
     require("task_id", task_id)
-    return task_id
+    return check_id(task_id, "task_id")
 
 
 def _completion(

@@ -32,6 +32,7 @@ from tallyfy_async import (
     TallyfyError,
     Timeouts,
     TransportError,
+    UnexpectedResponseError,
 )
 from tallyfy_async import _constants as C
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
@@ -322,7 +323,7 @@ async def test_a_json_value_where_an_object_belongs_is_refused(
         ) as client,
     ):
         fake.inject(path=PROCESS, status=200, body=body)
-        with watch.raises((TallyfyError, TypeError, KeyError)) as raised:
+        with watch.raises(UnexpectedResponseError) as raised:
             await client.org(demo.org_id).processes.get(demo.process_ids[0])
     assert "Process" in str(raised.value)
 
