@@ -6,9 +6,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import Answer, Api
 
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
+from tests.testing.support import Answer, Api
 
 UNAUTHENTICATED = {"message": "Unauthenticated."}
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Api
-
 from tallyfy_async.testing import DemoOrg
+from tests.testing.support import Api
 
 KICKOFF = [
     {"label": "Customer", "field_type": "text", "required": True},

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Api
-
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
+from tests.testing.support import Api
 
 
 async def open_task(api: Api, org: str, demo: DemoOrg) -> tuple[str, Any]:

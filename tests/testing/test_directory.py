@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Api
-
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
+from tests.testing.support import Api
 
 
 async def test_members(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import Api
-
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
+from tests.testing.support import Api
 
 ID32 = re.compile(r"^[0-9a-f]{32}$")
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$")

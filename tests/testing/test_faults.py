@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from conftest import Api
 
 from tallyfy_async.testing import DemoOrg, FakeTallyfy, RateLimit
+from tests.testing.support import Api
 
 
 async def test_rate_limit_answers_429_with_headers(api: Api, tallyfy_fake: FakeTallyfy) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Api
 
 from tallyfy_async.testing import DemoOrg
+from tests.testing.support import Api
 
 
 def launch_body(demo: DemoOrg, **prerun_changes: Any) -> dict[str, Any]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from conftest import Api
-
 from tallyfy_async.auth.credentials import PasswordGrant
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
+from tests.testing.support import Api
 
 
 async def test_demo_shape(tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import Api
 
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
+from tests.testing.support import Api
 
 ROOT = Path(__file__).resolve().parents[2]
 
