@@ -36,6 +36,8 @@ except ImportError:  # pragma: no cover - exercised when orjson is absent
 
 # --- JSON -------------------------------------------------------------------------
 
+# Both parsers refuse what is not JSON (NaN, Infinity) and raise ValueError or
+# RecursionError (nesting too deep) on a body they cannot read.
 if orjson is not None:
     json_loads: Callable[[bytes | str], Any] = orjson.loads
 
@@ -44,7 +46,13 @@ if orjson is not None:
         return orjson.dumps(value)
 
 else:  # pragma: no cover
-    json_loads = json.loads
+
+    def _refuse_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    def json_loads(data: bytes | str) -> Any:
+        """Parse JSON as strictly as orjson: NaN and Infinity are refused."""
+        return json.loads(data, parse_constant=_refuse_constant)
 
     def json_dumps(value: Any) -> bytes:
         """Serialise to compact JSON bytes."""

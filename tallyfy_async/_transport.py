@@ -458,7 +458,7 @@ class Transport:
         if "json" in resp.content_type:
             try:
                 return json_loads(raw)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 if resp.status < 300:
                     raise _AttemptFailed(
                         None, exc, f"the {resp.status} response is not valid JSON"
