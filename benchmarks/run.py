@@ -237,7 +237,7 @@ def run(
         "workloads": list(workloads),
         "start_method": start_method,
         "cores": {"server": server_core, "client": client_core},
-        "server": {k: v for k, v in server.info.items() if k in ("seed_s", "base_url")},
+        "server": {k: v for k, v in server.info.items() if k in ("seed_s", "base_url", "loop")},
         "export_total": target.export_total if target is not None else None,
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)),
         "duration_s": time.time() - started,

@@ -51,10 +51,14 @@ def server_main(spec: ServerSpec, conn: Connection) -> None:
     """The server process: pin, seed, serve until told to stop."""
     if spec.core is not None:
         os.sched_setaffinity(0, {spec.core})
-    import uvloop
-
     try:
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
+    except ImportError:  # the `speed` extra is not installed: a slower server, still correct
+        loop_factory = None
+    try:
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
             runner.run(_serve(spec, conn))
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -145,6 +149,7 @@ async def _serve(spec: ServerSpec, conn: Connection) -> None:
                 "kickoff": small.kickoff_example,
                 "seed_s": seeding,
                 "pid": os.getpid(),
+                "loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
             }
         )
         loop.add_reader(conn.fileno(), on_message)
