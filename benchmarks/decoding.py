@@ -23,7 +23,7 @@ Decoder = Callable[[bytes], list[Any]]
 try:
     import msgspec
 except ImportError:  # the `bench` extra is not installed
-    msgspec = None
+    msgspec = None  # type: ignore[assignment]
 
 if msgspec is not None:
     # Module level: msgspec resolves the (string) annotations in the module's namespace.

@@ -12,7 +12,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,7 +217,7 @@ async def run_async(
 
 
 def run_threads(
-    ops: list[SyncOp],
+    ops: Sequence[SyncOp],
     *,
     count: int,
     duration_s: float | None = None,

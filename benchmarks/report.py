@@ -7,6 +7,7 @@ median is shown with the range.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -124,6 +125,10 @@ class Targets:
         self.rows.append((what, measured, verdict))
 
 
+def _under_150_mb(peak_mb: float, *, complete: bool) -> bool:
+    return peak_mb < 150 and complete
+
+
 def check_targets(data: dict[str, Any]) -> Targets:
     """Judge every target of issue 6 against this run."""
     t = Targets()
@@ -224,7 +229,7 @@ def check_targets(data: dict[str, Any]) -> Targets:
             f"{'SDK' if client == 'sdk' else 'SDK + speed'} peak RSS < 150 MB"
             + ("" if complete or not rs else f" (exported {sorted(exported)})"),
             [float(r["peak_rss_mb"]) for r in rs],
-            lambda v, complete=complete: v < 150 and complete,
+            functools.partial(_under_150_mb, complete=complete),
             digits=0,
             suffix=" MB",
             judge=max,
