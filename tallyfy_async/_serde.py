@@ -256,9 +256,14 @@ class Converter(cattrs.Converter):
             var = f"v{index}"
             namespace[f"s{index}"] = _slot(cls, name).__set__
             if name == EXTRA:
-                lines.append("    extra_keys = value.keys() - known")
-                lines.append("    extra = {k: value[k] for k in extra_keys} if extra_keys else {}")
-                lines.append(f"    s{index}(obj, extra)")
+                # `keys() <= known` walks the keys without building a set: the common
+                # case, a body with no key the model lacks, costs no allocation.
+                lines.append("    if value.keys() <= known:")
+                lines.append(f"        s{index}(obj, {{}})")
+                lines.append("    else:")
+                lines.append(
+                    f"        s{index}(obj, {{k: value[k] for k in value.keys() - known}})"
+                )
                 continue
             default = field.default
             if default is attrs.NOTHING:
@@ -269,6 +274,22 @@ class Converter(cattrs.Converter):
                 namespace[f"d{index}"] = default.factory
                 lines.append(f"    {var} = get({name!r})")
                 lines.append(f"    if {var} is None: {var} = d{index}()")
+            elif default is None:
+                # Left unset when absent or null: Model.__getattr__ answers None for an
+                # unset slot, and a slot write costs more than the whole null check.
+                lines.append(f"    {var} = get({name!r})")
+                lines.append(f"    if {var} is not None:")
+                if field.metadata.get(INCLUDE):
+                    lines.append(
+                        f"        if type({var}) is dict and 'data' in {var}: {var} = {var}['data']"
+                    )
+                    lines.append(f"        if {var} is not None:")
+                    indent = "            "
+                else:
+                    indent = "        "
+                expr = self._field_expr(var, hints.get(name, Any), namespace, f"h{index}")
+                lines.append(f"{indent}s{index}(obj, {expr})")
+                continue
             else:
                 namespace[f"d{index}"] = default
                 lines.append(f"    {var} = get({name!r}, d{index})")

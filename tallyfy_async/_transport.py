@@ -7,6 +7,7 @@ error. Resources never touch aiohttp; this module never knows a resource.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import platform
 import random
@@ -33,6 +34,7 @@ from tallyfy_async._serde import json_dumps, json_loads
 from tallyfy_async._urls import check_id, join
 from tallyfy_async._version import __version__
 from tallyfy_async.auth.cache import TokenCache
+from tallyfy_async.auth.tokens import Token
 from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
 from tallyfy_async.errors import (
     APIError,
@@ -141,6 +143,9 @@ class _Call:
         return "PUT" if self.resendable else "POST"
 
 
+_UNLIMITED = contextlib.nullcontext()
+
+
 class _AttemptFailed(Exception):
     def __init__(self, failure: Failure | None, cause: BaseException, message: str) -> None:
         self.failure = failure  # None: not retryable at all (an unreadable body)
@@ -190,6 +195,9 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._limiter: asyncio.Semaphore | None = None
+        self._timeout = aiohttp.ClientTimeout(
+            total=timeouts.total, sock_connect=timeouts.connect, sock_read=timeouts.read
+        )
         self._budget = RetryBudget(ratio=retry.budget_ratio, per_second=retry.budget_per_second)
         self._rng = random.Random()
         self.closed = False
@@ -218,11 +226,7 @@ class Transport:
             headers=self._headers,
             cookie_jar=aiohttp.DummyCookieJar(),
             trace_configs=self._trace_configs,
-            timeout=aiohttp.ClientTimeout(
-                total=self.timeouts.total,
-                sock_connect=self.timeouts.connect,
-                sock_read=self.timeouts.read,
-            ),
+            timeout=self._timeout,
         )
         return self._session
 
@@ -303,21 +307,10 @@ class Transport:
         replayed = False
         while True:
             call.attempt += 1
-            token = None
-            sent = bearer
-            if bearer is not None:
-                headers["Authorization"] = f"Bearer {bearer}"
-            elif authenticate:
-                assert self.tokens is not None
-                token = await self.tokens.token(org)
-                sent = token.access_token
-                headers["Authorization"] = f"Bearer {sent}"
-            if sent is not None and sent not in call.secrets:
-                call.secrets = (*call.secrets, sent)
             started = loop.time()
             try:
-                status, resp_headers, body = await self._attempt(
-                    session, method, url, headers, data, deadline - started
+                status, resp_headers, body, token = await self._attempt(
+                    session, call, url, headers, data, bearer, authenticate
                 )
             except _AttemptFailed as failed:
                 self._report(call, None, loop.time() - started, failed.cause)
@@ -390,29 +383,51 @@ class Transport:
     async def _attempt(
         self,
         session: aiohttp.ClientSession,
-        method: str,
+        call: _Call,
         url: URL,
         headers: dict[str, str],
         data: bytes | None,
-        remaining: float,
-    ) -> tuple[int, CIMultiDictProxy[str], Any]:
+        bearer: str | None,
+        authenticate: bool,
+    ) -> tuple[int, CIMultiDictProxy[str], Any, Token | None]:
         assert self._limiter is not None
+        remaining = call.deadline - asyncio.get_running_loop().time()
         if remaining <= 0:
             raise _AttemptFailed(None, TimeoutError(), "the call's deadline passed")
-        timeout = aiohttp.ClientTimeout(
-            total=min(self.timeouts.total, remaining),
-            sock_connect=self.timeouts.connect,
-            sock_read=self.timeouts.read,
-        )
-        async with self._limiter:
+        timeout = self._timeout
+        if remaining < self.timeouts.total:
+            timeout = aiohttp.ClientTimeout(
+                total=remaining, sock_connect=self.timeouts.connect, sock_read=self.timeouts.read
+            )
+        # Requests that obtain tokens skip the limit: the calls holding its slots may be
+        # the very ones waiting for that token.
+        limited = authenticate and bearer is None
+        async with self._limiter if limited else _UNLIMITED:
             if self.closed:
                 raise _AttemptFailed(None, ClientClosedError(), "the client was closed")
+            token = None
+            sent = bearer
+            if limited:
+                assert self.tokens is not None
+                # Read once a slot is free, so a call that queued while its organization's
+                # token was replaced sends the new one instead of meeting a 401.
+                token = await self.tokens.token(call.org)
+                sent = token.access_token
+            if sent is not None:
+                headers["Authorization"] = f"Bearer {sent}"
+                if sent not in call.secrets:
+                    call.secrets = (*call.secrets, sent)
             try:
                 async with session.request(
-                    method, url, data=data, headers=headers, allow_redirects=False, timeout=timeout
+                    call.method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    allow_redirects=False,
+                    timeout=timeout,
                 ) as resp:
                     raw = await self._read(resp)
-                    return resp.status, resp.headers, self._decode(resp, raw)
+                    return resp.status, resp.headers, self._decode(resp, raw), token
             except _AttemptFailed:
                 raise
             except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:

@@ -277,3 +277,16 @@ async def test_a_caller_cancelled_during_a_refresh_breaks_nothing(
         assert not entry.lock.locked()
         assert (await tallyfy.request("GET", "/me")).status == 200
     assert len(grants(fake)) == 1
+
+
+async def test_calls_queued_behind_the_limit_send_the_refreshed_token(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
+    async with connect(fake, demo.credentials, max_concurrency=4) as tallyfy:
+        await tallyfy.request("GET", "/me")
+        fake.expire_tokens()  # the server forgets it; the client cannot know
+        results = await asyncio.gather(*(tallyfy.request("GET", "/me") for _ in range(200)))
+    assert all(r.status == 200 for r in results)
+    refused = [r for r in fake.log if r.path.endswith("/me") and r.status == 401]
+    assert 1 <= len(refused) <= 4  # only the calls already holding a slot met the 401
+    assert len(grants(fake)) == 2
