@@ -8,6 +8,7 @@ with ``api/endpoints.json``::
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
@@ -35,8 +36,14 @@ class Route:
         Raises:
             TypeError, ValueError: for an unsafe id (before anything is sent).
         """
-        segments = []
-        for part in self.path.strip("/").split("/"):
-            match = _PLACEHOLDER.match(part)
-            segments.append(check_id(ids[match.group(1)], match.group(1)) if match else part)
-        return segments
+        return [check_id(ids[text], text) if is_id else text for text, is_id in _parts(self.path)]
+
+
+@functools.cache
+def _parts(path: str) -> tuple[tuple[str, bool], ...]:
+    """A path template split once: per segment, (literal, False) or (placeholder, True)."""
+    parts = []
+    for part in path.strip("/").split("/"):
+        match = _PLACEHOLDER.match(part)
+        parts.append((match.group(1), True) if match else (part, False))
+    return tuple(parts)

@@ -31,7 +31,7 @@ from tallyfy_async._retry import (
     parse_retry_after,
 )
 from tallyfy_async._serde import json_dumps, json_loads
-from tallyfy_async._urls import check_id, join
+from tallyfy_async._urls import build_url, check_id
 from tallyfy_async._version import __version__
 from tallyfy_async.auth.cache import TokenCache
 from tallyfy_async.auth.tokens import Token
@@ -178,6 +178,7 @@ class Transport:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
         self.base_url = base_url
+        self._base_text = str(base_url).rstrip("/")
         self.token_url = token_url
         self.timeouts = timeouts
         self.retry = retry
@@ -258,9 +259,9 @@ class Transport:
 
     # -- building requests ----------------------------------------------------------
 
-    def url(self, segments: list[str]) -> URL:
-        """The API URL for already-checked path segments."""
-        return join(self.base_url, segments)
+    def url(self, segments: list[str], query: str = "") -> URL:
+        """The API URL for already-checked path segments and an encoded query string."""
+        return build_url(self.base_url, self._base_text, segments, query)
 
     # -- the pipeline -----------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import cached_property
 from typing import Any
 
@@ -21,7 +21,6 @@ from tallyfy_async._urls import (
     encode_query,
     parse_base_url,
     split_path,
-    with_query,
 )
 from tallyfy_async.auth.cache import CredentialsSource, TokenCache
 from tallyfy_async.auth.tokens import TokenStore
@@ -224,12 +223,10 @@ class TallyfyClient:
         return await self._transport.request(method, url, org=org, json=body)
 
     def _url(self, segments: list[str], params: QueryParams | None) -> URL:
-        url = self._transport.url(segments)
-        if params:
-            url = with_query(url, encode_query(params, self.converter.unstructure))
-        return url
+        query = encode_query(params, self.converter.unstructure) if params else ""
+        return self._transport.url(segments, query)
 
-    async def _call(
+    def _call(
         self,
         route: Route,
         org: str,
@@ -237,10 +234,14 @@ class TallyfyClient:
         *,
         params: QueryParams | None = None,
         json: Any = None,
-    ) -> Response:
-        """Send ``route`` for ``org`` (the resources' way in)."""
+    ) -> Awaitable[Response]:
+        """Send ``route`` for ``org`` (the resources' way in).
+
+        A plain function returning the transport's coroutine, not a coroutine of its
+        own: one frame fewer to resume on every I/O event of every request.
+        """
         url = self._url(route.compile({"org": org, **ids}), params)
-        return await self._transport.request(route.method, url, org=org, json=json)
+        return self._transport.request(route.method, url, org=org, json=json)
 
 
 class OrgClient:

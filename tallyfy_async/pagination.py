@@ -207,7 +207,10 @@ class Paginator(Generic[T]):
         return self.limit is not None and items_so_far >= self.limit
 
     async def _concurrent_pages(self, first: Page[T]) -> AsyncIterator[Page[T]]:
-        numbers = iter(range(2, min(first.total_pages, MAX_PAGES) + 1))
+        last = min(first.total_pages, MAX_PAGES)
+        if self.limit is not None:  # no page past the one that reaches the limit
+            last = min(last, -(-self.limit // max(first.per_page, 1)))
+        numbers = iter(range(2, last + 1))
         window: deque[asyncio.Task[Page[T]]] = deque()
         try:
             for number in numbers:

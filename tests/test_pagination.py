@@ -233,3 +233,10 @@ def test_options_must_be_whole_numbers() -> None:
         numbers(Server(1), per_page="5")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="limit must be an int"):
         numbers(Server(1), limit=2.5)  # type: ignore[arg-type]
+
+
+async def test_a_limit_bounds_the_pages_fetched_concurrently() -> None:
+    server = Server(1000, cap=10)
+    got = await numbers(server, per_page=10, limit=25, concurrency=8).to_list()
+    assert got == list(range(25))
+    assert sorted(number for number, _ in server.calls) == [1, 2, 3]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tallyfy_async import _constants as C
@@ -37,17 +37,16 @@ class Resource:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._org.org_id}>"
 
-    async def _send(
+    def _send(
         self,
         route: Route,
         ids: dict[str, object] | None = None,
         *,
         params: QueryParams | None = None,
         json: Any = None,
-    ) -> Response:
-        return await self._org.client._call(
-            route, self._org.org_id, ids or {}, params=params, json=json
-        )
+    ) -> Awaitable[Response]:
+        # Returns the transport's coroutine rather than awaiting it: a frame fewer.
+        return self._org.client._call(route, self._org.org_id, ids or {}, params=params, json=json)
 
     def _structure(self, data: Any, model: type[T]) -> T:
         return structure_or_raise(self._org.client.converter.get_structure_hook(model), data, model)
