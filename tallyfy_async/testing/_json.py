@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+import json
+from collections.abc import Callable
 from typing import Any
 
-try:
-    import orjson
-except ImportError:  # pragma: no cover - orjson is in the "speed" extra
-    import json
+
+def _orjson() -> Any:
+    # Imported by name so the type checker reads the same code with or without orjson.
+    try:
+        return importlib.import_module("orjson")
+    except ImportError:  # pragma: no cover - orjson is in the "speed" extra
+        return None
+
+
+_fast = _orjson()
+
+if _fast is not None:
+    dumps: Callable[[Any], bytes] = _fast.dumps
+    loads: Callable[[bytes | str], Any] = _fast.loads
+else:  # pragma: no cover
 
     def dumps(obj: Any) -> bytes:
         """Encode ``obj`` as compact UTF-8 JSON."""
@@ -16,13 +30,3 @@ except ImportError:  # pragma: no cover - orjson is in the "speed" extra
     def loads(data: bytes | str) -> Any:
         """Decode JSON text."""
         return json.loads(data)
-
-else:
-
-    def dumps(obj: Any) -> bytes:
-        """Encode ``obj`` as compact UTF-8 JSON."""
-        return orjson.dumps(obj)
-
-    def loads(data: bytes | str) -> Any:
-        """Decode JSON text."""
-        return orjson.loads(data)
