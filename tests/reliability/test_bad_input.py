@@ -7,7 +7,7 @@ must stay empty: not even a token request was sent for a call that could not be 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -92,9 +92,8 @@ def refused(watch: Any) -> Any:
     return watch.raises((ValueError, TypeError))
 
 
-def cases(table: dict[str, Any]) -> Iterator[Any]:
-    for name, value in table.items():
-        yield pytest.param(value, id=name)
+def cases(table: dict[str, Any]) -> list[Any]:
+    return [pytest.param(value, id=name) for name, value in table.items()]
 
 
 @pytest.mark.parametrize(
