@@ -24,7 +24,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
@@ -43,6 +43,8 @@ def optional_module(name: str) -> Any:
 
 orjson = optional_module("orjson")
 
+
+T = TypeVar("T")
 
 # --- JSON -------------------------------------------------------------------------
 
@@ -199,6 +201,14 @@ class Converter(cattrs.Converter):
         )
         self.register_unstructure_hook(date, lambda v: v.isoformat())
         self.register_structure_hook_factory(_is_model, self._make_model_hook)
+
+    def item_structurer(self, model: type[T]) -> Callable[[Any], T]:
+        """A one-argument function structuring wire items as ``model`` (for listings)."""
+        hook = self.get_structure_hook(model)
+        if _is_model(model):
+            generated: Callable[[Any], T] = hook  # type: ignore[assignment]  # 2nd arg optional
+            return generated
+        return lambda item: hook(item, model)
 
     def to_wire(self, value: Any) -> Any:
         """``value`` as JSON-ready data for a request body.

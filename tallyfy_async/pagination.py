@@ -21,7 +21,7 @@ import attrs
 
 from tallyfy_async import _constants as C
 from tallyfy_async._transport import Response
-from tallyfy_async.errors import PaginationError
+from tallyfy_async.errors import PaginationError, UnexpectedResponseError
 
 T = TypeVar("T")
 
@@ -82,13 +82,17 @@ def read_page(response: Response, structure: Callable[[Any], T], asked: int) -> 
 
     Raises:
         PaginationError: when the body is not a list envelope.
+        UnexpectedResponseError: when an item does not read as the model.
     """
     data = response.data
     if not isinstance(data, list):
         raise PaginationError(
             f"expected a list in the response's data, got {type(data).__name__}: {data!r:.120}"
         )
-    items = [structure(item) for item in data]
+    try:  # one handler for the page, not a wrapper call per item (the hot path of a walk)
+        items = [structure(item) for item in data]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UnexpectedResponseError(f"an item of the page does not read: {exc}", data) from exc
     pagination = response.meta.get("pagination")
     if not isinstance(pagination, dict):
         return Page(items, len(items), max(asked, len(items)), 1, 1)

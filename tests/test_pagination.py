@@ -240,3 +240,13 @@ async def test_a_limit_bounds_the_pages_fetched_concurrently() -> None:
     got = await numbers(server, per_page=10, limit=25, concurrency=8).to_list()
     assert got == list(range(25))
     assert sorted(number for number, _ in server.calls) == [1, 2, 3]
+
+
+async def test_an_item_that_does_not_read_is_a_typed_error() -> None:
+    from tallyfy_async import UnexpectedResponseError
+
+    async def fetch(page: int, per_page: int) -> Response:
+        return Response(200, {}, {"data": [{"n": 1}, {"no": 2}]})
+
+    with pytest.raises(UnexpectedResponseError, match="does not read"):
+        await Paginator(fetch, lambda item: item["n"]).to_list()

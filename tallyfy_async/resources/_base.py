@@ -74,7 +74,7 @@ class Resource:
         limit: int | None = None,
         concurrency: int = 1,
     ) -> Paginator[T]:
-        hook = self._org.client.converter.get_structure_hook(model)
+        converter = self._org.client.converter
         base = dict(params or {})
 
         async def fetch(page: int, size: int) -> Response:
@@ -82,7 +82,7 @@ class Resource:
 
         return Paginator(
             fetch,
-            lambda item: structure_or_raise(hook, item, model),
+            converter.item_structurer(model),
             per_page=per_page,
             limit=limit,
             concurrency=concurrency,
