@@ -268,6 +268,8 @@ class Converter(cattrs.Converter):
         # validators or converters to skip.
         lines.append("    obj = new(cls)")
         namespace["new"] = object.__new__
+        includes: list[str] = []
+        include_lines: list[str] = []
         for index, field in enumerate(fields):
             name = field.name
             var = f"v{index}"
@@ -294,18 +296,18 @@ class Converter(cattrs.Converter):
             elif default is None:
                 # Left unset when absent or null: Model.__getattr__ answers None for an
                 # unset slot, and a slot write costs more than the whole null check.
-                lines.append(f"    {var} = get({name!r})")
-                lines.append(f"    if {var} is not None:")
-                if field.metadata.get(INCLUDE):
-                    lines.append(
-                        f"        if type({var}) is dict and 'data' in {var}: {var} = {var}['data']"
-                    )
-                    lines.append(f"        if {var} is not None:")
-                    indent = "            "
-                else:
-                    indent = "        "
                 expr = self._field_expr(var, hints.get(name, Any), namespace, f"h{index}")
-                lines.append(f"{indent}s{index}(obj, {expr})")
+                if field.metadata.get(INCLUDE):
+                    includes.append(name)
+                    unwrap = f"if type({var}) is dict and 'data' in {var}: {var} = {var}['data']"
+                    include_lines += [
+                        f"        {var} = get({name!r})",
+                        f"        {unwrap}",
+                        f"        if {var} is not None: s{index}(obj, {expr})",
+                    ]
+                else:
+                    lines.append(f"    {var} = get({name!r})")
+                    lines.append(f"    if {var} is not None: s{index}(obj, {expr})")
                 continue
             else:
                 namespace[f"d{index}"] = default
@@ -318,6 +320,12 @@ class Converter(cattrs.Converter):
             if expr != var:
                 lines.append(f"    if {var} is not None: {var} = {expr}")
             lines.append(f"    s{index}(obj, {var})")
+        if includes:
+            # Includes come only when asked for (`with=`): one look for any of them
+            # instead of a lookup each.
+            namespace["includes"] = frozenset(includes)
+            lines.append("    if not value.keys().isdisjoint(includes):")
+            lines.extend(include_lines)
         lines.append("    return obj")
         exec("\n".join(lines), namespace)
         return namespace["structure"]  # type: ignore[no-any-return]
