@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from yarl import URL
 
-from tallyfy_async._urls import check_id, encode_query, join, parse_base_url, split_path, with_query
+from tallyfy_async._urls import (
+    build_url,
+    check_id,
+    encode_query,
+    join,
+    parse_base_url,
+    split_path,
+    with_query,
+)
 
 BAD_IDS = [
     "a/b",
@@ -109,3 +117,22 @@ def test_query_strings_use_percent_20_and_tallyfy_conventions() -> None:
     assert url.raw_query_string == query
     with pytest.raises(TypeError, match="query parameter"):
         encode_query({"bad": object()}, str)
+
+
+@given(
+    segments=st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=20),
+        min_size=1,
+        max_size=4,
+    ),
+    query=st.sampled_from(["", "q=a%20b&page=2"]),
+)
+def test_the_one_string_fast_path_builds_the_same_url(segments: list[str], query: str) -> None:
+    try:
+        checked = [check_id(s) for s in segments]
+    except ValueError:
+        return
+    base = URL("https://go.tallyfy.com/api")
+    fast = build_url(base, "https://go.tallyfy.com/api", checked, query)
+    assert fast == with_query(join(base, checked), query)
+    assert str(fast) == str(with_query(join(base, checked), query))
