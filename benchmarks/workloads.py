@@ -10,10 +10,10 @@ import asyncio
 import contextlib
 import sys
 import time
-from collections.abc import AsyncGenerator, Callable, Coroutine
-from typing import Any, cast
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, cast
 
-from benchmarks.jobs import UVLOOP_CLIENTS, Job
+from benchmarks.jobs import UVLOOP_CLIENTS, Job, OrgLogin
 from benchmarks.measure import (
     Window,
     control,
@@ -25,6 +25,11 @@ from benchmarks.measure import (
     timed,
     timed_async,
 )
+
+if TYPE_CHECKING:  # the clients import aiohttp, the SDK or tallyfy: only inside a run
+    from benchmarks.client_official import OfficialClient
+    from benchmarks.client_raw import RawClient
+    from benchmarks.client_sdk import SdkClient
 
 #: Pages walked at most, whatever a server says (the loops stay bounded).
 MAX_PAGES = 100_000
@@ -63,47 +68,35 @@ def _sdk_info() -> dict[str, Any]:
     return {"json": json_library(), "orjson_imported": "orjson" in sys.modules}
 
 
-# --- 1. small typed GETs --------------------------------------------------------------
+def _with_client(
+    job: Job,
+    login: OrgLogin,
+    *,
+    sdk: Callable[[SdkClient], Awaitable[dict[str, Any]]],
+    raw: Callable[[RawClient], Awaitable[dict[str, Any]]],
+    official: Callable[[list[OfficialClient]], dict[str, Any]],
+    official_clients: int | None = None,
+    max_concurrency: int = 64,
+) -> dict[str, Any]:
+    """Open the client ``job.client`` names, measure with it, close it; the measured dict.
 
-
-def small_get(job: Job) -> dict[str, Any]:
-    """One task, read again and again with ``job.in_flight`` requests in flight."""
-    sizes, target = job.sizes, job.target
-    login = target.export_org
-
-    def measure_async(op: Callable[[int], Any]) -> Coroutine[Any, Any, Window]:
-        async def both() -> Window:
-            await op(0)  # a token and a connection before anything is timed
-            if sizes.warmup_s > 0:
-                await run_async(
-                    op, job.in_flight, count=sizes.max_requests, duration_s=sizes.warmup_s
-                )
-            return await run_async(
-                op,
-                job.in_flight,
-                count=sizes.max_requests,
-                duration_s=sizes.measure_s,
-                control_url=target.control_url,
-            )
-
-        return both()
-
+    ``sdk`` and ``raw`` run on the client's event loop with an ``SdkClient`` (its
+    ``max_concurrency`` as given) or a ``RawClient`` (its token fetched before the loop
+    starts); ``official`` runs in this thread with ``official_clients`` ``OfficialClient``
+    instances (one per thread; by default ``min(in_flight, official_threads)``). The SDK's
+    and the official SDK's results also name the calls made, the SDK's its JSON library.
+    """
+    target = job.target
     if job.client in ("sdk", "sdk_speed"):
         from benchmarks.client_sdk import CALLS, SdkClient
 
         async def main() -> dict[str, Any]:
-            sdk = SdkClient(target, login, max_concurrency=max(job.in_flight, 64))
+            client = SdkClient(target, login, max_concurrency=max_concurrency)
             try:
-                idle = current_rss_mb()
-                window = await measure_async(sdk.get_task)
+                result = await sdk(client)
             finally:
-                await sdk.close()
-            return {
-                "idle_rss_mb": idle,
-                "window": window.summary(),
-                "calls": CALLS[job.workload],
-                **_sdk_info(),
-            }
+                await client.close()
+            return {**result, "calls": CALLS[job.workload], **_sdk_info()}
 
         return _run(job, main)
     if job.client in ("raw_json", "raw_orjson_uvloop"):
@@ -112,13 +105,11 @@ def small_get(job: Job) -> dict[str, Any]:
         token = fetch_token(target.token_url, login)
 
         async def main_raw() -> dict[str, Any]:
-            raw = RawClient(target, login, token, use_orjson=job.client == "raw_orjson_uvloop")
+            client = RawClient(target, login, token, use_orjson=job.client == "raw_orjson_uvloop")
             try:
-                idle = current_rss_mb()
-                window = await measure_async(raw.get_task)
+                return await raw(client)
             finally:
-                await raw.close()
-            return {"idle_rss_mb": idle, "window": window.summary()}
+                await client.close()
 
         return _run(job, main_raw)
     if job.client == "official":
@@ -126,31 +117,63 @@ def small_get(job: Job) -> dict[str, Any]:
         from benchmarks.client_official import OfficialClient
 
         token = fetch_token(target.token_url, login)
-        threads = min(job.in_flight, sizes.official_threads)
-        clients = [OfficialClient(target, login, token) for _ in range(threads)]
+        if official_clients is None:
+            official_clients = min(job.in_flight, job.sizes.official_threads)
+        clients = [OfficialClient(target, login, token) for _ in range(official_clients)]
         try:
-            for client in clients:
-                client.get_task()
-            idle = current_rss_mb()
-            ops = [client.get_task for client in clients]
-            if sizes.warmup_s > 0:
-                run_threads(ops, count=sizes.max_requests, duration_s=sizes.warmup_s)
-            window = run_threads(
-                ops,
-                count=sizes.max_requests,
-                duration_s=sizes.measure_s,
-                control_url=target.control_url,
-            )
+            result = official(clients)
         finally:
             for client in clients:
                 client.close()
-        return {
-            "idle_rss_mb": idle,
-            "window": window.summary(),
-            "threads": threads,
-            "calls": OFFICIAL_CALLS[job.workload],
-        }
+        return {**result, "calls": OFFICIAL_CALLS[job.workload]}
     raise ValueError(f"no client {job.client!r} for {job.workload}")
+
+
+# --- 1. small typed GETs --------------------------------------------------------------
+
+
+def small_get(job: Job) -> dict[str, Any]:
+    """One task, read again and again with ``job.in_flight`` requests in flight."""
+    sizes, target = job.sizes, job.target
+
+    async def measure_async(client: SdkClient | RawClient) -> dict[str, Any]:
+        idle = current_rss_mb()
+        op = client.get_task
+        await op(0)  # a token and a connection before anything is timed
+        if sizes.warmup_s > 0:
+            await run_async(op, job.in_flight, count=sizes.max_requests, duration_s=sizes.warmup_s)
+        window = await run_async(
+            op,
+            job.in_flight,
+            count=sizes.max_requests,
+            duration_s=sizes.measure_s,
+            control_url=target.control_url,
+        )
+        return {"idle_rss_mb": idle, "window": window.summary()}
+
+    def measure_official(clients: list[OfficialClient]) -> dict[str, Any]:
+        for client in clients:
+            client.get_task()
+        idle = current_rss_mb()
+        ops = [client.get_task for client in clients]
+        if sizes.warmup_s > 0:
+            run_threads(ops, count=sizes.max_requests, duration_s=sizes.warmup_s)
+        window = run_threads(
+            ops,
+            count=sizes.max_requests,
+            duration_s=sizes.measure_s,
+            control_url=target.control_url,
+        )
+        return {"idle_rss_mb": idle, "window": window.summary(), "threads": len(clients)}
+
+    return _with_client(
+        job,
+        target.export_org,
+        sdk=measure_async,
+        raw=measure_async,
+        official=measure_official,
+        max_concurrency=max(job.in_flight, 64),
+    )
 
 
 # --- 2. paging ------------------------------------------------------------------------
@@ -159,83 +182,49 @@ def small_get(job: Job) -> dict[str, Any]:
 def paging(job: Job) -> dict[str, Any]:
     """``sizes.pages`` pages of ``sizes.per_page`` tasks, typed (dicts for the raw clients)."""
     sizes, target = job.sizes, job.target
-    login = target.export_org
     pages, per_page = sizes.pages, sizes.per_page
     warm_pages = min(3, pages)
 
-    if job.client in ("sdk", "sdk_speed"):
-        from benchmarks.client_sdk import CALLS, SdkClient
+    async def measure_sdk(sdk: SdkClient) -> dict[str, Any]:
+        async for _ in sdk.tasks(
+            per_page=per_page, limit=warm_pages * per_page, concurrency=1
+        ).pages():
+            pass
+        idle = current_rss_mb()
+        listing = sdk.tasks(per_page=per_page, limit=pages * per_page, concurrency=job.in_flight)
+        seen = {"items": 0}
 
-        async def main() -> dict[str, Any]:
-            sdk = SdkClient(target, login)
-            try:
-                async for _ in sdk.tasks(
-                    per_page=per_page, limit=warm_pages * per_page, concurrency=1
-                ).pages():
-                    pass
-                idle = current_rss_mb()
-                listing = sdk.tasks(
-                    per_page=per_page, limit=pages * per_page, concurrency=job.in_flight
-                )
-                seen = {"items": 0}
+        async def walk() -> int:
+            # Stop after `pages` pages ourselves: with concurrency > 1, pages()
+            # does not stop at `limit` (see the report's notes).
+            count = 0
+            pages_walk = cast(AsyncGenerator[Any, None], listing.pages())
+            async with contextlib.aclosing(pages_walk) as walk_pages:
+                async for page in walk_pages:
+                    count += 1
+                    seen["items"] += len(page.items)
+                    if count >= pages:
+                        break
+            return count
 
-                async def walk() -> int:
-                    # Stop after `pages` pages ourselves: with concurrency > 1, pages()
-                    # does not stop at `limit` (see the report's notes).
-                    count = 0
-                    pages_walk = cast(AsyncGenerator[Any, None], listing.pages())
-                    async with contextlib.aclosing(pages_walk) as walk_pages:
-                        async for page in walk_pages:
-                            count += 1
-                            seen["items"] += len(page.items)
-                            if count >= pages:
-                                break
-                    return count
+        window = await timed_async(walk, target.control_url)
+        return {"idle_rss_mb": idle, "window": window.summary("page"), "items": seen["items"]}
 
-                window = await timed_async(walk, target.control_url)
-            finally:
-                await sdk.close()
-            return {
-                "idle_rss_mb": idle,
-                "window": window.summary("page"),
-                "items": seen["items"],
-                "calls": CALLS[job.workload],
-                **_sdk_info(),
-            }
+    async def measure_raw(raw: RawClient) -> dict[str, Any]:
+        seen = {"items": 0}
 
-        return _run(job, main)
-    if job.client in ("raw_json", "raw_orjson_uvloop"):
-        from benchmarks.client_raw import RawClient
+        async def one(index: int) -> None:
+            body = await raw.page(index + 1, per_page)
+            seen["items"] += len(body["data"])
 
-        token = fetch_token(target.token_url, login)
+        await run_async(one, 1, count=warm_pages)
+        seen["items"] = 0
+        idle = current_rss_mb()
+        window = await run_async(one, job.in_flight, count=pages, control_url=target.control_url)
+        return {"idle_rss_mb": idle, "window": window.summary("page"), "items": seen["items"]}
 
-        async def main_raw() -> dict[str, Any]:
-            raw = RawClient(target, login, token, use_orjson=job.client == "raw_orjson_uvloop")
-            seen = {"items": 0}
-
-            async def one(index: int) -> None:
-                body = await raw.page(index + 1, per_page)
-                seen["items"] += len(body["data"])
-
-            try:
-                await run_async(one, 1, count=warm_pages)
-                seen["items"] = 0
-                idle = current_rss_mb()
-                window = await run_async(
-                    one, job.in_flight, count=pages, control_url=target.control_url
-                )
-            finally:
-                await raw.close()
-            return {"idle_rss_mb": idle, "window": window.summary("page"), "items": seen["items"]}
-
-        return _run(job, main_raw)
-    if job.client == "official":
-        from benchmarks.client_official import CALLS as OFFICIAL_CALLS
-        from benchmarks.client_official import OfficialClient
-
-        token = fetch_token(target.token_url, login)
-        threads = min(job.in_flight, sizes.official_threads)
-        clients = [OfficialClient(target, login, token) for _ in range(threads)]
+    def measure_official(clients: list[OfficialClient]) -> dict[str, Any]:
+        threads = len(clients)
         counted = [0] * threads
 
         def op_for(number: int) -> Callable[[int], object]:
@@ -246,25 +235,23 @@ def paging(job: Job) -> dict[str, Any]:
 
             return op
 
-        try:
-            for number in range(threads):
-                op_for(number)(0)
-            counted = [0] * threads
-            idle = current_rss_mb()
-            window = run_threads(
-                [op_for(n) for n in range(threads)], count=pages, control_url=target.control_url
-            )
-        finally:
-            for client in clients:
-                client.close()
+        for number in range(threads):
+            op_for(number)(0)
+        counted = [0] * threads
+        idle = current_rss_mb()
+        window = run_threads(
+            [op_for(n) for n in range(threads)], count=pages, control_url=target.control_url
+        )
         return {
             "idle_rss_mb": idle,
             "window": window.summary("page"),
             "items": sum(counted),
             "threads": threads,
-            "calls": OFFICIAL_CALLS[job.workload],
         }
-    raise ValueError(f"no client {job.client!r} for {job.workload}")
+
+    return _with_client(
+        job, target.export_org, sdk=measure_sdk, raw=measure_raw, official=measure_official
+    )
 
 
 # --- 3. bulk export -------------------------------------------------------------------
@@ -273,105 +260,69 @@ def paging(job: Job) -> dict[str, Any]:
 def export(job: Job) -> dict[str, Any]:
     """Every task of the export organization, as fast as the client walks them."""
     sizes, target = job.sizes, job.target
-    login = target.export_org
     per_page = 100 if sizes.per_page >= 100 else sizes.per_page
+    concurrency = sizes.export_concurrency
 
-    if job.client in ("sdk", "sdk_speed"):
-        from benchmarks.client_sdk import CALLS, SdkClient
+    async def measure_sdk(sdk: SdkClient) -> dict[str, Any]:
+        await sdk.get_task()  # the token, outside the measurement
+        idle = current_rss_mb()
 
-        async def main() -> dict[str, Any]:
-            sdk = SdkClient(target, login)
-            try:
-                await sdk.get_task()  # the token, outside the measurement
-                idle = current_rss_mb()
+        async def walk() -> int:
+            count = 0
+            listing = sdk.tasks(per_page=per_page, limit=None, concurrency=concurrency)
+            async for _task in listing:
+                count += 1
+            return count
 
-                async def walk() -> int:
-                    count = 0
-                    listing = sdk.tasks(
-                        per_page=per_page, limit=None, concurrency=sizes.export_concurrency
-                    )
-                    async for _task in listing:
-                        count += 1
-                    return count
+        window = await timed_async(walk, target.control_url)
+        return {"idle_rss_mb": idle, "window": window.summary("task"), "concurrency": concurrency}
 
-                window = await timed_async(walk, target.control_url)
-            finally:
-                await sdk.close()
-            return {
-                "idle_rss_mb": idle,
-                "window": window.summary("task"),
-                "concurrency": sizes.export_concurrency,
-                "calls": CALLS[job.workload],
-                **_sdk_info(),
-            }
+    async def measure_raw(raw: RawClient) -> dict[str, Any]:
+        await raw.get_task()
+        idle = current_rss_mb()
 
-        return _run(job, main)
-    if job.client in ("raw_json", "raw_orjson_uvloop"):
-        from benchmarks.client_raw import RawClient
+        async def walk() -> int:
+            first = await raw.page(1, per_page)
+            total_pages = min(int(first["meta"]["pagination"]["total_pages"]), MAX_PAGES)
+            seen = [len(first["data"])]
 
-        token = fetch_token(target.token_url, login)
+            async def one(index: int) -> None:
+                body = await raw.page(index + 2, per_page)
+                seen[0] += len(body["data"])  # after the await: no lost update
 
-        async def main_raw() -> dict[str, Any]:
-            raw = RawClient(target, login, token, use_orjson=job.client == "raw_orjson_uvloop")
-            try:
-                await raw.get_task()
-                idle = current_rss_mb()
+            window = await run_async(one, concurrency, count=total_pages - 1, record=False)
+            if window.errors:
+                raise RuntimeError(window.first_error)
+            return seen[0]
 
-                async def walk() -> int:
-                    first = await raw.page(1, per_page)
-                    total_pages = min(int(first["meta"]["pagination"]["total_pages"]), MAX_PAGES)
-                    seen = [len(first["data"])]
+        window = await timed_async(walk, target.control_url)
+        return {"idle_rss_mb": idle, "window": window.summary("task"), "concurrency": concurrency}
 
-                    async def one(index: int) -> None:
-                        body = await raw.page(index + 2, per_page)
-                        seen[0] += len(body["data"])  # after the await: no lost update
+    def measure_official(clients: list[OfficialClient]) -> dict[str, Any]:
+        (client,) = clients
+        client.get_task()
+        idle = current_rss_mb()
 
-                    window = await run_async(
-                        one, sizes.export_concurrency, count=total_pages - 1, record=False
-                    )
-                    if window.errors:
-                        raise RuntimeError(window.first_error)
-                    return seen[0]
+        def walk() -> int:
+            count, number, total_pages = 0, 0, 1
+            while number < min(total_pages, MAX_PAGES):
+                number += 1
+                page = client.page(number, per_page)
+                count += len(page.data)
+                total_pages = page.meta.total_pages if page.meta else number
+            return count
 
-                window = await timed_async(walk, target.control_url)
-            finally:
-                await raw.close()
-            return {
-                "idle_rss_mb": idle,
-                "window": window.summary("task"),
-                "concurrency": sizes.export_concurrency,
-            }
+        window = timed(walk, target.control_url)
+        return {"idle_rss_mb": idle, "window": window.summary("task"), "concurrency": 1}
 
-        return _run(job, main_raw)
-    if job.client == "official":
-        from benchmarks.client_official import CALLS as OFFICIAL_CALLS
-        from benchmarks.client_official import OfficialClient
-
-        token = fetch_token(target.token_url, login)
-        client = OfficialClient(target, login, token)
-        try:
-            client.get_task()
-            idle = current_rss_mb()
-
-            def walk() -> int:
-                count, number, total_pages = 0, 0, 1
-                while number < min(total_pages, MAX_PAGES):
-                    number += 1
-                    page = client.page(number, per_page)
-                    count += len(page.data)
-                    total_pages = page.meta.total_pages if page.meta else number
-                return count
-
-            window = timed(walk, target.control_url)
-        finally:
-            client.close()
-        return {
-            "idle_rss_mb": idle,
-            "window": window.summary("task"),
-            "concurrency": 1,
-            "calls": OFFICIAL_CALLS[job.workload],
-        }
-    raise ValueError(f"no client {job.client!r} for {job.workload}")
+    return _with_client(
+        job,
+        target.export_org,
+        sdk=measure_sdk,
+        raw=measure_raw,
+        official=measure_official,
+        official_clients=1,  # it has no concurrent paginator: pages one after the other
+    )
 
 
 # --- 4. token storm -------------------------------------------------------------------
@@ -470,87 +421,51 @@ def token_storm(job: Job) -> dict[str, Any]:
 def launch(job: Job) -> dict[str, Any]:
     """``sizes.launches`` processes with kick-off values, ``job.in_flight`` at a time."""
     sizes, target = job.sizes, job.target
-    login = target.launch_org
     warm = min(job.in_flight, 8)
 
     def applied(before: dict[str, Any]) -> int:
         return int(control(target.control_url, "/stats")["launches"] - before["launches"])
 
-    if job.client in ("sdk", "sdk_speed"):
-        from benchmarks.client_sdk import CALLS, SdkClient
-
-        async def main() -> dict[str, Any]:
-            sdk = SdkClient(target, login, max_concurrency=max(job.in_flight, 64))
-            try:
-                await sdk.prepare_launch()
-                await run_async(sdk.launch, job.in_flight, count=warm)
-                idle = current_rss_mb()
-                before = control(target.control_url, "/stats")
-                window = await run_async(
-                    sdk.launch, job.in_flight, count=sizes.launches, control_url=target.control_url
-                )
-                count = applied(before)
-            finally:
-                await sdk.close()
-            return {
-                "idle_rss_mb": idle,
-                "window": window.summary("launch"),
-                "applied_on_server": count,
-                "calls": CALLS[job.workload],
-                **_sdk_info(),
-            }
-
-        return _run(job, main)
-    if job.client in ("raw_json", "raw_orjson_uvloop"):
-        from benchmarks.client_raw import RawClient
-
-        token = fetch_token(target.token_url, login)
-
-        async def main_raw() -> dict[str, Any]:
-            raw = RawClient(target, login, token, use_orjson=job.client == "raw_orjson_uvloop")
-            try:
-                await run_async(raw.launch, job.in_flight, count=warm)
-                idle = current_rss_mb()
-                before = control(target.control_url, "/stats")
-                window = await run_async(
-                    raw.launch, job.in_flight, count=sizes.launches, control_url=target.control_url
-                )
-                count = applied(before)
-            finally:
-                await raw.close()
-            return {
-                "idle_rss_mb": idle,
-                "window": window.summary("launch"),
-                "applied_on_server": count,
-            }
-
-        return _run(job, main_raw)
-    if job.client == "official":
-        from benchmarks.client_official import CALLS as OFFICIAL_CALLS
-        from benchmarks.client_official import OfficialClient
-
-        token = fetch_token(target.token_url, login)
-        threads = min(job.in_flight, sizes.official_threads)
-        clients = [OfficialClient(target, login, token) for _ in range(threads)]
-        try:
-            run_threads([c.launch for c in clients], count=threads)
-            idle = current_rss_mb()
-            before = control(target.control_url, "/stats")
-            window = run_threads(
-                [c.launch for c in clients], count=sizes.launches, control_url=target.control_url
-            )
-            count = applied(before)
-        finally:
-            for client in clients:
-                client.close()
+    async def measure_async(client: SdkClient | RawClient) -> dict[str, Any]:
+        await run_async(client.launch, job.in_flight, count=warm)
+        idle = current_rss_mb()
+        before = control(target.control_url, "/stats")
+        window = await run_async(
+            client.launch, job.in_flight, count=sizes.launches, control_url=target.control_url
+        )
         return {
             "idle_rss_mb": idle,
             "window": window.summary("launch"),
-            "applied_on_server": count,
-            "threads": threads,
-            "calls": OFFICIAL_CALLS[job.workload],
+            "applied_on_server": applied(before),
         }
-    raise ValueError(f"no client {job.client!r} for {job.workload}")
+
+    async def measure_sdk(sdk: SdkClient) -> dict[str, Any]:
+        await sdk.prepare_launch()
+        return await measure_async(sdk)
+
+    def measure_official(clients: list[OfficialClient]) -> dict[str, Any]:
+        threads = len(clients)
+        run_threads([c.launch for c in clients], count=threads)
+        idle = current_rss_mb()
+        before = control(target.control_url, "/stats")
+        window = run_threads(
+            [c.launch for c in clients], count=sizes.launches, control_url=target.control_url
+        )
+        return {
+            "idle_rss_mb": idle,
+            "window": window.summary("launch"),
+            "applied_on_server": applied(before),
+            "threads": threads,
+        }
+
+    return _with_client(
+        job,
+        target.launch_org,
+        sdk=measure_sdk,
+        raw=measure_async,
+        official=measure_official,
+        max_concurrency=max(job.in_flight, 64),
+    )
 
 
 def decode(job: Job) -> dict[str, Any]:
