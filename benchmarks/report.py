@@ -240,6 +240,68 @@ def check_targets(data: dict[str, Any]) -> Targets:
 # --- sections -------------------------------------------------------------------------
 
 
+def _clients(data: dict[str, Any], workload: str) -> list[str]:
+    order = list(CLIENT_LABELS)
+    seen = {r["client"] for r in data["results"] if r["workload"] == workload}
+    return [c for c in order if c in seen]
+
+
+def _foreign(rs: Sequence[Result]) -> str:
+    """Other processes' load on the busier of the two cores, median over the runs."""
+    values = [
+        max(
+            float(r["window"].get("foreign_client_core_pct", math.nan)),
+            float(r["window"].get("foreign_server_core_pct", 0.0)),
+        )
+        for r in rs
+    ]
+    return fmt(median(values))
+
+
+def _errors(rs: Sequence[Result]) -> str:
+    return fmt(sum(r["window"]["errors"] for r in rs))
+
+
+#: A column of a per-client table: its header and its cell, from one client's runs.
+Column = tuple[str, Callable[[list[Result]], str]]
+
+
+def _client_table(
+    data: dict[str, Any], workload: str, columns: Sequence[Column], level: int | None = None
+) -> list[str]:
+    """One row per client that ran ``workload`` (at ``level``), in the clients' order."""
+    rows = []
+    for client in _clients(data, workload):
+        rs = runs(data, workload, client, level)
+        if rs:
+            rows.append([cell(rs) for _, cell in columns])
+    return table([header for header, _ in columns], rows)
+
+
+def _window_median(key: str, digits: int = 0) -> Callable[[list[Result]], str]:
+    return lambda rs: fmt(median(window_values(rs, key)), digits)
+
+
+def _window_range(key: str, digits: int = 0) -> Callable[[list[Result]], str]:
+    return lambda rs: fmt_range(window_values(rs, key), digits)
+
+
+def _rate_vs(base: Sequence[float]) -> Callable[[list[Result]], str]:
+    """Run-by-run ratios of the client's rate to ``base`` (another client's runs)."""
+    return lambda rs: fmt_range(ratios(window_values(rs, "ops_per_s"), base), 2)
+
+
+#: The client, with its threads (or "sequential") for the official SDK.
+_CLIENT: Column = ("client", lambda rs: label(rs[0]["client"], rs[0]))
+_PEAK_RSS: Column = ("peak RSS MB", lambda rs: fmt(median([r["peak_rss_mb"] for r in rs])))
+#: The last columns of every per-client table.
+_SERVER_LOAD_ERRORS: list[Column] = [
+    ("server CPU %", _window_median("server_cpu_pct")),
+    ("other load %", _foreign),
+    ("errors", _errors),
+]
+
+
 def _small_get(data: dict[str, Any]) -> list[str]:
     out = ["## 1. Small typed GETs (one task)", ""]
     out.append(
@@ -251,43 +313,22 @@ def _small_get(data: dict[str, Any]) -> list[str]:
     for level in levels(data, "small_get"):
         out += ["", f"### {level} in flight", ""]
         base = window_values(runs(data, "small_get", "raw_json", level), "ops_per_s")
-        rows = []
-        for client in _clients(data, "small_get"):
-            rs = runs(data, "small_get", client, level)
-            if not rs:
-                continue
-            rows.append(
-                [
-                    label(client, rs[0]),
-                    fmt_range(window_values(rs, "ops_per_s")),
-                    fmt_range(ratios(window_values(rs, "ops_per_s"), base), 2),
-                    fmt(median(window_values(rs, "cpu_us_per_op"))),
-                    fmt(median(window_values(rs, "p50_ms")), 2),
-                    fmt(median(window_values(rs, "p99_ms")), 2),
-                    fmt(median(window_values(rs, "p999_ms")), 2),
-                    fmt(median(window_values(rs, "max_ms")), 1),
-                    fmt(median([r["peak_rss_mb"] for r in rs])),
-                    fmt(median(window_values(rs, "server_cpu_pct"))),
-                    _foreign(rs),
-                    _errors(rs),
-                ]
-            )
-        out += table(
+        out += _client_table(
+            data,
+            "small_get",
             [
-                "client",
-                "req/s",
-                "vs raw json",
-                "CPU µs/req",
-                "p50 ms",
-                "p99 ms",
-                "p99.9 ms",
-                "max ms",
-                "peak RSS MB",
-                "server CPU %",
-                "other load %",
-                "errors",
+                _CLIENT,
+                ("req/s", _window_range("ops_per_s")),
+                ("vs raw json", _rate_vs(base)),
+                ("CPU µs/req", _window_median("cpu_us_per_op")),
+                ("p50 ms", _window_median("p50_ms", 2)),
+                ("p99 ms", _window_median("p99_ms", 2)),
+                ("p99.9 ms", _window_median("p999_ms", 2)),
+                ("max ms", _window_median("max_ms", 1)),
+                _PEAK_RSS,
+                *_SERVER_LOAD_ERRORS,
             ],
-            rows,
+            level,
         )
     return out
 
@@ -307,40 +348,26 @@ def _paging(data: dict[str, Any]) -> list[str]:
         out += ["", f"### {level} in flight", ""]
         base = window_values(runs(data, "paging", "raw_orjson_uvloop", level), "ops_per_s")
         official = window_values(runs(data, "paging", "official", level), "ops_per_s")
-        rows = []
-        for client in _clients(data, "paging"):
-            rs = runs(data, "paging", client, level)
-            if not rs:
-                continue
-            pps = window_values(rs, "ops_per_s")
-            rows.append(
-                [
-                    label(client, rs[0]),
-                    fmt_range(pps),
-                    fmt(median(pps) * sizes["per_page"]),
-                    fmt_range(ratios(pps, base), 2),
-                    fmt_range(ratios(pps, official), 2),
-                    fmt(median(window_values(rs, "cpu_us_per_op")) / 1e3, 2),
-                    fmt(median([r["peak_rss_mb"] for r in rs])),
-                    fmt(median(window_values(rs, "server_cpu_pct"))),
-                    _foreign(rs),
-                    _errors(rs),
-                ]
-            )
-        out += table(
+        out += _client_table(
+            data,
+            "paging",
             [
-                "client",
-                "pages/s",
-                "tasks/s",
-                "vs raw orjson dicts",
-                "vs official",
-                "CPU ms/page",
-                "peak RSS MB",
-                "server CPU %",
-                "other load %",
-                "errors",
+                _CLIENT,
+                ("pages/s", _window_range("ops_per_s")),
+                (
+                    "tasks/s",
+                    lambda rs: fmt(median(window_values(rs, "ops_per_s")) * sizes["per_page"]),
+                ),
+                ("vs raw orjson dicts", _rate_vs(base)),
+                ("vs official", _rate_vs(official)),
+                (
+                    "CPU ms/page",
+                    lambda rs: fmt(median(window_values(rs, "cpu_us_per_op")) / 1e3, 2),
+                ),
+                _PEAK_RSS,
+                *_SERVER_LOAD_ERRORS,
             ],
-            rows,
+            level,
         )
     return out
 
@@ -357,39 +384,25 @@ def _export(data: dict[str, Any]) -> list[str]:
         "has no concurrent paginator and walks the pages one after the other.",
         "",
     ]
-    rows = []
-    for client in _clients(data, "export"):
-        rs = runs(data, "export", client)
-        if not rs:
-            continue
-        rows.append(
-            [
-                label(client),
-                fmt_range(window_values(rs, "wall_s"), 2),
-                fmt(median(window_values(rs, "ops_per_s"))),
-                fmt(median(window_values(rs, "cpu_s")), 2),
-                fmt_range([r["peak_rss_mb"] for r in rs]),
-                fmt(median([r.get("idle_rss_mb", math.nan) for r in rs])),
-                ", ".join(sorted({fmt(r["window"]["ops"]) for r in rs})),
-                fmt(median(window_values(rs, "server_cpu_pct"))),
-                _foreign(rs),
-                _errors(rs),
-            ]
-        )
-    out += table(
+    out += _client_table(
+        data,
+        "export",
         [
-            "client",
-            "seconds",
-            "tasks/s",
-            "client CPU s",
-            "peak RSS MB",
-            "RSS before MB",
-            "tasks exported",
-            "server CPU %",
-            "other load %",
-            "errors",
+            ("client", lambda rs: label(rs[0]["client"])),  # every client: one process
+            ("seconds", _window_range("wall_s", 2)),
+            ("tasks/s", _window_median("ops_per_s")),
+            ("client CPU s", _window_median("cpu_s", 2)),
+            ("peak RSS MB", lambda rs: fmt_range([r["peak_rss_mb"] for r in rs])),
+            (
+                "RSS before MB",
+                lambda rs: fmt(median([r.get("idle_rss_mb", math.nan) for r in rs])),
+            ),
+            (
+                "tasks exported",
+                lambda rs: ", ".join(sorted({fmt(r["window"]["ops"]) for r in rs})),
+            ),
+            *_SERVER_LOAD_ERRORS,
         ],
-        rows,
     )
     return out
 
@@ -474,41 +487,20 @@ def _launch(data: dict[str, Any]) -> list[str]:
         "`kickoff_fields=` each launch reads them first: one more request per launch).",
         "",
     ]
-    rows = []
-    for client in _clients(data, "launch"):
-        rs = runs(data, "launch", client)
-        if not rs:
-            continue
-        rows.append(
-            [
-                label(client, rs[0]),
-                fmt_range(window_values(rs, "ops_per_s")),
-                fmt(median(window_values(rs, "cpu_us_per_op"))),
-                fmt(median(window_values(rs, "p50_ms")), 1),
-                fmt(median(window_values(rs, "p99_ms")), 1),
-                fmt(median(window_values(rs, "max_ms")), 1),
-                fmt(median([r["peak_rss_mb"] for r in rs])),
-                str([r.get("applied_on_server") for r in rs]),
-                fmt(median(window_values(rs, "server_cpu_pct"))),
-                _foreign(rs),
-                _errors(rs),
-            ]
-        )
-    out += table(
+    out += _client_table(
+        data,
+        "launch",
         [
-            "client",
-            "launches/s",
-            "CPU µs/launch",
-            "p50 ms",
-            "p99 ms",
-            "max ms",
-            "peak RSS MB",
-            "applied on server",
-            "server CPU %",
-            "other load %",
-            "errors",
+            _CLIENT,
+            ("launches/s", _window_range("ops_per_s")),
+            ("CPU µs/launch", _window_median("cpu_us_per_op")),
+            ("p50 ms", _window_median("p50_ms", 1)),
+            ("p99 ms", _window_median("p99_ms", 1)),
+            ("max ms", _window_median("max_ms", 1)),
+            _PEAK_RSS,
+            ("applied on server", lambda rs: str([r.get("applied_on_server") for r in rs])),
+            *_SERVER_LOAD_ERRORS,
         ],
-        rows,
     )
     return out
 
@@ -547,28 +539,6 @@ def _decode(data: dict[str, Any]) -> list[str]:
         ["decoder", "µs/task in a page", "vs msgspec", "µs single task", "vs msgspec"], rows
     )
     return out
-
-
-def _clients(data: dict[str, Any], workload: str) -> list[str]:
-    order = list(CLIENT_LABELS)
-    seen = {r["client"] for r in data["results"] if r["workload"] == workload}
-    return [c for c in order if c in seen]
-
-
-def _foreign(rs: Sequence[Result]) -> str:
-    """Other processes' load on the busier of the two cores, median over the runs."""
-    values = [
-        max(
-            float(r["window"].get("foreign_client_core_pct", math.nan)),
-            float(r["window"].get("foreign_server_core_pct", 0.0)),
-        )
-        for r in rs
-    ]
-    return fmt(median(values))
-
-
-def _errors(rs: Sequence[Result]) -> str:
-    return fmt(sum(r["window"]["errors"] for r in rs))
 
 
 def _setup(data: dict[str, Any]) -> list[str]:
