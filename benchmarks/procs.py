@@ -11,6 +11,7 @@ import os
 import sys
 import traceback
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from benchmarks.jobs import NO_ORJSON_CLIENTS, Job
@@ -76,10 +77,15 @@ def run_in_process(job: Job, context: Any) -> dict[str, Any]:
         return result
     finally:
         parent.close()
-        process.join(10)
-        if process.is_alive():
-            process.terminate()
-            process.join(5)
-        if process.is_alive():
-            process.kill()
-            process.join(5)
+        reap(process)
+
+
+def reap(process: BaseProcess) -> None:
+    """Wait for ``process`` to end (10 s), then terminate it, then kill it (5 s each)."""
+    process.join(10)
+    if process.is_alive():
+        process.terminate()
+        process.join(5)
+    if process.is_alive():
+        process.kill()
+        process.join(5)

@@ -23,6 +23,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from benchmarks.jobs import OrgLogin, Target
+from benchmarks.procs import reap
 
 #: Tasks per demo process; the export organization gets as many processes as it needs.
 TASKS_PER_PROCESS = 10
@@ -217,12 +218,6 @@ class ServerProcess:
             with contextlib.suppress(OSError):
                 conn.send("stop")
         if process is not None:
-            process.join(10)
-            if process.is_alive():
-                process.terminate()
-                process.join(5)
-            if process.is_alive():
-                process.kill()
-                process.join(5)
+            reap(process)
         if conn is not None:
             conn.close()
