@@ -6,13 +6,14 @@ Every loop here is bounded twice: by a count and by a deadline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import resource
 import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,33 +279,31 @@ def run_threads(
     return window
 
 
-def timed(body: Callable[[], int], control_url: str | None = None) -> Window:
-    """Time one blocking ``body()`` that returns how many operations it did."""
+@contextlib.contextmanager
+def _timing(control_url: str | None) -> Iterator[Window]:
+    """Clock the ``with`` body: wall, this process's CPU, both cores, the server's CPU."""
     window = Window()
     server0 = server_cpu(control_url) if control_url else None
     meter = window.start_cores()
     started = time.perf_counter()
     cpu0 = time.process_time()
-    window.ops = body()
+    yield window
     window.cpu_s = time.process_time() - cpu0
     window.wall_s = time.perf_counter() - started
     window.stop_cores(meter)
     if control_url is not None and server0 is not None:
         window.server_cpu_s = server_cpu(control_url) - server0
+
+
+def timed(body: Callable[[], int], control_url: str | None = None) -> Window:
+    """Time one blocking ``body()`` that returns how many operations it did."""
+    with _timing(control_url) as window:
+        window.ops = body()
     return window
 
 
 async def timed_async(body: Callable[[], Awaitable[int]], control_url: str | None = None) -> Window:
     """Time one ``await body()`` that returns how many operations it did."""
-    window = Window()
-    server0 = server_cpu(control_url) if control_url else None
-    meter = window.start_cores()
-    started = time.perf_counter()
-    cpu0 = time.process_time()
-    window.ops = await body()
-    window.cpu_s = time.process_time() - cpu0
-    window.wall_s = time.perf_counter() - started
-    window.stop_cores(meter)
-    if control_url is not None and server0 is not None:
-        window.server_cpu_s = server_cpu(control_url) - server0
+    with _timing(control_url) as window:
+        window.ops = await body()
     return window
