@@ -86,6 +86,17 @@ class Response:
     headers: Mapping[str, str] = attrs.field(repr=False)
     body: Any
 
+    def decoded(self) -> Response:
+        """This response with its body decoded, if it came undecoded (``decode=False``).
+
+        Raises:
+            TransportError: when the body is not valid JSON.
+        """
+        body = self.body
+        if isinstance(body, EncodedBody):
+            return Response(self.status, self.headers, body.decode())
+        return self
+
     @property
     def data(self) -> Any:
         """The body with Tallyfy's ``data`` envelope removed."""
@@ -100,6 +111,53 @@ class Response:
         body = self.body
         meta = body.get("meta") if isinstance(body, dict) else None
         return meta if isinstance(meta, dict) else {}
+
+
+@attrs.frozen
+class EncodedBody:
+    """A 2xx body kept as the bytes that arrived (``Transport.request(decode=False)``).
+
+    Listings fetch pages ahead this way and decode each one when the walk reaches it:
+    bytes are one object the garbage collector never looks at, where a decoded page is
+    a thousand (see ``pagination``).
+    """
+
+    raw: bytes = attrs.field(repr=False)
+    content_type: str
+    charset: str | None
+    status: int
+    method: str
+    url: str
+
+    def decode(self) -> Any:
+        """The body as the transport decodes it.
+
+        Raises:
+            TransportError: when the body is not valid JSON.
+        """
+        try:
+            return decode_body(self.status, self.content_type, self.charset, self.raw)
+        except (ValueError, RecursionError) as exc:
+            raise TransportError(
+                f"the {self.status} response is not valid JSON", method=self.method, url=self.url
+            ) from exc
+
+
+def decode_body(status: int, content_type: str, charset: str | None, raw: bytes) -> Any:
+    """A response body: JSON decoded, other text kept as text (Tallyfy's HTML 404 page).
+
+    Raises:
+        ValueError, RecursionError: for a 2xx JSON body that cannot be read.
+    """
+    if not raw:
+        return None
+    if "json" in content_type:
+        try:
+            return json_loads(raw)
+        except (ValueError, RecursionError):
+            if status < 300:
+                raise
+    return raw.decode(charset or "utf-8", errors="replace")
 
 
 @attrs.frozen
@@ -276,6 +334,7 @@ class Transport:
         bearer: str | None = None,
         authenticate: bool = True,
         idempotent: bool | None = None,
+        decode: bool = True,
     ) -> Response:
         """Send one call, with its retries; return the decoded response or raise.
 
@@ -288,6 +347,8 @@ class Transport:
             bearer: use this token instead of the organization's (application tokens).
             authenticate: False for the token endpoint.
             idempotent: override the method's idempotency (token grants may be resent).
+            decode: False to leave a 2xx body undecoded, an :class:`EncodedBody`
+                (``Response.decoded()`` reads it). Error bodies are always decoded.
         """
         method = method.upper()
         session = self._open()
@@ -311,7 +372,7 @@ class Transport:
             started = loop.time()
             try:
                 status, resp_headers, body, token = await self._attempt(
-                    session, call, url, headers, data, bearer, authenticate
+                    session, call, url, headers, data, bearer, authenticate, decode
                 )
             except _AttemptFailed as failed:
                 self._report(call, None, loop.time() - started, failed.cause)
@@ -390,6 +451,7 @@ class Transport:
         data: bytes | None,
         bearer: str | None,
         authenticate: bool,
+        decode: bool,
     ) -> tuple[int, CIMultiDictProxy[str], Any, Token | None]:
         assert self._limiter is not None
         remaining = call.deadline - asyncio.get_running_loop().time()
@@ -428,7 +490,7 @@ class Transport:
                     timeout=timeout,
                 ) as resp:
                     raw = await self._read(resp)
-                    return resp.status, resp.headers, self._decode(resp, raw), token
+                    return resp.status, resp.headers, self._decode(resp, raw, call, decode), token
             except _AttemptFailed:
                 raise
             except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
@@ -468,19 +530,17 @@ class Transport:
         return b"".join(chunks)
 
     @staticmethod
-    def _decode(resp: aiohttp.ClientResponse, raw: bytes) -> Any:
-        if not raw:
-            return None
-        if "json" in resp.content_type:
-            try:
-                return json_loads(raw)
-            except (ValueError, RecursionError) as exc:
-                if resp.status < 300:
-                    raise _AttemptFailed(
-                        None, exc, f"the {resp.status} response is not valid JSON"
-                    ) from exc
-        # Keep non-JSON (Tallyfy's HTML 404 page) as text for the error.
-        return raw.decode(resp.charset or "utf-8", errors="replace")
+    def _decode(resp: aiohttp.ClientResponse, raw: bytes, call: _Call, decode: bool) -> Any:
+        if not decode and resp.status < 300:
+            return EncodedBody(
+                raw, resp.content_type, resp.charset, resp.status, call.method, call.url
+            )
+        try:
+            return decode_body(resp.status, resp.content_type, resp.charset, raw)
+        except (ValueError, RecursionError) as exc:
+            raise _AttemptFailed(
+                None, exc, f"the {resp.status} response is not valid JSON"
+            ) from exc
 
     def _report(
         self, call: _Call, status: int | None, elapsed: float, error: BaseException | None

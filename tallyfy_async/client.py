@@ -234,14 +234,16 @@ class TallyfyClient:
         *,
         params: QueryParams | None = None,
         json: Any = None,
+        decode: bool = True,
     ) -> Awaitable[Response]:
         """Send ``route`` for ``org`` (the resources' way in).
 
         A plain function returning the transport's coroutine, not a coroutine of its
         own: one frame fewer to resume on every I/O event of every request.
+        ``decode=False`` leaves a 2xx body as bytes (listings fetching pages ahead).
         """
         url = self._url(route.compile({"org": org, **ids}), params)
-        return self._transport.request(route.method, url, org=org, json=json)
+        return self._transport.request(route.method, url, org=org, json=json, decode=decode)
 
 
 class OrgClient:

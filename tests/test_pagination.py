@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tallyfy_async import TallyfyClient
-from tallyfy_async._transport import Response
-from tallyfy_async.errors import PaginationError, ServerError
+from tallyfy_async._serde import json_dumps
+from tallyfy_async._transport import EncodedBody, Response
+from tallyfy_async.errors import PaginationError, ServerError, TransportError
 from tallyfy_async.pagination import Page, Paginator
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
@@ -52,6 +53,10 @@ class Server:
             },
         }
         return Response(200, {}, body)
+
+
+JSON = "application/json"
+JSON_HEADERS = {"Content-Type": JSON}
 
 
 def numbers(server: Server, **kwargs: Any) -> Paginator[int]:
@@ -248,5 +253,37 @@ async def test_an_item_that_does_not_read_is_a_typed_error() -> None:
     async def fetch(page: int, per_page: int) -> Response:
         return Response(200, {}, {"data": [{"n": 1}, {"no": 2}]})
 
-    with pytest.raises(UnexpectedResponseError, match="does not read"):
+    with pytest.raises(UnexpectedResponseError, match="does not read") as raised:
         await Paginator(fetch, lambda item: item["n"]).to_list()
+    assert raised.value.data == {"no": 2}  # the item that failed, as it arrived
+
+
+async def test_pages_fetched_ahead_are_decoded_only_when_the_walk_reaches_them() -> None:
+    # Bodies waiting in the window stay bytes: N decoded pages would be thousands of
+    # objects for the garbage collector to walk again and again.
+    server = Server(total=60)
+    read: list[int] = []
+
+    async def fetch_undecoded(page: int, per_page: int) -> Response:
+        decoded = await server.fetch(page, per_page)
+        return Response(200, {}, EncodedBody(json_dumps(decoded.body), JSON, None, 200, "GET", "u"))
+
+    def structure(item: dict[str, int]) -> int:
+        read.append(item["n"])
+        return item["n"]
+
+    walk = Paginator(fetch_undecoded, structure, per_page=10, concurrency=4)
+    async for page in walk.pages():
+        await asyncio.sleep(0.01)  # time for every page of the window to arrive
+        assert read == list(range(page.current_page * 10))
+    assert server.peak > 1
+
+
+async def test_over_real_http_an_unreadable_page_fetched_ahead_is_a_transport_error(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
+    fake.inject(
+        path=r"/tasks$", query={"page": "3"}, status=200, body=b'{"data": [', headers=JSON_HEADERS
+    )
+    with pytest.raises(TransportError, match="the 200 response is not valid JSON"):
+        await client.org(demo.org_id).tasks.list(per_page=2, concurrency=3).to_list()

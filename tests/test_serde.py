@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -172,3 +173,71 @@ def test_a_model_or_a_bare_value() -> None:
 def test_php_empty_arrays_become_empty_objects() -> None:
     assert default_converter.structure({"id": "p", "answers": []}, Parent).answers == {}
     assert default_converter.structure({"id": "p", "answers": {"a": 1}}, Parent).answers == {"a": 1}
+
+
+def _response_models() -> list[type[Model]]:
+    import tallyfy_async.models.blueprints
+    import tallyfy_async.models.comments
+    import tallyfy_async.models.form_fields
+    import tallyfy_async.models.processes
+    import tallyfy_async.models.steps
+    import tallyfy_async.models.tasks  # noqa: F401
+
+    found: list[type[Model]] = []
+    pending = list(Model.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("tallyfy_async.models"):
+            found.append(cls)
+    return sorted(found, key=lambda c: c.__qualname__)
+
+
+@pytest.mark.parametrize("model", _response_models(), ids=lambda m: m.__name__)
+def test_every_response_model_reads_as_its_own_frozen_class(model: type[Model]) -> None:
+    required = {a.name: "x1" for a in attrs.fields(model) if a.default is attrs.NOTHING}
+    wire = {**required, "brand_new": {"n": 1}}
+    before = {**wire}
+    obj = default_converter.structure(wire, model)
+    assert type(obj) is model
+    assert wire == before  # the converter reads a copy: the caller's dict is left as it was
+    assert obj.extra == {"brand_new": {"n": 1}}
+    for field in attrs.fields(model):  # every slot written: nothing raises AttributeError
+        getattr(obj, field.name)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        obj.extra = {}  # type: ignore[misc]
+    assert obj == model(**required)  # absent fields read as their defaults
+    assert pickle.loads(pickle.dumps(obj)) == obj
+    assert attrs.evolve(obj).extra == obj.extra
+
+
+KNOWN = ("when", "colour", "leaves", "parent", "tags")
+UNKNOWN = st.text(min_size=1, max_size=8).filter(lambda k: k not in {"id", "extra", *KNOWN})
+JSONISH = st.none() | st.integers() | st.text(max_size=5) | st.lists(st.integers(), max_size=2)
+
+
+@given(
+    present=st.sets(st.sampled_from(KNOWN)),
+    nulls=st.sets(st.sampled_from(KNOWN)),
+    unknown=st.dictionaries(UNKNOWN, JSONISH, max_size=4),
+)
+def test_extra_holds_exactly_the_keys_the_model_lacks(
+    present: set[str], nulls: set[str], unknown: dict[str, Any]
+) -> None:
+    values: dict[str, Any] = {
+        "when": "2023-05-15T14:30:00Z",
+        "colour": "teal",
+        "leaves": [{"id": 1}],
+        "parent": {"data": {"id": 2}},
+        "tags": {"a": 1},
+    }
+    wire = {"id": "t", **unknown}
+    wire.update({k: None if k in nulls else values[k] for k in present})
+    tree = default_converter.structure(wire, Tree)
+    assert tree.extra == unknown
+    given_ = {k for k in present if k not in nulls}
+    assert (tree.when is not None) == ("when" in given_)
+    assert (tree.colour is not None) == ("colour" in given_)
+    assert tree.leaves == ([Leaf(id=1)] if "leaves" in given_ else [])
+    assert tree.parent == (Leaf(id=2) if "parent" in given_ else None)
+    assert tree.tags == (values["tags"] if "tags" in given_ else None)

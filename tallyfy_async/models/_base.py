@@ -9,8 +9,7 @@ values pass through; Fractal includes (``with=``) are unwrapped from their
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -29,16 +28,6 @@ class Model:
 
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    if not TYPE_CHECKING:  # type checkers keep flagging misspelt attributes
-
-        def __getattr__(self, name: str) -> Any:
-            # Only reached for a slot never written: the converter leaves fields that
-            # Tallyfy sent null, or not at all, unset (it is the cheapest way to build
-            # a slotted object), so they read as their default, None.
-            if name in _none_fields(type(self)):
-                return None
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
     def to_dict(self) -> dict[str, Any]:
         """The model as a plain dict (nested models too), ``extra`` keys merged in.
 
@@ -46,11 +35,6 @@ class Model:
         """
         data = attrs.asdict(self, recurse=True, filter=lambda a, _: a.name != "extra")
         return {**self.extra, **data}
-
-
-@functools.cache
-def _none_fields(cls: type) -> frozenset[str]:
-    return frozenset(a.name for a in attrs.fields(cls) if a.default is None)
 
 
 def included(*, default: Any = None) -> Any:

@@ -77,8 +77,12 @@ class Resource:
         converter = self._org.client.converter
         base = dict(params or {})
 
-        async def fetch(page: int, size: int) -> Response:
-            return await self._send(route, ids, params={**base, "page": page, "per_page": size})
+        def fetch(page: int, size: int) -> Awaitable[Response]:
+            # Undecoded: the paginator decodes each page when the walk reaches it.
+            query = {**base, "page": page, "per_page": size}
+            return self._org.client._call(
+                route, self._org.org_id, ids or {}, params=query, decode=False
+            )
 
         return Paginator(
             fetch,
