@@ -195,6 +195,7 @@ class Converter(cattrs.Converter):
         super().__init__(detailed_validation=False, prefer_attrib_converters=False)
         self.request_dates = request_dates
         self._building: set[type] = set()
+        self._consumers: dict[type, Callable[[Any], Any]] = {}
         self.register_structure_hook(datetime, lambda v, _: parse_datetime(v))
         self.register_structure_hook(date, lambda v, _: date.fromisoformat(v[:10]))
         self.register_unstructure_hook(
@@ -204,11 +205,15 @@ class Converter(cattrs.Converter):
         self.register_structure_hook_factory(_is_model, self._make_model_hook)
 
     def item_structurer(self, model: type[T]) -> Callable[[Any], T]:
-        """A one-argument function structuring wire items as ``model`` (for listings)."""
+        """A one-argument function reading wire items as ``model``, for listings.
+
+        For response models it takes each item apart as it reads it (the fastest way
+        to find the keys the model lacks): give it only items nobody else will read.
+        """
         hook = self.get_structure_hook(model)
         if _is_model(model):
-            generated: Callable[[Any], T] = hook  # type: ignore[assignment]  # 2nd arg optional
-            return generated
+            consume: Callable[[Any], T] = self._consumers[model]
+            return consume
         return lambda item: hook(item, model)
 
     def to_wire(self, value: Any) -> Any:
@@ -254,15 +259,19 @@ class Converter(cattrs.Converter):
             "fromiso": datetime.fromisoformat,
             "UTC": UTC,
         }
-        # The fields are taken out of a copy of the wire object: what is left at the end
-        # is exactly the keys the model lacks (`extra`), with no check key by key.
+        # `consume` takes the fields out of the wire object itself: what is left at the
+        # end is exactly the keys the model lacks (`extra`), with no check key by key.
+        # Listings hand it the items they decoded; everyone else goes through
+        # `structure`, which gives it a copy (nested models get copies too: their hooks
+        # are the copying ones), so a caller's dict is never taken apart.
         lines = [
             "def structure(value, _=None):",
+            "    return consume(value.copy() if type(value) is dict else value)",
+            "def consume(value):",
             "    if type(value) is not dict:",
             "        raise TypeError(",
             f"            'expected a JSON object for {cls.__name__}, got ' + repr(value)[:80])",
-            "    rest = value.copy()",
-            "    take = rest.pop",
+            "    take = value.pop",
             "    obj = new(builder)",
         ]
         absent: list[str] = []  # includes, when the object has none
@@ -298,19 +307,20 @@ class Converter(cattrs.Converter):
                 lines.append(f"    {var} = take({name!r}, None)")
                 lines.append(f"    obj.{name} = {default} if {var} is None else {expr}")
         # Keys are left only when the object carries includes (`with=`) or keys the model
-        # lacks: one truth test in the common case. The copy is compacted before it is
+        # lacks: one truth test in the common case. What is left is copied before it is
         # kept: its table still has room for every key it once held. (`.copy()`, not
         # `dict()`: it reuses freed dicts, so the garbage collector does not count a new
         # object per item and start collections.)
-        lines.append("    if rest:")
+        lines.append("    if value:")
         lines.extend(present)
-        lines.append("        obj.extra = rest.copy() if rest else {}")
+        lines.append("        obj.extra = value.copy() if value else {}")
         lines.append("    else:")
         lines.extend(absent)
         lines.append("        obj.extra = {}")
         lines.append("    obj.__class__ = cls")
         lines.append("    return obj")
         exec("\n".join(lines), namespace)
+        self._consumers[cls] = namespace["consume"]
         return namespace["structure"]  # type: ignore[no-any-return]
 
     @staticmethod

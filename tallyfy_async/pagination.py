@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from tallyfy_async import _constants as C
-from tallyfy_async._transport import Response
+from tallyfy_async._transport import EncodedBody, Response
 from tallyfy_async.errors import PaginationError, UnexpectedResponseError
 
 T = TypeVar("T")
@@ -81,20 +81,22 @@ class Page(Generic[T]):
 def read_page(response: Response, structure: Callable[[Any], T], asked: int) -> Page[T]:
     """Turn a list response into a :class:`Page` (an unpaginated list is one page).
 
+    The items are taken out of the decoded body one by one as they are read, and
+    ``structure`` may take each one apart (``Converter.item_structurer``): a page's
+    dicts are freed while its models are built. Read in place, a page would hold its
+    dicts and its models at once: enough new objects to start a garbage collection on
+    every page, which walks them all.
+
     Raises:
         PaginationError: when the body is not a list envelope.
         UnexpectedResponseError: when an item does not read as the model.
     """
-    response = response.decoded()
-    data = response.data
+    decoded = response.decoded()
+    data = decoded.data
     if not isinstance(data, list):
         raise PaginationError(
             f"expected a list in the response's data, got {type(data).__name__}: {data!r:.120}"
         )
-    # Each wire item is taken out of the body as it is read, so its dicts are freed one by
-    # one while the models are built. Read in place, a page would hold its dicts and its
-    # models at once: enough new objects to start a garbage collection on every page,
-    # which walks them all (a third of the cost of typed paging).
     items: list[T] = []
     append = items.append
     data.reverse()
@@ -105,9 +107,12 @@ def read_page(response: Response, structure: Callable[[Any], T], asked: int) -> 
             item = take()
             append(structure(item))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UnexpectedResponseError(f"an item of the page does not read: {exc}", item) from exc
+        received = _as_received(response, len(items), item)
+        raise UnexpectedResponseError(
+            f"item {len(items)} of the page does not read: {exc}", received
+        ) from exc
     del item
-    pagination = response.meta.get("pagination")
+    pagination = decoded.meta.get("pagination")
     if not isinstance(pagination, dict):
         return Page(items, len(items), max(asked, len(items)), 1, 1)
     return Page(
@@ -117,6 +122,16 @@ def read_page(response: Response, structure: Callable[[Any], T], asked: int) -> 
         current_page=_int(pagination, "current_page", 1),
         total_pages=_total_pages(pagination),
     )
+
+
+def _as_received(response: Response, index: int, item: Any) -> Any:
+    """Item ``index`` of a page as it arrived, for an error: reading took ``item`` apart,
+    so it is decoded again from the body's bytes when they are at hand."""
+    if isinstance(response.body, EncodedBody):
+        data = response.decoded().data
+        if isinstance(data, list) and index < len(data):
+            return data[index]
+    return item
 
 
 def _int(pagination: dict[str, Any], key: str, default: int) -> int:

@@ -258,6 +258,25 @@ async def test_an_item_that_does_not_read_is_a_typed_error() -> None:
     assert raised.value.data == {"no": 2}  # the item that failed, as it arrived
 
 
+async def test_an_item_that_does_not_read_is_reported_as_it_arrived() -> None:
+    # The task structurer takes items apart as it reads them; the error still carries
+    # the item whole, decoded again from the page's bytes.
+    from tallyfy_async import UnexpectedResponseError
+    from tallyfy_async._serde import default_converter
+    from tallyfy_async.models.tasks import Task
+
+    bad = {"id": "t2", "title": "Review", "started_at": "not a date"}
+    body = {"data": [{"id": "t1"}, bad]}
+
+    async def fetch(page: int, per_page: int) -> Response:
+        return Response(200, {}, EncodedBody(json_dumps(body), JSON, None, 200, "GET", "u"))
+
+    walk = Paginator(fetch, default_converter.item_structurer(Task))
+    with pytest.raises(UnexpectedResponseError, match="item 1 of the page") as raised:
+        await walk.to_list()
+    assert raised.value.data == bad
+
+
 async def test_pages_fetched_ahead_are_decoded_only_when_the_walk_reaches_them() -> None:
     # Bodies waiting in the window stay bytes: N decoded pages would be thousands of
     # objects for the garbage collector to walk again and again.
