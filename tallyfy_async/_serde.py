@@ -161,6 +161,9 @@ EXTRA: Final = "extra"
 #: Field metadata key: the field is a Fractal include, sent as ``{"data": ...}``.
 INCLUDE: Final = "tallyfy_include"
 
+#: Response timestamps a converter remembers (then it starts over).
+_DATES_REMEMBERED: Final = 4096
+
 _PASSTHROUGH: Final = frozenset({str, int, float, bool, Any, object})
 _NONE = type(None)
 
@@ -196,6 +199,7 @@ class Converter(cattrs.Converter):
         self.request_dates = request_dates
         self._building: set[type] = set()
         self._consumers: dict[type, Callable[[Any], Any]] = {}
+        self._dates: dict[str, datetime] = {}
         self.register_structure_hook(datetime, lambda v, _: parse_datetime(v))
         self.register_structure_hook(date, lambda v, _: date.fromisoformat(v[:10]))
         self.register_unstructure_hook(
@@ -255,9 +259,8 @@ class Converter(cattrs.Converter):
             "cls": cls,
             "builder": _builder(cls),
             "new": object.__new__,
-            "parse_datetime": parse_datetime,
-            "fromiso": datetime.fromisoformat,
-            "UTC": UTC,
+            "dates": self._dates,
+            "read_date": self._read_date,
         }
         # `consume` takes the fields out of the wire object itself: what is left at the
         # end is exactly the keys the model lacks (`extra`), with no check key by key.
@@ -323,6 +326,16 @@ class Converter(cattrs.Converter):
         self._consumers[cls] = namespace["consume"]
         return namespace["structure"]  # type: ignore[no-any-return]
 
+    def _read_date(self, text: str) -> datetime:
+        """``text`` as a datetime, remembered: timestamps repeat within a page (a
+        process's tasks share their launch, start and update times), and a remembered
+        one costs a dict lookup instead of a parse and a new object."""
+        parsed = parse_datetime(text)
+        if len(self._dates) >= _DATES_REMEMBERED:
+            self._dates.clear()
+        self._dates[text] = parsed
+        return parsed
+
     @staticmethod
     def _default_expr(field: Any, namespace: dict[str, Any], slot: str) -> str:
         """What an absent or null ``field`` reads as: "" when it is required."""
@@ -351,9 +364,7 @@ class Converter(cattrs.Converter):
         if origin is list and all(a in _PASSTHROUGH for a in args):
             return var  # JSON already gave a list of plain values
         if tp is datetime:
-            # fromisoformat gives the timezone.utc singleton for "Z": only other
-            # spellings need the slow path.
-            return f"(d if (d := fromiso({var})).tzinfo is UTC else parse_datetime({var}))"
+            return f"(dates.get({var}) or read_date({var}))"
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             namespace[slot] = tp
             namespace[slot + "_m"] = tp._value2member_map_

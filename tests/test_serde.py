@@ -244,3 +244,18 @@ def test_extra_holds_exactly_the_keys_the_model_lacks(
     assert tree.leaves == ([Leaf(id=1)] if "leaves" in given_ else [])
     assert tree.parent == (Leaf(id=2) if "parent" in given_ else None)
     assert tree.tags == (values["tags"] if "tags" in given_ else None)
+
+
+def test_repeated_timestamps_are_read_once_and_the_memory_of_them_is_bounded() -> None:
+    converter = Converter()
+    first = converter.structure({"id": "a", "when": "2023-05-15T14:30:00.000Z"}, Tree)
+    again = converter.structure({"id": "b", "when": "2023-05-15T14:30:00.000Z"}, Tree)
+    assert first.when is again.when  # one object for one timestamp
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    for minute in range(5000):
+        moment = start + timedelta(minutes=minute)
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        assert converter.structure({"id": "c", "when": text}, Tree).when == moment
+    assert len(converter._dates) <= 4096
+    with pytest.raises(ValueError, match="not an ISO 8601 date"):
+        converter.structure({"id": "d", "when": "15/05/2023"}, Tree)
