@@ -18,7 +18,6 @@ unknown values through (see :class:`OpenStrEnum`).
 from __future__ import annotations
 
 import enum
-import functools
 import importlib
 import json
 import types
@@ -29,6 +28,8 @@ from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
+
+from tallyfy_async._readers import EXTRA, ModelReader
 
 
 def optional_module(name: str) -> Any:
@@ -157,9 +158,6 @@ class OpenStrEnum(enum.StrEnum):
 
 # --- the converter ----------------------------------------------------------------
 
-EXTRA: Final = "extra"
-#: Field metadata key: the field is a Fractal include, sent as ``{"data": ...}``.
-INCLUDE: Final = "tallyfy_include"
 
 #: Response timestamps a converter remembers (then it starts over).
 _DATES_REMEMBERED: Final = 4096
@@ -249,82 +247,11 @@ class Converter(cattrs.Converter):
     def _make_model_hook(self, cls: type) -> Callable[[Any, Any], Any]:
         self._building.add(cls)
         try:
-            return self._generate(cls)
+            reader = ModelReader(cls, typing.get_type_hints(cls), self._field_expr)
         finally:
             self._building.discard(cls)
-
-    def _generate(self, cls: type) -> Callable[[Any, Any], Any]:
-        hints = typing.get_type_hints(cls)
-        namespace: dict[str, Any] = {
-            "cls": cls,
-            "builder": _builder(cls),
-            "new": object.__new__,
-            "dates": self._dates,
-            "read_date": self._read_date,
-        }
-        # `consume` takes the fields out of the wire object itself: what is left at the
-        # end is exactly the keys the model lacks (`extra`), with no check key by key.
-        # Listings hand it the items they decoded; everyone else goes through
-        # `structure`, which gives it a copy (nested models get copies too: their hooks
-        # are the copying ones), so a caller's dict is never taken apart.
-        lines = [
-            "def structure(value, _=None):",
-            "    return consume(value.copy() if type(value) is dict else value)",
-            "def consume(value):",
-            "    if type(value) is not dict:",
-            "        raise TypeError(",
-            f"            'expected a JSON object for {cls.__name__}, got ' + repr(value)[:80])",
-            "    take = value.pop",
-            "    obj = new(builder)",
-        ]
-        absent: list[str] = []  # includes, when the object has none
-        present: list[str] = []
-        for index, field in enumerate(attrs.fields(cls)):
-            name = field.name
-            if name == EXTRA:
-                continue
-            var = f"v{index}"
-            expr = self._field_expr(var, hints.get(name, Any), namespace, f"h{index}")
-            default = self._default_expr(field, namespace, f"d{index}")
-            if field.metadata.get(INCLUDE):
-                absent.append(f"        obj.{name} = {default}")
-                present += [
-                    f"        {var} = take({name!r}, None)",
-                    f"        if type({var}) is dict and 'data' in {var}: {var} = {var}['data']",
-                    f"        obj.{name} = {default} if {var} is None else {expr}",
-                ]
-            elif not default:  # required
-                namespace[f"m{index}"] = f"{cls.__name__} needs {name!r}; the response has none"
-                lines += [
-                    "    try:",
-                    f"        {var} = take({name!r})",
-                    "    except KeyError:",
-                    f"        raise KeyError(m{index}) from None",
-                    f"    obj.{name} = {var}"
-                    if expr == var
-                    else f"    obj.{name} = None if {var} is None else {expr}",
-                ]
-            elif expr == var and default == "None":
-                lines.append(f"    obj.{name} = take({name!r}, None)")
-            else:
-                lines.append(f"    {var} = take({name!r}, None)")
-                lines.append(f"    obj.{name} = {default} if {var} is None else {expr}")
-        # Keys are left only when the object carries includes (`with=`) or keys the model
-        # lacks: one truth test in the common case. What is left is copied before it is
-        # kept: its table still has room for every key it once held. (`.copy()`, not
-        # `dict()`: it reuses freed dicts, so the garbage collector does not count a new
-        # object per item and start collections.)
-        lines.append("    if value:")
-        lines.extend(present)
-        lines.append("        obj.extra = value.copy() if value else {}")
-        lines.append("    else:")
-        lines.extend(absent)
-        lines.append("        obj.extra = {}")
-        lines.append("    obj.__class__ = cls")
-        lines.append("    return obj")
-        exec("\n".join(lines), namespace)
-        self._consumers[cls] = namespace["consume"]
-        return namespace["structure"]  # type: ignore[no-any-return]
+        self._consumers[cls] = reader.consume
+        return reader.structure
 
     def _read_date(self, text: str) -> datetime:
         """``text`` as a datetime, remembered: timestamps repeat within a page (a
@@ -335,20 +262,6 @@ class Converter(cattrs.Converter):
             self._dates.clear()
         self._dates[text] = parsed
         return parsed
-
-    @staticmethod
-    def _default_expr(field: Any, namespace: dict[str, Any], slot: str) -> str:
-        """What an absent or null ``field`` reads as: "" when it is required."""
-        default = field.default
-        if default is attrs.NOTHING:
-            return ""
-        if default is None:
-            return "None"
-        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            namespace[slot] = default.factory
-            return f"{slot}()"
-        namespace[slot] = default
-        return slot
 
     def _field_expr(self, var: str, tp: Any, namespace: dict[str, Any], slot: str) -> str:
         """An expression structuring ``var`` (known not None) as ``tp``."""
@@ -364,6 +277,8 @@ class Converter(cattrs.Converter):
         if origin is list and all(a in _PASSTHROUGH for a in args):
             return var  # JSON already gave a list of plain values
         if tp is datetime:
+            namespace["dates"] = self._dates
+            namespace["read_date"] = self._read_date
             return f"(dates.get({var}) or read_date({var}))"
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             namespace[slot] = tp
@@ -401,34 +316,6 @@ class Converter(cattrs.Converter):
         # Generated model functions take the value alone (their second argument is optional).
         hook: Callable[[Any], Any] = self.get_structure_hook(model)  # type: ignore[assignment]
         return hook
-
-
-@functools.cache  # one per model, whatever the number of converters
-def _builder(cls: type) -> type:
-    """A mutable subclass of response model ``cls``: objects are built in it, then become ``cls``.
-
-    Writing the slots of a frozen class goes through its ``__setattr__`` override, or a
-    slot descriptor call: about 40 ns a field, most of the cost of a 58-field task. In a
-    class with ``object``'s own ``__setattr__`` and ``__delattr__``, CPython writes the
-    slot in place (a few ns). The subclass adds no slot, so CPython lets
-    ``obj.__class__ = cls`` hand a finished object over without comparing layouts:
-    what callers get is a true, frozen ``cls``.
-
-    Raises:
-        TypeError: when ``cls`` is not a slotted class.
-    """
-    if "__slots__" not in cls.__dict__:
-        raise TypeError(f"response model {cls.__name__} must be an attrs class with slots")
-    return type(
-        f"_{cls.__name__}Builder",
-        (cls,),
-        {
-            "__slots__": (),
-            "__setattr__": object.__setattr__,
-            "__delattr__": object.__delattr__,
-            "__module__": cls.__module__,
-        },
-    )
 
 
 #: The converter of clients that use the default request date format.

@@ -259,3 +259,75 @@ def test_repeated_timestamps_are_read_once_and_the_memory_of_them_is_bounded() -
     assert len(converter._dates) <= 4096
     with pytest.raises(ValueError, match="not an ISO 8601 date"):
         converter.structure({"id": "d", "when": "15/05/2023"}, Tree)
+
+
+TREE_VALUES: dict[str, Any] = {
+    "when": "2023-05-15T14:30:00Z",
+    "colour": "teal",
+    "leaves": [{"id": 1}],
+    "parent": {"data": {"id": 2}},
+    "tags": {"a": 1},
+}
+WIRE_TREES = st.builds(
+    lambda present, nulls, unknown: {
+        "id": "t",
+        **{k: None if k in nulls else TREE_VALUES[k] for k in present},
+        **unknown,
+    },
+    st.sets(st.sampled_from(KNOWN)),
+    st.sets(st.sampled_from(KNOWN)),
+    st.dictionaries(UNKNOWN, JSONISH, max_size=2),
+)
+
+
+@given(st.lists(WIRE_TREES, min_size=1, max_size=12))
+def test_remembered_shapes_read_exactly_like_the_first_read(wires: list[dict[str, Any]]) -> None:
+    # A fresh converter reads each object twice: the first read of a shape takes it
+    # apart (and remembers it), later reads of the same number of keys go through the
+    # remembered shape, or fall back when the keys differ. All must agree.
+    converter = Converter()
+    consume = converter.item_structurer(Tree)
+    for wire in wires:
+        before = copy.deepcopy(wire)
+        first = converter.structure(wire, Tree)
+        again = converter.structure(wire, Tree)
+        taken = consume(copy.deepcopy(wire))
+        assert wire == before
+        for tree in (again, taken):
+            assert type(tree) is Tree
+            assert tree == first and tree.extra == first.extra
+            assert attrs.asdict(tree) == attrs.asdict(first)
+
+
+def test_shapes_are_remembered_per_size_and_bounded() -> None:
+    from tallyfy_async._readers import MAX_SHAPES
+
+    converter = Converter()
+    same_size = [{"id": "a", "colour": "teal"}, {"id": "b", "when": "2023-05-15T14:30:00Z"}]
+    for wire in same_size * 2:  # the second shape of that size is read the general way
+        tree = converter.structure(wire, Tree)
+        assert tree.id == wire["id"] and tree.colour == wire.get("colour")
+        assert (tree.when is None) == ("when" not in wire)
+    names = [field.name for field in attrs.fields(Wide) if field.name != "extra"]
+    for size in range(2, len(names) + 1):  # more sizes than are remembered
+        wire = dict.fromkeys(names[:size], 1)
+        assert converter.structure(wire, Wide) == Wide(**wire)
+        assert converter.structure(wire, Wide) == Wide(**wire)
+    remembered = converter._consumers[Wide].__globals__["shapes"]
+    assert len(remembered) == MAX_SHAPES < len(names) - 1
+
+
+@attrs.frozen(kw_only=True)
+class Wide(Model):
+    f0: int | None = None
+    f1: int | None = None
+    f2: int | None = None
+    f3: int | None = None
+    f4: int | None = None
+    f5: int | None = None
+    f6: int | None = None
+    f7: int | None = None
+    f8: int | None = None
+    f9: int | None = None
+    f10: int | None = None
+    f11: int | None = None

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from tallyfy_async._serde import INCLUDE
+from tallyfy_async._readers import INCLUDE
 
 T = TypeVar("T")
 

@@ -1,0 +1,232 @@
+"""Readers generated per response model: wire dicts in, frozen attrs objects out.
+
+This is the hot path of typed paging, so each model gets Python source written for its
+exact fields (``exec``) rather than a generic loop. Three ideas carry the speed:
+
+- **Build in a mutable subclass, then hand over.** Writing the slots of a frozen class
+  goes through its ``__setattr__`` override: about 40 ns a field, most of the cost of a
+  58-field task. A subclass with ``object``'s own ``__setattr__`` and ``__delattr__`` lets
+  CPython write slots in place (a few ns); it adds no slot, so ``obj.__class__ = cls``
+  hands the finished object over without comparing layouts. Callers get a true, frozen
+  ``cls``.
+- **Take fields out of the dict.** The general path pops every field from the wire
+  object: what is left is exactly ``extra``, with no check key by key.
+- **Remember shapes.** Once an object whose keys were all fields has been read, its key
+  set is remembered (by how many keys it had). The next object with that many keys is
+  read with one C-level ``itemgetter`` call instead of a ``pop`` per field; it has
+  exactly those keys when the call finds them all. A listing's items all have the same
+  shape, so after its first item every item takes this path, and the wire dict is left
+  as it was.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable
+from typing import Any, Final
+
+import attrs
+
+#: The field every response model has for the keys it does not declare.
+EXTRA: Final = "extra"
+#: Field metadata key: the field is a Fractal include, sent as ``{"data": ...}``.
+INCLUDE: Final = "tallyfy_include"
+
+#: Shapes remembered per model (a listing has one; single reads a few more).
+MAX_SHAPES: Final = 8
+
+#: ``(var, type, namespace, slot) -> expression`` turning ``var`` (not None) into ``type``.
+FieldExpr = Callable[[str, Any, dict[str, Any], str], str]
+
+
+@attrs.frozen
+class _Field:
+    """One model field, as the generated source reads it."""
+
+    name: str
+    var: str
+    expr: str  # turns `var` (not None) into the field's value
+    default: str  # what an absent or null value reads as; "" when the field is required
+    include: bool
+
+    def assign(self, indent: str) -> list[str]:
+        """Lines setting the field from ``var`` (None when the wire had null)."""
+        lines = []
+        if self.include:
+            unwrap = f"if type({self.var}) is dict and 'data' in {self.var}"
+            lines.append(f"{indent}{unwrap}: {self.var} = {self.var}['data']")
+        default = self.default or "None"
+        if self.expr == self.var and default == "None":
+            lines.append(f"{indent}obj.{self.name} = {self.var}")
+        else:
+            lines.append(
+                f"{indent}obj.{self.name} = {default} if {self.var} is None else {self.expr}"
+            )
+        return lines
+
+
+class ModelReader:
+    """The generated reader of one response model.
+
+    Attributes:
+        structure: ``structure(value, _=None)``, the cattrs hook: never changes ``value``.
+        consume: ``consume(value)``, for listings: may take ``value`` apart.
+    """
+
+    def __init__(self, cls: type, hints: dict[str, Any], field_expr: FieldExpr) -> None:
+        self.cls = cls
+        self.namespace: dict[str, Any] = {
+            "cls": cls,
+            "builder": _builder(cls),
+            "new": object.__new__,
+            "shapes": {},
+            "learn": self._learn,
+            "max_shapes": MAX_SHAPES,
+        }
+        namespace = self.namespace
+        self.fields = [
+            _Field(
+                name=field.name,
+                var=f"v{index}",
+                expr=field_expr(f"v{index}", hints.get(field.name, Any), namespace, f"h{index}"),
+                default=_default(field, namespace, f"d{index}"),
+                include=bool(field.metadata.get(INCLUDE)),
+            )
+            for index, field in enumerate(attrs.fields(cls))
+            if field.name != EXTRA
+        ]
+        exec("\n".join(self._source()), self.namespace)
+        self.structure: Callable[..., Any] = self.namespace["structure"]
+        self.consume: Callable[[Any], Any] = self.namespace["consume"]
+
+    def _source(self) -> list[str]:
+        name = self.cls.__name__
+        refuse = f"raise TypeError('expected a JSON object for {name}, got ' + repr(value)[:80])"
+        lines = [
+            # A known shape is read without touching the dict; otherwise `structure` hands
+            # `take_apart` a copy, so a caller's dict is never changed (nested models get
+            # copies too: their hooks are the `structure` ones).
+            "def structure(value, _=None):",
+            "    if type(value) is not dict:",
+            f"        {refuse}",
+            *_try_shape,
+            "    return take_apart(value.copy())",
+            "def consume(value):",
+            "    if type(value) is not dict:",
+            f"        {refuse}",
+            *_try_shape,
+            "    return take_apart(value)",
+            "def take_apart(value):",
+            "    new_shape = len(value) not in shapes and len(shapes) < max_shapes",
+            "    keys = tuple(value) if new_shape else None",
+            "    take = value.pop",
+            "    obj = new(builder)",
+        ]
+        present: list[str] = []  # includes, when the object has some
+        absent: list[str] = []
+        for index, field in enumerate(self.fields):
+            if field.include:
+                present.append(f"        {field.var} = take({field.name!r}, None)")
+                present += field.assign("        ")
+                absent.append(f"        obj.{field.name} = {field.default}")
+            elif not field.default:  # required
+                message = f"{name} needs {field.name!r}; the response has none"
+                self.namespace[f"m{index}"] = message
+                lines += [
+                    "    try:",
+                    f"        {field.var} = take({field.name!r})",
+                    "    except KeyError:",
+                    f"        raise KeyError(m{index}) from None",
+                    *field.assign("    "),
+                ]
+            else:
+                lines.append(f"    {field.var} = take({field.name!r}, None)")
+                lines += field.assign("    ")
+        # Keys are left only when the object carries includes (`with=`) or keys the model
+        # lacks: one truth test in the common case. What is left is copied before it is
+        # kept: its table still has room for every key it once held. (`.copy()`, not
+        # `dict()`: it reuses freed dicts, so the garbage collector does not count a new
+        # object per item and start collections.)
+        lines += [
+            "    if value:",
+            *present,
+            "        obj.extra = value.copy() if value else {}",
+            "    else:",
+            *absent,
+            "        obj.extra = {}",
+            "    if keys is not None and not obj.extra:",
+            "        learn(keys)",
+            "    obj.__class__ = cls",
+            "    return obj",
+        ]
+        return lines
+
+    def _learn(self, keys: tuple[str, ...]) -> None:
+        """Remember ``keys`` (all of them fields) as a shape read with one ``itemgetter``."""
+        shapes: dict[int, Any] = self.namespace["shapes"]
+        if len(keys) < 2 or len(keys) in shapes:  # itemgetter of one key gives no tuple
+            return
+        by_name = {field.name: field for field in self.fields}
+        read = [by_name[key] for key in keys]
+        unread = [field for field in self.fields if field.name not in keys]
+        index = len(shapes)
+        lines = [
+            f"def read_shape_{index}(values):",
+            f"    ({', '.join(field.var for field in read)},) = values",
+            "    obj = new(builder)",
+        ]
+        for field in read:
+            lines += field.assign("    ")
+        lines += [f"    obj.{field.name} = {field.default}" for field in unread]
+        lines += ["    obj.extra = {}", "    obj.__class__ = cls", "    return obj"]
+        exec("\n".join(lines), self.namespace)
+        shapes[len(keys)] = (operator.itemgetter(*keys), self.namespace[f"read_shape_{index}"])
+
+
+#: Lines trying the remembered shape of `value`'s size (source shared by both entries).
+_try_shape: Final = (
+    "    shape = shapes.get(len(value))",
+    "    if shape is not None:",
+    "        try:",
+    "            values = shape[0](value)",
+    "        except KeyError:",  # the same number of keys, not the same keys
+    "            pass",
+    "        else:",
+    "            return shape[1](values)",
+)
+
+
+def _default(field: Any, namespace: dict[str, Any], slot: str) -> str:
+    """What an absent or null ``field`` reads as: "" when it is required."""
+    default = field.default
+    if default is attrs.NOTHING:
+        return ""
+    if default is None:
+        return "None"
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        namespace[slot] = default.factory
+        return f"{slot}()"
+    namespace[slot] = default
+    return slot
+
+
+@functools.cache  # one per model, whatever the number of converters
+def _builder(cls: type) -> type:
+    """A mutable subclass of ``cls`` to build objects in (see the module's docstring).
+
+    Raises:
+        TypeError: when ``cls`` is not a slotted class.
+    """
+    if "__slots__" not in cls.__dict__:
+        raise TypeError(f"response model {cls.__name__} must be an attrs class with slots")
+    return type(
+        f"_{cls.__name__}Builder",
+        (cls,),
+        {
+            "__slots__": (),
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+            "__module__": cls.__module__,
+        },
+    )
