@@ -12,8 +12,9 @@ class Sizes:
     name: str
     #: Repetitions of each (workload, client) pair, interleaved A B A B ...
     reps: int
-    #: Repetitions of the small-GET runs at 16 and 64 in flight (the tightest targets).
-    reps_small_get_key: int
+    #: Repetitions of the runs with the tightest targets: small GETs at 16 and 64 in
+    #: flight, and typed paging (short windows on a shared machine scatter widely).
+    reps_key: int
     # 1. small GETs
     in_flight: tuple[int, ...]
     warmup_s: float
@@ -55,12 +56,13 @@ class Sizes:
 FULL = Sizes(
     name="full",
     reps=3,
-    reps_small_get_key=5,
+    reps_key=5,
     in_flight=(1, 16, 64, 256),
     warmup_s=0.3,
     measure_s=1.5,
     max_requests=200_000,
-    pages=200,
+    #: The whole export organization (100,000 tasks): a window of about a second.
+    pages=1000,
     per_page=100,
     paging_in_flight=(1, 16),
     export_tasks=100_000,
@@ -79,7 +81,7 @@ QUICK = replace(
     FULL,
     name="quick",
     reps=1,
-    reps_small_get_key=1,
+    reps_key=1,
     measure_s=0.6,
     pages=50,
     export_tasks=20_000,
@@ -93,7 +95,7 @@ QUICK = replace(
 SMOKE = Sizes(
     name="smoke",
     reps=1,
-    reps_small_get_key=1,
+    reps_key=1,
     in_flight=(1, 4),
     warmup_s=0.0,
     measure_s=0.05,

@@ -562,7 +562,8 @@ def _setup(data: dict[str, Any]) -> list[str]:
         f"{m['python']}.",
         f"- Versions: {versions}; commit {m['commit']}.",
         f"- {pinned}. Repetitions are interleaved client by client (A B C D E, A B C D E, ...): "
-        f"{sizes['reps']} of each run, {sizes['reps_small_get_key']} at 16 and 64 in flight.",
+        f"{sizes['reps']} of each run, {sizes['reps_key']} of small GETs at 16 and 64 in flight "
+        "and of paging.",
         f"- Small GETs: {sizes['warmup_s']} s warm-up, then a {sizes['measure_s']} s window. "
         "The SDK's `max_concurrency` is set to the number in flight (at least its default, 64) "
         "so every client has N requests on the wire; the raw clients use "

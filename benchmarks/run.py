@@ -112,10 +112,10 @@ def plan(
         if workload == "small_get":
             for level in sizes.in_flight:
                 key = level in (16, 64)
-                group(workload, COMPARED, sizes.reps_small_get_key if key else sizes.reps, level)
+                group(workload, COMPARED, sizes.reps_key if key else sizes.reps, level)
         elif workload == "paging":
             for level in sizes.paging_in_flight:
-                group(workload, COMPARED, sizes.reps, level)
+                group(workload, COMPARED, sizes.reps_key, level)
         elif workload == "export":
             group(workload, COMPARED, sizes.reps, sizes.export_concurrency)
         elif workload == "token_storm":
@@ -363,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = PROFILES[args.profile]
     if args.reps is not None:
-        sizes = replace(sizes, reps=args.reps, reps_small_get_key=args.reps)
+        sizes = replace(sizes, reps=args.reps, reps_key=args.reps)
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     data = run(sizes, workloads, start_method=args.start_method)
     given = list(sys.argv[1:] if argv is None else argv)
