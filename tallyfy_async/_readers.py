@@ -11,9 +11,9 @@ exact fields (``exec``) rather than a generic loop. Three ideas carry the speed:
   ``cls``.
 - **Take fields out of the dict.** The general path pops every field from the wire
   object: what is left is exactly ``extra``, with no check key by key.
-- **Remember shapes.** Once an object whose keys were all fields has been read, its key
-  set is remembered (by how many keys it had). The next object with that many keys is
-  read with one C-level ``itemgetter`` call instead of a ``pop`` per field; it has
+- **Remember shapes.** Once an object has been read, its key set is remembered (by how
+  many keys it had; keys the model lacks included). The next object with that many keys
+  is read with one C-level ``itemgetter`` call instead of a ``pop`` per field; it has
   exactly those keys when the call finds them all. A listing's items all have the same
   shape, so after its first item every item takes this path, and the wire dict is left
   as it was.
@@ -32,6 +32,9 @@ import attrs
 EXTRA: Final = "extra"
 #: Field metadata key: the field is a Fractal include, sent as ``{"data": ...}``.
 INCLUDE: Final = "tallyfy_include"
+
+#: Class attribute marking a builder subclass (never a model of its own).
+BUILDER: Final = "__tallyfy_builder__"
 
 #: Shapes remembered per model (a listing has one; single reads a few more).
 MAX_SHAPES: Final = 8
@@ -155,7 +158,7 @@ class ModelReader:
             "    else:",
             *absent,
             "        obj.extra = {}",
-            "    if keys is not None and not obj.extra:",
+            "    if keys is not None:",
             "        learn(keys)",
             "    obj.__class__ = cls",
             "    return obj",
@@ -163,48 +166,74 @@ class ModelReader:
         return lines
 
     def _learn(self, keys: tuple[str, ...]) -> None:
-        """Remember ``keys`` (all of them fields) as a shape read with one ``itemgetter``."""
+        """Remember the key set ``keys`` as a shape read with one ``itemgetter``.
+
+        Keys the model lacks are part of the shape (they become ``extra``), so a field
+        Tallyfy adds tomorrow does not send every item down the general path.
+        """
         shapes: dict[int, Any] = self.namespace["shapes"]
         if len(keys) < 2 or len(keys) in shapes:  # itemgetter of one key gives no tuple
             return
         by_name = {field.name: field for field in self.fields}
-        read = [by_name[key] for key in keys]
-        unread = [field for field in self.fields if field.name not in keys]
-        index = len(shapes)
+        targets = []
+        assign: list[str] = []
+        extra: list[str] = []
+        for position, key in enumerate(keys):
+            field = by_name.get(key)
+            if field is None:
+                targets.append(f"x{position}")
+                extra.append(f"{key!r}: x{position}")
+            else:
+                targets.append(field.var)
+                assign += field.assign("    ")
         lines = [
-            f"def read_shape_{index}(values):",
-            f"    ({', '.join(field.var for field in read)},) = values",
+            "def read_shape(values):",
+            f"    ({', '.join(targets)},) = values",
             "    obj = new(builder)",
+            *assign,
+            *(f"    obj.{f.name} = {f.default}" for f in self.fields if f.name not in keys),
+            f"    obj.extra = {{{', '.join(extra)}}}",
+            "    obj.__class__ = cls",
+            "    return obj",
         ]
-        for field in read:
-            lines += field.assign("    ")
-        lines += [f"    obj.{field.name} = {field.default}" for field in unread]
-        lines += ["    obj.extra = {}", "    obj.__class__ = cls", "    return obj"]
-        exec("\n".join(lines), self.namespace)
-        shapes[len(keys)] = (operator.itemgetter(*keys), self.namespace[f"read_shape_{index}"])
+        # Into a dict of its own, not the shared namespace: two threads learning two
+        # shapes at once must not swap their functions.
+        defined: dict[str, Any] = {}
+        exec("\n".join(lines), self.namespace, defined)
+        shapes.setdefault(len(keys), (operator.itemgetter(*keys), defined["read_shape"]))
 
 
 #: Lines trying the remembered shape of `value`'s size (source shared by both entries).
 _try_shape: Final = (
     "    shape = shapes.get(len(value))",
     "    if shape is not None:",
+    "        get_values, read_shape = shape",
     "        try:",
-    "            values = shape[0](value)",
+    "            values = get_values(value)",
     "        except KeyError:",  # the same number of keys, not the same keys
     "            pass",
     "        else:",
-    "            return shape[1](values)",
+    "            return read_shape(values)",
 )
 
 
 def _default(field: Any, namespace: dict[str, Any], slot: str) -> str:
-    """What an absent or null ``field`` reads as: "" when it is required."""
+    """What an absent or null ``field`` reads as: "" when it is required.
+
+    Raises:
+        TypeError: for a default the generated source cannot compute (a factory that
+            takes ``self``, an include without a default).
+    """
     default = field.default
     if default is attrs.NOTHING:
+        if field.metadata.get(INCLUDE):
+            raise TypeError(f"include {field.name!r} needs a default (it comes only on request)")
         return ""
     if default is None:
         return "None"
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self:
+            raise TypeError(f"field {field.name!r}: a default factory may not take self")
         namespace[slot] = default.factory
         return f"{slot}()"
     namespace[slot] = default
@@ -227,6 +256,12 @@ def _builder(cls: type) -> type:
             "__slots__": (),
             "__setattr__": object.__setattr__,
             "__delattr__": object.__delattr__,
-            "__module__": cls.__module__,
+            "__module__": __name__,
+            BUILDER: True,
         },
     )
+
+
+def is_builder(cls: type) -> bool:
+    """Whether ``cls`` is one of the mutable subclasses objects are built in."""
+    return BUILDER in cls.__dict__

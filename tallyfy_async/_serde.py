@@ -29,7 +29,7 @@ from typing import Any, Final, TypeVar
 import attrs
 import cattrs
 
-from tallyfy_async._readers import EXTRA, ModelReader
+from tallyfy_async._readers import EXTRA, ModelReader, is_builder
 
 
 def optional_module(name: str) -> Any:
@@ -99,7 +99,10 @@ def parse_datetime(value: str) -> datetime:
     if parsed.tzinfo is None:  # `YYYY-MM-DD HH:MM:SS`: Tallyfy's timestamps are UTC
         return parsed.replace(tzinfo=UTC)
     if parsed.utcoffset():
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(f"date {value!r} is out of range once converted to UTC") from None
     return parsed
 
 
@@ -168,7 +171,10 @@ _NONE = type(None)
 
 def _is_model(cls: Any) -> bool:
     return (
-        isinstance(cls, type) and attrs.has(cls) and any(a.name == EXTRA for a in attrs.fields(cls))
+        isinstance(cls, type)
+        and attrs.has(cls)
+        and not is_builder(cls)
+        and any(a.name == EXTRA for a in attrs.fields(cls))
     )
 
 
@@ -196,7 +202,7 @@ class Converter(cattrs.Converter):
         super().__init__(detailed_validation=False, prefer_attrib_converters=False)
         self.request_dates = request_dates
         self._building: set[type] = set()
-        self._consumers: dict[type, Callable[[Any], Any]] = {}
+        self._readers: dict[type, ModelReader] = {}
         self._dates: dict[str, datetime] = {}
         self.register_structure_hook(datetime, lambda v, _: parse_datetime(v))
         self.register_structure_hook(date, lambda v, _: date.fromisoformat(v[:10]))
@@ -213,8 +219,9 @@ class Converter(cattrs.Converter):
         to find the keys the model lacks): give it only items nobody else will read.
         """
         hook = self.get_structure_hook(model)
-        if _is_model(model):
-            consume: Callable[[Any], T] = self._consumers[model]
+        reader = self._readers.get(model)
+        if reader is not None and hook is reader.structure:  # not replaced by the caller's own
+            consume: Callable[[Any], T] = reader.consume
             return consume
         return lambda item: hook(item, model)
 
@@ -250,7 +257,7 @@ class Converter(cattrs.Converter):
             reader = ModelReader(cls, typing.get_type_hints(cls), self._field_expr)
         finally:
             self._building.discard(cls)
-        self._consumers[cls] = reader.consume
+        self._readers[cls] = reader
         return reader.structure
 
     def _read_date(self, text: str) -> datetime:

@@ -74,12 +74,13 @@ new one from Settings > Integrations > REST API."""
 
 @attrs.frozen
 class Response:
-    """A decoded response.
+    """A response of the API.
 
     Attributes:
         status: the HTTP status.
         headers: the response headers.
-        body: the decoded JSON body (or text of a non-JSON body; None when empty).
+        body: the decoded JSON body (or text of a non-JSON body; None when empty); an
+            :class:`EncodedBody` when it was asked for undecoded (``decoded()`` reads it).
     """
 
     status: int
@@ -336,7 +337,7 @@ class Transport:
         idempotent: bool | None = None,
         decode: bool = True,
     ) -> Response:
-        """Send one call, with its retries; return the decoded response or raise.
+        """Send one call, with its retries; return the response or raise.
 
         Args:
             method: HTTP method.
@@ -348,7 +349,9 @@ class Transport:
             authenticate: False for the token endpoint.
             idempotent: override the method's idempotency (token grants may be resent).
             decode: False to leave a 2xx body undecoded, an :class:`EncodedBody`
-                (``Response.decoded()`` reads it). Error bodies are always decoded.
+                (``Response.decoded()`` reads it). Error bodies are always decoded. A 2xx
+                body that is not JSON then raises when it is decoded, not here: the
+                attempt is reported to ``on_attempt`` as answered with its status.
         """
         method = method.upper()
         session = self._open()

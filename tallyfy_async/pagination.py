@@ -81,37 +81,23 @@ class Page(Generic[T]):
 def read_page(response: Response, structure: Callable[[Any], T], asked: int) -> Page[T]:
     """Turn a list response into a :class:`Page` (an unpaginated list is one page).
 
-    The items are taken out of the decoded body one by one as they are read, and
-    ``structure`` may take each one apart (``Converter.item_structurer``): a page's
-    dicts are freed while its models are built. Read in place, a page would hold its
-    dicts and its models at once: enough new objects to start a garbage collection on
-    every page, which walks them all.
+    ``structure`` may take each item apart (``Converter.item_structurer``). It gets the
+    items themselves when the body arrived undecoded (``decode=False``: decoded here,
+    nobody else holds it), copies of them otherwise.
 
     Raises:
         PaginationError: when the body is not a list envelope.
         UnexpectedResponseError: when an item does not read as the model.
+        TransportError: when an undecoded body is not valid JSON.
     """
+    owned = isinstance(response.body, EncodedBody)
     decoded = response.decoded()
     data = decoded.data
     if not isinstance(data, list):
         raise PaginationError(
             f"expected a list in the response's data, got {type(data).__name__}: {data!r:.120}"
         )
-    items: list[T] = []
-    append = items.append
-    data.reverse()
-    take = data.pop
-    item = None
-    try:  # one handler for the page, not a wrapper call per item (the hot path of a walk)
-        while data:
-            item = take()
-            append(structure(item))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        received = _as_received(response, len(items), item)
-        raise UnexpectedResponseError(
-            f"item {len(items)} of the page does not read: {exc}", received
-        ) from exc
-    del item
+    items = _take_items(data, structure, response) if owned else _read_items(data, structure)
     pagination = decoded.meta.get("pagination")
     if not isinstance(pagination, dict):
         return Page(items, len(items), max(asked, len(items)), 1, 1)
@@ -124,14 +110,47 @@ def read_page(response: Response, structure: Callable[[Any], T], asked: int) -> 
     )
 
 
-def _as_received(response: Response, index: int, item: Any) -> Any:
-    """Item ``index`` of a page as it arrived, for an error: reading took ``item`` apart,
-    so it is decoded again from the body's bytes when they are at hand."""
-    if isinstance(response.body, EncodedBody):
-        data = response.decoded().data
-        if isinstance(data, list) and index < len(data):
-            return data[index]
-    return item
+# Both loops have one handler for the page, not a wrapper call per item: this is the hot
+# path of a walk, and the errors they catch are what a structure function raises on a
+# misshapen item.
+_UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)
+
+
+def _take_items(data: list[Any], structure: Callable[[Any], T], response: Response) -> list[T]:
+    """The items of a page decoded here, each taken out of ``data`` as it is read.
+
+    Its dicts are freed one by one while the models are built. Read in place, a page
+    would hold its dicts and its models at once: enough new objects to start a garbage
+    collection on almost every page, which walks them all.
+    """
+    items: list[T] = []
+    append = items.append
+    data.reverse()
+    take = data.pop
+    try:
+        while data:
+            append(structure(take()))
+    except _UNREADABLE as exc:
+        # `structure` may have taken the item apart: decode it again, as it arrived.
+        received = response.decoded().data[len(items)]
+        raise _unreadable(len(items), exc, received) from exc
+    return items
+
+
+def _read_items(data: list[Any], structure: Callable[[Any], T]) -> list[T]:
+    """The items of a page someone else may hold: ``structure`` reads copies."""
+    items: list[T] = []
+    append = items.append
+    try:
+        for item in data:
+            append(structure(item.copy() if type(item) is dict else item))
+    except _UNREADABLE as exc:
+        raise _unreadable(len(items), exc, data[len(items)]) from exc
+    return items
+
+
+def _unreadable(index: int, exc: Exception, item: Any) -> UnexpectedResponseError:
+    return UnexpectedResponseError(f"item {index} of the page does not read: {exc}", item)
 
 
 def _int(pagination: dict[str, Any], key: str, default: int) -> int:

@@ -277,6 +277,23 @@ async def test_an_item_that_does_not_read_is_reported_as_it_arrived() -> None:
     assert raised.value.data == bad
 
 
+async def test_a_page_someone_else_holds_is_read_without_changing_it() -> None:
+    from tallyfy_async._serde import default_converter
+    from tallyfy_async.models.tasks import Task
+
+    body = {"data": [{"id": "t1", "title": "A"}, {"id": "t2"}]}
+    cached = Response(200, {}, body)
+    before = {"data": [dict(item) for item in body["data"]]}
+
+    async def fetch(page: int, per_page: int) -> Response:
+        return cached
+
+    for _ in range(2):  # the same response twice: still whole the second time
+        tasks = await Paginator(fetch, default_converter.item_structurer(Task)).to_list()
+        assert [task.id for task in tasks] == ["t1", "t2"]
+    assert body == before
+
+
 async def test_pages_fetched_ahead_are_decoded_only_when_the_walk_reaches_them() -> None:
     # Bodies waiting in the window stay bytes: N decoded pages would be thousands of
     # objects for the garbage collector to walk again and again.
@@ -306,3 +323,6 @@ async def test_over_real_http_an_unreadable_page_fetched_ahead_is_a_transport_er
     )
     with pytest.raises(TransportError, match="the 200 response is not valid JSON"):
         await client.org(demo.org_id).tasks.list(per_page=2, concurrency=3).to_list()
+    fake.inject(path=r"/tasks$", query={"page": "1"}, status=200, body=b"{", headers=JSON_HEADERS)
+    with pytest.raises(TransportError, match="the 200 response is not valid JSON"):
+        await client.org(demo.org_id).tasks.list(per_page=2)

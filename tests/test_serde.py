@@ -313,7 +313,7 @@ def test_shapes_are_remembered_per_size_and_bounded() -> None:
         wire = dict.fromkeys(names[:size], 1)
         assert converter.structure(wire, Wide) == Wide(**wire)
         assert converter.structure(wire, Wide) == Wide(**wire)
-    remembered = converter._consumers[Wide].__globals__["shapes"]
+    remembered = converter._readers[Wide].namespace["shapes"]
     assert len(remembered) == MAX_SHAPES < len(names) - 1
 
 
@@ -331,3 +331,77 @@ class Wide(Model):
     f9: int | None = None
     f10: int | None = None
     f11: int | None = None
+
+
+def test_two_threads_learning_shapes_at_once_keep_each_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import builtins
+
+    import tallyfy_async._readers as readers
+
+    converter = Converter()
+    converter.get_structure_hook(Tree)
+    learn = converter._readers[Tree]._learn
+    calls = {"n": 0}
+
+    def exec_then_switch(source: str, *namespaces: Any) -> None:
+        builtins.exec(source, *namespaces)
+        calls["n"] += 1
+        if calls["n"] == 1:  # another thread learns a shape of the same size right now
+            learn(("id", "colour"))
+
+    monkeypatch.setattr(readers, "exec", exec_then_switch, raising=False)
+    learn(("id", "when"))
+    monkeypatch.undo()
+    for wire in ({"id": "a", "colour": "teal"}, {"id": "b", "when": "2023-05-15T14:30:00Z"}):
+        tree = converter.structure(wire, Tree)
+        assert tree.colour == wire.get("colour") and (tree.when is None) == ("when" not in wire)
+
+
+def test_a_shape_with_keys_the_model_lacks_is_remembered_too() -> None:
+    converter = Converter()
+    consume = converter.item_structurer(Tree)
+    wires = [{"id": str(n), "colour": "teal", "added_later": n} for n in range(3)]
+    trees = [consume(dict(wire)) for wire in wires]
+    assert [tree.extra for tree in trees] == [{"added_later": n} for n in range(3)]
+    assert all(tree.colour == "teal" for tree in trees)
+    assert 3 in converter._readers[Tree].namespace["shapes"]
+
+
+def test_a_hook_registered_by_the_caller_serves_listings_too() -> None:
+    converter = Converter()
+    converter.structure({"id": "a"}, Leaf)  # the generated reader exists already
+    converter.register_structure_hook(Leaf, lambda value, _: Leaf(id=-1))
+    assert converter.item_structurer(Leaf)({"id": 5}) == Leaf(id=-1)
+
+
+def test_builder_classes_are_not_models() -> None:
+    from tallyfy_async._readers import is_builder
+    from tallyfy_async._serde import _is_model
+
+    tree = Converter().structure({"id": "a"}, Tree)
+    builders = [cls for cls in Tree.__subclasses__() if is_builder(cls)]
+    assert builders and type(tree) is Tree and _is_model(Tree)
+    assert not any(_is_model(cls) for cls in builders)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        included(default=attrs.NOTHING),
+        attrs.field(default=attrs.Factory(lambda self: [], takes_self=True)),
+    ],
+    ids=["required include", "factory taking self"],
+)
+def test_field_definitions_the_reader_cannot_serve_are_refused(field: Any) -> None:
+    odd = attrs.make_class(
+        "Odd", {"id": attrs.field(), "odd": field}, bases=(Model,), frozen=True, slots=True
+    )
+    with pytest.raises(TypeError, match="odd"):
+        Converter().structure({"id": 1}, odd)
+
+
+def test_a_date_out_of_range_in_utc_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        parse_datetime("0001-01-01T00:00:00+01:00")

@@ -44,9 +44,12 @@ class Resource:
         *,
         params: QueryParams | None = None,
         json: Any = None,
+        decode: bool = True,
     ) -> Awaitable[Response]:
         # Returns the transport's coroutine rather than awaiting it: a frame fewer.
-        return self._org.client._call(route, self._org.org_id, ids or {}, params=params, json=json)
+        return self._org.client._call(
+            route, self._org.org_id, ids or {}, params=params, json=json, decode=decode
+        )
 
     def _structure(self, data: Any, model: type[T]) -> T:
         return structure_or_raise(self._org.client.converter.get_structure_hook(model), data, model)
@@ -80,9 +83,7 @@ class Resource:
         def fetch(page: int, size: int) -> Awaitable[Response]:
             # Undecoded: the paginator decodes each page when the walk reaches it.
             query = {**base, "page": page, "per_page": size}
-            return self._org.client._call(
-                route, self._org.org_id, ids or {}, params=query, decode=False
-            )
+            return self._send(route, ids, params=query, decode=False)
 
         return Paginator(
             fetch,
