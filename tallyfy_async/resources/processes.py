@@ -32,7 +32,6 @@ from tallyfy_async.resources._payload import (
     query,
     require,
 )
-from tallyfy_async.resources.blueprints import GET_BLUEPRINT
 
 LIST_PROCESSES: Final = Route("GET", "/organizations/{org}/runs")
 LAUNCH_PROCESS: Final = Route("POST", "/organizations/{org}/runs")
@@ -178,15 +177,12 @@ class Processes(Resource):
             blueprint_id: the blueprint's id.
 
         Returns:
-            The kick-off field definitions (``prerun``).
+            The kick-off field definitions (``prerun``), in position order.
 
         Raises:
             NotFoundError: no such (live) blueprint.
         """
-        # The blueprint read carries its kick-off fields (``prerun``) inline.
-        response = await self._send(GET_BLUEPRINT, {"blueprint_id": blueprint_id})
-        data = response.data if isinstance(response.data, dict) else {}
-        return self._structure(data.get("prerun") or [], builtins.list[FormField])
+        return await self._org.blueprints.kickoff_fields(blueprint_id)
 
     async def launch(
         self,

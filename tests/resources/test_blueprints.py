@@ -159,6 +159,8 @@ async def test_kickoff_fields_come_from_the_blueprint(
     assert all(isinstance(f, FormField) for f in fields)
     assert [f.position for f in fields] == list(range(1, 11))
     assert {f.id for f in fields} == set(demo.kickoff_field_ids.values())
+    # The launch side reads the same fields, in the same order.
+    assert await org.processes.kickoff_fields(demo.kickoff_blueprint_id) == fields
 
 
 async def test_form_fields_returns_step_and_kickoff_fields(
