@@ -250,12 +250,17 @@ class Paginator(Generic[T]):
                 number += 1
                 page = await self._page(number)
                 total_pages = min(page.total_pages, MAX_PAGES)  # re-read: the server decides
+                reached = self._reached_limit(number * page.per_page)
                 yield page
-                if self._reached_limit(number * page.per_page):
+                # Let go of a page before reading the next: once the caller is done with
+                # it, its objects are freed before the next page's are made.
+                del page
+                if reached:
                     return
         else:
             async for page in self._concurrent_pages(first):
                 yield page
+                del page
 
     def _reached_limit(self, items_so_far: int) -> bool:
         return self.limit is not None and items_so_far >= self.limit
@@ -307,6 +312,7 @@ class Paginator(Generic[T]):
                     return
                 yielded += 1
                 yield item
+            del page  # see pages(): the caller keeps what it wants
         if self.limit is not None and yielded >= self.limit:
             return
         if promised is not None and yielded < promised:

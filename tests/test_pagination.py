@@ -326,3 +326,36 @@ async def test_over_real_http_an_unreadable_page_fetched_ahead_is_a_transport_er
     fake.inject(path=r"/tasks$", query={"page": "1"}, status=200, body=b"{", headers=JSON_HEADERS)
     with pytest.raises(TransportError, match="the 200 response is not valid JSON"):
         await client.org(demo.org_id).tasks.list(per_page=2)
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_a_walk_lets_go_of_a_page_before_it_reads_the_next(concurrency: int) -> None:
+    # The caller holds one item at a time; the page before the one being read must be
+    # gone by then (only its last item, still in the caller's hands, may live on), so
+    # a long walk never holds two pages of models.
+    import weakref
+
+    class Item:
+        __slots__ = ("__weakref__", "n")
+
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+    server = Server(total=50)
+    made: dict[int, weakref.ref[Item]] = {}
+    survivors: list[int] = []
+
+    def structure(raw: dict[str, int]) -> Item:
+        n = raw["n"]
+        if n % 10 == 0 and n >= 30:  # first item of page 4 and on: look at the page before
+            survivors.extend(k for k in range(n - 10, n - 1) if made[k]() is not None)
+        item = Item(n)
+        made[n] = weakref.ref(item)
+        return item
+
+    seen = [
+        item.n
+        async for item in Paginator(server.fetch, structure, per_page=10, concurrency=concurrency)
+    ]
+    assert seen == list(range(50))
+    assert survivors == []
