@@ -281,7 +281,8 @@ class Converter(cattrs.Converter):
         if origin is dict and all(a in _PASSTHROUGH for a in args):
             # PHP writes an empty associative array as [], so "no answers" arrives
             # as a list where an object belongs.
-            return f"({{}} if {var} == [] else {var})"
+            # (A type test, not `== []`: that literal would build a list per item.)
+            return f"({{}} if type({var}) is list and not {var} else {var})"
         if origin is list and all(a in _PASSTHROUGH for a in args):
             return var  # JSON already gave a list of plain values
         if tp is datetime:
