@@ -213,6 +213,14 @@ def test_every_response_model_reads_as_its_own_frozen_class(model: type[Model]) 
 
 
 KNOWN = ("when", "colour", "leaves", "parent", "tags")
+#: A value of each known field of Tree, as the wire sends it.
+TREE_VALUES: dict[str, Any] = {
+    "when": "2023-05-15T14:30:00Z",
+    "colour": "teal",
+    "leaves": [{"id": 1}],
+    "parent": {"data": {"id": 2}},
+    "tags": {"a": 1},
+}
 UNKNOWN = st.text(min_size=1, max_size=8).filter(lambda k: k not in {"id", "extra", *KNOWN})
 JSONISH = st.none() | st.integers() | st.text(max_size=5) | st.lists(st.integers(), max_size=2)
 
@@ -225,15 +233,8 @@ JSONISH = st.none() | st.integers() | st.text(max_size=5) | st.lists(st.integers
 def test_extra_holds_exactly_the_keys_the_model_lacks(
     present: set[str], nulls: set[str], unknown: dict[str, Any]
 ) -> None:
-    values: dict[str, Any] = {
-        "when": "2023-05-15T14:30:00Z",
-        "colour": "teal",
-        "leaves": [{"id": 1}],
-        "parent": {"data": {"id": 2}},
-        "tags": {"a": 1},
-    }
     wire = {"id": "t", **unknown}
-    wire.update({k: None if k in nulls else values[k] for k in present})
+    wire.update({k: None if k in nulls else TREE_VALUES[k] for k in present})
     before = copy.deepcopy(wire)
     tree = default_converter.structure(wire, Tree)
     assert wire == before  # nested objects too: only listings' own items are taken apart
@@ -243,7 +244,7 @@ def test_extra_holds_exactly_the_keys_the_model_lacks(
     assert (tree.colour is not None) == ("colour" in given_)
     assert tree.leaves == ([Leaf(id=1)] if "leaves" in given_ else [])
     assert tree.parent == (Leaf(id=2) if "parent" in given_ else None)
-    assert tree.tags == (values["tags"] if "tags" in given_ else None)
+    assert tree.tags == (TREE_VALUES["tags"] if "tags" in given_ else None)
 
 
 def test_repeated_timestamps_are_read_once_and_the_memory_of_them_is_bounded() -> None:
@@ -261,13 +262,6 @@ def test_repeated_timestamps_are_read_once_and_the_memory_of_them_is_bounded() -
         converter.structure({"id": "d", "when": "15/05/2023"}, Tree)
 
 
-TREE_VALUES: dict[str, Any] = {
-    "when": "2023-05-15T14:30:00Z",
-    "colour": "teal",
-    "leaves": [{"id": 1}],
-    "parent": {"data": {"id": 2}},
-    "tags": {"a": 1},
-}
 WIRE_TREES = st.builds(
     lambda present, nulls, unknown: {
         "id": "t",
