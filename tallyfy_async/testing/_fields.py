@@ -16,6 +16,12 @@ from tallyfy_async.testing._http import invalid
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
+#: An integer as text: ASCII digits only (``str.isdigit()`` also takes "²" and "①", which
+#: ``int()`` then refuses).
+INTEGER = re.compile(r"[+-]?[0-9]+")
+#: PHP integers are 64-bit: a larger JSON number decodes to a float there, and orjson cannot
+#: write one back.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
 def attribute(key: str) -> str:
@@ -29,8 +35,23 @@ def is_blank(value: object) -> bool:
 
 
 def is_int(value: object) -> TypeGuard[int]:
-    """An integer, not a bool (JSON ``true`` is no id)."""
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A 64-bit integer, not a bool (JSON ``true`` is no id)."""
+    return isinstance(value, int) and not isinstance(value, bool) and INT_MIN <= value <= INT_MAX
+
+
+def text_int(text: str | None) -> int | None:
+    """The 64-bit integer ``text`` spells in ASCII (``"-12"``, ``"+3"``), else ``None``."""
+    if text is None or len(text) > 20 or not INTEGER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if INT_MIN <= value <= INT_MAX else None
+
+
+def text_id(text: str | None) -> int | None:
+    """An id in a path or query: ASCII digits within 64 bits (``None`` for anything else)."""
+    if text is None or not (text.isascii() and text.isdigit()):
+        return None
+    return text_int(text)
 
 
 class Fields:
@@ -102,8 +123,8 @@ class Fields:
         value = self._present(key, required)
         if value is None:
             return None
-        if isinstance(value, str) and value.lstrip("-").isdigit():
-            value = int(value)
+        if isinstance(value, str):
+            value = text_int(value.strip())
         if not is_int(value):
             self.fail(key, f"The {attribute(key)} must be an integer.")
             return None

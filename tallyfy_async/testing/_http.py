@@ -62,6 +62,8 @@ ENDPOINT_NOT_FOUND = (
     b'{"error":true,"message":"API endpoint not found","code":"ENDPOINT_NOT_FOUND"}'
 )
 RESOURCE_NOT_FOUND = b'{"message":"Resource not found","code":"RESOURCE_NOT_FOUND","error":true}'
+#: Laravel's answer to an exception nobody caught.
+SERVER_ERROR = b'{"message":"Server Error"}'
 NOT_FOUND_HTML = (
     b'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
     b"<title>Not Found</title>\n</head>\n<body>\n<div>404 | Not Found</div>\n</body>\n</html>\n"

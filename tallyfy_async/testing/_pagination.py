@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from tallyfy_async.testing._context import Ctx
+from tallyfy_async.testing._fields import text_id
 from tallyfy_async.testing._http import Reply
 from tallyfy_async.testing._json import dumps
 
@@ -16,10 +17,8 @@ T = TypeVar("T")
 
 
 def _positive(text: str | None) -> int | None:
-    if text is None or not text.isdigit():
-        return None
-    value = int(text)
-    return value if value > 0 else None
+    value = text_id(text)
+    return value if value else None
 
 
 def paginate(

@@ -14,23 +14,24 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from tallyfy_async.testing._auth import Tokens
+from tallyfy_async.testing._body import read_body
 from tallyfy_async.testing._builders import DataHelpers
 from tallyfy_async.testing._context import Ctx
 from tallyfy_async.testing._faults import Drop, Fault, Faults, RateLimit, RateLimiter
 from tallyfy_async.testing._http import (
     APP_FORBIDDEN,
     HTML,
+    JSON,
     NOT_FOUND_HTML,
+    SERVER_ERROR,
     ApiError,
     Reply,
     endpoint_not_found,
     error,
     forbidden,
-    json_reply,
     not_found,
     unauthenticated,
 )
-from tallyfy_async.testing._json import loads
 from tallyfy_async.testing._log import Counters, LoggedRequest
 from tallyfy_async.testing._router import Route, Router
 from tallyfy_async.testing._state import State
@@ -84,8 +85,8 @@ class FakeTallyfy(DataHelpers):
         self.tokens = Tokens(self.state, token_lifetime, client_credentials_lifetime)
         self.counters = Counters()
         self.log: list[LoggedRequest] = []
-        #: Exceptions raised inside route handlers (each also answered 500): a test can
-        #: assert this stays empty.
+        #: Every exception the fake did not expect, in a route or in its own pipeline (each
+        #: answered 500 and logged): a test can assert this stays empty.
         self.server_errors: list[BaseException] = []
         self.seed = seed
         self.random = random.Random(seed)
@@ -106,7 +107,7 @@ class FakeTallyfy(DataHelpers):
         if self._runner is not None:
             return self
         app = web.Application(client_max_size=200 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
+        app.router.add_route("*", "/{tail:.*}", self._serve)
         runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=self._shutdown_timeout
         )
@@ -162,6 +163,23 @@ class FakeTallyfy(DataHelpers):
 
     # ------------------------------------------------------------------ pipeline
 
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        """The last resort around the pipeline: whatever goes wrong, the client gets JSON.
+
+        An exception escaping :meth:`_handle` is a bug of the fake: it is logged, kept in
+        ``server_errors`` and in the request log, and answered ``500 {"message": "Server
+        Error"}`` as Laravel answers its own.
+        """
+        try:
+            return await self._handle(request)
+        except Exception as exc:
+            arrived = time.monotonic()
+            logger.exception("FakeTallyfy failed on %s %s", request.method, request.path)
+            self.server_errors.append(exc)
+            ctx = Ctx(request, self, {}, dict(request.query), None)
+            self._record(ctx, None, 500, False, arrived, None)
+            return web.Response(status=500, body=SERVER_ERROR, content_type=JSON)
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         arrived = time.monotonic()
         method = request.method
@@ -176,9 +194,13 @@ class FakeTallyfy(DataHelpers):
         segments = [unquote(seg) if "%" in seg else seg for seg in segments]
         match = self._router.match(method, segments)
         route = match[0] if isinstance(match, tuple) else None
-        body = await _read_body(request) if request.body_exists else None
+        body = await read_body(request)
         ctx = Ctx(
-            request, self, match[1] if isinstance(match, tuple) else {}, dict(request.query), body
+            request,
+            self,
+            match[1] if isinstance(match, tuple) else {},
+            dict(request.query),
+            body.value,
         )
 
         fault = self.faults.pick(route_path, method, ctx.query) if self.faults.items else None
@@ -192,7 +214,7 @@ class FakeTallyfy(DataHelpers):
             reply = fault.reply()
         fault_kind = _fault_kind(fault) if fault is not None else None
         if reply is None:
-            reply = self._answer(ctx, match)
+            reply = self._answer(ctx, match, body.error)
             applied = route is not None and route.write and 200 <= reply.status < 300
             if fault is not None and fault.drop == "after":
                 return self._drop(request, ctx, route, arrived, applied=applied, kind="drop-after")
@@ -204,7 +226,14 @@ class FakeTallyfy(DataHelpers):
             return await _truncated(request, reply)
         return web.Response(status=reply.status, body=reply.body, headers=self._headers(reply))
 
-    def _answer(self, ctx: Ctx, match: tuple[Route, dict[str, str]] | list[str] | None) -> Reply:
+    def _answer(
+        self,
+        ctx: Ctx,
+        match: tuple[Route, dict[str, str]] | list[str] | None,
+        body_error: ApiError | None,
+    ) -> Reply:
+        """The route's reply, or the refusal that comes first: unknown path (404), wrong
+        method (405), rate limit (429), authentication (401/403), unreadable body (400/413)."""
         try:
             if match is None:
                 raise endpoint_not_found()
@@ -224,13 +253,15 @@ class FakeTallyfy(DataHelpers):
                 if limited is not None:
                     return limited
                 self._authenticate(ctx, route)
+            if body_error is not None:
+                raise body_error
             reply = route.handler(ctx)
         except ApiError as refused:
             reply = refused.reply
         except Exception as exc:  # an answer must still go out; the test sees server_errors
             logger.exception("FakeTallyfy route failed")
             self.server_errors.append(exc)
-            reply = json_reply({"message": "Server Error"}, 500)
+            reply = Reply(500, SERVER_ERROR)
         if self.limiter.limit is not None and ctx.rate_remaining is not None:
             # Laravel's throttle middleware labels every answer it lets through.
             headers = reply.headers or {}
@@ -455,23 +486,6 @@ class FakeTallyfy(DataHelpers):
         return self.tokens.issue(
             "password", client_id=None, user_id=user_id, lifetime=life
         ).access_token
-
-
-async def _read_body(request: web.Request) -> Any:
-    """The body as Laravel sees it: JSON only under a JSON content type, forms as dicts."""
-    content_type = request.content_type
-    if content_type == "application/x-www-form-urlencoded" or content_type.startswith("multipart/"):
-        form = await request.post()
-        return {key: value for key, value in form.items() if isinstance(value, str)}
-    raw = await request.read()
-    if not raw:
-        return None
-    if "json" in content_type:
-        try:
-            return loads(raw)
-        except ValueError:
-            pass
-    return raw.decode("utf-8", "replace")
 
 
 async def _truncated(request: web.Request, reply: Reply) -> web.StreamResponse:

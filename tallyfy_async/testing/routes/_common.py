@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tallyfy_async.testing._context import Ctx
+from tallyfy_async.testing._fields import text_id
 from tallyfy_async.testing._http import not_found
 from tallyfy_async.testing._state import Blueprint, Record, Run, Step, Task, Wire
 
@@ -256,7 +257,8 @@ def csv_ints(text: str | None) -> set[int]:
     """``"1,2"`` as ``{1, 2}`` (ignoring anything that is not a number)."""
     if not text:
         return set()
-    return {int(part) for part in text.split(",") if part.strip().isdigit()}
+    ids = (text_id(part.strip()) for part in text.split(","))
+    return {value for value in ids if value is not None}
 
 
 def csv(text: str | None) -> set[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tallyfy_async.testing._context import Ctx
-from tallyfy_async.testing._fields import Fields
+from tallyfy_async.testing._fields import Fields, text_id
 from tallyfy_async.testing._http import Reply, data, empty, not_found
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
@@ -134,7 +134,7 @@ def add_object(ctx: Ctx) -> Reply:
 def remove_object(ctx: Ctx) -> Reply:
     """Take an object out of its folder (numeric relation id, int-cast by the server)."""
     raw = ctx.params["folder_object_id"]
-    relation = ctx.the_org().folder_objects.pop(int(raw) if raw.isdigit() else 0, None)
+    relation = ctx.the_org().folder_objects.pop(text_id(raw) or 0, None)
     if relation is None:
         raise not_found()
     folder = ctx.the_org().folders.get(relation["folder_id"])

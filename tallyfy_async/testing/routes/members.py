@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from tallyfy_async.testing._context import Ctx
-from tallyfy_async.testing._fields import EMAIL, Fields
+from tallyfy_async.testing._fields import EMAIL, Fields, text_id
 from tallyfy_async.testing._http import Reply, data, error, not_found
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
@@ -21,7 +21,7 @@ USERS_PER_PAGE = 9999
 
 def _member(ctx: Ctx) -> User:
     raw = ctx.params["user_id"]
-    user = ctx.the_org().members.get(int(raw)) if raw.isdigit() else None
+    user = ctx.the_org().members.get(text_id(raw) or 0)
     if user is None:
         raise not_found()
     return user

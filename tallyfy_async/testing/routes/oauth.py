@@ -10,7 +10,7 @@ import secrets
 from typing import Any
 
 from tallyfy_async.testing._context import Ctx
-from tallyfy_async.testing._fields import EMAIL, Fields
+from tallyfy_async.testing._fields import EMAIL, Fields, text_id
 from tallyfy_async.testing._http import (
     APP_FORBIDDEN,
     Reply,
@@ -78,7 +78,7 @@ def token(ctx: Ctx) -> Reply:
         raise _unsupported_grant()
     fake = ctx.fake
     client_id = str(form.get("client_id", ""))
-    client = fake.state.clients.get(client_id) if client_id.isdigit() else None
+    client = fake.state.clients.get(client_id) if text_id(client_id) is not None else None
     if client is None or not hmac.compare_digest(client.secret, str(form.get("client_secret", ""))):
         raise _oauth_error(401, "invalid_client", "Client authentication failed")
     tokens = fake.tokens

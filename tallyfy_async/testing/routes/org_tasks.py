@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tallyfy_async.testing._actions.tasks import attach_to_run, create_oneoff, reopen, store_owners
 from tallyfy_async.testing._context import Ctx
-from tallyfy_async.testing._fields import Fields
+from tallyfy_async.testing._fields import Fields, text_id
 from tallyfy_async.testing._http import Reply, data, empty, invalid_field, not_found
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
@@ -64,9 +64,10 @@ def my_tasks(ctx: Ctx) -> Reply:
 def user_tasks(ctx: Ctx) -> Reply:
     """Tasks assigned to one member."""
     raw = ctx.params["user_id"]
-    if not raw.isdigit() or int(raw) not in ctx.the_org().members:
+    user_id = text_id(raw)
+    if user_id is None or user_id not in ctx.the_org().members:
         raise not_found()
-    return _user_tasks(ctx, int(raw))
+    return _user_tasks(ctx, user_id)
 
 
 @routes.get("/organizations/{org}/guests/{guest_id}/tasks", "guests.tasks")
@@ -74,7 +75,7 @@ def guest_tasks(ctx: Ctx) -> Reply:
     """Tasks assigned to a guest, by the integer id of the guest's link (catalogue §8.2)."""
     org = ctx.the_org()
     raw = ctx.params["guest_id"]
-    guest = org.guest_by_id(int(raw)) if raw.isdigit() else None
+    guest = org.guest_by_id(text_id(raw) or 0)
     if guest is None:
         raise not_found()
     email = guest.email.lower()

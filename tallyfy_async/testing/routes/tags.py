@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tallyfy_async.testing._context import Ctx
-from tallyfy_async.testing._fields import Fields
+from tallyfy_async.testing._fields import Fields, text_id
 from tallyfy_async.testing._http import Reply, data, empty, invalid_field, not_found
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
@@ -137,7 +137,7 @@ def attach(ctx: Ctx) -> Reply:
 def detach(ctx: Ctx) -> Reply:
     """Detach a tag by the integer association id (the server int-casts the segment, §8.2)."""
     raw = ctx.params["association_id"]
-    association_id = int(raw) if raw.isdigit() else 0
+    association_id = text_id(raw) or 0
     org = ctx.the_org()
     subjects: list[Blueprint | Run] = [*org.blueprints, *org.runs]
     for subject in subjects:
