@@ -67,6 +67,8 @@ class FakeTallyfy(DataHelpers):
         tenth); ``0`` logs nothing.
     shutdown_timeout:
         Seconds ``close()`` waits for requests in flight.
+    max_body_size:
+        Bytes a request body may have once decompressed; a larger one is refused with 413.
     """
 
     def __init__(
@@ -80,6 +82,7 @@ class FakeTallyfy(DataHelpers):
         seed: int | None = None,
         max_log: int = 100_000,
         shutdown_timeout: float = 0.25,
+        max_body_size: int = 200 * 1024 * 1024,
     ) -> None:
         self.state = State()
         self.tokens = Tokens(self.state, token_lifetime, client_credentials_lifetime)
@@ -96,6 +99,7 @@ class FakeTallyfy(DataHelpers):
         self._host = host
         self._port = port
         self._shutdown_timeout = shutdown_timeout
+        self._max_body_size = max_body_size
         self._router = Router(all_routes())
         self._runner: web.AppRunner | None = None
         self._bound_port: int | None = None
@@ -106,7 +110,7 @@ class FakeTallyfy(DataHelpers):
         """Start listening; returns ``self``."""
         if self._runner is not None:
             return self
-        app = web.Application(client_max_size=200 * 1024 * 1024)
+        app = web.Application(client_max_size=self._max_body_size)
         app.router.add_route("*", "/{tail:.*}", self._serve)
         runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=self._shutdown_timeout

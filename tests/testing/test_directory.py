@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 from tests.testing.support import Api
 
@@ -176,3 +178,44 @@ async def test_folders(
     assert checklist.status == 422
     assert (await api.delete(f"{org}/folders-objects/{relation['id']}")).status == 204
     assert (await api.delete(f"{org}/folders/{child['id']}")).status == 204
+
+
+async def test_an_archived_process_cannot_be_tagged(
+    api: Api, org: str, tallyfy_demo: DemoOrg
+) -> None:
+    tag = (await api.post(f"{org}/tags", json={"title": "late"})).json["data"]
+    run_id = tallyfy_demo.process_ids[1]
+    assert (await api.delete(f"{org}/runs/{run_id}")).status == 200
+    body = {"subject_id": run_id, "subject_type": "Run", "tag_id": tag["id"]}
+    refused = await api.post(f"{org}/checklists/tags", json=body)
+    assert refused.status == 422 and refused.json["message"] == "Subject not found"
+    assert refused.json["errors"] == {"subject_id": ["Subject not found"]}
+    run = (await api.get(f"{org}/runs/{run_id}?with=tags")).json["data"]
+    assert run["tags"] == {"data": []}
+    assert (await api.put(f"{org}/runs/{run_id}/activate")).status == 200
+    assert (await api.post(f"{org}/checklists/tags", json=body)).status == 200
+
+
+@pytest.mark.parametrize("subject_type", ["Run", "Checklist"])
+async def test_tagging_twice_keeps_one_association(
+    api: Api, org: str, tallyfy_demo: DemoOrg, subject_type: str
+) -> None:
+    tag = (await api.post(f"{org}/tags", json={"title": "twice"})).json["data"]
+    subject_id = (
+        tallyfy_demo.process_ids[1] if subject_type == "Run" else tallyfy_demo.blueprint_ids[0]
+    )
+    body = {"subject_id": subject_id, "subject_type": subject_type, "tag_id": tag["id"]}
+    first = await api.post(f"{org}/checklists/tags", json=body)
+    again = await api.post(f"{org}/checklists/tags", json=body)
+    assert first.status == again.status == 200
+    assert again.json["data"] == first.json["data"]
+    kind = "runs" if subject_type == "Run" else "checklists"
+    shown = (await api.get(f"{org}/{kind}/{subject_id}?with=tags")).json["data"]["tags"]["data"]
+    assert [a["tag_id"] for a in shown].count(tag["id"]) == 1
+    stats = (await api.get(f"{org}/tags/{tag['id']}?with=statistics")).json["data"]
+    counted = "active_process" if subject_type == "Run" else "active_template"
+    assert stats["statistics"]["data"][counted] == 1
+    detached = await api.delete(f"{org}/checklists/tags/{first.json['data']['id']}")
+    assert detached.status == 204
+    shown = (await api.get(f"{org}/{kind}/{subject_id}?with=tags")).json["data"]["tags"]["data"]
+    assert tag["id"] not in [a["tag_id"] for a in shown]

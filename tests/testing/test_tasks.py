@@ -115,8 +115,9 @@ async def test_completing_every_task_completes_the_run(
         f"{org}/runs/{run_id}/tasks/{tasks[0]['id']}", json={"taskdata": {reference: "R"}}
     )
     for task in tasks:
+        decision = {"is_approved": True} if task["task_type"] == "approval" else {}
         answer = await api.post(
-            f"{org}/runs/{run_id}/completed-tasks", json={"task_id": task["id"]}
+            f"{org}/runs/{run_id}/completed-tasks", json={"task_id": task["id"], **decision}
         )
         assert answer.status == 200
     run = (await api.get(f"{org}/runs/{run_id}?with=next_task")).json["data"]
@@ -229,3 +230,44 @@ async def test_any_task_is_readable_by_id(api: Api, org: str, tallyfy_demo: Demo
     answer = await api.get(f"{org}/tasks/{tasks[0]['id']}?with=run")
     assert answer.json["data"]["run_id"] == run_id
     assert answer.json["data"]["run"]["data"]["id"] == run_id
+
+
+async def test_an_approval_is_not_completed_without_the_decision(
+    api: Api, org: str, tallyfy_demo: DemoOrg
+) -> None:
+    run_id, tasks = await fresh_run(api, org, tallyfy_demo)
+    approval = next(task for task in tasks if task["task_type"] == "approval")
+    path = f"{org}/runs/{run_id}/completed-tasks"
+    for body in ({"task_id": approval["id"]}, {"task_id": approval["id"], "is_approved": None}):
+        refused = await api.post(path, json=body)
+        assert refused.status == 422
+        assert refused.json["message"] == "The is approved field is required."
+        assert refused.json["errors"] == {"is_approved": ["The is approved field is required."]}
+    still = (await api.get(f"{org}/runs/{run_id}/tasks/{approval['id']}")).json["data"]
+    assert (still["status"], still["is_approved"]) != ("completed", True)
+    assert still["completed_at"] is None
+    declined = await api.post(path, json={"task_id": approval["id"], "is_approved": False})
+    assert declined.status == 200 and declined.json["data"]["is_approved"] is False
+    plain = next(task for task in tasks[1:] if task["task_type"] == "task")
+    done = await api.post(path, json={"task_id": plain["id"]})
+    assert done.status == 200 and done.json["data"]["is_approved"] is None
+
+
+async def test_a_oneoff_approval_is_not_completed_without_the_decision(
+    api: Api, org: str, tallyfy_demo: DemoOrg
+) -> None:
+    body = {
+        "title": "Sign the contract",
+        "task_type": "approval",
+        "owners": {"users": [tallyfy_demo.admin_id]},
+        "deadline": "2030-12-01 09:00:00",
+    }
+    task = (await api.post(f"{org}/tasks", json=body)).json["data"]
+    refused = await api.post(f"{org}/completed-tasks", json={"task_id": task["id"]})
+    assert refused.status == 422
+    assert refused.json["message"] == "The is approved field is required."
+    assert (await api.get(f"{org}/tasks/{task['id']}")).json["data"]["completed_at"] is None
+    approved = await api.post(
+        f"{org}/completed-tasks", json={"task_id": task["id"], "is_approved": True}
+    )
+    assert approved.status == 200 and approved.json["data"]["is_approved"] is True

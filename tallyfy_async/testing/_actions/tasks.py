@@ -14,12 +14,8 @@ def touch_run(task: Task, now: str, soon: str) -> None:
 
 
 def complete(task: Task, user_id: int, now: str, soon: str, is_approved: bool | None) -> None:
-    """Mark a task completed by ``user_id``."""
-    approved = (
-        (True if is_approved is None else is_approved)
-        if task.wire["task_type"] == "approval"
-        else None
-    )
+    """Mark a task completed by ``user_id`` (``is_approved`` is kept for approvals only)."""
+    approved = is_approved if task.wire["task_type"] == "approval" else None
     task.set_status("completed", now, completed_at=now, completer_id=user_id, is_approved=approved)
     touch_run(task, now, soon)
 

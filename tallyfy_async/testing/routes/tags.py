@@ -108,7 +108,12 @@ def delete_tag(ctx: Ctx) -> Reply:
 
 @routes.post("/organizations/{org}/checklists/tags", "tags.attach")
 def attach(ctx: Ctx) -> Reply:
-    """Attach a tag to a blueprint or a process; an archived blueprint is "Subject not found"."""
+    """Attach a tag to a blueprint or a process (200 with the association).
+
+    Only live subjects can be tagged: an archived blueprint or process is 422 "Subject not
+    found". A tag the subject already has is not attached twice: the answer is the existing
+    association.
+    """
     org = ctx.the_org()
     fields = Fields(ctx.body)
     subject_id = fields.string("subject_id", required=True)
@@ -123,9 +128,12 @@ def attach(ctx: Ctx) -> Reply:
     subject: Blueprint | Run | None = (
         org.blueprints.get(subject_id) if subject_type == "Checklist" else org.runs.get(subject_id)
     )
-    if subject is None or (isinstance(subject, Blueprint) and subject.archived):
+    if subject is None or subject.archived:
         raise invalid_field("subject_id", "Subject not found", specific=True)
     assert subject_type is not None
+    for existing in subject.tags:
+        if existing["tag_id"] == tag.id:
+            return data(existing)
     association = tag_association(
         ctx.fake.state.association_id(), tag, subject.id, subject_type, ctx.now
     )

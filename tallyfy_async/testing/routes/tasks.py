@@ -73,12 +73,17 @@ def apply_task_update(ctx: Ctx, org: Org, task: Task, fields: Fields, *, oneoff:
 
 
 def complete_checked(ctx: Ctx, task: Task, fields: Fields) -> None:
-    """Complete ``task`` unless it is done, has an open issue or a required field is empty."""
-    is_approved = fields.boolean("is_approved")
+    """Complete ``task`` unless it is done, has an open issue or a required field is empty.
+
+    An approval needs the decision: without ``is_approved`` Tallyfy answers 422 "The is
+    approved field is required" rather than guessing one.
+    """
+    is_approved = fields.boolean("is_approved", required=task.wire["task_type"] == "approval")
     override = fields.integer("override_user")
     if override is not None and override not in ctx.the_org().members:
         fields.fail("override_user", "The selected override user is invalid.")
-    fields.check()
+    decision = fields.errors.get("is_approved")
+    fields.check(decision[0] if decision else None)
     if task.wire["status"] == "completed":
         raise invalid_field("task_id", "This task has already been completed.", specific=True)
     if task.wire["problem"]:
