@@ -8,7 +8,7 @@ expressions of a hundred dynamic routes in turn.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -33,6 +33,11 @@ class Route:
     #: Whether a 2xx answer means the state changed.
     write: bool
     params: tuple[str, ...]
+    #: The status of a successful answer, and whether it has a body (204 never has).
+    status: int = 200
+    empty: bool = False
+    #: The query parameters the handler reads (for the API description).
+    query: tuple[str, ...] = ()
 
 
 class RouteTable:
@@ -42,9 +47,20 @@ class RouteTable:
         self.routes: list[Route] = []
 
     def route(
-        self, method: str, path: str, name: str, *, auth: Auth = "user", write: bool | None = None
+        self,
+        method: str,
+        path: str,
+        name: str,
+        *,
+        auth: Auth = "user",
+        write: bool | None = None,
+        status: int = 200,
+        empty: bool = False,
+        query: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
-        """Declare a route; ``write`` defaults to ``method != "GET"``."""
+        """Declare a route; ``write`` defaults to ``method != "GET"``, ``status`` is the
+        status of its successful answer (``empty``: without a body) and ``query`` the
+        parameters it reads."""
 
         def register(handler: Handler) -> Handler:
             params = tuple(seg[1:-1] for seg in path.strip("/").split("/") if seg.startswith("{"))
@@ -57,27 +73,30 @@ class RouteTable:
                     auth,
                     method != "GET" if write is None else write,
                     params,
+                    status,
+                    empty or status == 204,
+                    query,
                 )
             )
             return handler
 
         return register
 
-    def get(self, path: str, name: str, **options: bool | str) -> Callable[[Handler], Handler]:
+    def get(self, path: str, name: str, **options: Any) -> Callable[[Handler], Handler]:
         """Declare a GET route."""
-        return self.route("GET", path, name, **options)  # type: ignore[arg-type]
+        return self.route("GET", path, name, **options)
 
-    def post(self, path: str, name: str, **options: bool | str) -> Callable[[Handler], Handler]:
+    def post(self, path: str, name: str, **options: Any) -> Callable[[Handler], Handler]:
         """Declare a POST route."""
-        return self.route("POST", path, name, **options)  # type: ignore[arg-type]
+        return self.route("POST", path, name, **options)
 
-    def put(self, path: str, name: str, **options: bool | str) -> Callable[[Handler], Handler]:
+    def put(self, path: str, name: str, **options: Any) -> Callable[[Handler], Handler]:
         """Declare a PUT route."""
-        return self.route("PUT", path, name, **options)  # type: ignore[arg-type]
+        return self.route("PUT", path, name, **options)
 
-    def delete(self, path: str, name: str, **options: bool | str) -> Callable[[Handler], Handler]:
+    def delete(self, path: str, name: str, **options: Any) -> Callable[[Handler], Handler]:
         """Declare a DELETE route."""
-        return self.route("DELETE", path, name, **options)  # type: ignore[arg-type]
+        return self.route("DELETE", path, name, **options)
 
 
 class _Node:

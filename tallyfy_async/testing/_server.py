@@ -17,6 +17,7 @@ from tallyfy_async.testing._auth import Tokens
 from tallyfy_async.testing._body import read_body
 from tallyfy_async.testing._builders import DataHelpers
 from tallyfy_async.testing._context import Ctx
+from tallyfy_async.testing._describe import describe
 from tallyfy_async.testing._faults import Drop, Fault, Faults, RateLimit, RateLimiter
 from tallyfy_async.testing._http import (
     APP_FORBIDDEN,
@@ -32,6 +33,7 @@ from tallyfy_async.testing._http import (
     not_found,
     unauthenticated,
 )
+from tallyfy_async.testing._json import dumps
 from tallyfy_async.testing._log import Counters, LoggedRequest
 from tallyfy_async.testing._router import Route, Router
 from tallyfy_async.testing._state import State
@@ -101,6 +103,7 @@ class FakeTallyfy(DataHelpers):
         self._shutdown_timeout = shutdown_timeout
         self._max_body_size = max_body_size
         self._router = Router(all_routes())
+        self._description: bytes | None = None
         self._runner: web.AppRunner | None = None
         self._bound_port: int | None = None
 
@@ -111,7 +114,8 @@ class FakeTallyfy(DataHelpers):
         if self._runner is not None:
             return self
         app = web.Application(client_max_size=self._max_body_size)
-        app.router.add_route("*", "/{tail:.*}", self._serve)
+        # Every path, newlines included ("." would stop at one, and aiohttp answer in text).
+        app.router.add_route("*", r"/{tail:[\s\S]*}", self._serve)
         runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=self._shutdown_timeout
         )
@@ -389,6 +393,20 @@ class FakeTallyfy(DataHelpers):
             del self.log[: len(self.log) - self.max_log]
 
     # ------------------------------------------------------------------ test handles
+
+    def api_description(self) -> dict[str, Any]:
+        """The Swagger 2.0 description of every route, as ``GET /docs/index`` serves it.
+
+        Built from the router: each operation's path and query parameters, the status of its
+        successful answer and the error statuses it can give, with the JSON error shape.
+        """
+        return describe(self._router.names.values())
+
+    def api_description_json(self) -> bytes:
+        """:meth:`api_description` encoded once (the routes never change)."""
+        if self._description is None:
+            self._description = dumps(self.api_description())
+        return self._description
 
     def reset_log(self) -> None:
         """Forget logged requests and zero the counters."""

@@ -14,6 +14,7 @@ from tallyfy_async.testing.routes import (
     guests,
     identity,
     members,
+    meta,
     oauth,
     org_tasks,
     processes,
@@ -39,6 +40,7 @@ _MODULES = (
     groups,
     tags,
     folders,
+    meta,
 )
 
 

@@ -14,6 +14,18 @@ from tallyfy_async.testing._fields import text_id
 from tallyfy_async.testing._http import not_found
 from tallyfy_async.testing._state import Blueprint, Record, Run, Step, Task, Wire
 
+# ---------------------------------------------------------------- query parameters
+
+#: What most listings read: pages, the unpaginated switch, includes, search and sort.
+LISTING = ("page", "per_page", "without_pagination", "with", "q", "sort")
+#: What the task listings read (their shared filters are in ``_task_query``).
+TASK_QUERY = (
+    *LISTING,
+    "sort_by", "status", "owners", "guests", "groups", "unassigned", "is_oneoff",
+    "deadline_before", "deadline_after", "deadline_on", "deadline_start_range",
+    "deadline_end_range",
+)  # fmt: skip
+
 # ---------------------------------------------------------------- lookups
 
 

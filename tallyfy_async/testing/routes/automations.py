@@ -107,7 +107,7 @@ def update_rule(ctx: Ctx) -> Reply:
     return data(rule)
 
 
-@routes.delete(f"{_BASE}/{{automation_id}}", "automations.delete")
+@routes.delete(f"{_BASE}/{{automation_id}}", "automations.delete", status=204)
 def delete_rule(ctx: Ctx) -> Reply:
     """Delete an automation."""
     blueprint = blueprint_of(ctx, archived=False)

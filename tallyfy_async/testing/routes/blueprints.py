@@ -14,6 +14,7 @@ from tallyfy_async.testing._state import Org, Wire
 from tallyfy_async.testing._state.blueprints import BLUEPRINT_TYPES
 from tallyfy_async.testing._validate import capture_definition
 from tallyfy_async.testing.routes._common import (
+    LISTING,
     blueprint_dict,
     blueprint_of,
     blueprint_renderer,
@@ -95,7 +96,11 @@ def _body(ctx: Ctx, org: Org, *, creating: bool) -> tuple[Wire, list[Wire] | Non
     return values, kickoff
 
 
-@routes.get("/organizations/{org}/checklists", "blueprints.list")
+@routes.get(
+    "/organizations/{org}/checklists",
+    "blueprints.list",
+    query=(*LISTING, "archived", "folder", "owner_id", "starred", "type"),
+)
 def list_blueprints(ctx: Ctx) -> Reply:
     """Blueprints, archived ones only with ``archived=only|true``."""
     org = ctx.the_org()
@@ -119,14 +124,14 @@ def list_blueprints(ctx: Ctx) -> Reply:
     return paginate(ctx, ordered, blueprint_renderer(ctx))
 
 
-@routes.get("/organizations/{org}/checklists/{checklist_id}", "blueprints.get")
+@routes.get("/organizations/{org}/checklists/{checklist_id}", "blueprints.get", query=("with",))
 def get_blueprint(ctx: Ctx) -> Reply:
     """One blueprint; archived ones answer 404 here (catalogue §15.1)."""
     blueprint = blueprint_of(ctx, archived=False)
     return data(blueprint_dict(ctx, blueprint, ctx.includes))
 
 
-@routes.post("/organizations/{org}/checklists", "blueprints.create")
+@routes.post("/organizations/{org}/checklists", "blueprints.create", status=201)
 def create(ctx: Ctx) -> Reply:
     """Create a blueprint (201); ``prerun`` defines the kick-off fields."""
     org = ctx.the_org()
@@ -220,6 +225,7 @@ def form_fields(ctx: Ctx) -> Reply:
 @routes.delete(
     "/organizations/{org}/checklists/{checklist_id}/preruns/{prerun_id}",
     "blueprints.kickoff.delete",
+    status=204,
 )
 def delete_kickoff_field(ctx: Ctx) -> Reply:
     """Delete one kick-off field (there is no POST: the template's prerun array creates them)."""
@@ -231,7 +237,9 @@ def delete_kickoff_field(ctx: Ctx) -> Reply:
     return empty(204)
 
 
-@routes.put("/organizations/{org}/checklists/{checklist_id}/publish", "blueprints.publish")
+@routes.put(
+    "/organizations/{org}/checklists/{checklist_id}/publish", "blueprints.publish", status=204
+)
 def publish(ctx: Ctx) -> Reply:
     """Publish a blueprint (no body; the fake's blueprints are always published)."""
     blueprint = blueprint_of(ctx, archived=False)

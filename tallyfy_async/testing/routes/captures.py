@@ -39,7 +39,7 @@ def _definition(ctx: Ctx) -> Wire:
     return definition
 
 
-@routes.post(f"{_STEP}/captures", "captures.create")
+@routes.post(f"{_STEP}/captures", "captures.create", status=201)
 def create_capture(ctx: Ctx) -> Reply:
     """Add a form field to a step (201): label, field_type and required are required."""
     step = _step(ctx)
@@ -76,7 +76,7 @@ def update_capture(ctx: Ctx) -> Reply:
     return data(step.capture(capture["id"]))
 
 
-@routes.delete(f"{_STEP}/captures/{{capture_id}}", "captures.delete")
+@routes.delete(f"{_STEP}/captures/{{capture_id}}", "captures.delete", status=204)
 def delete_capture(ctx: Ctx) -> Reply:
     """Delete a form field."""
     step = _step(ctx)

@@ -94,7 +94,7 @@ def update_comment(ctx: Ctx) -> Reply:
     return data(comment.wire)
 
 
-@routes.delete(f"{_TASK}/comment/{{comment_id}}", "tasks.comment.delete")
+@routes.delete(f"{_TASK}/comment/{{comment_id}}", "tasks.comment.delete", status=204)
 def delete_comment(ctx: Ctx) -> Reply:
     """Delete a comment."""
     task = task_of(ctx)

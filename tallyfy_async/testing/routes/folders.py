@@ -30,7 +30,11 @@ def _show(ctx: Ctx, org: Org, folder: Record) -> Wire:
     return {**folder.wire, "children": wrap(children)}
 
 
-@routes.get("/organizations/{org}/folders", "folders.list")
+@routes.get(
+    "/organizations/{org}/folders",
+    "folders.list",
+    query=("page", "per_page", "pagination", "folder_type", "q", "sort", "with"),
+)
 def list_folders(ctx: Ctx) -> Reply:
     """Folders; ``pagination=false`` answers every folder without ``meta``."""
     org = ctx.the_org()
@@ -94,7 +98,7 @@ def update_folder(ctx: Ctx) -> Reply:
     return data(folder.wire)
 
 
-@routes.delete("/organizations/{org}/folders/{folder_id}", "folders.delete")
+@routes.delete("/organizations/{org}/folders/{folder_id}", "folders.delete", status=204)
 def delete_folder(ctx: Ctx) -> Reply:
     """Delete a folder."""
     ctx.the_org().folders.remove(_folder(ctx).id)
@@ -130,7 +134,9 @@ def add_object(ctx: Ctx) -> Reply:
     return data(relation)
 
 
-@routes.delete("/organizations/{org}/folders-objects/{folder_object_id}", "folders.remove_object")
+@routes.delete(
+    "/organizations/{org}/folders-objects/{folder_object_id}", "folders.remove_object", status=204
+)
 def remove_object(ctx: Ctx) -> Reply:
     """Take an object out of its folder (numeric relation id, int-cast by the server)."""
     raw = ctx.params["folder_object_id"]

@@ -41,7 +41,7 @@ def _body(fields: Fields, org: Org, group: Record | None) -> Wire:
     return values
 
 
-@routes.get("/organizations/{org}/groups", "groups.list")
+@routes.get("/organizations/{org}/groups", "groups.list", query=("page", "per_page", "q"))
 def list_groups(ctx: Ctx) -> Reply:
     """Groups, always paginated (``without_pagination`` is ignored, catalogue §5)."""
     groups = ctx.the_org().groups.every()
@@ -58,7 +58,7 @@ def get_group(ctx: Ctx) -> Reply:
     return data(_group(ctx).wire)
 
 
-@routes.post("/organizations/{org}/groups", "groups.create")
+@routes.post("/organizations/{org}/groups", "groups.create", status=201)
 def create_group(ctx: Ctx) -> Reply:
     """Create a group (201)."""
     org = ctx.the_org()
@@ -72,7 +72,7 @@ def create_group(ctx: Ctx) -> Reply:
     return data(group.wire, 201)
 
 
-@routes.put("/organizations/{org}/groups/{group_id}", "groups.update")
+@routes.put("/organizations/{org}/groups/{group_id}", "groups.update", status=201)
 def update_group(ctx: Ctx) -> Reply:
     """Update a group: ``name`` every time; members/guests replace.
 
@@ -86,7 +86,7 @@ def update_group(ctx: Ctx) -> Reply:
     return data(group.wire, 201)
 
 
-@routes.delete("/organizations/{org}/groups/{group_id}", "groups.delete")
+@routes.delete("/organizations/{org}/groups/{group_id}", "groups.delete", status=204)
 def delete_group(ctx: Ctx) -> Reply:
     """Delete a group (204)."""
     ctx.the_org().groups.remove(_group(ctx).id)

@@ -8,6 +8,7 @@ from tallyfy_async.testing._http import Reply, data, invalid_field, not_found
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Guest, Wire
+from tallyfy_async.testing.routes._common import LISTING
 
 routes = RouteTable()
 
@@ -38,7 +39,7 @@ def _wire(guest: Guest) -> Wire:
     return guest.wire
 
 
-@routes.get("/organizations/{org}/guests", "guests.list")
+@routes.get("/organizations/{org}/guests", "guests.list", query=LISTING)
 def list_guests(ctx: Ctx) -> Reply:
     """Guests (``q`` searches emails)."""
     guests = list(ctx.the_org().guests.values())
@@ -55,7 +56,7 @@ def list_guests_minimal(ctx: Ctx) -> Reply:
     return data([{key: g.wire[key] for key in keys} for g in ctx.the_org().guests.values()])
 
 
-@routes.post("/organizations/{org}/guests", "guests.create")
+@routes.post("/organizations/{org}/guests", "guests.create", status=201)
 def create_guest(ctx: Ctx) -> Reply:
     """Create a guest (201); an email that belongs to a member is refused."""
     org = ctx.the_org()
@@ -85,7 +86,7 @@ def get_guest(ctx: Ctx) -> Reply:
     return data(_guest(ctx).wire)
 
 
-@routes.put("/organizations/{org}/guests/{email}", "guests.update")
+@routes.put("/organizations/{org}/guests/{email}", "guests.update", status=201)
 def update_guest(ctx: Ctx) -> Reply:
     """Only ``associated_members`` is stored; profile fields are dropped (catalogue §13).
 

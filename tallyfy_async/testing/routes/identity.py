@@ -17,7 +17,7 @@ def me(ctx: Ctx) -> Reply:
     return data(ctx.the_user().wire)
 
 
-@routes.get("/me/organizations", "me.organizations")
+@routes.get("/me/organizations", "me.organizations", query=("page", "per_page"))
 def my_organizations(ctx: Ctx) -> Reply:
     """The user's organizations, with their membership details."""
     user = ctx.the_user()

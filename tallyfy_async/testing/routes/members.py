@@ -11,7 +11,7 @@ from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Org, User, Wire
 from tallyfy_async.testing._state.people import ROLES
-from tallyfy_async.testing.routes._common import wrap
+from tallyfy_async.testing.routes._common import LISTING, wrap
 
 routes = RouteTable()
 
@@ -34,7 +34,7 @@ def _show(ctx: Ctx, org: Org, user: User) -> Wire:
     return shown
 
 
-@routes.get("/organizations/{org}/users", "users.list")
+@routes.get("/organizations/{org}/users", "users.list", query=LISTING)
 def list_users(ctx: Ctx) -> Reply:
     """Members with full profiles (``q`` searches names and emails)."""
     org = ctx.the_org()

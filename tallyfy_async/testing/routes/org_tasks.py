@@ -12,7 +12,7 @@ from tallyfy_async.testing._state import Task, Wire, new_id
 from tallyfy_async.testing._state.blueprints import field_wire
 from tallyfy_async.testing._state.tasks import TASK_TYPES
 from tallyfy_async.testing._validate import capture_definition, owners_in
-from tallyfy_async.testing.routes._common import task_dict, task_of, task_renderer
+from tallyfy_async.testing.routes._common import TASK_QUERY, task_dict, task_of, task_renderer
 from tallyfy_async.testing.routes._task_query import filter_tasks, sort_tasks, user_meta
 from tallyfy_async.testing.routes.tasks import (
     apply_task_update,
@@ -33,7 +33,7 @@ def _oneoff(ctx: Ctx) -> Task:
     return task
 
 
-@routes.get("/organizations/{org}/tasks", "tasks.list")
+@routes.get("/organizations/{org}/tasks", "tasks.list", query=(*TASK_QUERY, "archived"))
 def list_org_tasks(ctx: Ctx) -> Reply:
     """Every task of the organization (one-off and process), oldest first by default."""
     org = ctx.the_org()
@@ -54,13 +54,13 @@ def _user_tasks(ctx: Ctx, user_id: int) -> Reply:
     )
 
 
-@routes.get("/organizations/{org}/me/tasks", "me.tasks")
+@routes.get("/organizations/{org}/me/tasks", "me.tasks", query=TASK_QUERY)
 def my_tasks(ctx: Ctx) -> Reply:
     """Tasks assigned to the caller, with ``overdue_tasks``/``tasks_due_soon`` in ``meta``."""
     return _user_tasks(ctx, ctx.the_user().id)
 
 
-@routes.get("/organizations/{org}/users/{user_id}/tasks", "users.tasks")
+@routes.get("/organizations/{org}/users/{user_id}/tasks", "users.tasks", query=TASK_QUERY)
 def user_tasks(ctx: Ctx) -> Reply:
     """Tasks assigned to one member."""
     raw = ctx.params["user_id"]
@@ -70,7 +70,7 @@ def user_tasks(ctx: Ctx) -> Reply:
     return _user_tasks(ctx, user_id)
 
 
-@routes.get("/organizations/{org}/guests/{guest_id}/tasks", "guests.tasks")
+@routes.get("/organizations/{org}/guests/{guest_id}/tasks", "guests.tasks", query=TASK_QUERY)
 def guest_tasks(ctx: Ctx) -> Reply:
     """Tasks assigned to a guest, by the integer id of the guest's link (catalogue §8.2)."""
     org = ctx.the_org()
@@ -88,7 +88,7 @@ def guest_tasks(ctx: Ctx) -> Reply:
     return paginate(ctx, items, task_renderer(ctx.includes))
 
 
-@routes.post("/organizations/{org}/tasks", "tasks.create")
+@routes.post("/organizations/{org}/tasks", "tasks.create", status=201)
 def create_task(ctx: Ctx) -> Reply:
     """Create a one-off task (201): title, task_type, owners and deadline are required."""
     org = ctx.the_org()
@@ -153,7 +153,7 @@ def create_task(ctx: Ctx) -> Reply:
     return data(task_dict(task, ctx.includes, single=True), 201)
 
 
-@routes.get("/organizations/{org}/tasks/{task_id}", "tasks.get")
+@routes.get("/organizations/{org}/tasks/{task_id}", "tasks.get", query=("with",))
 def get_task(ctx: Ctx) -> Reply:
     """Any task by id (one-off or process task)."""
     return data(task_dict(task_of(ctx), ctx.includes, single=True))
@@ -168,7 +168,7 @@ def update_task(ctx: Ctx) -> Reply:
     return data(task_dict(task, ctx.includes, single=True))
 
 
-@routes.delete("/organizations/{org}/tasks/{task_id}", "tasks.archive")
+@routes.delete("/organizations/{org}/tasks/{task_id}", "tasks.archive", status=204)
 def archive_task(ctx: Ctx) -> Reply:
     """Archive a one-off task (204)."""
     task = _oneoff(ctx)
@@ -177,7 +177,7 @@ def archive_task(ctx: Ctx) -> Reply:
     return empty(204)
 
 
-@routes.delete("/organizations/{org}/tasks/{task_id}/delete", "tasks.delete")
+@routes.delete("/organizations/{org}/tasks/{task_id}/delete", "tasks.delete", status=204)
 def delete_task(ctx: Ctx) -> Reply:
     """Permanently delete a one-off task (204)."""
     task = _oneoff(ctx)

@@ -17,6 +17,7 @@ from tallyfy_async.testing._state.org import tag_association
 from tallyfy_async.testing._state.runs import refresh
 from tallyfy_async.testing._validate import form_values, missing_required, owners_in
 from tallyfy_async.testing.routes._common import (
+    LISTING,
     csv,
     csv_ints,
     form_field_items,
@@ -90,7 +91,23 @@ def _overrides(fields: Fields, org: Org, blueprint: Blueprint | None) -> dict[st
     return overrides
 
 
-@routes.get("/organizations/{org}/runs", "runs.list")
+@routes.get(
+    "/organizations/{org}/runs",
+    "runs.list",
+    query=(
+        *LISTING,
+        "status",
+        "owners",
+        "checklist_id",
+        "blueprint_id",
+        "archived",
+        "starred",
+        "tag",
+        "tag_ids",
+        "type",
+        "sort_by",
+    ),
+)
 def list_runs(ctx: Ctx) -> Reply:
     """Processes, oldest first by default (GUESS: stable while new ones are launched).
 
@@ -148,7 +165,7 @@ def _has_status(run: Run, status: str) -> bool:
     return bool(wire["status"] == status)
 
 
-@routes.post("/organizations/{org}/runs", "runs.launch")
+@routes.post("/organizations/{org}/runs", "runs.launch", status=201)
 def launch_run(ctx: Ctx) -> Reply:
     """Launch a process (201); see ``_actions.runs.launch`` for what it creates."""
     org = ctx.the_org()
@@ -196,7 +213,7 @@ def launch_run(ctx: Ctx) -> Reply:
     return data(run_dict(run, ctx.includes), 201)
 
 
-@routes.get("/organizations/{org}/runs/{run_id}", "runs.get")
+@routes.get("/organizations/{org}/runs/{run_id}", "runs.get", query=("with",))
 def get_run(ctx: Ctx) -> Reply:
     """One process, with ``with=`` includes."""
     return data(run_dict(run_of(ctx), ctx.includes))
@@ -245,7 +262,7 @@ def activate(ctx: Ctx) -> Reply:
     return data(run_dict(run, ctx.includes))
 
 
-@routes.delete("/organizations/{org}/runs/{run_id}/delete", "runs.delete")
+@routes.delete("/organizations/{org}/runs/{run_id}/delete", "runs.delete", empty=True)
 def delete(ctx: Ctx) -> Reply:
     """Permanently delete an archived process: 200 with an empty body, 422 while live."""
     run = run_of(ctx)

@@ -83,14 +83,16 @@ def _live_blueprint(ctx: Ctx) -> Blueprint:
     return blueprint_of(ctx, archived=False)
 
 
-@routes.get("/organizations/{org}/checklists/{checklist_id}/steps", "steps.list")
+@routes.get(
+    "/organizations/{org}/checklists/{checklist_id}/steps", "steps.list", query=("page", "per_page")
+)
 def list_steps(ctx: Ctx) -> Reply:
     """Steps by position; always paginated (``without_pagination`` is ignored, §5)."""
     blueprint = _live_blueprint(ctx)
     return paginate(ctx, blueprint.steps, wire_of, unpaginated=False)
 
 
-@routes.post("/organizations/{org}/checklists/{checklist_id}/steps", "steps.create")
+@routes.post("/organizations/{org}/checklists/{checklist_id}/steps", "steps.create", status=201)
 def create_step(ctx: Ctx) -> Reply:
     """Append a step (201); ``position``, ``alias`` and ``roles`` are dropped."""
     org = ctx.the_org()
@@ -128,7 +130,9 @@ def update_step(ctx: Ctx) -> Reply:
     return data(step.wire)
 
 
-@routes.delete("/organizations/{org}/checklists/{checklist_id}/steps/{step_id}", "steps.delete")
+@routes.delete(
+    "/organizations/{org}/checklists/{checklist_id}/steps/{step_id}", "steps.delete", status=204
+)
 def delete_step(ctx: Ctx) -> Reply:
     """Delete a step, unless an automation refers to it (422, catalogue §15.4)."""
     blueprint = _live_blueprint(ctx)

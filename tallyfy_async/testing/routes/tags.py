@@ -61,7 +61,9 @@ def _body(fields: Fields, org: Org, tag: Record | None) -> Wire:
     return values
 
 
-@routes.get("/organizations/{org}/tags", "tags.list")
+@routes.get(
+    "/organizations/{org}/tags", "tags.list", query=("page", "per_page", "q", "all", "sort", "with")
+)
 def list_tags(ctx: Ctx) -> Reply:
     """Tags, always paginated; auto-generated ones only with the literal ``all=true`` (§19)."""
     tags = ctx.the_org().tags.every()
@@ -74,13 +76,13 @@ def list_tags(ctx: Ctx) -> Reply:
     return paginate(ctx, ordered, lambda tag: _show(ctx, tag), unpaginated=False)
 
 
-@routes.get("/organizations/{org}/tags/{tag_id}", "tags.get")
+@routes.get("/organizations/{org}/tags/{tag_id}", "tags.get", query=("with",))
 def get_tag(ctx: Ctx) -> Reply:
     """One tag (``with=statistics`` counts what it is attached to)."""
     return data(_show(ctx, _tag(ctx)))
 
 
-@routes.post("/organizations/{org}/tags", "tags.create")
+@routes.post("/organizations/{org}/tags", "tags.create", status=201)
 def create_tag(ctx: Ctx) -> Reply:
     """Create a tag (201): title unique, at most 30 characters; color ``#rrggbb``."""
     org = ctx.the_org()
@@ -99,7 +101,7 @@ def update_tag(ctx: Ctx) -> Reply:
     return data(tag.wire)
 
 
-@routes.delete("/organizations/{org}/tags/{tag_id}", "tags.delete")
+@routes.delete("/organizations/{org}/tags/{tag_id}", "tags.delete", status=204)
 def delete_tag(ctx: Ctx) -> Reply:
     """Delete a tag: 204, even when it does not exist (catalogue §19)."""
     ctx.the_org().tags.remove(ctx.params["tag_id"])
@@ -141,7 +143,7 @@ def attach(ctx: Ctx) -> Reply:
     return data(association)
 
 
-@routes.delete("/organizations/{org}/checklists/tags/{association_id}", "tags.detach")
+@routes.delete("/organizations/{org}/checklists/tags/{association_id}", "tags.detach", status=204)
 def detach(ctx: Ctx) -> Reply:
     """Detach a tag by the integer association id (the server int-casts the segment, §8.2)."""
     raw = ctx.params["association_id"]

@@ -12,7 +12,13 @@ from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Org, Task, Wire
 from tallyfy_async.testing._state.tasks import TASK_TYPES
 from tallyfy_async.testing._validate import form_values, missing_required, owners_in
-from tallyfy_async.testing.routes._common import run_of, task_dict, task_of, task_renderer
+from tallyfy_async.testing.routes._common import (
+    TASK_QUERY,
+    run_of,
+    task_dict,
+    task_of,
+    task_renderer,
+)
 from tallyfy_async.testing.routes._task_query import filter_tasks, sort_tasks
 
 routes = RouteTable()
@@ -105,7 +111,7 @@ def task_id_of(ctx: Ctx, fields: Fields) -> str | None:
     return task_id
 
 
-@routes.get("/organizations/{org}/runs/{run_id}/tasks", "runs.tasks.list")
+@routes.get("/organizations/{org}/runs/{run_id}/tasks", "runs.tasks.list", query=TASK_QUERY)
 def list_tasks(ctx: Ctx) -> Reply:
     """A process's tasks, by position unless sorted otherwise."""
     run = run_of(ctx)
@@ -113,7 +119,7 @@ def list_tasks(ctx: Ctx) -> Reply:
     return paginate(ctx, items, task_renderer(ctx.includes))
 
 
-@routes.get("/organizations/{org}/runs/{run_id}/tasks/{task_id}", "runs.tasks.get")
+@routes.get("/organizations/{org}/runs/{run_id}/tasks/{task_id}", "runs.tasks.get", query=("with",))
 def get_task(ctx: Ctx) -> Reply:
     """One task of a process."""
     task = task_of(ctx, run_of(ctx))
