@@ -1,6 +1,7 @@
 """A faithful, in-memory Tallyfy API for tests: :class:`FakeTallyfy`.
 
-It is an independent implementation of the API described in the catalogue (it shares no code
+It is an independent implementation of the API as Tallyfy's documentation and official clients
+describe it (it shares no code
 with the SDK's models, converter or transport), so tests run against it catch the SDK's
 mistakes rather than repeat them. Use it with ``async with FakeTallyfy() as fake:``, through
 the pytest fixtures ``tallyfy_fake``/``tallyfy_demo`` (``tallyfy_async.testing.plugin``), or as

@@ -1,6 +1,6 @@
 """Access and refresh tokens: issue, check, rotate, expire, revoke.
 
-The rules follow Laravel Passport / league/oauth2-server (catalogue §3): refresh tokens rotate,
+The rules follow Laravel Passport / league/oauth2-server: refresh tokens rotate,
 and using one revokes both it and the access token it was issued with.
 """
 

@@ -60,7 +60,7 @@ class Ctx:
 
     @property
     def includes(self) -> frozenset[str]:
-        """The relations asked for with ``with=a,b`` (catalogue §2)."""
+        """The relations asked for with ``with=a,b``."""
         includes = self._includes
         if includes is None:
             raw = self.query.get("with", "")

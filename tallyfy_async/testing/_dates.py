@@ -1,4 +1,4 @@
-"""Dates as the API writes and reads them (catalogue §8.1).
+"""Dates as the API writes and reads them.
 
 Responses carry ``YYYY-MM-DDTHH:MM:SS.000Z``: UTC, always three zero milliseconds. Strings of that
 shape sort in time order, so the fake compares them as strings and never parses its own output.
@@ -17,7 +17,7 @@ _now_second = -1
 _now_text = ""
 _soon_text = ""
 
-#: How far ahead a deadline counts as "due soon" (GUESS: the catalogue gives no window).
+#: How far ahead a deadline counts as "due soon" (GUESS: no source gives the window).
 DUE_SOON = timedelta(hours=24)
 
 
@@ -72,7 +72,7 @@ def parse_request_date(value: object) -> datetime | None:
 
 
 def later(start: datetime, value: int, unit: str) -> datetime:
-    """``start`` moved forward by a step-deadline interval (``unit`` as in catalogue §8.3)."""
+    """``start`` moved forward by a step-deadline interval (``unit``: minutes to months)."""
     if unit.startswith("minute"):
         return start + timedelta(minutes=value)
     if unit.startswith("hour"):

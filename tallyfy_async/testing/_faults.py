@@ -57,7 +57,7 @@ class RateLimiter:
         return limit.requests - int(window[1]), None
 
     def refusal(self, wait: float) -> Reply:
-        """The 429 Laravel's throttle middleware sends (catalogue §6, §29.8)."""
+        """The 429 Laravel's throttle middleware sends."""
         assert self.limit is not None
         return Reply(
             429,

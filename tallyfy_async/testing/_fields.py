@@ -1,8 +1,8 @@
 """Laravel-style request rules: read a body field, or record why it is refused.
 
 One :class:`Fields` per request collects every error, so a 422 names all bad fields at once,
-keyed by dotted path as api-v2 does (catalogue §6). Keys no rule reads are simply never looked
-at: that is how the API drops unknown keys (catalogue §2).
+keyed by dotted path as api-v2 does. Keys no rule reads are simply never looked
+at: that is how the API drops unknown keys.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ class Fields:
         return str(value)
 
     def date(self, key: str, *, required: bool = False) -> str | None:
-        """A request date, returned in the response format (catalogue §8.1)."""
+        """A request date, returned in the response format."""
         value = self._present(key, required)
         if value is None:
             return None

@@ -43,7 +43,7 @@ def json_reply(obj: Any, status: int = 200, headers: Mapping[str, str] | None = 
 
 
 def data(obj: Any, status: int = 200) -> Reply:
-    """``{"data": obj}`` (catalogue §4)."""
+    """``{"data": obj}``."""
     return Reply(status, dumps({"data": obj}))
 
 
@@ -57,7 +57,7 @@ def error(status: int, body: Any, headers: Mapping[str, str] | None = None) -> A
     return ApiError(json_reply(body, status, headers))
 
 
-# Key orders are the ones production sends (catalogue §6, §29.2).
+# Key orders are the ones production sends.
 ENDPOINT_NOT_FOUND = (
     b'{"error":true,"message":"API endpoint not found","code":"ENDPOINT_NOT_FOUND"}'
 )
@@ -81,11 +81,11 @@ def endpoint_not_found() -> ApiError:
 
 
 def unauthenticated() -> ApiError:
-    """401 as Laravel's ``auth:api`` guard writes it (catalogue §6, §29.2)."""
+    """401 as Laravel's ``auth:api`` guard writes it."""
     return error(401, {"message": "Unauthenticated."})
 
 
-#: The 403 of the application routes (catalogue §3.3).
+#: The 403 of the application routes.
 APP_FORBIDDEN = "You don't have application's permissions for this organization!"
 
 
@@ -95,7 +95,7 @@ def forbidden(message: str = "This action is unauthorized.") -> ApiError:
 
 
 def invalid(errors: Mapping[str, list[str]], message: str | None = None) -> ApiError:
-    """422 in the shape both Laravel and docs parsers read (catalogue §28, "422 body")."""
+    """422 in the shape both Laravel and docs parsers read."""
     return error(
         422,
         {
@@ -108,7 +108,7 @@ def invalid(errors: Mapping[str, list[str]], message: str | None = None) -> ApiE
 
 def invalid_first(errors: Mapping[str, list[str]]) -> ApiError:
     """422 whose ``message`` is the first error, as form-field errors are ("<label> is
-    required", catalogue §16)."""
+    required")."""
     return invalid(errors, next(iter(errors.values()))[0])
 
 

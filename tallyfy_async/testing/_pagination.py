@@ -1,4 +1,4 @@
-"""List answers: ``{"data": [...], "meta": {"pagination": {...}}}`` (catalogue §5)."""
+"""List answers: ``{"data": [...], "meta": {"pagination": {...}}}``."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def paginate(
 
     ``per_page`` is the route's default; a requested size is capped at 100. With
     ``unpaginated`` (most routes) ``without_pagination=true`` returns every item without
-    ``meta``; steps, groups and tags ignore it (catalogue §5).
+    ``meta``; steps, groups and tags ignore it.
     """
     if unpaginated and ctx.flag("without_pagination"):
         return Reply(200, dumps({"data": list(map(render, items))}))
@@ -58,7 +58,7 @@ def paginate(
         "per_page": size,
         "current_page": page,
         "total_pages": total_pages,
-        # PHP encodes an empty links array as [] (catalogue §5).
+        # PHP encodes an empty links array as [].
         "links": links or [],
     }
     return Reply(200, dumps({"data": list(map(render, chosen)), "meta": meta}))

@@ -57,7 +57,7 @@ class FakeTallyfy(DataHelpers):
         Where to listen (``port=0``: any free port).
     token_lifetime:
         ``expires_in`` of password-grant and refreshed tokens, seconds. The sources disagree
-        (1 hour or 6 months, catalogue §28); 3600 is the integration guide's value.
+        (1 hour or 6 months); 3600 is the integration guide's value.
     client_credentials_lifetime:
         ``expires_in`` of client-credentials tokens (604800 as documented).
     rate_limit:
@@ -227,7 +227,7 @@ class FakeTallyfy(DataHelpers):
             if fault is not None and fault.drop == "after":
                 return self._drop(request, ctx, route, arrived, applied=applied, kind="drop-after")
         if reply.status == 404 and "json" not in request.headers.get("Accept", ""):
-            # Production answers a 404 with its HTML page unless JSON is asked for (§2).
+            # Production answers a 404 with its HTML page unless JSON is asked for.
             reply = Reply(404, NOT_FOUND_HTML, HTML)
         self._record(ctx, route, reply.status, applied, arrived, fault_kind)
         if fault is not None and fault.truncate:
@@ -292,8 +292,8 @@ class FakeTallyfy(DataHelpers):
         """Check the headers and token; bind the user and organization to ``ctx``.
 
         A user who is not a member of the path's organization gets 403 with Laravel's default
-        message: the organization exists, the caller may not see into it (catalogue §3.1 ties
-        tokens to organizations; it documents no body, so this is a GUESS). An organization
+        message: the organization exists, the caller may not see into it (tokens are tied
+        to organizations; no source shows the body, so this is a GUESS). An organization
         that does not exist is 404 RESOURCE_NOT_FOUND.
         """
         headers = ctx.request.headers
@@ -320,7 +320,7 @@ class FakeTallyfy(DataHelpers):
                 raise forbidden(APP_FORBIDDEN)
             return
         if token.kind == "client_credentials":
-            # Application tokens carry no user; user routes refuse them (catalogue §3.1).
+            # Application tokens carry no user; user routes refuse them.
             raise unauthenticated()
         ctx.user = self.tokens.user_of(token)
         if ctx.user is None:

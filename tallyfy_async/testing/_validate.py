@@ -1,8 +1,8 @@
 """Validation shared by several routes: form-field values, form-field definitions and owners.
 
-``form_values`` is api-v2's ``FormValuesValidator`` (catalogue §8.4): kick-off values on launch
+``form_values`` is api-v2's ``FormValuesValidator``: kick-off values on launch
 (``prerun``) and task values (``taskdata``) go through the same code. ``capture_definition`` is
-``CaptureRequestValidator`` (catalogue §15.3), used for step captures and kick-off fields alike.
+``CaptureRequestValidator``, used for step captures and kick-off fields alike.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tallyfy_async.testing._http import invalid_field, invalid_first
 from tallyfy_async.testing._state import Org, Wire
 from tallyfy_async.testing._state.blueprints import FIELD_TYPES
 
-#: Text limits from the docs (catalogue §8.4; the migrator says 255/6000 instead).
+#: Text limits from the docs (Tallyfy's migrator says 255/6000 instead).
 TEXT_MAX = 200
 TEXTAREA_MAX = 30_000
 
@@ -35,8 +35,8 @@ def form_values(
 ) -> dict[str, Any]:
     """Check values keyed by field timeline id; return the ones to store.
 
-    Unknown keys are dropped (catalogue §2). A list is refused unless empty (catalogue §16,
-    launch notes); ``None`` and ``[]`` mean nothing was sent. Blank values clear a field and are
+    Unknown keys are dropped. A list is refused unless empty, as on launch; ``None`` and ``[]``
+    mean nothing was sent. Blank values clear a field and are
     returned as ``None``. With ``require``, a required field left blank is a 422 whose message
     is "<label> is required", under ``errors["<key>.<id>"]``.
     """
@@ -141,7 +141,7 @@ def _multiselect(field: Wire, value: Any) -> list[Wire]:
         option = _option(field, item)
         if option is None:
             raise FieldValueError("Invalid multiselect choice selected.")
-        # Stored without "selected": true it renders blank in {{variables}} (catalogue §8.4).
+        # Stored without "selected": true it renders blank in {{variables}}.
         chosen.append(
             {
                 "id": option["id"],
@@ -176,7 +176,7 @@ def _assignees(value: Any, org: Org) -> Wire:
 def owners_from(
     fields: Fields, org: Org, *, buckets: Collection[str] = ("users", "guests", "groups")
 ) -> Wire:
-    """``{users, guests, groups}`` from a body; a bucket not sent is empty (catalogue §2).
+    """``{users, guests, groups}`` from a body; a bucket not sent is empty.
 
     Users must be members and groups must exist; guests need a valid email (an unknown one
     becomes a guest when the owners are stored, as assigning one does in Tallyfy).
@@ -198,7 +198,7 @@ def owners_in(fields: Fields, key: str, org: Org, *, required: bool = False) -> 
 
 
 def capture_definition(item: object, prefix: str, errors: dict[str, list[str]]) -> Wire | None:
-    """A form-field definition checked as ``CaptureRequestValidator`` does (catalogue §15.3).
+    """A form-field definition checked as ``CaptureRequestValidator`` does.
 
     Errors go into ``errors`` under ``prefix + field``; returns the definition when valid.
     """

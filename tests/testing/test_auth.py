@@ -1,4 +1,4 @@
-"""The token endpoint, token checks and the application routes (catalogue §3, §6, §29.2)."""
+"""The token endpoint, token checks and the application routes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Blueprints (checklists): create, update quirks, archive, restore, delete, clone (§15.1)."""
+"""Blueprints (checklists): create, update quirks, archive, restore, delete, clone."""
 
 from __future__ import annotations
 

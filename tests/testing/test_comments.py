@@ -1,4 +1,4 @@
-"""Comments, problems and resolutions; form-field values by value id; guest tasks (§15.3, §18)."""
+"""Comments, problems and resolutions; form-field values by value id; guest tasks."""
 
 from __future__ import annotations
 

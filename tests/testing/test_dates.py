@@ -1,4 +1,4 @@
-"""Request dates in, response dates out (catalogue §8.1)."""
+"""Request dates in, response dates out."""
 
 from __future__ import annotations
 

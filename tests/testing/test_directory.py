@@ -1,4 +1,4 @@
-"""Members, guests, groups, tags and folders (catalogue §12-14, §19-20)."""
+"""Members, guests, groups, tags and folders."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Envelopes, pagination, both mount points, includes and 404/405 answers (catalogue §4-6)."""
+"""Envelopes, pagination, both mount points, includes and 404/405 answers."""
 
 from __future__ import annotations
 

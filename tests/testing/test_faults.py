@@ -1,4 +1,4 @@
-"""Rate limits and injected faults (catalogue §6, §7, §29.8)."""
+"""Rate limits and injected faults."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Launching processes: the prerun quirks and form-field value shapes (catalogue §8.4, §16)."""
+"""Launching processes: the prerun quirks and form-field value shapes."""
 
 from __future__ import annotations
 

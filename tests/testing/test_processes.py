@@ -1,4 +1,4 @@
-"""Processes (runs): list filters, read, update, archive, activate, delete (§16)."""
+"""Processes (runs): list filters, read, update, archive, activate, delete."""
 
 from __future__ import annotations
 

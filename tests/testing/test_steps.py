@@ -1,4 +1,4 @@
-"""Steps, form fields (captures), kick-off fields and automations (§15.2-15.4)."""
+"""Steps, form fields (captures), kick-off fields and automations."""
 
 from __future__ import annotations
 

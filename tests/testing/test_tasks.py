@@ -1,4 +1,4 @@
-"""Process tasks, one-off tasks and the task lists (§17)."""
+"""Process tasks, one-off tasks and the task lists."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ def set_kickoff(blueprint: Blueprint, definitions: Sequence[Wire], now: str) -> 
 
 
 def add_step(blueprint: Blueprint, now: str, title: str, fields: Wire) -> Step:
-    """Append a step (the API ignores a requested position on create, catalogue §15.2)."""
+    """Append a step (the API ignores a requested position on create)."""
     fields = {key: value for key, value in fields.items() if key not in ("position", "captures")}
     step_id = new_id()
     step = Step(

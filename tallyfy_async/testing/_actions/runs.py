@@ -28,7 +28,7 @@ def launch(
 
     ``prerun`` holds checked kick-off values; ``overrides`` the checked ``tasks`` of the launch
     body, keyed by step id. Owners come from the override, else the step's assignees, else the
-    launcher when the step assigns the run starter (catalogue §16, assignment precedence).
+    launcher when the step assigns the run starter.
     """
     run_id = new_id()
     wire = run_wire(
@@ -114,7 +114,7 @@ def launch(
 
 
 def archive_run(org: Org, run: Run, now: str) -> None:
-    """Archive a process and, with it, its tasks (catalogue §16: the archive cascades)."""
+    """Archive a process and, with it, its tasks (the archive cascades)."""
     if run.wire["status"] != "archived":
         run.status_before_archive = run.wire["status"]
     run.update({"status": "archived", "archived_at": now}, now)

@@ -21,7 +21,7 @@ def complete(task: Task, user_id: int, now: str, soon: str, is_approved: bool | 
 
 
 def reopen(task: Task, now: str, soon: str) -> None:
-    """Reopen a completed task (catalogue §17: back to in-progress, completion fields nulled)."""
+    """Reopen a completed task (back to in-progress, completion fields nulled)."""
     task.set_status(
         "in-progress",
         now,
@@ -77,7 +77,7 @@ def create_oneoff(
 
 
 def attach_to_run(task: Task, run: Run, now: str, soon: str) -> None:
-    """Put a new task into an existing process (``run_id`` on create, catalogue §17 row 10):
+    """Put a new task into an existing process (``run_id`` on create):
     it is then a process task, last by position."""
     task.run = run
     task.update(

@@ -1,7 +1,7 @@
 """Storing form-field values (task ``taskdata`` and run ``prerun``).
 
 Each stored value gets an integer id, the "capture value id" that ``PUT form-field/value``
-addresses (catalogue §15.3 row 9); reads show it as ``value_id`` beside ``field_value``.
+addresses; reads show it as ``value_id`` beside ``field_value``.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ class State:
         self._next_association_id = 1
 
     def association_id(self) -> int:
-        """A new integer id for a tag or folder association (catalogue §8.2)."""
+        """A new integer id for a tag or folder association."""
         value = self._next_association_id
         self._next_association_id += 1
         return value

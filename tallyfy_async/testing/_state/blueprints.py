@@ -1,4 +1,4 @@
-"""Blueprints (API: checklists), their steps, kick-off fields and form fields (catalogue §15).
+"""Blueprints (API: checklists), their steps, kick-off fields and form fields.
 
 Kick-off fields live inline in ``wire["prerun"]``; a step's form fields (captures) live inline
 in the step's ``wire["captures"]``; automations inline in ``wire["automated_actions"]``. Steps
@@ -12,8 +12,7 @@ from typing import Any
 
 from tallyfy_async.testing._state.records import Record, Wire
 
-#: The ten types of api-v2's BaseCapture; one docs page adds five more the code does not know
-#: (catalogue §8.3, §28).
+#: The ten types of api-v2's BaseCapture; one docs page adds five more the code does not know.
 FIELD_TYPES = (
     "text",
     "textarea",
@@ -90,7 +89,7 @@ class Step(Record):
 def blueprint_wire(
     blueprint_id: str, increment_id: int, title: str, owner_id: int, now: str, **fields: Any
 ) -> Wire:
-    """A new blueprint's fields (catalogue §15.1, Template object); ``fields`` override."""
+    """A new blueprint's fields; ``fields`` override."""
     wire: Wire = {
         "id": blueprint_id,
         "increment_id": increment_id,
@@ -146,7 +145,7 @@ def blueprint_wire(
 def step_wire(
     step_id: str, checklist_id: str, title: str, position: int, now: str, **fields: Any
 ) -> Wire:
-    """A new step's fields (catalogue §15.2, Step object); ``fields`` override."""
+    """A new step's fields; ``fields`` override."""
     wire: Wire = {
         "id": step_id,
         "checklist_id": checklist_id,

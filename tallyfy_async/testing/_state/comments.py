@@ -1,4 +1,4 @@
-"""Comments (threads) on tasks, processes and blueprints (catalogue §18)."""
+"""Comments (threads) on tasks, processes and blueprints."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def comment_wire(
     checklist_id: str | None,
     resolve_id: str | None = None,
 ) -> Wire:
-    """A new comment's fields (catalogue §18, Comment object)."""
+    """A new comment's fields."""
     return {
         "id": comment_id,
         "content": content,

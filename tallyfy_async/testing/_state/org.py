@@ -66,7 +66,7 @@ class Org:
 
 
 def org_wire(org_id: str, name: str, now: str) -> Wire:
-    """A new organization's fields (catalogue §11, Organization object)."""
+    """A new organization's fields."""
     slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
     return {
         "id": org_id,
@@ -116,7 +116,7 @@ def org_wire(org_id: str, name: str, now: str) -> Wire:
 
 
 def group_wire(group_id: str, name: str, members: list[int], guests: list[str], now: str) -> Wire:
-    """A group's fields (catalogue §14)."""
+    """A group's fields."""
     return {
         "id": group_id,
         "name": name,
@@ -131,7 +131,7 @@ def group_wire(group_id: str, name: str, members: list[int], guests: list[str], 
 
 
 def tag_wire(tag_id: str, title: str, color: str, now: str) -> Wire:
-    """A tag's fields (catalogue §19)."""
+    """A tag's fields."""
     return {
         "id": tag_id,
         "title": title,
@@ -144,7 +144,7 @@ def tag_wire(tag_id: str, title: str, color: str, now: str) -> Wire:
 
 
 def folder_wire(folder_id: str, name: str, folder_type: str, position: int, now: str) -> Wire:
-    """A folder's fields (catalogue §20)."""
+    """A folder's fields."""
     return {
         "id": folder_id,
         "name": name,
@@ -159,8 +159,8 @@ def folder_wire(folder_id: str, name: str, folder_type: str, position: int, now:
 def tag_association(
     association_id: int, tag: Record, subject_id: str, subject_type: str, now: str
 ) -> Wire:
-    """A tag attached to a blueprint or a process, as ``with=tags`` shows it (catalogue §15.1:
-    integer ``id`` and ``tag_id``)."""
+    """A tag attached to a blueprint or a process, as ``with=tags`` shows it (integer ``id``
+    and ``tag_id``)."""
     return {
         "id": association_id,
         "tag_id": tag.id,

@@ -1,6 +1,6 @@
 """Members, guests and OAuth clients.
 
-People have integer ids (catalogue §8.2). A member is one global user who may belong to several
+People have integer ids. A member is one global user who may belong to several
 organizations, with a role in each; a guest belongs to one organization and is addressed by email.
 """
 
@@ -40,7 +40,7 @@ class User:
 
 
 def user_wire(user_id: int, email: str, first_name: str, last_name: str, now: str) -> Wire:
-    """A new member's fields (catalogue §12, User object)."""
+    """A new member's fields."""
     return {
         "id": user_id,
         "email": email,
@@ -91,13 +91,13 @@ class Guest:
 def guest_wire(
     guest_id: int, org_id: str, email: str, first_name: str, last_name: str, now: str
 ) -> Wire:
-    """A new guest's fields (catalogue §13, Guest object)."""
+    """A new guest's fields."""
     return {
         "id": guest_id,
         "email": email,
         "first_name": first_name,
         "last_name": last_name,
-        # The SDK reads the guest id from the segment after "guest/" (catalogue §8.2).
+        # The SDK reads the guest id from the segment after "guest/".
         "link": f"https://go.tallyfy.com/{org_id}/guest/{guest_id}",
         "last_accessed_at": None,
         "last_known_ip": None,

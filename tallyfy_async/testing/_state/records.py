@@ -20,7 +20,7 @@ Wire = dict[str, Any]
 
 
 def new_id() -> str:
-    """A 32-hex lowercase id, as the API uses for everything but people (catalogue §8.2)."""
+    """A 32-hex lowercase id, as the API uses for everything but people."""
     return uuid.uuid4().hex
 
 

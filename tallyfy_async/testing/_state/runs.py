@@ -1,4 +1,4 @@
-"""Processes (API: runs) and the fields they derive from their tasks (catalogue §16)."""
+"""Processes (API: runs) and the fields they derive from their tasks."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class Run(Record):
         return None
 
     def next_task(self) -> Task | None:
-        """The first task not done, by position (catalogue §24.4 ``next_task``)."""
+        """The first task not done, by position (the webhook payload's ``next_task``)."""
         for task in self.tasks:
             if not task.done:
                 return task
@@ -52,7 +52,7 @@ def run_wire(
     now: str,
     **fields: Any,
 ) -> Wire:
-    """A new run's fields (catalogue §16, Run object); derived fields come from ``refresh``."""
+    """A new run's fields; derived fields come from ``refresh``."""
     wire: Wire = {
         "id": run_id,
         "increment_id": increment_id,
@@ -62,8 +62,7 @@ def run_wire(
         "summary": None,
         "status": "active",
         "has_open_issue": False,
-        # An object, as the SDK, the list docs and PPC show it; some docs show a bare number
-        # (catalogue §28).
+        # An object, as the SDK, the list docs and PPC show it; some docs show a bare number.
         "progress": {"complete": 0, "total": 0, "percent": 0},
         "whole_progress": {"complete": 0, "total": 0, "percent": 0},
         "started_by": launcher_id,

@@ -1,4 +1,4 @@
-"""Tasks: process tasks (one per step of a launched blueprint) and one-off tasks (catalogue §17)."""
+"""Tasks: process tasks (one per step of a launched blueprint) and one-off tasks."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def task_wire(
     run_status: str | None = None,
     **fields: Any,
 ) -> Wire:
-    """A new task's fields (catalogue §17, Task object); ``fields`` override."""
+    """A new task's fields; ``fields`` override."""
     wire: Wire = {
         "id": task_id,
         "increment_id": increment_id,
@@ -89,7 +89,7 @@ def task_wire(
         "linked_step_id": None,
         "alias": alias,
         "taskdata": {},
-        # users are integer ids, as most reads and PPC show them (catalogue §28).
+        # users are integer ids, as most reads and PPC show them.
         "owners": owners,
         "is_completable": True,
         "status": status,

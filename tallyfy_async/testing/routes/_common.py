@@ -1,7 +1,7 @@
 """Lookups and renderers the route modules share.
 
 Renderers return the object's stored dict when no ``with=`` include applies, and a copy with
-the includes wrapped in ``{"data": ...}`` otherwise (catalogue §2).
+the includes wrapped in ``{"data": ...}`` otherwise.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def form_field_items(task: Task) -> list[Wire]:
     """A task's form fields with their answers.
 
     The answer is ``field_value``, as measured in production by the MCP server, not the docs'
-    ``value`` (catalogue §8.4, §28).
+    ``value``.
     """
     taskdata = task.wire["taskdata"]
     return [
@@ -157,7 +157,7 @@ def task_renderer(includes: frozenset[str]) -> Callable[[Task], Wire]:
 
 
 def next_task_item(run: Run) -> list[Wire]:
-    """``next_task`` as the API includes it: a collection of one (catalogue §2)."""
+    """``next_task`` as the API includes it: a collection of one."""
     task = run.next_task()
     if task is None:
         return []

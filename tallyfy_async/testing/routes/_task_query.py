@@ -12,7 +12,7 @@ Check = Callable[[Task], bool]
 
 
 def status_check(status: str, now: str, soon: str) -> Check | None:
-    """The test for one ``status`` filter value (catalogue §8.3); ``None``: no filtering."""
+    """The test for one ``status`` filter value; ``None``: no filtering."""
     if status in ("complete", "completed"):
         return lambda task: task.wire["status"] == "completed"
     if status in ("active", "incomplete", "active_visible"):
@@ -119,7 +119,7 @@ def sort_tasks(ctx: Ctx, items: Sequence[Task]) -> Sequence[Task]:
 
 
 def user_meta(tasks: Sequence[Task], now: str, soon: str) -> dict[str, int]:
-    """``overdue_tasks`` and ``tasks_due_soon`` beside the pagination (catalogue §4)."""
+    """``overdue_tasks`` and ``tasks_due_soon`` beside the pagination."""
     overdue = due_soon = 0
     for task in tasks:
         if task.done or task.wire["deadline"] is None:

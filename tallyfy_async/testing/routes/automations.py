@@ -1,4 +1,4 @@
-"""Automations (if-then rules), stored inline on the blueprint, catalogue §15.4."""
+"""Automations (if-then rules), stored inline on the blueprint."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Blueprints (API: checklists), catalogue §15.1."""
+"""Blueprints (API: checklists)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def _body(ctx: Ctx, org: Org, *, creating: bool) -> tuple[Wire, list[Wire] | Non
         if folder_id is not None and org.folders.get(folder_id) is None:
             fields.fail("folder_id", "The selected folder id is invalid.")
         values["folder_id"] = folder_id
-    # users/groups absent => cleared, on create and on every PUT (catalogue §2).
+    # users/groups absent => cleared, on create and on every PUT.
     values["users"] = fields.known("users", org.members, integers=True)
     values["groups"] = fields.known("groups", org.groups.by_id)
     kickoff: list[Wire] | None = None
@@ -126,7 +126,7 @@ def list_blueprints(ctx: Ctx) -> Reply:
 
 @routes.get("/organizations/{org}/checklists/{checklist_id}", "blueprints.get", query=("with",))
 def get_blueprint(ctx: Ctx) -> Reply:
-    """One blueprint; archived ones answer 404 here (catalogue §15.1)."""
+    """One blueprint; archived ones answer 404 here."""
     blueprint = blueprint_of(ctx, archived=False)
     return data(blueprint_dict(ctx, blueprint, ctx.includes))
 
@@ -160,7 +160,7 @@ def update(ctx: Ctx) -> Reply:
 
 @routes.delete("/organizations/{org}/checklists/{checklist_id}", "blueprints.archive")
 def archive(ctx: Ctx) -> Reply:
-    """Archive; the body is a bare message, not enveloped (catalogue §4)."""
+    """Archive; the body is a bare message, not enveloped."""
     blueprint = blueprint_of(ctx, archived=False)
     blueprint.update({"archived_at": ctx.now, "status": "archived"}, ctx.now)
     ctx.the_org().blueprints.reindex()

@@ -1,4 +1,4 @@
-"""Form fields (captures) of a step, catalogue §15.3.
+"""Form fields (captures) of a step.
 
 There is no GET of a single capture: the router answers 405 for it, as the API does.
 """
@@ -65,7 +65,7 @@ def reorder_capture(ctx: Ctx) -> Reply:
 
 @routes.put(f"{_STEP}/captures/{{capture_id}}", "captures.update")
 def update_capture(ctx: Ctx) -> Reply:
-    """Replace a form field's definition (the full field is sent, catalogue §15.3)."""
+    """Replace a form field's definition (the full field is sent)."""
     step = _step(ctx)
     old = _capture(ctx, step)
     definition = _definition(ctx)

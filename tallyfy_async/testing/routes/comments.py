@@ -1,4 +1,4 @@
-"""Comments, problems and resolutions, catalogue §18.
+"""Comments, problems and resolutions.
 
 Task comments are read through the task (``?with=threads``); process and blueprint threads
 through ``?with=threads`` on them too.
@@ -18,7 +18,7 @@ from tallyfy_async.testing.routes._common import blueprint_of, run_of, task_of
 
 routes = RouteTable()
 
-#: The author of ``bot-comment`` posts (GUESS: the catalogue shows no bot user's fields).
+#: The author of ``bot-comment`` posts (GUESS: no source shows the bot user's fields).
 BOT = User(0, "bot@tallyfy.com", "", {
     "id": 0, "username": "tallyfy-bot", "first_name": "Tallyfy", "last_name": "Bot",
     "full_name": "Tallyfy Bot", "profile_pic": None,

@@ -1,4 +1,4 @@
-"""Folders and folder objects, catalogue §20."""
+"""Folders and folder objects."""
 
 from __future__ import annotations
 

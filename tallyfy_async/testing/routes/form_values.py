@@ -1,4 +1,4 @@
-"""Setting one form-field value by its value id, catalogue §15.3 row 9."""
+"""Setting one form-field value by its value id."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Groups, catalogue §14."""
+"""Groups."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _body(fields: Fields, org: Org, group: Record | None) -> Wire:
         fields.fail("name", "The name has already been taken.")
     values["name"] = name
     if fields.has("description"):
-        # 'sometimes|required|string': null and "" are refused (catalogue §14, sdk#54).
+        # 'sometimes|required|string': null and "" are refused .
         values["description"] = fields.string("description", required=True)
     if fields.has("members"):
         values["members"] = fields.known("members", org.members, integers=True)
@@ -43,7 +43,7 @@ def _body(fields: Fields, org: Org, group: Record | None) -> Wire:
 
 @routes.get("/organizations/{org}/groups", "groups.list", query=("page", "per_page", "q"))
 def list_groups(ctx: Ctx) -> Reply:
-    """Groups, always paginated (``without_pagination`` is ignored, catalogue §5)."""
+    """Groups, always paginated (``without_pagination`` is ignored)."""
     groups = ctx.the_org().groups.every()
     q = ctx.query.get("q", "").lower()
     if q:
@@ -76,7 +76,7 @@ def create_group(ctx: Ctx) -> Reply:
 def update_group(ctx: Ctx) -> Reply:
     """Update a group: ``name`` every time; members/guests replace.
 
-    Answers 201: catalogue §28 flags the docs' 201 as odd but endpoints.json keeps it, and a
+    Answers 201: the docs say 201, odd as it is, and a
     client that accepts any 2xx is right either way.
     """
     org = ctx.the_org()

@@ -1,4 +1,4 @@
-"""Guests of an organization, addressed by email, catalogue §13."""
+"""Guests of an organization, addressed by email."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tallyfy_async.testing.routes._common import LISTING
 
 routes = RouteTable()
 
-#: GET /guests answers 999 guests a page by default (catalogue §5).
+#: GET /guests answers 999 guests a page by default.
 GUESTS_PER_PAGE = 999
 _DETAILS = {
     "phone_1": 20,
@@ -88,9 +88,9 @@ def get_guest(ctx: Ctx) -> Reply:
 
 @routes.put("/organizations/{org}/guests/{email}", "guests.update", status=201)
 def update_guest(ctx: Ctx) -> Reply:
-    """Only ``associated_members`` is stored; profile fields are dropped (catalogue §13).
+    """Only ``associated_members`` is stored; profile fields are dropped.
 
-    Answers 201, as the docs and endpoints.json say (catalogue §28 flags it as odd).
+    Answers 201, as the docs say (odd, but documented).
     """
     org = ctx.the_org()
     guest = _guest(ctx)

@@ -1,4 +1,4 @@
-"""The caller and their organizations (catalogue §3.5, §11, §12)."""
+"""The caller and their organizations."""
 
 from __future__ import annotations
 

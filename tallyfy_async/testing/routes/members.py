@@ -1,4 +1,4 @@
-"""Members of an organization, catalogue §12."""
+"""Members of an organization."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tallyfy_async.testing.routes._common import LISTING, wrap
 
 routes = RouteTable()
 
-#: GET /users answers everyone by default (catalogue §5).
+#: GET /users answers everyone by default.
 USERS_PER_PAGE = 9999
 
 
@@ -65,7 +65,7 @@ def get_user(ctx: Ctx) -> Reply:
 
 @routes.post("/organizations/{org}/users/invite", "users.invite")
 def invite(ctx: Ctx) -> Reply:
-    """Invite a member: 200 (not 201) with the user, ``status: invited`` (catalogue §12)."""
+    """Invite a member: 200 (not 201) with the user, ``status: invited``."""
     org = ctx.the_org()
     fields = Fields(ctx.body)
     email = fields.string("email", required=True)
@@ -87,7 +87,7 @@ def invite(ctx: Ctx) -> Reply:
 
 @routes.put("/organizations/{org}/users/{user_id}", "users.update")
 def update_user(ctx: Ctx) -> Reply:
-    """Update a profile: first_name, last_name and timezone on every PUT (catalogue §2)."""
+    """Update a profile: first_name, last_name and timezone on every PUT."""
     org = ctx.the_org()
     user = _member(ctx)
     fields = Fields(ctx.body)
@@ -130,7 +130,7 @@ def change_role(ctx: Ctx) -> Reply:
 
 @routes.delete("/organizations/{org}/users/{user_id}", "users.remove")
 def remove_user(ctx: Ctx) -> Reply:
-    """Remove a member (400 for the default administrator, catalogue §12)."""
+    """Remove a member (400 for the default administrator)."""
     org = ctx.the_org()
     user = _member(ctx)
     if user.id == org.default_admin_id:

@@ -1,4 +1,4 @@
-"""The token endpoint and the application (third-party) routes (catalogue §3, §10).
+"""The token endpoint and the application (third-party) routes.
 
 Error bodies are the ones Laravel Passport (league/oauth2-server) writes.
 """
@@ -67,7 +67,7 @@ def _token_reply(token: str, lifetime: int, refresh: str | None = None) -> Reply
 @routes.post("/oauth/token", "oauth.token", auth="none", write=True)
 def token(ctx: Ctx) -> Reply:
     """Issue tokens for the password, client_credentials and refresh_token grants."""
-    # Passport reads only a form body: JSON leaves grant_type unread (catalogue §3.2).
+    # Passport reads only a form body: JSON leaves grant_type unread.
     if ctx.request.content_type != "application/x-www-form-urlencoded" or not isinstance(
         ctx.body, dict
     ):
@@ -126,7 +126,7 @@ def _linked_client(ctx: Ctx) -> None:
 
 @routes.post("/applications/{org}/users", "applications.users.create", auth="app")
 def provision_user(ctx: Ctx) -> Reply:
-    """Create a member with an application token (catalogue §3.3 step 2)."""
+    """Create a member with an application token."""
     _linked_client(ctx)
     org = ctx.the_org()
     fields = Fields(ctx.body)
@@ -158,7 +158,7 @@ def provision_user(ctx: Ctx) -> Reply:
 
 @routes.post("/applications/{org}/users/{email}/token", "applications.users.token", auth="app")
 def user_token(ctx: Ctx) -> Reply:
-    """Mint a 3-month token acting as a member (catalogue §3.3 step 3)."""
+    """Mint a 3-month token acting as a member."""
     _linked_client(ctx)
     org = ctx.the_org()
     user = ctx.fake.state.users_by_email.get(ctx.params["email"].lower())

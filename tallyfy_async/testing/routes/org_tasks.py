@@ -1,4 +1,4 @@
-"""Organization-wide task lists and one-off tasks, catalogue §17 rows 1-2 and 9-18."""
+"""Organization-wide task lists and one-off tasks."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def list_org_tasks(ctx: Ctx) -> Reply:
 def _user_tasks(ctx: Ctx, user_id: int) -> Reply:
     org = ctx.the_org()
     mine = [task for task in org.tasks.live() if user_id in task.wire["owners"]["users"]]
-    # /me/tasks answers active tasks when no status is asked for (catalogue §17 row 2).
+    # /me/tasks answers active tasks when no status is asked for.
     items = sort_tasks(ctx, filter_tasks(ctx, mine, default_status="active"))
     return paginate(
         ctx,
@@ -72,7 +72,7 @@ def user_tasks(ctx: Ctx) -> Reply:
 
 @routes.get("/organizations/{org}/guests/{guest_id}/tasks", "guests.tasks", query=TASK_QUERY)
 def guest_tasks(ctx: Ctx) -> Reply:
-    """Tasks assigned to a guest, by the integer id of the guest's link (catalogue §8.2)."""
+    """Tasks assigned to a guest, by the integer id of the guest's link."""
     org = ctx.the_org()
     raw = ctx.params["guest_id"]
     guest = org.guest_by_id(text_id(raw) or 0)
@@ -161,7 +161,7 @@ def get_task(ctx: Ctx) -> Reply:
 
 @routes.put("/organizations/{org}/tasks/{task_id}", "tasks.update")
 def update_task(ctx: Ctx) -> Reply:
-    """Update a task: title, deadline and owners on every call (catalogue §2)."""
+    """Update a task: title, deadline and owners on every call."""
     task = task_of(ctx)
     refuse_if_completed(task)
     apply_task_update(ctx, ctx.the_org(), task, Fields(ctx.body), oneoff=True)
@@ -196,7 +196,7 @@ def restore_task(ctx: Ctx) -> Reply:
 
 @routes.post("/organizations/{org}/completed-tasks", "tasks.complete")
 def complete_oneoff(ctx: Ctx) -> Reply:
-    """Complete a one-off task (its ``run_id`` must be null, catalogue §17 row 17)."""
+    """Complete a one-off task (its ``run_id`` must be null)."""
     fields = Fields(ctx.body)
     task_id = task_id_of(ctx, fields)
     task = ctx.the_org().tasks.get(task_id or "")

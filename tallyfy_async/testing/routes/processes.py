@@ -1,4 +1,4 @@
-"""Processes (API: runs), catalogue §16."""
+"""Processes (API: runs)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ _RUN_SORTS = ("created_at", "name", "last_updated", "started_at", "completed_at"
 
 
 def _people(fields: Fields, org: Org, values: Wire) -> None:
-    """``users``/``groups`` of a run, when sent (they replace, catalogue §16)."""
+    """``users``/``groups`` of a run, when sent (they replace)."""
     if fields.has("users"):
         values["users"] = fields.known("users", org.members, integers=True)
     if fields.has("groups"):
@@ -69,7 +69,7 @@ def _overrides(fields: Fields, org: Org, blueprint: Blueprint | None) -> dict[st
     overrides: dict[str, Wire] = {}
     for step_id, item in raw.items():
         if blueprint.step(step_id) is None:
-            continue  # unknown keys are dropped (catalogue §2)
+            continue  # unknown keys are dropped
         if not isinstance(item, dict):
             fields.fail(f"tasks.{step_id}", f"The tasks.{step_id} must be an object.")
             continue

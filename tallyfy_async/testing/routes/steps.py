@@ -1,4 +1,4 @@
-"""Steps of a blueprint, catalogue §15.2."""
+"""Steps of a blueprint."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def _step_body(fields: Fields, org: Org) -> Wire:
 
 def _buckets(fields: Fields, org: Org) -> Wire:
     """assignees/guests/groups: every PUT replaces all three, a bucket not sent is emptied
-    (api-v2 ``StepBuilder::build`` reads ``$data['groups'] ?? []``, catalogue §2)."""
+    (api-v2 ``StepBuilder::build`` reads ``$data['groups'] ?? []``)."""
     return {
         "assignees": fields.known("assignees", org.members, integers=True),
         "guests": fields.emails("guests"),
@@ -87,7 +87,7 @@ def _live_blueprint(ctx: Ctx) -> Blueprint:
     "/organizations/{org}/checklists/{checklist_id}/steps", "steps.list", query=("page", "per_page")
 )
 def list_steps(ctx: Ctx) -> Reply:
-    """Steps by position; always paginated (``without_pagination`` is ignored, §5)."""
+    """Steps by position; always paginated (``without_pagination`` is ignored)."""
     blueprint = _live_blueprint(ctx)
     return paginate(ctx, blueprint.steps, wire_of, unpaginated=False)
 
@@ -134,7 +134,7 @@ def update_step(ctx: Ctx) -> Reply:
     "/organizations/{org}/checklists/{checklist_id}/steps/{step_id}", "steps.delete", status=204
 )
 def delete_step(ctx: Ctx) -> Reply:
-    """Delete a step, unless an automation refers to it (422, catalogue §15.4)."""
+    """Delete a step, unless an automation refers to it (422)."""
     blueprint = _live_blueprint(ctx)
     step = step_of(ctx, blueprint)
     for rule in blueprint.wire["automated_actions"]:

@@ -1,4 +1,4 @@
-"""Tags and tag associations, catalogue §19."""
+"""Tags and tag associations."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def _body(fields: Fields, org: Org, tag: Record | None) -> Wire:
     "/organizations/{org}/tags", "tags.list", query=("page", "per_page", "q", "all", "sort", "with")
 )
 def list_tags(ctx: Ctx) -> Reply:
-    """Tags, always paginated; auto-generated ones only with the literal ``all=true`` (§19)."""
+    """Tags, always paginated; auto-generated ones only with the literal ``all=true``."""
     tags = ctx.the_org().tags.every()
     if ctx.query.get("all") != "true":
         tags = [t for t in tags if not t.wire["auto_generated"]]
@@ -103,7 +103,7 @@ def update_tag(ctx: Ctx) -> Reply:
 
 @routes.delete("/organizations/{org}/tags/{tag_id}", "tags.delete", status=204)
 def delete_tag(ctx: Ctx) -> Reply:
-    """Delete a tag: 204, even when it does not exist (catalogue §19)."""
+    """Delete a tag: 204, even when it does not exist."""
     ctx.the_org().tags.remove(ctx.params["tag_id"])
     return empty(204)
 
@@ -145,7 +145,7 @@ def attach(ctx: Ctx) -> Reply:
 
 @routes.delete("/organizations/{org}/checklists/tags/{association_id}", "tags.detach", status=204)
 def detach(ctx: Ctx) -> Reply:
-    """Detach a tag by the integer association id (the server int-casts the segment, §8.2)."""
+    """Detach a tag by the integer association id (the server int-casts the segment)."""
     raw = ctx.params["association_id"]
     association_id = text_id(raw) or 0
     org = ctx.the_org()

@@ -1,4 +1,4 @@
-"""Tasks of a process, catalogue §17 rows 4-8."""
+"""Tasks of a process."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ routes = RouteTable()
 
 
 def refuse_if_completed(task: Task) -> None:
-    """Completed tasks cannot be edited (catalogue §17 row 6)."""
+    """Completed tasks cannot be edited."""
     if task.wire["status"] == "completed":
         raise invalid_field("task_id", "A completed task cannot be updated.", specific=True)
 
@@ -34,8 +34,8 @@ def apply_task_update(ctx: Ctx, org: Org, task: Task, fields: Fields, *, oneoff:
     """Check and apply the fields of PUT .../tasks/{id} (process and one-off alike).
 
     Every field is optional except, for one-off tasks, ``title``, ``deadline`` and ``owners``
-    (required on every PUT, catalogue §2). Owners: sent => every bucket replaced, a bucket not
-    sent emptied; not sent => kept (catalogue §2, "absent bucket").
+    (required on every PUT). Owners: sent => every bucket replaced, a bucket not
+    sent emptied; not sent => kept.
     """
     values: Wire = {}
     title = fields.string("title", required=oneoff, max_len=600)
@@ -152,8 +152,7 @@ def complete_task(ctx: Ctx) -> Reply:
 def reopen_task(ctx: Ctx) -> Reply:
     """Reopen a completed process task (200).
 
-    DELETE, as every current source has it; only the 2021 Power Platform swagger says POST
-    (catalogue §28).
+    DELETE, as every current source has it; only the 2021 Power Platform swagger says POST.
     """
     task = task_of(ctx, run_of(ctx))
     if task.wire["status"] != "completed":
