@@ -51,3 +51,29 @@ MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 
 # Pagination.
 MAX_PER_PAGE: Final = 100
+
+# Adaptive rate (``rate``).
+#: Pause of an organization after a 429 without Retry-After; doubles while 429s follow.
+RATE_PAUSE_WITHOUT_RETRY_AFTER: Final = 1.0
+#: Longest such pause (Tallyfy's burst window is a minute at most).
+MAX_RATE_PAUSE: Final = 60.0
+
+# Bulk jobs (``bulk``).
+DEFAULT_BULK_CONCURRENCY: Final = 32
+#: After a cancellation (Ctrl-C), items in flight get this long to finish before they
+#: are cancelled and reported as outcome unknown.
+BULK_CANCEL_GRACE: Final = 30.0
+#: Seconds between two progress lines when no progress bar is shown.
+PROGRESS_LINE_INTERVAL: Final = 5.0
+#: Seconds between two calls of a progress callback.
+PROGRESS_CALLBACK_INTERVAL: Final = 0.5
+#: Pages an organization export fetches ahead in each listing.
+EXPORT_CONCURRENCY: Final = 4
+#: Records an export holds for a slow consumer before it stops fetching.
+EXPORT_BUFFER: Final = 1000
+
+# Exactly-once creates (``_exactly_once``).
+#: Longest dedupe key (it is written into a name or title).
+DEDUPE_KEY_MAX: Final = 100
+#: Sends of one create at most, each after a lookup found nothing.
+EXACTLY_ONCE_SENDS: Final = 3

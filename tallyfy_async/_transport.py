@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import platform
 import random
@@ -21,6 +22,7 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from tallyfy_async import _constants as C
+from tallyfy_async._job import CURRENT_JOB, JobMeter
 from tallyfy_async._retry import (
     RETRYABLE_STATUSES,
     Failure,
@@ -46,6 +48,7 @@ from tallyfy_async.errors import (
     TransportError,
     error_class_for,
 )
+from tallyfy_async.rate import AdaptiveRate, OrgGate, RateControl
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +198,8 @@ class _Call:
     #: Secrets this call sent (form secrets, each attempt's token): no error repeats them,
     #: even when the server echoes them back.
     secrets: tuple[str, ...] = ()
+    #: The bulk job the call belongs to (its attempts are counted there).
+    job: JobMeter | None = None
 
     @property
     def retry_method(self) -> str:
@@ -233,6 +238,8 @@ class Transport:
         trace_configs: list[aiohttp.TraceConfig] | None,
         on_attempt: Callable[[Attempt], None] | None,
         scalar: Callable[[Any], Any],
+        rate_control: RateControl | None = None,
+        adaptive_rate: bool | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
@@ -246,6 +253,10 @@ class Transport:
         self.on_attempt = on_attempt
         self.scalar = scalar
         self.tokens: TokenCache | None = None  # wired by the client
+        #: Each organization's adaptive allowance (see ``rate``).
+        self.rate_control = rate_control or AdaptiveRate(ceiling=max_concurrency)
+        self._rate_always = adaptive_rate is True
+        self._rate_in_jobs = adaptive_rate is None
         self._trace_configs = trace_configs
         self._headers = {
             "Accept": "application/json",
@@ -369,12 +380,20 @@ class Transport:
         self._budget.on_first_attempt()
         call = _Call(method, str(url), org, resendable, deadline)
         call.secrets = tuple(form[k] for k in _FORM_SECRETS if form and form.get(k))
+        attempt = self._attempt
+        if authenticate and bearer is None:
+            # Inside a bulk job: counted there, and paced per organization when asked.
+            call.job = job = CURRENT_JOB.get()
+            if org is not None and (
+                self._rate_always or (job is not None and job.adaptive and self._rate_in_jobs)
+            ):
+                attempt = functools.partial(self._gated_attempt, self._gate(org, job))
         replayed = False
         while True:
             call.attempt += 1
             started = loop.time()
             try:
-                status, resp_headers, body, token = await self._attempt(
+                status, resp_headers, body, token = await attempt(
                     session, call, url, headers, data, bearer, authenticate, decode
                 )
             except _AttemptFailed as failed:
@@ -394,6 +413,34 @@ class Transport:
                     continue
                 delay = self._retry_after_status(call, status, resp_headers, body, loop.time())
             await asyncio.sleep(delay)
+
+    def _gate(self, org: str, job: JobMeter | None) -> OrgGate:
+        gate = self.rate_control.gate(org)
+        if job is not None:
+            job.gates[org] = gate
+        return gate
+
+    async def _gated_attempt(
+        self, gate: OrgGate, session: aiohttp.ClientSession, call: _Call, *args: Any
+    ) -> tuple[int, CIMultiDictProxy[str], Any, Token | None]:
+        """An attempt through the organization's gate, which learns from its answer."""
+        try:
+            ticket = await gate.acquire(call.deadline)
+        except TimeoutError as exc:
+            raise _AttemptFailed(
+                Failure.NOT_SENT,
+                exc,
+                "the call's deadline passed while it waited for the organization's rate "
+                "allowance",
+            ) from exc
+        status: int | None = None
+        headers: CIMultiDictProxy[str] | None = None
+        try:
+            result = await self._attempt(session, call, *args)
+            status, headers = result[0], result[1]
+            return result
+        finally:
+            gate.release(ticket, status, headers)
 
     def _may_replay(self, org: str | None) -> bool:
         return self.tokens is not None and not self.tokens.is_personal(org)
@@ -558,6 +605,8 @@ class Transport:
                 elapsed * 1e3,
                 call.attempt,
             )
+        if call.job is not None:
+            call.job.count(status)
         if self.on_attempt is not None:
             self.on_attempt(Attempt(call.method, call.url, call.attempt, status, elapsed, error))
 

@@ -25,6 +25,7 @@ from tallyfy_async._urls import (
 from tallyfy_async.auth.cache import CredentialsSource, TokenCache
 from tallyfy_async.auth.tokens import TokenStore
 from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
+from tallyfy_async.rate import RateControl
 from tallyfy_async.resources.blueprints import Blueprints
 from tallyfy_async.resources.comments import Comments
 from tallyfy_async.resources.form_fields import FormFields
@@ -66,6 +67,11 @@ class TallyfyClient:
         user_agent: replaces the default ``tallyfy-async/<version> ...``.
         trace_configs: aiohttp trace configs, passed to the session.
         on_attempt: called once per attempt with an :class:`Attempt`.
+        adaptive_rate: pace requests per organization by Tallyfy's answers (429,
+            ``Retry-After``, ``X-RateLimit-Remaining``; see :mod:`tallyfy_async.rate`).
+            None (default): inside bulk jobs only; True: every request; False: never.
+        rate_control: each organization's allowance (an :class:`~tallyfy_async.rate.AdaptiveRate`
+            up to ``max_concurrency`` by default; a limiter shared by a fleet plugs in here).
 
     Raises:
         ValueError, TypeError: for a bad URL, credentials or knob (nothing is sent).
@@ -89,6 +95,8 @@ class TallyfyClient:
         user_agent: str | None = None,
         trace_configs: list[aiohttp.TraceConfig] | None = None,
         on_attempt: Callable[[Attempt], None] | None = None,
+        adaptive_rate: bool | None = None,
+        rate_control: RateControl | None = None,
     ) -> None:
         self.converter: Converter = (
             default_converter
@@ -111,7 +119,11 @@ class TallyfyClient:
             trace_configs=trace_configs,
             on_attempt=on_attempt,
             scalar=self.converter.unstructure,
+            rate_control=rate_control,
+            adaptive_rate=adaptive_rate,
         )
+        #: Each organization's allowance of requests in flight (``rate_control``).
+        self.rate_control: RateControl = self._transport.rate_control
         self.tokens = TokenCache(
             credentials,
             grants=self._transport,

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
 from tallyfy_async import _constants as C
+from tallyfy_async._exactly_once import check_key, create_once, find_process, with_key
 from tallyfy_async._routes import Route
 from tallyfy_async.models.blueprints import BlueprintType
 from tallyfy_async.models.form_fields import FormField
@@ -205,6 +206,7 @@ class Processes(Resource):
         roles: Mapping[str, Mapping[str, Any]] | _Unset = UNSET,
         tags: Sequence[str] | _Unset = UNSET,
         folders: Sequence[str] | _Unset = UNSET,
+        dedupe_key: str | int | None = None,
     ) -> Process:
         """Launch a process from a blueprint: ``POST /organizations/{org}/runs`` (201).
 
@@ -236,11 +238,20 @@ class Processes(Resource):
             roles: assignees per role id: ``{role_id: {"users", "guests", "groups"}}``.
             tags: tag ids.
             folders: folder ids.
+            dedupe_key: launch exactly once: the key is recorded at the end of the name
+                (``"Onboard Jane [row-17]"``), and when the answer to the launch is lost
+                the process is looked up by it before anything is sent again; the one
+                created is returned, or the launch is sent once more if none was (see
+                ``tallyfy_async._exactly_once`` for why the name, and its trade-offs).
+                Needs ``name``; at most 100 characters, no brackets.
 
         Returns:
-            The new :class:`Process`.
+            The new :class:`Process` (or, with ``dedupe_key``, the one already launched).
 
         Raises:
+            OutcomeUnknownError: without ``dedupe_key``, the answer was lost (check before
+                launching again); with it, every lookup came back empty after lost
+                answers, or a lookup itself failed.
             FormValuesError: kick-off values refused (every problem listed, each naming
                 its field); nothing was sent.
             TypeError, ValueError: another argument refused; nothing was sent.
@@ -250,6 +261,9 @@ class Processes(Resource):
         require("blueprint_id", blueprint_id)
         expect("blueprint_id", blueprint_id, str)
         expect("name", name, str)
+        key = None if dedupe_key is None else check_key(dedupe_key)
+        if key is not None:
+            name = with_key(name, key, "name", NAME_MAX)
         max_length("name", name, NAME_MAX)
         expect("kickoff", kickoff, Mapping, nullable=True)
         expect("summary", summary, str, nullable=True)
@@ -291,7 +305,13 @@ class Processes(Resource):
         if prerun:
             fields["prerun"] = prerun
         body = payload(self._org.client.converter, fields)
-        return await self._item(LAUNCH_PROCESS, Process, json=body)
+        if key is None:
+            return await self._item(LAUNCH_PROCESS, Process, json=body)
+        return await create_once(
+            lambda: self._item(LAUNCH_PROCESS, Process, json=body),
+            lambda: find_process(self, blueprint_id, key),
+            what=f"launch [{key}]",
+        )
 
     async def update(
         self,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Final, Literal
 
 from tallyfy_async import _constants as C
+from tallyfy_async._exactly_once import check_key, create_once, find_task, with_key
 from tallyfy_async._routes import Route
 from tallyfy_async._urls import check_id
 from tallyfy_async.models.common import Owners
@@ -496,6 +497,7 @@ class Tasks(Resource):
         tags: Sequence[str] | _Unset = UNSET,
         form_fields: Sequence[FormField | Mapping[str, Any]] | _Unset = UNSET,
         run_id: _Str = UNSET,
+        dedupe_key: str | int | None = None,
     ) -> Task:
         """Create a one-off task: ``POST /organizations/{org}/tasks`` (201).
 
@@ -518,17 +520,25 @@ class Tasks(Resource):
             form_fields: form-field definitions (``label``, ``field_type``,
                 ``required``, ``options``...).
             run_id: attach the task to this process.
+            dedupe_key: create exactly once: the key is recorded at the end of the title
+                (``"Call Jane [row-17]"``) and, when the answer is lost, looked up before
+                anything is sent again (as for ``processes.launch``).
 
         Returns:
-            The new :class:`Task`.
+            The new :class:`Task` (or, with ``dedupe_key``, the one already created).
 
         Raises:
             TypeError, ValueError: an argument refused, naming it; nothing was sent.
             ValidationError: Tallyfy refused the task (422).
+            OutcomeUnknownError: the answer was lost (with ``dedupe_key``: and the
+                lookups found nothing, or failed).
         """
         require("task_type", task_type)
         require("owners", owners)
         require("deadline", deadline, "Tallyfy requires a deadline on a one-off task")
+        key = None if dedupe_key is None else check_key(dedupe_key)
+        if key is not None:
+            title = with_key(title, key, "title", TITLE_MAX)
         fields = _task_fields(
             title=title,
             summary=summary,
@@ -557,7 +567,13 @@ class Tasks(Resource):
             else form_field_definitions("form_fields", form_fields, keep_existing=False)
         )
         body = payload(self._org.client.converter, fields)
-        return await self._item(CREATE_TASK, Task, json=body)
+        if key is None:
+            return await self._item(CREATE_TASK, Task, json=body)
+        return await create_once(
+            lambda: self._item(CREATE_TASK, Task, json=body),
+            lambda: find_task(self, key),
+            what=f"task [{key}]",
+        )
 
     async def update(
         self,

@@ -26,11 +26,14 @@ class RateLimit:
 
     A refused request answers 429 with ``Retry-After`` (``retry_after`` when given, otherwise
     the seconds left in the window), ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining: 0``.
+    ``Retry-After`` is in whole seconds, rounded up, as Laravel sends it; ``whole_seconds=False``
+    sends the exact fraction instead, for tests that scale the window down below a second.
     """
 
     requests: int = attrs.field(validator=attrs.validators.ge(1))
     per_seconds: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     retry_after: float | None = None
+    whole_seconds: bool = True
 
 
 class RateLimiter:
@@ -64,7 +67,7 @@ class RateLimiter:
             dumps(TOO_MANY_ATTEMPTS),
             JSON,
             {
-                "Retry-After": str(math.ceil(wait)),
+                "Retry-After": str(math.ceil(wait)) if self.limit.whole_seconds else f"{wait:.3f}",
                 "X-RateLimit-Limit": str(self.limit.requests),
                 "X-RateLimit-Remaining": "0",
             },

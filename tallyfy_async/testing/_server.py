@@ -468,10 +468,19 @@ class FakeTallyfy(DataHelpers):
         requests: int | None = None,
         per_seconds: float = 60.0,
         retry_after: float | None = None,
+        whole_seconds: bool = True,
     ) -> None:
-        """Limit requests per token (no ``limit`` and no ``requests``: no limit)."""
+        """Limit requests per token (no ``limit`` and no ``requests``: no limit).
+
+        See :class:`RateLimit` for the arguments.
+        """
         if limit is None and requests is not None:
-            limit = RateLimit(requests=requests, per_seconds=per_seconds, retry_after=retry_after)
+            limit = RateLimit(
+                requests=requests,
+                per_seconds=per_seconds,
+                retry_after=retry_after,
+                whole_seconds=whole_seconds,
+            )
         self.limiter = RateLimiter(limit)
 
     def revoke_token(self, access_token: str) -> None:
