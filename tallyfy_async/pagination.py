@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from tallyfy_async import _constants as C
+from tallyfy_async._progress import ProgressArg, ProgressView
 from tallyfy_async._transport import EncodedBody, Response
 from tallyfy_async.errors import PaginationError, UnexpectedResponseError
 
@@ -321,6 +322,21 @@ class Paginator(Generic[T]):
                 f"{yielded} arrived; refusing to return a short list"
             )
 
-    async def to_list(self) -> list[T]:
-        """Every item of every page (up to ``limit``), in order."""
-        return [item async for item in self]
+    async def to_list(self, *, progress: ProgressArg = False) -> list[T]:
+        """Every item of every page (up to ``limit``), in order.
+
+        Args:
+            progress: True for a progress bar (tqdm, the ``progress`` extra) on a terminal
+                and a plain line every few seconds otherwise; a callable receives a
+                :class:`~tallyfy_async.bulk.Progress` twice a second; False for nothing.
+        """
+        if progress is False:
+            return [item async for item in self]
+        items: list[T] = []
+        async with ProgressView(progress, label="items") as view:
+            first = await self.first_page()
+            view.total = first.total if self.limit is None else min(first.total, self.limit)
+            async for item in self:
+                items.append(item)
+                view.advance(done=1)
+        return items
