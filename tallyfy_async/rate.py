@@ -128,7 +128,9 @@ class AdaptiveGate:
     def __init__(self, org_id: str, ceiling: int, initial: int | None = None) -> None:
         self.org_id = org_id
         self.ceiling = ceiling
-        self._allowance = float(ceiling if initial is None else initial)
+        self._allowance = ceiling if initial is None else initial
+        #: Answers since the allowance last changed: at ``allowance`` of them it grows by one.
+        self._credit = 0
         self._in_flight = 0
         self._waiters: deque[asyncio.Future[int]] = deque()
         #: No request starts before this (loop time), set by Retry-After.
@@ -155,7 +157,7 @@ class AdaptiveGate:
     @property
     def allowance(self) -> int:
         """Requests the organization may have in flight now."""
-        return int(self._allowance)
+        return self._allowance
 
     @property
     def in_flight(self) -> int:
@@ -233,10 +235,14 @@ class AdaptiveGate:
                 C.MAX_RATE_PAUSE,
             )
         self._resume_at = max(self._resume_at, loop.time() + wait)
-        self._budget = None  # the next window's size is learnt from its first answers
+        # When the pause ends, one request goes first: its answer says whether the window
+        # did reset, and how much it allows, before the others follow.
+        self._budget = 0
+        self._budget_ticket = self._sent
         if ticket > self._halved_upto:
-            before = self.allowance
-            self._allowance = max(1.0, self._allowance / 2)
+            before = self._allowance
+            self._allowance = max(1, self._allowance // 2)
+            self._credit = 0
             self._halved_upto = self._sent
             log.info(
                 "organization %s: 429, allowance %d -> %d, pausing %.2f s",
@@ -249,19 +255,26 @@ class AdaptiveGate:
     def _answered(self, ticket: int, status: int, headers: Mapping[str, str] | None) -> None:
         self._refusals_in_a_row = 0
         if status < 500 and self._allowance < self.ceiling:
-            self._allowance = min(float(self.ceiling), self._allowance + 1.0 / self._allowance)
-        if headers is None or ticket <= self._budget_ticket:
-            return
-        remaining = headers.get("X-RateLimit-Remaining")
-        if remaining is None:
-            return
-        try:
-            left = int(remaining)
-        except ValueError:
-            return
-        # Requests let through after this one may already count against the window.
-        self._budget = left - (self._sent - ticket)
+            self._credit += 1
+            if self._credit >= self._allowance:
+                self._allowance += 1
+                self._credit = 0
+        if ticket <= self._budget_ticket:
+            return  # sent before the answer the budget was read from: stale
         self._budget_ticket = ticket
+        try:
+            left = int(headers["X-RateLimit-Remaining"]) if headers is not None else None
+        except (KeyError, ValueError):
+            left = None
+        # What the window allowed when the server counted this request, less what may have
+        # been counted since: every request let through after it, and (the server need not
+        # count in the order requests were sent) every one still in flight. Erring low costs
+        # one request alone near the window's end, which reads the exact figure.
+        # Without the header the window is unknown and only the allowance applies.
+        if left is None:
+            self._budget = None
+        else:
+            self._budget = left - (self._sent - ticket) - self._in_flight
 
     def _wake(self) -> None:
         waiters = self._waiters

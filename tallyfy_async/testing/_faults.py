@@ -67,11 +67,18 @@ class RateLimiter:
             dumps(TOO_MANY_ATTEMPTS),
             JSON,
             {
-                "Retry-After": str(math.ceil(wait)) if self.limit.whole_seconds else f"{wait:.3f}",
+                "Retry-After": _seconds(wait, whole=self.limit.whole_seconds),
                 "X-RateLimit-Limit": str(self.limit.requests),
                 "X-RateLimit-Remaining": "0",
             },
         )
+
+
+def _seconds(wait: float, *, whole: bool) -> str:
+    """``Retry-After`` for a wait, rounded up: never earlier than the window's end."""
+    if whole:
+        return str(math.ceil(wait))
+    return f"{math.ceil(wait * 1000) / 1000:.3f}"
 
 
 @attrs.define(kw_only=True, eq=False)

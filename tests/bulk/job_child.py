@@ -17,7 +17,7 @@ from tallyfy_async import PasswordGrant, TallyfyClient, bulk
 from tallyfy_async.models.processes import Process
 
 
-async def main(config: dict[str, Any]) -> None:
+async def main(config: dict[str, Any], resume: bool) -> None:
     journal = Path(config["journal"])
     async with TallyfyClient(
         PasswordGrant(**config["credentials"]),
@@ -37,10 +37,11 @@ async def main(config: dict[str, Any]) -> None:
             key=lambda n: f"row-{n}",
             concurrency=config["concurrency"],
             journal=journal,
-            resume=journal if journal.exists() else None,
+            resume=journal if resume else None,
         )
     print(json.dumps({"interrupted": report.interrupted, "counts": report.counts}), flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(json.loads(sys.argv[1])))
+    settings = json.loads(sys.argv[1])
+    asyncio.run(main(settings, resume=Path(settings["journal"]).exists()))
