@@ -1,9 +1,11 @@
 """tallyfy-async: an async-first client for the Tallyfy REST API.
 
 The public names are the ones below; everything else is private or lives in a
-submodule (``tallyfy_async.testing`` for the fake server).
+submodule (``tallyfy_async.testing`` for the fake server, ``tallyfy_async.bulk`` for
+bulk jobs, ``tallyfy_async.rate`` for the adaptive rate).
 """
 
+from tallyfy_async import bulk, rate
 from tallyfy_async._serde import RequestDateFormat
 from tallyfy_async._transport import Attempt, Response
 from tallyfy_async._version import __version__
@@ -69,4 +71,6 @@ __all__ = [
     "UnexpectedResponseError",
     "ValidationError",
     "__version__",
+    "bulk",
+    "rate",
 ]
