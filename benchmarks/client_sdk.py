@@ -23,6 +23,7 @@ CALLS = {
     "export": "async for task in org.tasks.list(per_page=100, concurrency=8)",
     "token_storm": "org.tasks.get(task_id) x N at once",
     "launch": "org.processes.launch(blueprint_id, name=..., kickoff=..., kickoff_fields=...)",
+    "bulk": "bulk.run(range(N), org.tasks.get) under a rate limit; bulk.export(org)",
 }
 
 

@@ -35,6 +35,11 @@ class Sizes:
     # 5. launches
     launches: int
     launch_in_flight: int
+    # 6. bulk jobs: Tallyfy's 600 requests a minute, the minute scaled down to this window
+    rate_limit: int
+    rate_window_s: float
+    #: Windows' worth of calls the rate-limited job makes.
+    rate_windows: int
     # decoding
     decode_rounds: int
     decode_min_s: float
@@ -71,6 +76,9 @@ FULL = Sizes(
     storm_token_lifetime=8.0,
     launches=1_000,
     launch_in_flight=64,
+    rate_limit=600,
+    rate_window_s=1.0,
+    rate_windows=12,
     decode_rounds=7,
     decode_min_s=0.05,
     official_threads=32,
@@ -88,6 +96,7 @@ QUICK = replace(
     storm_calls=2_000,
     storm_token_lifetime=4.0,
     launches=200,
+    rate_windows=5,
     decode_rounds=3,
 )
 
@@ -109,6 +118,9 @@ SMOKE = Sizes(
     storm_token_lifetime=1.0,
     launches=4,
     launch_in_flight=2,
+    rate_limit=20,
+    rate_window_s=0.2,
+    rate_windows=3,
     decode_rounds=1,
     decode_min_s=0.0,
     official_threads=2,

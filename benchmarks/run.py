@@ -48,7 +48,7 @@ PRELOAD = (
     "tallyfy_async.testing",
     "uvloop",
 )
-ALL_WORKLOADS = ("small_get", "paging", "export", "token_storm", "launch", "decode")
+ALL_WORKLOADS = ("small_get", "paging", "export", "token_storm", "launch", "bulk", "decode")
 COMPARED = ("sdk", "sdk_speed", "raw_json", "raw_orjson_uvloop", "official")
 PACKAGES = (
     "tallyfy-async",
@@ -122,6 +122,8 @@ def plan(
             group(workload, ("sdk",), sizes.reps)
         elif workload == "launch":
             group(workload, COMPARED, sizes.reps, sizes.launch_in_flight)
+        elif workload == "bulk":
+            group(workload, ("sdk", "sdk_speed"), sizes.reps)
         elif workload == "decode":
             group(workload, ("decode",), 1)
         else:
@@ -329,6 +331,12 @@ def _brief(result: dict[str, Any]) -> str:
         )
     if "decoders" in result:
         return f"{len(result['decoders'])} decoders"
+    if "rate" in result and "export" in result:
+        rate, export = result["rate"], result["export"]
+        return (
+            f"{rate['share_pct']:.1f} % of the allowed rate, {rate['refused_pct']:.2f} % 429; "
+            f"export {export['requests']:,} requests for a minimum of {export['minimum']:,}"
+        )
     return "done"
 
 

@@ -5,7 +5,10 @@ launches go to), serves the fake on uvloop, and answers a control port on 127.0.
 
 - ``GET /stats``: ``cpu_s`` (its CPU time), ``token_grants``, ``launches``, ``peak_rss_mb``;
 - ``POST /token-lifetime`` (``seconds``): ``expires_in`` of the tokens it issues next;
-- ``POST /expire-tokens`` (``org``): expire every live token of an organization now.
+- ``POST /expire-tokens`` (``org``): expire every live token of an organization now;
+- ``POST /rate-limit`` (``requests``, ``per_seconds``; ``requests=0`` lifts it): a rate limit
+  per token with the exact ``Retry-After`` (windows scaled down below a second need it);
+- ``GET /rate-windows``: every window of that limit so far: ``[opened, accepted, refused]``.
 
 It stops when the orchestrator sends ``"stop"`` or goes away (the pipe closes).
 """
@@ -20,10 +23,13 @@ import resource
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.jobs import OrgLogin, Target
 from benchmarks.procs import reap
+
+if TYPE_CHECKING:
+    from tallyfy_async.testing._faults import RateLimit
 
 #: Tasks per demo process; the export organization gets as many processes as it needs.
 TASKS_PER_PROCESS = 10
@@ -46,6 +52,26 @@ def processes_for(tasks: int, per_process: int = TASKS_PER_PROCESS) -> int:
             live += 1
         processes += 1
     return processes
+
+
+def recording_limiter(limit: RateLimit) -> Any:
+    """The fake's rate limiter, keeping every window it opens: ``[opened, accepted, refused]``."""
+    from tallyfy_async.testing._faults import RateLimiter
+
+    class Recording(RateLimiter):
+        def __init__(self) -> None:
+            super().__init__(limit)
+            self.windows: list[list[float]] = []
+
+        def take(self, key: str) -> tuple[int, float | None]:
+            remaining, wait = super().take(key)
+            if wait is None and remaining == limit.requests - 1:
+                self.windows.append([time.monotonic(), 0, 0])  # the first request of a window
+            if self.windows:
+                self.windows[-1][1 if wait is None else 2] += 1
+            return remaining, wait
+
+    return Recording()
 
 
 def server_main(spec: ServerSpec, conn: Connection) -> None:
@@ -114,10 +140,28 @@ async def _serve(spec: ServerSpec, conn: Connection) -> None:
         form = await request.post()
         return web.json_response({"expired": fake.expire_tokens(str(form["org"]))})
 
+    async def rate_limit(request: web.Request) -> web.Response:
+        from tallyfy_async.testing import RateLimit
+
+        form = await request.post()
+        requests = int(str(form["requests"]))
+        if requests <= 0:
+            fake.set_rate_limit(None)
+        else:
+            per_seconds = float(str(form["per_seconds"]))
+            limit = RateLimit(requests=requests, per_seconds=per_seconds, whole_seconds=False)
+            fake.limiter = recording_limiter(limit)
+        return web.json_response({"requests": requests})
+
+    async def rate_windows(_: web.Request) -> web.Response:
+        return web.json_response({"windows": getattr(fake.limiter, "windows", [])})
+
     control_app = web.Application()
     control_app.router.add_get("/stats", stats)
     control_app.router.add_post("/token-lifetime", token_lifetime)
     control_app.router.add_post("/expire-tokens", expire_tokens)
+    control_app.router.add_post("/rate-limit", rate_limit)
+    control_app.router.add_get("/rate-windows", rate_windows)
     control_runner = web.AppRunner(control_app, access_log=None, handle_signals=False)
     await control_runner.setup()
     stop = asyncio.Event()

@@ -1,4 +1,4 @@
-"""The five workloads, one function each, run inside a client process.
+"""The workloads, one function each, run inside a client process.
 
 Each returns a JSON-ready dict: the measured window's summary plus what the report needs
 (peak memory, which calls were made, which JSON library and event loop were in use).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import sys
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
@@ -468,6 +469,108 @@ def launch(job: Job) -> dict[str, Any]:
     )
 
 
+# --- 6. bulk jobs ---------------------------------------------------------------------
+
+
+def bulk_jobs(job: Job) -> dict[str, Any]:
+    """A job held to a rate limit, and an organization export counted in requests.
+
+    The rate: the server limits each token to ``rate_limit`` requests per window (Tallyfy's
+    600 a minute, the minute scaled down to ``rate_window_s``) and records every window;
+    ``bulk.run`` reads one task ``rate_limit * rate_windows`` times. The achieved rate is
+    taken over the windows that ended (from the first window's opening to the last's), so a
+    burst in the last window does not flatter it. The export walks the whole export
+    organization with ``bulk.export`` and counts its requests against the pages the
+    listings have.
+    """
+    if job.client not in ("sdk", "sdk_speed"):
+        raise ValueError("the bulk jobs measure the SDK's bulk helpers only")
+    from benchmarks.client_sdk import CALLS, SdkClient
+    from tallyfy_async import bulk
+
+    sizes, target = job.sizes, job.target
+    limit, window = sizes.rate_limit, sizes.rate_window_s
+
+    async def paced(sdk: SdkClient) -> dict[str, Any]:
+        await sdk.get_task()  # the token and a connection, before the limit
+        calls = limit * sizes.rate_windows
+        control(target.control_url, "/rate-limit", requests=limit, per_seconds=window)
+        try:
+            started = time.perf_counter()
+            report = await bulk.run(range(calls), sdk.get_task)
+            wall = time.perf_counter() - started
+            windows = control(target.control_url, "/rate-windows")["windows"]
+        finally:
+            control(target.control_url, "/rate-limit", requests=0)
+        opened = [w[0] for w in windows]
+        accepted = [int(w[1]) for w in windows]
+        refused = [int(w[2]) for w in windows]
+        span = opened[-1] - opened[0] if len(opened) > 1 else math.nan
+        achieved = sum(accepted[:-1]) / span if span > 0 else math.nan
+        allowed = limit / window
+        answered = sum(accepted) + sum(refused)
+        later = sum(accepted[1:]) + sum(refused[1:])
+        return {
+            "calls": calls,
+            "done": report.counts["done"],
+            "wall_s": wall,
+            "windows": len(windows),
+            "allowed_per_s": allowed,
+            "achieved_per_s": achieved,
+            "share_pct": achieved / allowed * 100,
+            "overall_per_s": calls / wall,
+            "requests": report.requests,
+            "server_requests": answered,
+            "refused": sum(refused),
+            "refused_pct": sum(refused) / answered * 100,
+            "refused_after_first_pct": sum(refused[1:]) / later * 100 if later else math.nan,
+            "allowance": report.allowances.get(target.export_org.org_id),
+        }
+
+    async def export(sdk: SdkClient) -> dict[str, Any]:
+        await sdk.get_task()
+        walk = bulk.export(sdk.org)
+        records = 0
+        started = time.perf_counter()
+        async for _record in walk:
+            records += 1
+        wall = time.perf_counter() - started
+        counts = dict(walk.counts)
+        # One task listing per process (what a client without the organization-wide
+        # listing does): the process pages, then a page of tasks for each process.
+        per_process = (
+            math.ceil(counts.get("blueprint", 0) / 100)
+            + math.ceil(counts.get("process", 0) / 100)
+            + counts.get("process", 0)
+        )
+        return {
+            "records": records,
+            "counts": counts,
+            "requests": walk.requests,
+            "minimum": walk.minimum_requests,
+            "ratio": walk.requests / walk.minimum_requests,
+            "per_process_listings": per_process,
+            "wall_s": wall,
+            "records_per_s": records / wall,
+            "rate_limited": walk.rate_limited,
+        }
+
+    async def main() -> dict[str, Any]:
+        sdk = SdkClient(target, target.export_org)
+        try:
+            rate = await paced(sdk)
+        finally:
+            await sdk.close()
+        sdk = SdkClient(target, target.export_org)
+        try:
+            walked = await export(sdk)
+        finally:
+            await sdk.close()
+        return {"rate": rate, "export": walked, "calls": CALLS["bulk"], **_sdk_info()}
+
+    return _run(job, main)
+
+
 def decode(job: Job) -> dict[str, Any]:
     """Bytes to objects, per task, for every decoder (see :mod:`benchmarks.decoding`)."""
     from benchmarks.decoding import run_decoding
@@ -481,5 +584,6 @@ WORKLOADS: dict[str, Callable[[Job], dict[str, Any]]] = {
     "export": export,
     "token_storm": token_storm,
     "launch": launch,
+    "bulk": bulk_jobs,
     "decode": decode,
 }

@@ -53,6 +53,7 @@ def test_every_workload_completes_without_failures(data: dict[str, Any]) -> None
     for workload in ("small_get", "paging", "export", "launch"):
         assert {(workload, client) for client in available} <= ran, workload
     assert ("token_storm", "sdk") in ran
+    assert ("bulk", "sdk") in ran
     assert ("decode", "decode") in ran
 
 
@@ -81,6 +82,20 @@ def test_token_storm_counts_token_requests(data: dict[str, Any]) -> None:
     assert storm["phases"]["fresh_token"]["token_requests"] == 0
 
 
+def test_bulk_jobs_report_their_rate_and_request_counts(data: dict[str, Any]) -> None:
+    bulk = [r for r in data["results"] if r["workload"] == "bulk"]
+    assert bulk
+    for result in bulk:
+        rate, export = result["rate"], result["export"]
+        assert rate["done"] == rate["calls"] == SMOKE.rate_limit * SMOKE.rate_windows
+        assert rate["windows"] >= SMOKE.rate_windows
+        for key in ("achieved_per_s", "share_pct", "refused_pct", "overall_per_s"):
+            assert _finite(rate[key]) and rate[key] >= 0, key
+        assert export["counts"]["task"] >= data["export_total"]
+        assert export["requests"] >= export["minimum"] > 0
+        assert export["records"] == sum(export["counts"].values())
+
+
 def test_decoding_reports_every_decoder(data: dict[str, Any]) -> None:
     (decode,) = [r for r in data["results"] if r["workload"] == "decode"]
     assert decode["page_items"] == SMOKE.per_page
@@ -99,6 +114,7 @@ def test_the_report_renders_every_section(data: dict[str, Any]) -> None:
         "## 3. Bulk export",
         "## 4. Token storm",
         "## 5. Launches",
+        "## 6. Bulk jobs",
         "## Decoding",
         "## How this run was made",
     ):
