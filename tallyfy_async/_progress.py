@@ -14,7 +14,6 @@ import importlib
 import sys
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import IO, Any
 
 import attrs
@@ -171,12 +170,7 @@ class ProgressView:
         self._ticker = asyncio.create_task(self._tick(interval))
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         ticker, self._ticker = self._ticker, None
         if ticker is not None:
             ticker.cancel()

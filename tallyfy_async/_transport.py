@@ -1,7 +1,9 @@
 """The request pipeline: the one way every request reaches Tallyfy.
 
 headers -> token -> FIFO concurrency limit -> aiohttp -> decode -> retry or map the
-error. Resources never touch aiohttp; this module never knows a resource.
+error. Resources never touch aiohttp; this module never knows a resource. Inside a bulk job
+(or with ``adaptive_rate=True``) each attempt first waits for a place in its organization's
+adaptive allowance (``rate``), which learns from the answer.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ import contextlib
 import contextvars
 from collections import Counter
 from collections.abc import AsyncGenerator, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -49,7 +48,8 @@ class ExportRecord:
 
 
 class OrganizationExport:
-    """An organization's blueprints, processes and tasks as one async stream.
+    """An organization's blueprints, processes and tasks as one async stream
+    (``bulk.export(org)``): blueprints first, then processes, then tasks.
 
     Iterate it once (``async for record in export``); afterwards :attr:`requests`,
     :attr:`minimum_requests` and :attr:`counts` say what it took. ``async with`` (or
@@ -125,12 +125,7 @@ class OrganizationExport:
     async def __aenter__(self) -> OrganizationExport:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     def _listing(self, kind: Kind) -> Paginator[Any]:
@@ -190,26 +185,6 @@ class OrganizationExport:
                 await queue.put(None)
 
 
-def export(
-    org: OrgClient,
-    *,
-    kinds: Sequence[Kind] = KINDS,
-    blueprint_includes: Sequence[str] = ("steps",),
-    concurrency: int = C.EXPORT_CONCURRENCY,
-    progress: ProgressArg = False,
-    adaptive_rate: bool = True,
-) -> OrganizationExport:
-    """Every blueprint, process (archived too) and task of ``org``, as an async stream.
-
-    ``async for record in bulk.export(org): ...`` yields :class:`ExportRecord` s, blueprints
-    first, then processes, then tasks; see :class:`OrganizationExport` for the arguments
-    and the request counts it keeps.
-    """
-    return OrganizationExport(
-        org,
-        kinds=kinds,
-        blueprint_includes=blueprint_includes,
-        concurrency=concurrency,
-        progress=progress,
-        adaptive_rate=adaptive_rate,
-    )
+#: ``bulk.export(org, ...)``: every blueprint, process (archived too) and task of ``org``,
+#: as an async stream (see :class:`OrganizationExport`).
+export = OrganizationExport

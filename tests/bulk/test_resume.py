@@ -149,12 +149,16 @@ def child_config(fake: FakeTallyfy, demo: DemoOrg, journal: Path, rows: int) -> 
     return json.dumps(config)
 
 
-async def start_child(config: str) -> asyncio.subprocess.Process:
+async def start_child(
+    fake: FakeTallyfy, demo: DemoOrg, journal: Path, rows: int
+) -> asyncio.subprocess.Process:
+    """The job in a process of its own, its launches slowed down (see ``slow_launches``)."""
+    slow_launches(fake)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tests.bulk.job_child",
-        config,
+        child_config(fake, demo, journal, rows),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -193,8 +197,7 @@ async def test_a_job_killed_half_way_and_resumed_launches_nothing_twice(
 ) -> None:
     rows = 400
     journal = tmp_path / "journal.jsonl"
-    slow_launches(fake)
-    child = await start_child(child_config(fake, demo, journal, rows))
+    child = await start_child(fake, demo, journal, rows)
     try:
         await wait_for_launches(fake, demo.org_id, rows // 2)
     finally:
@@ -222,8 +225,7 @@ async def test_ctrl_c_returns_the_report_and_the_job_resumes_from_its_journal(
 ) -> None:
     rows = 300
     journal = tmp_path / "journal.jsonl"
-    slow_launches(fake)
-    child = await start_child(child_config(fake, demo, journal, rows))
+    child = await start_child(fake, demo, journal, rows)
     try:
         await wait_for_launches(fake, demo.org_id, 50)
         child.send_signal(signal.SIGINT)

@@ -243,7 +243,8 @@ async def test_cancelling_returns_the_report_after_the_items_in_flight_finish() 
     assert job.cancelling() == 0
 
 
-async def test_items_still_in_flight_after_the_grace_period_are_unknown() -> None:
+async def stuck_job(concurrency: int, grace: float) -> asyncio.Task[BulkReport]:
+    """A job whose items never finish, once its first item started."""
     started = asyncio.Event()
 
     async def work(n: int) -> int:
@@ -251,8 +252,13 @@ async def test_items_still_in_flight_after_the_grace_period_are_unknown() -> Non
         await asyncio.sleep(30)
         return n
 
-    job = asyncio.create_task(bulk.run(range(100), work, concurrency=3, grace=0.05))
+    job = asyncio.create_task(bulk.run(range(100), work, concurrency=concurrency, grace=grace))
     await started.wait()
+    return job
+
+
+async def test_items_still_in_flight_after_the_grace_period_are_unknown() -> None:
+    job = await stuck_job(concurrency=3, grace=0.05)
     job.cancel()
     report = await job
     assert report.interrupted
@@ -261,15 +267,7 @@ async def test_items_still_in_flight_after_the_grace_period_are_unknown() -> Non
 
 
 async def test_a_second_cancellation_cuts_the_grace_period_short() -> None:
-    started = asyncio.Event()
-
-    async def work(n: int) -> int:
-        started.set()
-        await asyncio.sleep(30)
-        return n
-
-    job = asyncio.create_task(bulk.run(range(100), work, concurrency=2, grace=30))
-    await started.wait()
+    job = await stuck_job(concurrency=2, grace=30)
     job.cancel()
     await asyncio.sleep(0.05)
     job.cancel()
