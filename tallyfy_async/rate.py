@@ -135,7 +135,10 @@ class AdaptiveGate:
         self._waiters: deque[asyncio.Future[int]] = deque()
         #: No request starts before this (loop time), set by Retry-After.
         self._resume_at = 0.0
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
+        #: When the timer fires (uvloop hands out a plain Handle, without ``when()``, for
+        #: a time that has come).
+        self._timer_at = 0.0
         #: Requests the server's window still allows, less those sent since; None: unknown.
         self._budget: int | None = None
         #: Ticket of the answer the budget was read from (older answers are stale).
@@ -194,8 +197,8 @@ class AdaptiveGate:
             return self._start()
         waiter: asyncio.Future[int] = loop.create_future()
         self._waiters.append(waiter)
-        self._arm(loop)
         try:
+            self._wake()  # a pause may have ended since the check above; else arms its timer
             async with asyncio.timeout_at(deadline):
                 return await waiter
         except BaseException:
@@ -286,17 +289,22 @@ class AdaptiveGate:
             waiter = waiters.popleft()
             if not waiter.done():
                 waiter.set_result(self._start())
-        self._arm(loop)
+        self._arm(loop, now)
 
-    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Wake the waiters when a pause ends (nothing else would)."""
-        if not self._waiters or self._resume_at <= loop.time():
+    def _arm(self, loop: asyncio.AbstractEventLoop, now: float) -> None:
+        """Wake the waiters when a pause ends (nothing else would).
+
+        ``now`` is the time the waiters were last tried at: a pause that ended after it
+        still gets its timer, which then fires at once.
+        """
+        if not self._waiters or self._resume_at <= now:
             return
         timer = self._timer
-        if timer is not None and not timer.cancelled() and timer.when() >= self._resume_at:
-            return
         if timer is not None:
+            if self._timer_at >= self._resume_at:
+                return
             timer.cancel()
+        self._timer_at = self._resume_at
         self._timer = loop.call_at(self._resume_at, self._on_timer)
 
     def _on_timer(self) -> None:

@@ -180,6 +180,34 @@ async def test_a_place_handed_to_a_cancelled_waiter_is_given_back() -> None:
     gate.release(again, 200, None)
 
 
+async def test_pauses_work_on_loops_that_hand_out_plain_handles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """uvloop's ``call_at`` returns a plain ``Handle`` (no ``when()``) for a time less than
+    a millisecond away; waiters queued during such a pause must still be woken."""
+    loop = asyncio.get_running_loop()
+    call_at = loop.call_at
+
+    def like_uvloop(when: float, callback: Any, *args: Any, context: Any = None) -> Any:
+        if when - loop.time() < 0.001:
+            return loop.call_soon(callback, *args, context=context)
+        return call_at(when, callback, *args, context=context)
+
+    monkeypatch.setattr(loop, "call_at", like_uvloop)
+    gate = AdaptiveGate("org", ceiling=4)
+    (ticket,) = await take(gate, 1)
+    gate.release(ticket, 429, {"Retry-After": "0.0005"})
+
+    async def one() -> None:
+        ticket = await gate.acquire(FAR)
+        await asyncio.sleep(0)
+        gate.release(ticket, 200, ok(remaining=10))
+
+    async with asyncio.timeout(5):
+        await asyncio.gather(*(one() for _ in range(3)))
+    assert gate.in_flight == 0 and gate.waiting == 0
+
+
 def test_adaptive_rate_is_a_rate_control_of_gates() -> None:
     rate = AdaptiveRate(ceiling=10, initial=3)
     gate = rate.gate("org")
