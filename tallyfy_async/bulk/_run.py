@@ -214,8 +214,6 @@ class _Job(Generic[T, R]):
                     task = asyncio.create_task(self._one(item_key, item, retry))
                     pending.add(task)
                     task.add_done_callback(finished)
-                    if self.stopping:
-                        break
             while pending:
                 await asyncio.wait(set(pending))
         except asyncio.CancelledError:
