@@ -6,6 +6,7 @@ submodule (``tallyfy_async.testing`` for the fake server).
 
 from tallyfy_async._serde import RequestDateFormat
 from tallyfy_async._transport import Attempt, Response
+from tallyfy_async._unset import UNSET, Unset, UnsetOr
 from tallyfy_async._version import __version__
 from tallyfy_async.auth.credentials import (
     ApplicationUser,
@@ -36,6 +37,7 @@ from tallyfy_async.errors import (
 )
 
 __all__ = [
+    "UNSET",
     "APIError",
     "ApplicationUser",
     "Attempt",
@@ -67,6 +69,8 @@ __all__ = [
     "TokenStore",
     "TransportError",
     "UnexpectedResponseError",
+    "Unset",
+    "UnsetOr",
     "ValidationError",
     "__version__",
 ]

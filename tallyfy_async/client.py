@@ -26,7 +26,6 @@ from tallyfy_async.auth.cache import CredentialsSource, TokenCache
 from tallyfy_async.auth.tokens import TokenStore
 from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
 from tallyfy_async.resources.blueprints import Blueprints
-from tallyfy_async.resources.comments import Comments
 from tallyfy_async.resources.form_fields import FormFields
 from tallyfy_async.resources.processes import Processes
 from tallyfy_async.resources.steps import Steps
@@ -269,27 +268,22 @@ class OrgClient:
     @cached_property
     def steps(self) -> Steps:
         """Steps of blueprints."""
-        return Steps(self)
+        return Steps(self, self.blueprints.record_scope)
 
     @cached_property
     def form_fields(self) -> FormFields:
         """Form fields (captures) of steps, and kick-off fields."""
-        return FormFields(self)
+        return FormFields(self, self.steps.record_scope)
 
     @cached_property
     def processes(self) -> Processes:
-        """Processes (the API's ``runs``) launched from blueprints."""
+        """Processes (the API's ``runs``) launched from blueprints, with their tasks."""
         return Processes(self)
 
     @cached_property
     def tasks(self) -> Tasks:
-        """Tasks of processes, and one-off tasks."""
+        """Every task of the organization; one-off tasks' writes; comments on tasks."""
         return Tasks(self)
-
-    @cached_property
-    def comments(self) -> Comments:
-        """Comments and issues on tasks (the API's ``threads``)."""
-        return Comments(self)
 
     async def request(
         self,

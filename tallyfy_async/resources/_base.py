@@ -1,21 +1,37 @@
-"""What every resource client shares: the one way from a route to a typed result."""
+"""What every resource client shares: its scope, its ids, and the one way in.
+
+A resource is built with the organization it serves and a scope (see
+:mod:`~tallyfy_async.resources._scopes`). Its methods follow one argument order:
+positional arguments are ids, the parents' first (the scope's), then the record's
+own; everything else is keyword-only. A method acting on one record also takes the
+record's model in place of its ids: a model carries its parents' ids
+(``task.run_id``), so ``complete(task)`` and ``complete(task.run_id, task.id)``
+name the same task.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
+from tallyfy_async._serde import Converter
 from tallyfy_async._transport import Response
 from tallyfy_async._urls import QueryParams
 from tallyfy_async.errors import UnexpectedResponseError
 from tallyfy_async.pagination import Paginator
+from tallyfy_async.resources._body import Body, Kind
+from tallyfy_async.resources._scopes import ORG, Scope, carried
 
 if TYPE_CHECKING:
     from tallyfy_async.client import OrgClient
 
 T = TypeVar("T")
+R = TypeVar("R", bound="Resource")
+
+#: Arguments of a listing that shape the walk, not the query.
+_PAGING = frozenset(("per_page", "limit", "concurrency"))
 
 
 def structure_or_raise(hook: Callable[[Any, Any], T], data: Any, model: type[T]) -> T:
@@ -29,13 +45,119 @@ def structure_or_raise(hook: Callable[[Any, Any], T], data: Any, model: type[T])
 
 
 class Resource:
-    """Base of the resource clients; holds the organization view it serves."""
+    """Base of the resource clients.
 
-    def __init__(self, org: OrgClient) -> None:
+    Subclasses say where one of their records lives under their scope
+    (``records = "/runs/{process_id}"``, whose last placeholder names the record's own
+    id) and which model stands for one (``model = Process``).
+    """
+
+    #: The path of one record under the scope; children hang from it.
+    records: ClassVar[str] = ""
+    #: The model of one record; a method acting on one takes it in place of its ids.
+    model: ClassVar[type[Any] | None] = None
+
+    def __init__(self, org: OrgClient, scope: Scope = ORG) -> None:
         self._org = org
+        self._scope = scope
+        #: The scope of one record: where the resources attached to a record hang.
+        self.record_scope = scope.under(self.records)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._org.org_id}>"
+        where = "" if self._scope == ORG else f" at {self._scope.path}"
+        return f"<{type(self).__name__} of {self._org.org_id}{where}>"
+
+    @property
+    def _converter(self) -> Converter:
+        return self._org.client.converter
+
+    # -- ids -----------------------------------------------------------------------------
+
+    def _ids(self, *given: object) -> dict[str, Any]:
+        """The path ids of one record: the scope's parents, then its own.
+
+        ``given`` are the method's positional arguments in order. The record's model,
+        in the place of an id, stands for itself and every id after it.
+
+        Raises:
+            ValueError: an id missing, or a model that does not carry one.
+            TypeError: a model followed by more ids.
+        """
+        return self._resolve(self.record_scope.parents, given)
+
+    def _parent_ids(self, *given: object) -> dict[str, Any]:
+        """The path ids of the scope (a listing's or a create's)."""
+        return self._resolve(self._scope.parents, given)
+
+    def _record(self, given: object) -> Any:
+        """``given`` when it is this resource's model, else None."""
+        return given if self.model is not None and isinstance(given, self.model) else None
+
+    def _resolve(self, names: tuple[str, ...], given: tuple[object, ...]) -> dict[str, Any]:
+        model = self.model
+        for index, value in enumerate(given):
+            if model is not None and isinstance(value, model):
+                return self._from_record(names, given[:index], value, given[index + 1 :])
+        ids = dict(zip(names, given, strict=False))
+        missing = [name for name in names if ids.get(name) is None]
+        if missing:
+            alone = "" if model is None else f", or the {model.__name__} itself"
+            raise ValueError(
+                f"{missing[0]} is required: pass {', '.join(names)} in that order{alone}"
+            )
+        return ids
+
+    def _from_record(
+        self,
+        names: tuple[str, ...],
+        before: tuple[object, ...],
+        record: object,
+        after: tuple[object, ...],
+    ) -> dict[str, Any]:
+        kind = type(record).__name__
+        if any(value is not None for value in after):
+            raise TypeError(f"a {kind} stands for its ids: pass it last, with nothing after it")
+        ids: dict[str, Any] = dict(zip(names, before, strict=False))
+        for name in names[len(before) : -1]:
+            ids[name] = carried(record, name)
+        ids[names[-1]] = getattr(record, "id", None)
+        for name, given in zip(names, before, strict=False):
+            held = carried(record, name)
+            if held is not None and held != given:
+                raise ValueError(f"{kind} {ids[names[-1]]} belongs to {name} {held}, not {given}")
+        missing = [name for name in names if ids[name] is None]
+        if missing:
+            raise ValueError(
+                f"this {kind} does not say its {missing[0]}; pass the ids: {', '.join(names)}"
+            )
+        return ids
+
+    # -- what is sent --------------------------------------------------------------------
+
+    def _arguments(
+        self, arguments: Mapping[str, Any], skip: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """A method's options from its ``locals()``: ``self``, path ids, paging and
+        ``skip`` left out."""
+        left_out = {"self", *self.record_scope.parents, *_PAGING, *skip}
+        return {name: value for name, value in arguments.items() if name not in left_out}
+
+    def _body(
+        self, kinds: Mapping[str, Kind], arguments: Mapping[str, Any], *, skip: tuple[str, ...] = ()
+    ) -> Body:
+        """A :class:`Body` of a method's options (its ``locals()``, see :meth:`_arguments`).
+
+        Every option must have a kind in ``kinds``.
+        """
+        body = Body(self._converter)
+        body.put_all(kinds, self._arguments(arguments, skip))
+        return body
+
+    def _query(
+        self, kinds: Mapping[str, Kind], arguments: Mapping[str, Any], *, skip: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Query parameters from a listing's keyword arguments (as :meth:`_body`)."""
+        return self._body(kinds, arguments, skip=skip).query()
 
     def _send(
         self,
@@ -48,11 +170,21 @@ class Resource:
     ) -> Awaitable[Response]:
         # Returns the transport's coroutine rather than awaiting it: a frame fewer.
         return self._org.client._call(
-            route, self._org.org_id, ids or {}, params=params, json=json, decode=decode
+            self._scope.route(route),
+            self._org.org_id,
+            ids or {},
+            params=params,
+            json=json,
+            decode=decode,
         )
 
+    def _url(self, route: Route, ids: dict[str, object]) -> str:
+        """The URL ``route`` names for ``ids`` (for an error about it)."""
+        segments = self._scope.route(route).compile({"org": self._org.org_id, **ids})
+        return str(self._org.client._url(segments, None))
+
     def _structure(self, data: Any, model: type[T]) -> T:
-        return structure_or_raise(self._org.client.converter.get_structure_hook(model), data, model)
+        return structure_or_raise(self._converter.get_structure_hook(model), data, model)
 
     async def _item(
         self,
@@ -77,7 +209,7 @@ class Resource:
         limit: int | None = None,
         concurrency: int = 1,
     ) -> Paginator[T]:
-        converter = self._org.client.converter
+        converter = self._converter
         base = dict(params or {})
 
         def fetch(page: int, size: int) -> Awaitable[Response]:
@@ -92,3 +224,34 @@ class Resource:
             limit=limit,
             concurrency=concurrency,
         )
+
+
+class Child(Generic[R]):
+    """A resource attached to each record of its parent resource.
+
+    One line in the parent: ``tasks = Child(ProcessTasks)`` on ``Processes`` makes
+    ``org.processes.tasks``, a ``ProcessTasks`` whose scope is one process
+    (``/organizations/{org}/runs/{process_id}``). It is built on first use and kept.
+    """
+
+    def __init__(self, kind: type[R]) -> None:
+        self._kind = kind
+        self._name = ""
+        self.__doc__ = kind.__doc__
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, parent: None, owner: type[Any]) -> Child[R]: ...
+
+    @overload
+    def __get__(self, parent: Resource, owner: type[Any]) -> R: ...
+
+    def __get__(self, parent: Resource | None, owner: type[Any]) -> Child[R] | R:
+        if parent is None:
+            return self
+        child = self._kind(parent._org, parent.record_scope)
+        # Kept on the instance: later reads find it there and skip this descriptor.
+        parent.__dict__[self._name] = child
+        return child

@@ -357,7 +357,7 @@ async def test_launch_sends_overrides_and_sharing(
     assert body["users"] == [demo.member_id] and body["tags"] == [demo.tag_ids[0]]
     assert body["starred"] is True and body["summary"] == "Last day Friday"
     assert process.starred is True and process.users == [demo.member_id]
-    first = (await org.tasks.list(process.id).first_page()).items[0]
+    first = (await org.processes.tasks.list(process.id).first_page()).items[0]
     assert first.owners is not None and first.owners.users == [demo.member_id]
     assert first.deadline == deadline
 
