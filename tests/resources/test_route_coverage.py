@@ -1,21 +1,24 @@
 """Every high- and medium-confidence route of the covered areas has an SDK method.
 
-Reads ``../shared/api/endpoints.json`` (issue 4 asks for it) and compares it with the
-``Route`` constants of the resource modules; a route constant counts only if a
-method of its module uses it.
+Reads ``../shared/api/endpoints.json`` and compares it with the routes the resources
+send: every resource reachable from an ``OrgClient`` (its attributes, then each
+resource's child resources), each ``Route`` constant its class (or a base) uses,
+hung from the scope the resource was built with.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
-import pkgutil
 import re
+import sys
+from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 
-import tallyfy_async.resources as resources_pkg
+from tallyfy_async import PersonalAccessToken, TallyfyClient
 from tallyfy_async._routes import Route
+from tallyfy_async.resources._base import Child, Resource
 
 ENDPOINTS = Path(__file__).resolve().parents[3] / "shared" / "api" / "endpoints.json"
 COVERED_AREAS = {
@@ -33,14 +36,30 @@ def normalise(method: str, path: str) -> tuple[str, str]:
     return method.upper(), re.sub(r"\{[^}]+\}", "{}", path.rstrip("/"))
 
 
+def mounted(resource: Resource) -> Iterator[Resource]:
+    """``resource`` and every resource hanging from it."""
+    yield resource
+    for name, attribute in vars(type(resource)).items():
+        if isinstance(attribute, Child):
+            yield from mounted(getattr(resource, name))
+
+
 def sdk_routes() -> set[tuple[str, str]]:
+    org = TallyfyClient(PersonalAccessToken("t" * 40)).org("a" * 32)
+    top = [
+        getattr(org, name)
+        for name, attribute in vars(type(org)).items()
+        if isinstance(attribute, cached_property)
+    ]
     found = set()
-    for info in pkgutil.iter_modules(resources_pkg.__path__):
-        module = importlib.import_module(f"{resources_pkg.__name__}.{info.name}")
-        source = inspect.getsource(module)
-        for name, value in vars(module).items():
-            if isinstance(value, Route) and len(re.findall(rf"\b{name}\b", source)) >= 2:
-                found.add(normalise(value.method, value.path))
+    for resource in (each for root in top for each in mounted(root)):
+        classes = [c for c in type(resource).__mro__ if issubclass(c, Resource)]
+        for cls in classes[: classes.index(Resource)]:
+            source = inspect.getsource(cls)
+            for name, value in vars(sys.modules[cls.__module__]).items():
+                if isinstance(value, Route) and re.search(rf"\b{name}\b", source):
+                    route = resource._scope.route(value)
+                    found.add(normalise(route.method, route.path))
     return found
 
 
