@@ -17,7 +17,7 @@ from tallyfy_async.models.steps import Step, StepDeadline, wire_fields
 
 
 class BlueprintType(OpenStrEnum):
-    """``type`` of a blueprint (catalogue §8.3)."""
+    """``type`` of a blueprint."""
 
     PROCEDURE = "procedure"
     FORM = "form"
@@ -118,7 +118,7 @@ class AutomationAction(Model):
 
 @attrs.frozen(kw_only=True)
 class Automation(Model):
-    """An if-then rule of a blueprint (catalogue §15.4, ``automated_actions``).
+    """An if-then rule of a blueprint (``automated_actions``).
 
     There is no route to read one: they arrive inline in ``Blueprint.automated_actions``.
 
@@ -142,7 +142,7 @@ class Automation(Model):
 
 @attrs.frozen(kw_only=True)
 class Blueprint(Model):
-    """A blueprint (catalogue §15.1, Template object).
+    """A blueprint (the API's template object).
 
     ``prerun`` (kick-off fields) and ``automated_actions`` always arrive inline;
     ``steps``, ``tags``, ``linked_tasks`` and ``folder`` only when asked for with

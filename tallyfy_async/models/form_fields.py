@@ -12,7 +12,7 @@ from tallyfy_async.models._base import Model
 
 
 class FieldType(OpenStrEnum):
-    """``field_type`` of a form field (api-v2 ``BaseCapture::$field_types``, catalogue §8.3)."""
+    """``field_type`` of a form field (api-v2 ``BaseCapture::$field_types``)."""
 
     TEXT = "text"
     TEXTAREA = "textarea"

@@ -1,4 +1,4 @@
-"""Processes (the API's runs) launched from blueprints (catalogue §16)."""
+"""Processes (the API's runs) launched from blueprints."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class ProcessStatus(OpenStrEnum):
 
 @attrs.frozen(kw_only=True)
 class Process(Model):
-    """A process launched from a blueprint (catalogue §16, Run object).
+    """A process launched from a blueprint (the API's run object).
 
     Attributes:
         id: the process's 32-hex id.

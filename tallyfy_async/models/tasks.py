@@ -1,4 +1,4 @@
-"""Tasks: the tasks of processes, and one-off tasks (catalogue §17)."""
+"""Tasks: the tasks of processes, and one-off tasks."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class TaskStatus(OpenStrEnum):
 
 
 class TaskType(OpenStrEnum):
-    """``task_type`` of a task (catalogue §8.3)."""
+    """``task_type`` of a task."""
 
     TASK = "task"
     APPROVAL = "approval"

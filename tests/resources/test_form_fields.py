@@ -333,7 +333,7 @@ async def single_attempt(fake: FakeTallyfy, demo: DemoOrg) -> AsyncIterator[OrgC
 async def test_set_value_without_a_stored_value_is_a_server_error(
     single_attempt: OrgClient, demo: DemoOrg, requests_to: RequestsTo
 ) -> None:
-    # Tallyfy answers 500 when no CaptureValue exists under that id (n8n#9).
+    # Tallyfy answers 500 when no CaptureValue exists under that id.
     with pytest.raises(ServerError):
         await single_attempt.form_fields.set_value(
             987654, form_value={"id": 2, "text": "L", "value": None}

@@ -246,7 +246,7 @@ async def test_launch_every_field_type_at_once(
 async def test_launch_without_required_kickoff_values_is_refused_before_sending(
     org: OrgClient, fake: FakeTallyfy, demo: DemoOrg, requests_to: RequestsTo
 ) -> None:
-    """The official SDK's 91.8 %: required kick-off fields left out."""
+    """The commonest launch failure: required kick-off fields left out."""
     with pytest.raises(FormValuesError) as caught:
         await org.processes.launch(demo.kickoff_blueprint_id, name="Onboard Jane")
     error = caught.value
