@@ -48,8 +48,9 @@ class FormFields(Resource):
     where the type has them. Options and columns are :class:`FieldOption` /
     :class:`FieldColumn` objects or mappings with those keys.
 
-    Every method takes the blueprint's id, the step's, then the field's; a
-    :class:`FormField` read from a step carries all three and stands for them.
+    Every method takes the blueprint's id, the step's, then the field's. A
+    :class:`FormField` read from a step carries the step's id and its own, so it may
+    stand for both: ``org.form_fields.delete(blueprint_id, field)``.
     """
 
     records = "/captures/{field_id}"
@@ -57,8 +58,8 @@ class FormFields(Resource):
 
     async def get(
         self,
-        blueprint_id: str | FormField,
-        step_id: str | None = None,
+        blueprint_id: str,
+        step_id: str | FormField,
         field_id: str | None = None,
         /,
     ) -> FormField:
@@ -69,7 +70,7 @@ class FormFields(Resource):
 
         Args:
             blueprint_id: the blueprint's id.
-            step_id: the step's id.
+            step_id: the step's id, or the :class:`FormField`.
             field_id: the form field's (timeline) id.
 
         Returns:
@@ -103,7 +104,7 @@ class FormFields(Resource):
         position: UnsetOr[int] = UNSET,
         options: UnsetOr[Sequence[FieldOption | Mapping[str, Any]]] = UNSET,
         columns: UnsetOr[Sequence[FieldColumn | Mapping[str, Any]]] = UNSET,
-        default_value: Any = UNSET,
+        default_value: UnsetOr[Any] = UNSET,
         default_value_enabled: UnsetOr[bool] = UNSET,
         collect_time: UnsetOr[bool] = UNSET,
         use_wysiwyg_editor: UnsetOr[bool] = UNSET,
@@ -149,8 +150,8 @@ class FormFields(Resource):
 
     async def update(
         self,
-        blueprint_id: str | FormField,
-        step_id: str | None = None,
+        blueprint_id: str,
+        step_id: str | FormField,
         field_id: str | None = None,
         /,
         *,
@@ -161,7 +162,7 @@ class FormFields(Resource):
         position: UnsetOr[int] = UNSET,
         options: UnsetOr[Sequence[FieldOption | Mapping[str, Any]]] = UNSET,
         columns: UnsetOr[Sequence[FieldColumn | Mapping[str, Any]]] = UNSET,
-        default_value: Any = UNSET,
+        default_value: UnsetOr[Any] = UNSET,
         default_value_enabled: UnsetOr[bool] = UNSET,
         collect_time: UnsetOr[bool] = UNSET,
         use_wysiwyg_editor: UnsetOr[bool] = UNSET,
@@ -179,7 +180,7 @@ class FormFields(Resource):
 
         Args:
             blueprint_id: the blueprint's id.
-            step_id: the step's id.
+            step_id: the step's id, or the :class:`FormField`.
             field_id: the form field's id.
             (the others): as in :meth:`create`.
 
@@ -198,8 +199,8 @@ class FormFields(Resource):
 
     async def delete(
         self,
-        blueprint_id: str | FormField,
-        step_id: str | None = None,
+        blueprint_id: str,
+        step_id: str | FormField,
         field_id: str | None = None,
         /,
     ) -> None:
@@ -207,7 +208,7 @@ class FormFields(Resource):
 
         Args:
             blueprint_id: the blueprint's id.
-            step_id: the step's id.
+            step_id: the step's id, or the :class:`FormField`.
             field_id: the form field's id.
 
         Raises:
@@ -217,8 +218,8 @@ class FormFields(Resource):
 
     async def reorder(
         self,
-        blueprint_id: str | FormField,
-        step_id: str | None = None,
+        blueprint_id: str,
+        step_id: str | FormField,
         field_id: str | None = None,
         /,
         *,
@@ -232,7 +233,7 @@ class FormFields(Resource):
 
         Args:
             blueprint_id: the blueprint's id.
-            step_id: the step's id.
+            step_id: the step's id, or the :class:`FormField`.
             field_id: the form field to move.
             position: its new 1-based position.
 
@@ -248,8 +249,8 @@ class FormFields(Resource):
 
     async def move(
         self,
-        blueprint_id: str | FormField,
-        step_id: str | None = None,
+        blueprint_id: str,
+        step_id: str | FormField,
         field_id: str | None = None,
         /,
         *,
@@ -260,7 +261,7 @@ class FormFields(Resource):
 
         Args:
             blueprint_id: the blueprint's id.
-            step_id: the step the field is on now.
+            step_id: the step the field is on now, or the :class:`FormField`.
             field_id: the form field to move.
             target_step_id: the step to move it to (same blueprint).
             position: its 1-based position there (the end by default).

@@ -12,13 +12,12 @@ import inspect
 import json
 import re
 import sys
-from collections.abc import Iterator
-from functools import cached_property
 from pathlib import Path
 
 from tallyfy_async import PersonalAccessToken, TallyfyClient
 from tallyfy_async._routes import Route
-from tallyfy_async.resources._base import Child, Resource
+from tallyfy_async.resources._base import Resource
+from tests.resources.tree import resources
 
 ENDPOINTS = Path(__file__).resolve().parents[3] / "shared" / "api" / "endpoints.json"
 COVERED_AREAS = {
@@ -36,23 +35,10 @@ def normalise(method: str, path: str) -> tuple[str, str]:
     return method.upper(), re.sub(r"\{[^}]+\}", "{}", path.rstrip("/"))
 
 
-def mounted(resource: Resource) -> Iterator[Resource]:
-    """``resource`` and every resource hanging from it."""
-    yield resource
-    for name, attribute in vars(type(resource)).items():
-        if isinstance(attribute, Child):
-            yield from mounted(getattr(resource, name))
-
-
 def sdk_routes() -> set[tuple[str, str]]:
     org = TallyfyClient(PersonalAccessToken("t" * 40)).org("a" * 32)
-    top = [
-        getattr(org, name)
-        for name, attribute in vars(type(org)).items()
-        if isinstance(attribute, cached_property)
-    ]
     found = set()
-    for resource in (each for root in top for each in mounted(root)):
+    for resource in resources(org):
         classes = [c for c in type(resource).__mro__ if issubclass(c, Resource)]
         for cls in classes[: classes.index(Resource)]:
             source = inspect.getsource(cls)
