@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
 from tallyfy_async._serde import Converter
 from tallyfy_async._transport import Response
 from tallyfy_async._urls import QueryParams
 from tallyfy_async.errors import UnexpectedResponseError
 from tallyfy_async.pagination import Paginator
-from tallyfy_async.resources._body import Body, Kind
+from tallyfy_async.resources._body import Body
+from tallyfy_async.resources._kinds import Kind
 from tallyfy_async.resources._scopes import ORG, Scope, carried
 
 if TYPE_CHECKING:
@@ -143,7 +143,11 @@ class Resource:
         return {name: value for name, value in arguments.items() if name not in left_out}
 
     def _body(
-        self, kinds: Mapping[str, Kind], arguments: Mapping[str, Any], *, skip: tuple[str, ...] = ()
+        self,
+        kinds: Mapping[str, Kind],
+        arguments: Mapping[str, Any],
+        *,
+        skip: tuple[str, ...] = (),
     ) -> Body:
         """A :class:`Body` of a method's options (its ``locals()``, see :meth:`_arguments`).
 
@@ -154,7 +158,11 @@ class Resource:
         return body
 
     def _query(
-        self, kinds: Mapping[str, Kind], arguments: Mapping[str, Any], *, skip: tuple[str, ...] = ()
+        self,
+        kinds: Mapping[str, Kind],
+        arguments: Mapping[str, Any],
+        *,
+        skip: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         """Query parameters from a listing's keyword arguments (as :meth:`_body`)."""
         return self._body(kinds, arguments, skip=skip).query()
@@ -202,15 +210,17 @@ class Resource:
         self,
         route: Route,
         model: type[T],
+        arguments: Mapping[str, Any],
+        filters: Mapping[str, Kind] | None = None,
         ids: dict[str, object] | None = None,
-        *,
-        params: QueryParams | None = None,
-        per_page: int = C.MAX_PER_PAGE,
-        limit: int | None = None,
-        concurrency: int = 1,
     ) -> Paginator[T]:
+        """A paginator over ``route``, built from a listing's ``locals()``.
+
+        The query holds the filters (checked and named by ``filters``); ``per_page``,
+        ``limit`` and ``concurrency`` shape the walk; ``ids`` are left out of the query.
+        """
         converter = self._converter
-        base = dict(params or {})
+        base = self._query(filters or {}, arguments, skip=tuple(ids or ()))
 
         def fetch(page: int, size: int) -> Awaitable[Response]:
             # Undecoded: the paginator decodes each page when the walk reaches it.
@@ -220,9 +230,9 @@ class Resource:
         return Paginator(
             fetch,
             converter.item_structurer(model),
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
+            per_page=arguments["per_page"],
+            limit=arguments["limit"],
+            concurrency=arguments["concurrency"],
         )
 
 

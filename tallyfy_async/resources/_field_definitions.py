@@ -14,18 +14,8 @@ from typing import Any, Final
 from tallyfy_async._serde import Converter
 from tallyfy_async._unset import UNSET
 from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
-from tallyfy_async.resources._body import (
-    APART,
-    FLAG,
-    TEXT_OR_NONE,
-    Body,
-    Checked,
-    Choice,
-    Flag,
-    Instance,
-    Int,
-    Text,
-)
+from tallyfy_async.resources import _kinds as kinds
+from tallyfy_async.resources._body import Body
 from tallyfy_async.resources._checks import expect, items, require
 
 FIELD_TYPES: Final = frozenset(member.value for member in FieldType)
@@ -50,22 +40,22 @@ def _rules(name: str, value: Any) -> Any:
 
 #: The fields of a form-field definition (a capture's create and update body).
 CAPTURE_FIELDS: Final = {
-    "field_type": Choice(choices=FIELD_TYPES, required=True),
-    "label": Text(required=True),
-    "required": Flag(required=True, why="Tallyfy refuses a form field without it"),
-    "guidance": TEXT_OR_NONE,
-    "position": Int(minimum=1),
-    # Checked against the field type, once it is known.
-    "options": APART,
-    "columns": APART,
-    "default_value": Checked(function=_json),
-    "default_value_enabled": FLAG,
-    "collect_time": FLAG,
-    "use_wysiwyg_editor": FLAG,
-    "field_validation": Checked(function=_rules),
-    "prefix": TEXT_OR_NONE,
-    "suffix": TEXT_OR_NONE,
-    "settings": Instance(types=Mapping, nullable=True),
+    "field_type": kinds.Choice(choices=FIELD_TYPES, required=True),
+    "label": kinds.Text(required=True),
+    "required": kinds.Flag(required=True, why="Tallyfy refuses a form field without it"),
+    "guidance": kinds.TEXT_OR_NONE,
+    "position": kinds.Int(minimum=1),
+    # kinds.Checked against the field type, once it is known.
+    "options": kinds.APART,
+    "columns": kinds.APART,
+    "default_value": kinds.Checked(function=_json),
+    "default_value_enabled": kinds.FLAG,
+    "collect_time": kinds.FLAG,
+    "use_wysiwyg_editor": kinds.FLAG,
+    "field_validation": kinds.Checked(function=_rules),
+    "prefix": kinds.TEXT_OR_NONE,
+    "suffix": kinds.TEXT_OR_NONE,
+    "settings": kinds.Instance(types=Mapping, nullable=True),
 }
 #: Keys a form-field definition may carry.
 DEFINITION_KEYS: Final = tuple(CAPTURE_FIELDS)

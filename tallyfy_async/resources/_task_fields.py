@@ -14,24 +14,8 @@ from tallyfy_async._serde import Converter
 from tallyfy_async._unset import UNSET
 from tallyfy_async.models.common import Owners
 from tallyfy_async.models.tasks import Task, TaskType
-from tallyfy_async.resources._body import (
-    AWARE_DATE,
-    DAY,
-    FLAG,
-    INT,
-    TEXT,
-    TEXT_OR_NONE,
-    WITH,
-    Body,
-    Checked,
-    Choice,
-    Instance,
-    Int,
-    Kind,
-    OneOrMany,
-    Text,
-    flags,
-)
+from tallyfy_async.resources import _kinds as kinds
+from tallyfy_async.resources._body import Body
 from tallyfy_async.resources._form_values import OWNER_BUCKETS, check_owners, encode_form_values
 
 TITLE_MAX: Final = 600
@@ -61,29 +45,29 @@ def _some_owners(name: str, value: Any) -> dict[str, list[Any]]:
 
 
 #: The fields of a task update, through its process or not.
-TASK_FIELDS: Final[dict[str, Kind]] = {
-    "title": Text(max_len=TITLE_MAX, filled=True),
-    "summary": TEXT_OR_NONE,
-    "owners": Checked(function=_some_owners),
-    "deadline": AWARE_DATE,
-    "started_at": AWARE_DATE,
-    "status": Choice(choices=WRITE_STATUSES),
-    "position": Int(minimum=1),
-    "max_assignable": Int(minimum=0),
-    "task_type": Choice(choices=TASK_TYPES),
-    "webhook": TEXT_OR_NONE,
-    **flags("top_secret", "prevent_guest_comment"),
-    # Checked against the task's form fields, read first, and sent as ``taskdata``.
-    "form_values": Instance(types=Mapping, sent=False),
+TASK_FIELDS: Final[dict[str, kinds.Kind]] = {
+    "title": kinds.Text(max_len=TITLE_MAX, filled=True),
+    "summary": kinds.TEXT_OR_NONE,
+    "owners": kinds.Checked(function=_some_owners),
+    "deadline": kinds.AWARE_DATE,
+    "started_at": kinds.AWARE_DATE,
+    "status": kinds.Choice(choices=WRITE_STATUSES),
+    "position": kinds.Int(minimum=1),
+    "max_assignable": kinds.Int(minimum=0),
+    "task_type": kinds.Choice(choices=TASK_TYPES),
+    "webhook": kinds.TEXT_OR_NONE,
+    **kinds.flags("top_secret", "prevent_guest_comment"),
+    # kinds.Checked against the task's form fields, read first, and sent as ``taskdata``.
+    "form_values": kinds.Instance(types=Mapping, sent=False),
 }
 
 #: The filters both task lists take.
-TASK_FILTERS: Final[dict[str, Kind]] = {
-    "status": Choice(choices=LIST_STATUSES),
-    "owners": OneOrMany(item=int),
-    "guests": OneOrMany(item=str),
-    "groups": OneOrMany(item=str),
-    "unassigned": FLAG,
+TASK_FILTERS: Final[dict[str, kinds.Kind]] = {
+    "status": kinds.Choice(choices=LIST_STATUSES),
+    "owners": kinds.OneOrMany(item=int),
+    "guests": kinds.OneOrMany(item=str),
+    "groups": kinds.OneOrMany(item=str),
+    "unassigned": kinds.FLAG,
     **dict.fromkeys(
         (
             "deadline_on",
@@ -92,10 +76,10 @@ TASK_FILTERS: Final[dict[str, Kind]] = {
             "deadline_start_range",
             "deadline_end_range",
         ),
-        DAY,
+        kinds.DAY,
     ),
-    "with_": WITH,
-    "sort": TEXT,
+    "with_": kinds.WITH,
+    "sort": kinds.TEXT,
 }
 
 
@@ -152,9 +136,9 @@ def completion_body(
         TypeError, ValueError: a value of the wrong type, or no task id.
     """
     body = Body(converter)
-    body.put("task_id", task_id, Text(required=True))
-    body.put("is_approved", is_approved, FLAG)
-    body.put("override_user", override_user, INT)
+    body.put("task_id", task_id, kinds.Text(required=True))
+    body.put("is_approved", is_approved, kinds.FLAG)
+    body.put("override_user", override_user, kinds.INT)
     return body
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
+import attrs
+
 from tallyfy_async._routes import Route
 from tallyfy_async._unset import UNSET, UnsetOr
+from tallyfy_async.models._base import Model
 from tallyfy_async.models.blueprints import Automation, AutomationAction, AutomationCondition
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._body import TEXT, Checked, Choice
 from tallyfy_async.resources._checks import items, require
 
 CREATE_AUTOMATION: Final = Route("POST", "/automated-actions")
@@ -20,31 +23,29 @@ UPDATE_AUTOMATION: Final = Route("PUT", "/automated-actions/{automation_id}")
 DELETE_AUTOMATION: Final = Route("DELETE", "/automated-actions/{automation_id}")
 
 
-def _conditions(name: str, value: Any) -> list[AutomationCondition]:
-    conditions = items(name, value, AutomationCondition)
-    if not conditions:
-        raise ValueError(f"{name} must hold at least one AutomationCondition")
-    for index, condition in enumerate(conditions):
-        require(f"{name}[{index}].conditionable_id", condition.conditionable_id)
-        require(f"{name}[{index}].operation", condition.operation)
-    return conditions
+@attrs.frozen(kw_only=True)
+class _Parts(kinds.Kind):
+    """A non-empty list of ``model`` (conditions or actions), each with ``needs`` set."""
 
+    model: type[Model]
+    needs: tuple[str, ...]
 
-def _actions(name: str, value: Any) -> list[AutomationAction]:
-    actions = items(name, value, AutomationAction)
-    if not actions:
-        raise ValueError(f"{name} must hold at least one AutomationAction")
-    for index, action in enumerate(actions):
-        require(f"{name}[{index}].action_type", action.action_type)
-    return actions
+    def check(self, name: str, value: Any) -> Any:
+        parts = items(name, value, self.model)
+        if not parts:
+            raise ValueError(f"{name} must hold at least one {self.model.__name__}")
+        for index, part in enumerate(parts):
+            for field in self.needs:
+                require(f"{name}[{index}].{field}", getattr(part, field))
+        return parts
 
 
 #: The fields of a rule; Tallyfy needs the whole rule on every write.
 AUTOMATION_FIELDS: Final = {
-    "conditions": Checked(function=_conditions),
-    "then_actions": Checked(function=_actions),
-    "automated_alias": TEXT,
-    "condition_logic": Choice(choices=frozenset({"AND", "OR", "and", "or"})),
+    "conditions": _Parts(model=AutomationCondition, needs=("conditionable_id", "operation")),
+    "then_actions": _Parts(model=AutomationAction, needs=("action_type",)),
+    "automated_alias": kinds.TEXT,
+    "condition_logic": kinds.Choice(choices=frozenset({"AND", "OR", "and", "or"})),
 }
 
 

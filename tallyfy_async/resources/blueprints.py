@@ -17,23 +17,8 @@ from tallyfy_async.models.blueprints import (
 )
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.pagination import Paginator
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Child, Resource
-from tallyfy_async.resources._body import (
-    ARCHIVED,
-    FLAG,
-    INT,
-    TEXT,
-    WITH,
-    Checked,
-    Choice,
-    Kind,
-    ListOf,
-    OneOrMany,
-    Text,
-    flags,
-    merged,
-    texts,
-)
 from tallyfy_async.resources._field_definitions import form_field_definitions
 from tallyfy_async.resources.automations import Automations
 from tallyfy_async.resources.comments import Comments
@@ -55,25 +40,25 @@ SUMMARY_MAX: Final = 2000
 
 #: The filters of the blueprint list.
 BLUEPRINT_FILTERS: Final = {
-    "q": TEXT,
-    "status": TEXT,
-    "type": Choice(choices=BLUEPRINT_TYPES),
-    "starred": FLAG,
-    "folder": OneOrMany(item=str),
-    "tag": TEXT,
-    "owner_id": INT,
-    "archived": ARCHIVED,
-    "with_": WITH,
-    "sort": TEXT,
+    "q": kinds.TEXT,
+    "status": kinds.TEXT,
+    "type": kinds.Choice(choices=BLUEPRINT_TYPES),
+    "starred": kinds.FLAG,
+    "folder": kinds.OneOrMany(item=str),
+    "tag": kinds.TEXT,
+    "owner_id": kinds.INT,
+    "archived": kinds.ARCHIVED,
+    "with_": kinds.WITH,
+    "sort": kinds.TEXT,
 }
-BLUEPRINT_READ: Final = {"with_": WITH, "version": INT}
+BLUEPRINT_READ: Final = {"with_": kinds.WITH, "version": kinds.INT}
 
 #: The fields of a blueprint's create and update.
-BLUEPRINT_FIELDS: Final[dict[str, Kind]] = {
-    "title": Text(max_len=TITLE_MAX, required=True),
-    "type": Choice(choices=BLUEPRINT_TYPES),
-    "summary": Text(max_len=SUMMARY_MAX, nullable=True),
-    **texts(
+BLUEPRINT_FIELDS: Final[dict[str, kinds.Kind]] = {
+    "title": kinds.Text(max_len=TITLE_MAX, required=True),
+    "type": kinds.Choice(choices=BLUEPRINT_TYPES),
+    "summary": kinds.Text(max_len=SUMMARY_MAX, nullable=True),
+    **kinds.texts(
         "webhook",
         "explanation_video",
         "guidance",
@@ -85,10 +70,10 @@ BLUEPRINT_FIELDS: Final[dict[str, Kind]] = {
         "kickoff_description",
         "default_folder",
     ),
-    "alias": TEXT,
-    "owner_id": INT,
-    "user_id": INT,
-    **flags(
+    "alias": kinds.TEXT,
+    "owner_id": kinds.INT,
+    "user_id": kinds.INT,
+    **kinds.flags(
         "starred",
         "is_public",
         "is_featured",
@@ -102,14 +87,16 @@ BLUEPRINT_FIELDS: Final[dict[str, Kind]] = {
         "is_pinned",
         "folder_changeable_by_launcher",
     ),
-    "users": ListOf(item=int),
-    "groups": ListOf(item=str),
-    "prerun": Checked(
+    "users": kinds.ListOf(item=int),
+    "groups": kinds.ListOf(item=str),
+    "prerun": kinds.Checked(
         function=lambda name, value: form_field_definitions(name, value, keep_existing=True)
     ),
 }
-CREATE_FIELDS: Final = merged(BLUEPRINT_FIELDS, type=Choice(choices=BLUEPRINT_TYPES, required=True))
-CLONE_FIELDS: Final = {"title": Text(max_len=TITLE_MAX), "tenant": TEXT}
+CREATE_FIELDS: Final = kinds.merged(
+    BLUEPRINT_FIELDS, type=kinds.Choice(choices=BLUEPRINT_TYPES, required=True)
+)
+CLONE_FIELDS: Final = {"title": kinds.Text(max_len=TITLE_MAX), "tenant": kinds.TEXT}
 #: The lists Tallyfy empties when a PUT leaves them out.
 SHARING: Final = ("users", "groups")
 
@@ -172,15 +159,7 @@ class Blueprints(Resource):
         Raises:
             TypeError, ValueError: for a bad filter (nothing is sent).
         """
-        params = self._query(BLUEPRINT_FILTERS, locals())
-        return self._list(
-            LIST_BLUEPRINTS,
-            Blueprint,
-            params=params,
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
-        )
+        return self._list(LIST_BLUEPRINTS, Blueprint, locals(), BLUEPRINT_FILTERS)
 
     async def get(
         self,
@@ -251,7 +230,7 @@ class Blueprints(Resource):
             explanation_video: a video URL.
             starred, is_public, is_featured, is_public_kickoff, auto_naming,
                 dual_version_enabled, folderize_process, tag_process,
-                allow_launcher_change_name, can_add_oot: flags, as in Tallyfy's editor.
+                allow_launcher_change_name, can_add_oot: kinds.flags, as in Tallyfy's editor.
             guidance, icon, public_cover, folder_id, default_process_name_format:
                 as in Tallyfy's editor.
             users: member ids to share it with.

@@ -13,8 +13,8 @@ from typing import Any, Final
 from tallyfy_async._routes import Route
 from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models.comments import Comment, CommentLabel, CommentState
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._body import Choice, Text
 
 ADD_COMMENT: Final = Route("POST", "/comment")
 UPDATE_COMMENT: Final = Route("PUT", "/comment/{comment_id}")
@@ -25,10 +25,10 @@ ADD_BOT_COMMENT: Final = Route("POST", "/bot-comment")
 
 #: The fields of thread writes.
 COMMENT_FIELDS: Final = {
-    "content": Text(required=True),
-    "label": Choice(choices=frozenset(member.value for member in CommentLabel)),
-    "state": Choice(choices=frozenset(member.value for member in CommentState)),
-    "thread_id": Text(filled=True),
+    "content": kinds.Text(required=True),
+    "label": kinds.Choice(choices=frozenset(member.value for member in CommentLabel)),
+    "state": kinds.Choice(choices=frozenset(member.value for member in CommentState)),
+    "thread_id": kinds.Text(filled=True),
 }
 
 

@@ -16,8 +16,9 @@ from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.errors import NotFoundError
 from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
 from tallyfy_async.models.steps import Step
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._body import ANY, Body, Instance, Int, Text
+from tallyfy_async.resources._body import Body
 from tallyfy_async.resources._field_definitions import capture_definition
 
 #: The step itself, which carries its form fields (Tallyfy answers 405 to a GET on one).
@@ -33,9 +34,9 @@ DELETE_KICKOFF_FIELD: Final = Route(
 )
 SET_FIELD_VALUE: Final = Route("PUT", "/organizations/{org}/form-field/value")
 
-MOVE_FIELDS: Final = {"target_step_id": Text(required=True), "position": Int(minimum=1)}
+MOVE_FIELDS: Final = {"target_step_id": kinds.Text(required=True), "position": kinds.Int(minimum=1)}
 #: The id of a stored value, sent as ``id``.
-VALUE_ID: Final = Instance(types=(str, int), required=True, wire="id")
+VALUE_ID: Final = kinds.Instance(types=(str, int), required=True, wire="id")
 
 
 class FormFields(Resource):
@@ -243,8 +244,8 @@ class FormFields(Resource):
         """
         ids = self._ids(blueprint_id, step_id, field_id)
         body = Body(self._converter)
-        body.put("capture_id", ids["field_id"], Text(required=True))
-        body.put("position", position, Int(minimum=1, required=True))
+        body.put("capture_id", ids["field_id"], kinds.Text(required=True))
+        body.put("position", position, kinds.Int(minimum=1, required=True))
         await self._send(REORDER_CAPTURE, ids, json=body.json())
 
     async def move(
@@ -313,7 +314,7 @@ class FormFields(Resource):
         """
         body = Body(self._converter)
         body.put("capture_value_id", capture_value_id, VALUE_ID)
-        body.put("form_value", form_value, ANY)
+        body.put("form_value", form_value, kinds.ANY)
         response = await self._send(SET_FIELD_VALUE, json=body.json())
         data = response.data
         return data if isinstance(data, dict) else {}

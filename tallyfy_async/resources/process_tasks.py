@@ -12,8 +12,8 @@ from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models.common import Owners
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 from tallyfy_async.pagination import Paginator
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._body import INCLUDES
 from tallyfy_async.resources._task_fields import (
     TASK_FIELDS,
     TASK_FILTERS,
@@ -89,15 +89,8 @@ class ProcessTasks(Resource):
         Raises:
             TypeError, ValueError: a bad filter; nothing was sent.
         """
-        params = self._query(TASK_FILTERS, locals())
         return self._list(
-            LIST_PROCESS_TASKS,
-            Task,
-            self._parent_ids(process_id),
-            params=params,
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
+            LIST_PROCESS_TASKS, Task, locals(), TASK_FILTERS, self._parent_ids(process_id)
         )
 
     async def get(
@@ -121,7 +114,7 @@ class ProcessTasks(Resource):
         Raises:
             NotFoundError: no such task in that process.
         """
-        params = self._query(INCLUDES, locals())
+        params = self._query(kinds.INCLUDES, locals())
         return await self._item(
             GET_PROCESS_TASK, Task, self._ids(process_id, task_id), params=params
         )

@@ -13,25 +13,9 @@ from tallyfy_async.models.blueprints import BlueprintType
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.processes import Process, ProcessFormFields, ProcessStatus
 from tallyfy_async.pagination import Paginator
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Child, Resource
-from tallyfy_async.resources._body import (
-    ARCHIVED,
-    AWARE_DATE,
-    FLAG,
-    INT,
-    TEXT,
-    TEXT_OR_NONE,
-    WITH,
-    Body,
-    Checked,
-    Instance,
-    Int,
-    Kind,
-    ListOf,
-    OneOrMany,
-    Text,
-    flags,
-)
+from tallyfy_async.resources._body import Body
 from tallyfy_async.resources._checks import expect
 from tallyfy_async.resources._form_values import check_owners, encode_form_values
 from tallyfy_async.resources.comments import Comments
@@ -53,27 +37,27 @@ NAME_MAX: Final = 550
 
 #: The filters of the process list.
 PROCESS_FILTERS: Final = {
-    "q": TEXT,
-    "status": TEXT,
-    "owners": OneOrMany(item=int),
-    "blueprint_id": Text(wire="checklist_id"),
-    "folder": TEXT,
-    "tag": OneOrMany(item=str),
-    "groups": OneOrMany(item=str),
-    "starred": FLAG,
-    "type": TEXT,
-    "archived": ARCHIVED,
-    "with_": WITH,
-    "sort": TEXT,
+    "q": kinds.TEXT,
+    "status": kinds.TEXT,
+    "owners": kinds.OneOrMany(item=int),
+    "blueprint_id": kinds.Text(wire="checklist_id"),
+    "folder": kinds.TEXT,
+    "tag": kinds.OneOrMany(item=str),
+    "groups": kinds.OneOrMany(item=str),
+    "starred": kinds.FLAG,
+    "type": kinds.TEXT,
+    "archived": kinds.ARCHIVED,
+    "with_": kinds.WITH,
+    "sort": kinds.TEXT,
 }
-PROCESS_READ: Final = {"with_": WITH, "form_fields_values": FLAG}
+PROCESS_READ: Final = {"with_": kinds.WITH, "form_fields_values": kinds.FLAG}
 
 #: What a step override of a launch (``tasks={step_id: {...}}``) takes.
 STEP_OVERRIDE: Final = {
-    "deadline": AWARE_DATE,
-    "owners": Checked(function=lambda name, value: check_owners(name, value, complete=True)),
-    "position": Int(minimum=1),
-    "max_assignable": Int(minimum=0),
+    "deadline": kinds.AWARE_DATE,
+    "owners": kinds.Checked(function=lambda name, value: check_owners(name, value, complete=True)),
+    "position": kinds.Int(minimum=1),
+    "max_assignable": kinds.Int(minimum=0),
 }
 
 
@@ -102,24 +86,24 @@ def _roles(name: str, roles: Any) -> dict[str, dict[str, Any]]:
 
 
 #: The fields of a launch and of an update.
-PROCESS_FIELDS: Final[dict[str, Kind]] = {
-    "blueprint_id": Text(filled=True, wire="checklist_id"),
-    "name": Text(max_len=NAME_MAX),
-    "summary": TEXT_OR_NONE,
-    "owner_id": INT,
-    "user_id": INT,
-    **flags("starred", "is_public", "assign_someone_else"),
-    "publicly_hidden_fields": ListOf(item=str),
-    "parent_id": TEXT,
-    "users": ListOf(item=int),
-    "groups": ListOf(item=str),
-    "tasks": Checked(function=_step_overrides),
-    "roles": Checked(function=_roles),
-    "tags": ListOf(item=str),
-    "folders": ListOf(item=str),
+PROCESS_FIELDS: Final[dict[str, kinds.Kind]] = {
+    "blueprint_id": kinds.Text(filled=True, wire="checklist_id"),
+    "name": kinds.Text(max_len=NAME_MAX),
+    "summary": kinds.TEXT_OR_NONE,
+    "owner_id": kinds.INT,
+    "user_id": kinds.INT,
+    **kinds.flags("starred", "is_public", "assign_someone_else"),
+    "publicly_hidden_fields": kinds.ListOf(item=str),
+    "parent_id": kinds.TEXT,
+    "users": kinds.ListOf(item=int),
+    "groups": kinds.ListOf(item=str),
+    "tasks": kinds.Checked(function=_step_overrides),
+    "roles": kinds.Checked(function=_roles),
+    "tags": kinds.ListOf(item=str),
+    "folders": kinds.ListOf(item=str),
     # Kick-off values are encoded against the kick-off fields and sent as ``prerun``.
-    "kickoff": Instance(types=Mapping, nullable=True, sent=False),
-    "kickoff_fields": ListOf(item=FormField, sent=False),
+    "kickoff": kinds.Instance(types=Mapping, nullable=True, sent=False),
+    "kickoff_fields": kinds.ListOf(item=FormField, sent=False),
 }
 
 
@@ -187,15 +171,7 @@ class Processes(Resource):
         Raises:
             TypeError, ValueError: for a bad filter (nothing is sent).
         """
-        params = self._query(PROCESS_FILTERS, locals())
-        return self._list(
-            LIST_PROCESSES,
-            Process,
-            params=params,
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
-        )
+        return self._list(LIST_PROCESSES, Process, locals(), PROCESS_FILTERS)
 
     async def get(
         self,

@@ -10,8 +10,9 @@ from tallyfy_async._routes import Route
 from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models.steps import Step, StepDeadline, StepStart
 from tallyfy_async.pagination import Paginator
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._body import INT, Body, Instance, Int, ListOf, Text, flags, texts
+from tallyfy_async.resources._body import Body
 
 LIST_STEPS: Final = Route("GET", "/steps")
 CREATE_STEP: Final = Route("POST", "/steps")
@@ -26,16 +27,16 @@ BUCKETS: Final = ("assignees", "guests", "groups")
 
 #: The fields of a step's create and update.
 STEP_FIELDS: Final = {
-    "title": Text(required=True),
-    **texts("summary", "step_type", "webhook"),
-    "max_assignable": INT,
-    "assignees": ListOf(item=int),
-    "guests": ListOf(item=str),
-    "groups": ListOf(item=str),
-    "tags": ListOf(item=str),
-    "deadline": Instance(types=StepDeadline, nullable=True),
-    "start_date": Instance(types=StepStart, nullable=True),
-    **flags(
+    "title": kinds.Text(required=True),
+    **kinds.texts("summary", "step_type", "webhook"),
+    "max_assignable": kinds.INT,
+    "assignees": kinds.ListOf(item=int),
+    "guests": kinds.ListOf(item=str),
+    "groups": kinds.ListOf(item=str),
+    "tags": kinds.ListOf(item=str),
+    "deadline": kinds.Instance(types=StepDeadline, nullable=True),
+    "start_date": kinds.Instance(types=StepStart, nullable=True),
+    **kinds.flags(
         "allow_guest_owners",
         "skip_start_process",
         "can_complete_only_assignees",
@@ -86,14 +87,7 @@ class Steps(Resource):
         Raises:
             NotFoundError: no such blueprint (when the first page is read).
         """
-        return self._list(
-            LIST_STEPS,
-            Step,
-            self._parent_ids(blueprint_id),
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
-        )
+        return self._list(LIST_STEPS, Step, locals(), ids=self._parent_ids(blueprint_id))
 
     async def get(self, blueprint_id: str | Step, step_id: str | None = None, /) -> Step:
         """Read a step with its form fields: ``GET .../checklists/{id}/steps/{step_id}``.
@@ -157,7 +151,7 @@ class Steps(Resource):
             allow_guest_owners, skip_start_process, can_complete_only_assignees,
                 everyone_must_complete, prevent_guest_comment, is_soft_start_date,
                 role_changes_every_time, assign_run_starter, top_secret,
-                send_chromeless: flags, as in Tallyfy's editor.
+                send_chromeless: kinds.flags, as in Tallyfy's editor.
 
         Returns:
             The new :class:`Step`.
@@ -280,7 +274,7 @@ class Steps(Resource):
             NotFoundError: no such blueprint or step.
         """
         body = Body(self._converter)
-        body.put("position", position, Int(minimum=1, required=True))
+        body.put("position", position, kinds.Int(minimum=1, required=True))
         return await self._item(
             REORDER_STEP, Step, self._ids(blueprint_id, step_id), json=body.json()
         )

@@ -19,23 +19,8 @@ from tallyfy_async.models.common import Owners
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 from tallyfy_async.pagination import Paginator
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Child, Resource
-from tallyfy_async.resources._body import (
-    ARCHIVED,
-    FLAG,
-    INCLUDES,
-    TEXT,
-    WITH,
-    AwareDate,
-    Checked,
-    Choice,
-    Days,
-    ListOf,
-    OneOrMany,
-    Text,
-    flags,
-    merged,
-)
 from tallyfy_async.resources._checks import expect
 from tallyfy_async.resources._field_definitions import form_field_definitions
 from tallyfy_async.resources._form_values import check_owners
@@ -65,49 +50,49 @@ USER_TASKS: Final = Route("GET", "/users/{user_id}/tasks")
 GUEST_TASKS: Final = Route("GET", "/guests/{guest_id}/tasks")
 
 #: The fields of a one-off task's creation.
-CREATE_FIELDS: Final = merged(
+CREATE_FIELDS: Final = kinds.merged(
     TASK_FIELDS,
-    title=Text(max_len=TITLE_MAX, required=True),
-    task_type=Choice(choices=TASK_TYPES, required=True),
-    owners=Checked(function=lambda name, value: check_owners(name, value, complete=True),
+    title=kinds.Text(max_len=TITLE_MAX, required=True),
+    task_type=kinds.Choice(choices=TASK_TYPES, required=True),
+    owners=kinds.Checked(function=lambda name, value: check_owners(name, value, complete=True),
                    required=True),
-    deadline=AwareDate(required=True, why="Tallyfy requires a deadline on a one-off task"),
-    **flags(
+    deadline=kinds.AwareDate(required=True, why="Tallyfy requires a deadline on a one-off task"),
+    **kinds.flags(
         "separate_task_for_each_assignee",
         "everyone_must_complete",
         "can_complete_only_assignees",
         "is_soft_start_date",
     ),
-    tags=ListOf(item=str),
-    form_fields=Checked(
+    tags=kinds.ListOf(item=str),
+    form_fields=kinds.Checked(
         function=lambda name, value: form_field_definitions(name, value, keep_existing=False)
     ),
-    run_id=TEXT,
+    run_id=kinds.TEXT,
 )  # fmt: skip
 
 #: The filters of the organization's task list.
-ORG_TASK_FILTERS: Final = merged(
+ORG_TASK_FILTERS: Final = kinds.merged(
     TASK_FILTERS,
-    q=TEXT,
-    tag=OneOrMany(item=str),
-    folder=TEXT,
-    created=Days(),
-    is_oneoff=FLAG,
-    archived=ARCHIVED,
+    q=kinds.TEXT,
+    tag=kinds.OneOrMany(item=str),
+    folder=kinds.TEXT,
+    created=kinds.Days(),
+    is_oneoff=kinds.FLAG,
+    archived=kinds.ARCHIVED,
 )
 
 #: The filters of the lists of one person's tasks.
 ASSIGNED_FILTERS: Final = {
-    "status": Choice(choices=LIST_STATUSES),
-    "q": TEXT,
-    "sort": TEXT,
-    "tag": TEXT,
-    "with_": WITH,
+    "status": kinds.Choice(choices=LIST_STATUSES),
+    "q": kinds.TEXT,
+    "sort": kinds.TEXT,
+    "tag": kinds.TEXT,
+    "with_": kinds.WITH,
 }
 GUEST_FILTERS: Final = {
-    "status": Choice(choices=LIST_STATUSES),
-    "sort": Text(wire="sort_by"),
-    "with_": WITH,
+    "status": kinds.Choice(choices=LIST_STATUSES),
+    "sort": kinds.Text(wire="sort_by"),
+    "with_": kinds.WITH,
 }
 
 
@@ -179,10 +164,7 @@ class Tasks(Resource):
         Raises:
             TypeError, ValueError: a bad filter; nothing was sent.
         """
-        params = self._query(ORG_TASK_FILTERS, locals())
-        return self._list(
-            LIST_TASKS, Task, params=params, per_page=per_page, limit=limit, concurrency=concurrency
-        )
+        return self._list(LIST_TASKS, Task, locals(), ORG_TASK_FILTERS)
 
     def mine(
         self,
@@ -215,10 +197,7 @@ class Tasks(Resource):
             TypeError, ValueError: for a bad filter.
         """
         arguments = {**locals(), "status": UNSET if status is None else status}
-        params = self._query(ASSIGNED_FILTERS, arguments)
-        return self._list(
-            MY_TASKS, Task, params=params, per_page=per_page, limit=limit, concurrency=concurrency
-        )
+        return self._list(MY_TASKS, Task, arguments, ASSIGNED_FILTERS)
 
     def for_user(
         self,
@@ -249,16 +228,7 @@ class Tasks(Resource):
             NotFoundError: no such member.
         """
         expect("user_id", user_id, int)
-        params = self._query(ASSIGNED_FILTERS, locals(), skip=("user_id",))
-        return self._list(
-            USER_TASKS,
-            Task,
-            {"user_id": user_id},
-            params=params,
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
-        )
+        return self._list(USER_TASKS, Task, locals(), ASSIGNED_FILTERS, {"user_id": user_id})
 
     def for_guest(
         self,
@@ -289,16 +259,7 @@ class Tasks(Resource):
             NotFoundError: no such guest.
         """
         expect("guest_id", guest_id, int)
-        params = self._query(GUEST_FILTERS, locals(), skip=("guest_id",))
-        return self._list(
-            GUEST_TASKS,
-            Task,
-            {"guest_id": guest_id},
-            params=params,
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
-        )
+        return self._list(GUEST_TASKS, Task, locals(), GUEST_FILTERS, {"guest_id": guest_id})
 
     # -- reading and writing -----------------------------------------------------------
 
@@ -319,7 +280,7 @@ class Tasks(Resource):
         Raises:
             NotFoundError: no such task.
         """
-        params = self._query(INCLUDES, locals())
+        params = self._query(kinds.INCLUDES, locals())
         return await self._item(GET_TASK, Task, self._ids(task_id), params=params)
 
     async def create(

@@ -14,11 +14,11 @@ from tallyfy_async import UNSET
 from tallyfy_async._routes import Route
 from tallyfy_async._serde import default_converter
 from tallyfy_async.models.tasks import TaskType
-from tallyfy_async.resources._body import (
+from tallyfy_async.resources._body import Body
+from tallyfy_async.resources._kinds import (
     AWARE_DATE,
     FLAG,
     WITH,
-    Body,
     Choice,
     Days,
     Int,
