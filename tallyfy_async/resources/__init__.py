@@ -1,1 +1,13 @@
-"""Resource clients, one module per API area, reached through ``OrgClient``."""
+"""Resource clients, one module per API area, reached through ``OrgClient``.
+
+A resource that lives under a record of another hangs from that resource
+(``org.processes.tasks``, ``org.tasks.comments``, ``org.blueprints.automations``), and
+is built with the path it hangs from, so one class serves every parent.
+
+Every method follows one argument order: positional arguments are ids, the parents'
+first, then the record's own; everything else is keyword-only, and an option not given
+is :data:`~tallyfy_async.UNSET` (left out of what is sent). A method acting on one
+record also takes the record's model in place of its ids, since a model carries its
+parents' ids: ``org.processes.tasks.complete(task)`` is
+``org.processes.tasks.complete(task.run_id, task.id)``.
+"""

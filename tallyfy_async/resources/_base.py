@@ -137,8 +137,12 @@ class Resource:
     def _arguments(
         self, arguments: Mapping[str, Any], skip: tuple[str, ...] = ()
     ) -> dict[str, Any]:
-        """A method's options from its ``locals()``: ``self``, path ids, paging and
-        ``skip`` left out."""
+        """A method's options from its ``locals()``.
+
+        ``self``, the path ids (named as the scope names them), the paging arguments
+        and ``skip`` are left out. A class serving several parents calls its parent's
+        id ``parent_id`` and skips it.
+        """
         left_out = {"self", *self.record_scope.parents, *_PAGING, *skip}
         return {name: value for name, value in arguments.items() if name not in left_out}
 
@@ -213,14 +217,17 @@ class Resource:
         arguments: Mapping[str, Any],
         filters: Mapping[str, Kind] | None = None,
         ids: dict[str, object] | None = None,
+        *,
+        skip: tuple[str, ...] = (),
     ) -> Paginator[T]:
         """A paginator over ``route``, built from a listing's ``locals()``.
 
         The query holds the filters (checked and named by ``filters``); ``per_page``,
-        ``limit`` and ``concurrency`` shape the walk; ``ids`` are left out of the query.
+        ``limit`` and ``concurrency`` shape the walk; ``ids`` and ``skip`` are left out
+        of the query.
         """
         converter = self._converter
-        base = self._query(filters or {}, arguments, skip=tuple(ids or ()))
+        base = self._query(filters or {}, arguments, skip=(*(ids or ()), *skip))
 
         def fetch(page: int, size: int) -> Awaitable[Response]:
             # Undecoded: the paginator decodes each page when the walk reaches it.
