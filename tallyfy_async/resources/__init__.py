@@ -9,5 +9,6 @@ first, then the record's own; everything else is keyword-only, and an option not
 is :data:`~tallyfy_async.UNSET` (left out of what is sent). A method acting on one
 record also takes the record's model in place of its ids, since a model carries its
 parents' ids: ``org.processes.tasks.complete(task)`` is
-``org.processes.tasks.complete(task.run_id, task.id)``.
+``org.processes.tasks.complete(task.run_id, task.id)``; a parent's model stands for the
+parent in the resources under it (``org.processes.tasks.list(run)``).
 """

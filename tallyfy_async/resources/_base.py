@@ -22,7 +22,7 @@ from tallyfy_async.errors import UnexpectedResponseError
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._body import Body
 from tallyfy_async.resources._kinds import Kind
-from tallyfy_async.resources._scopes import ORG, Scope, carried
+from tallyfy_async.resources._scopes import ORG, Scope
 
 if TYPE_CHECKING:
     from tallyfy_async.client import OrgClient
@@ -61,7 +61,7 @@ class Resource:
         self._org = org
         self._scope = scope
         #: The scope of one record: where the resources attached to a record hang.
-        self.record_scope = scope.under(self.records)
+        self.record_scope = scope.under(self.records, self.model)
 
     def __repr__(self) -> str:
         where = "" if self._scope == ORG else f" at {self._scope.path}"
@@ -74,63 +74,24 @@ class Resource:
     # -- ids -----------------------------------------------------------------------------
 
     def _ids(self, *given: object) -> dict[str, Any]:
-        """The path ids of one record: the scope's parents, then its own.
+        """The path ids of one record (the scope's parents', then its own).
 
-        ``given`` are the method's positional arguments in order. The record's model,
-        in the place of an id, stands for itself and every id after it.
+        ``given`` are the method's positional arguments in order: ids, or models
+        standing for them (see :meth:`Scope.ids <tallyfy_async.resources._scopes.Scope.ids>`).
 
         Raises:
             ValueError: an id missing, or a model that does not carry one.
-            TypeError: a model followed by more ids.
+            TypeError: more arguments than ids.
         """
-        return self._resolve(self.record_scope.parents, given)
+        return self.record_scope.ids(given)
 
     def _parent_ids(self, *given: object) -> dict[str, Any]:
-        """The path ids of the scope (a listing's or a create's)."""
-        return self._resolve(self._scope.parents, given)
+        """The path ids of the scope (a listing's, a create's), as :meth:`_ids`."""
+        return self._scope.ids(given)
 
     def _record(self, given: object) -> Any:
         """``given`` when it is this resource's model, else None."""
         return given if self.model is not None and isinstance(given, self.model) else None
-
-    def _resolve(self, names: tuple[str, ...], given: tuple[object, ...]) -> dict[str, Any]:
-        model = self.model
-        for index, value in enumerate(given):
-            if model is not None and isinstance(value, model):
-                return self._from_record(names, given[:index], value, given[index + 1 :])
-        ids = dict(zip(names, given, strict=False))
-        missing = [name for name in names if ids.get(name) is None]
-        if missing:
-            alone = "" if model is None else f", or the {model.__name__} itself"
-            raise ValueError(
-                f"{missing[0]} is required: pass {', '.join(names)} in that order{alone}"
-            )
-        return ids
-
-    def _from_record(
-        self,
-        names: tuple[str, ...],
-        before: tuple[object, ...],
-        record: object,
-        after: tuple[object, ...],
-    ) -> dict[str, Any]:
-        kind = type(record).__name__
-        if any(value is not None for value in after):
-            raise TypeError(f"a {kind} stands for its ids: pass it last, with nothing after it")
-        ids: dict[str, Any] = dict(zip(names, before, strict=False))
-        for name in names[len(before) : -1]:
-            ids[name] = carried(record, name)
-        ids[names[-1]] = getattr(record, "id", None)
-        for name, given in zip(names, before, strict=False):
-            held = carried(record, name)
-            if held is not None and held != given:
-                raise ValueError(f"{kind} {ids[names[-1]]} belongs to {name} {held}, not {given}")
-        missing = [name for name in names if ids[name] is None]
-        if missing:
-            raise ValueError(
-                f"this {kind} does not say its {missing[0]}; pass the ids: {', '.join(names)}"
-            )
-        return ids
 
     # -- what is sent --------------------------------------------------------------------
 

@@ -13,7 +13,12 @@ import attrs
 from tallyfy_async._routes import Route
 from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models._base import Model
-from tallyfy_async.models.blueprints import Automation, AutomationAction, AutomationCondition
+from tallyfy_async.models.blueprints import (
+    Automation,
+    AutomationAction,
+    AutomationCondition,
+    Blueprint,
+)
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._checks import items, require
@@ -62,7 +67,7 @@ class Automations(Resource):
 
     async def create(
         self,
-        blueprint_id: str,
+        blueprint_id: str | Blueprint,
         /,
         *,
         conditions: Sequence[AutomationCondition],
@@ -73,7 +78,7 @@ class Automations(Resource):
         """Add a rule: ``POST .../checklists/{blueprint_id}/automated-actions``.
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Blueprint`.
             conditions: the "if" part (at least one).
             then_actions: the "then" part (at least one).
             automated_alias: the rule's name.
@@ -93,7 +98,7 @@ class Automations(Resource):
 
     async def update(
         self,
-        blueprint_id: str,
+        blueprint_id: str | Blueprint,
         automation_id: str | Automation,
         /,
         *,
@@ -108,7 +113,7 @@ class Automations(Resource):
         (those of ``blueprint.automated_actions`` can be reused as they are).
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Blueprint`.
             automation_id: the rule's id, or the :class:`Automation`.
             conditions: every condition of the rule.
             then_actions: every action of the rule.
@@ -127,11 +132,13 @@ class Automations(Resource):
         ids = self._ids(blueprint_id, automation_id)
         return await self._item(UPDATE_AUTOMATION, Automation, ids, json=body.json())
 
-    async def delete(self, blueprint_id: str, automation_id: str | Automation, /) -> None:
+    async def delete(
+        self, blueprint_id: str | Blueprint, automation_id: str | Automation, /
+    ) -> None:
         """Delete a rule: ``DELETE .../automated-actions/{automation_id}``.
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Blueprint`.
             automation_id: the rule's id, or the :class:`Automation`.
 
         Raises:

@@ -115,7 +115,7 @@ class Blueprints(Resource):
     records = "/checklists/{blueprint_id}"
     model = Blueprint
     automations = Child(Automations)
-    comments = Child(Comments)
+    comments = Child(Comments[Blueprint])
 
     def list(
         self,

@@ -8,11 +8,12 @@ One class serves every parent: ``org.processes.comments`` and
 from __future__ import annotations
 
 import builtins
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from tallyfy_async._routes import Route
 from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models.comments import Comment, CommentLabel, CommentState
+from tallyfy_async.models.tasks import Task
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
 
@@ -23,6 +24,9 @@ REPORT_PROBLEM: Final = Route("POST", "/problem")
 RESOLVE_PROBLEM: Final = Route("POST", "/resolved-threads")
 ADD_BOT_COMMENT: Final = Route("POST", "/bot-comment")
 
+#: The model of the record comments hang from (``Task``, ``Process``, ``Blueprint``).
+P = TypeVar("P")
+
 #: The fields of thread writes.
 COMMENT_FIELDS: Final = {
     "content": kinds.Text(required=True),
@@ -32,7 +36,7 @@ COMMENT_FIELDS: Final = {
 }
 
 
-class Comments(Resource):
+class Comments(Resource, Generic[P]):
     """Comments and issues on the records of one parent (``org.processes.comments``...).
 
     An issue (a comment labelled ``problem``) flags its record until it is resolved
@@ -43,11 +47,11 @@ class Comments(Resource):
     records = "/comment/{comment_id}"
     model = Comment
 
-    async def add(self, parent_id: str, /, *, content: str) -> Comment:
+    async def add(self, parent_id: str | P, /, *, content: str) -> Comment:
         """Comment on a record: ``POST .../comment``.
 
         Args:
-            parent_id: the task's, process's or blueprint's id.
+            parent_id: the task's, process's or blueprint's id, or the record itself.
             content: the text (HTML allowed); ``@[<user_id>]`` mentions a member.
 
         Returns:
@@ -60,7 +64,7 @@ class Comments(Resource):
         """
         return await self._post(ADD_COMMENT, parent_id, locals())
 
-    async def report_problem(self, parent_id: str, /, *, content: str) -> Comment:
+    async def report_problem(self, parent_id: str | P, /, *, content: str) -> Comment:
         """Report an issue on a record: ``POST .../problem``.
 
         A task with an open issue cannot be completed; its process (or a process with
@@ -75,13 +79,13 @@ class Comments(Resource):
         """
         return await self._post(REPORT_PROBLEM, parent_id, locals())
 
-    async def resolve(self, parent_id: str, thread_id: str, /, *, content: str) -> Comment:
+    async def resolve(self, parent_id: str | P, thread_id: str, /, *, content: str) -> Comment:
         """Resolve an issue: ``POST .../resolved-threads``.
 
         Posting a comment labelled ``resolve`` does not clear an issue; this does.
 
         Args:
-            parent_id: the record the issue is on.
+            parent_id: the record the issue is on (its id, or the record).
             thread_id: the problem comment's id.
             content: the resolution's text.
 
@@ -95,12 +99,12 @@ class Comments(Resource):
         """
         return await self._post(RESOLVE_PROBLEM, parent_id, locals())
 
-    async def _post(self, route: Route, parent_id: str, arguments: dict[str, Any]) -> Comment:
+    async def _post(self, route: Route, parent_id: str | P, arguments: dict[str, Any]) -> Comment:
         body = self._body(COMMENT_FIELDS, arguments, skip=("parent_id",))
         return await self._item(route, Comment, self._parent_ids(parent_id), json=body.json())
 
 
-class TaskComments(Comments):
+class TaskComments(Comments[Task]):
     """Comments and issues on tasks (``org.tasks.comments``), process tasks and one-off tasks.
 
     A comment's ``label`` says what it is: ``comment``, ``problem`` (an issue, which
@@ -108,7 +112,7 @@ class TaskComments(Comments):
     ``advice``.
     """
 
-    async def list(self, task_id: str, /) -> builtins.list[Comment]:
+    async def list(self, task_id: str | Task, /) -> builtins.list[Comment]:
         """The comments of a task, read with it: ``GET .../tasks/{task_id}?with=threads``.
 
         Returns:
@@ -122,7 +126,7 @@ class TaskComments(Comments):
 
     async def add(
         self,
-        task_id: str,
+        task_id: str | Task,
         /,
         *,
         content: str,
@@ -132,7 +136,7 @@ class TaskComments(Comments):
         """Comment on a task: ``POST /organizations/{org}/tasks/{task_id}/comment``.
 
         Args:
-            task_id: the task's id.
+            task_id: the task's id, or the :class:`Task`.
             content: the text (HTML allowed); ``@[<user_id>]`` mentions a member.
             label: :class:`CommentLabel` (``comment`` when left out).
             state: :class:`CommentState` (Tallyfy's default is ``hide-for-guests``).
@@ -149,7 +153,7 @@ class TaskComments(Comments):
 
     async def resolve(
         self,
-        task_id: str,
+        task_id: str | Task,
         thread_id: str,
         /,
         *,
@@ -216,7 +220,7 @@ class TaskComments(Comments):
         """
         await self._send(DELETE_COMMENT, self._ids(task_id, comment_id))
 
-    async def add_as_bot(self, task_id: str, /, *, content: str) -> Comment:
+    async def add_as_bot(self, task_id: str | Task, /, *, content: str) -> Comment:
         """Comment on a task as the organization's bot user: ``POST .../bot-comment``.
 
         Only Tallyfy's n8n node is known to use this route.

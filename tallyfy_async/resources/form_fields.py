@@ -94,8 +94,8 @@ class FormFields(Resource):
 
     async def create(
         self,
-        blueprint_id: str,
-        step_id: str,
+        blueprint_id: str | Step,
+        step_id: str | None = None,
         /,
         *,
         field_type: FieldType | str,
@@ -117,7 +117,7 @@ class FormFields(Resource):
         """Add a form field to a step: ``POST .../steps/{step_id}/captures`` (201).
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Step` (which carries it).
             step_id: the step's id.
             field_type: one of :class:`FieldType` (text, textarea, radio, dropdown,
                 multiselect, date, email, file, table, assignees_form).

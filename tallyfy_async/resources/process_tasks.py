@@ -10,6 +10,7 @@ from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
 from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models.common import Owners
+from tallyfy_async.models.processes import Process
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
@@ -43,7 +44,7 @@ class ProcessTasks(Resource):
 
     def list(
         self,
-        process_id: str,
+        process_id: str | Process,
         /,
         *,
         status: UnsetOr[str] = UNSET,
@@ -67,7 +68,7 @@ class ProcessTasks(Resource):
         They come by position unless sorted otherwise.
 
         Args:
-            process_id: the process's id.
+            process_id: the process's id, or the :class:`Process`.
             status: ``active``, ``incomplete``, ``inprogress``, ``not-started``,
                 ``complete``, ``hasproblem``, ``overdue``, ``due_soon``, ``all``...
             owners: member ids (tasks assigned to any of them).

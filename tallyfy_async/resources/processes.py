@@ -121,7 +121,7 @@ class Processes(Resource):
     records = "/runs/{process_id}"
     model = Process
     tasks = Child(ProcessTasks)
-    comments = Child(Comments)
+    comments = Child(Comments[Process])
 
     def list(
         self,

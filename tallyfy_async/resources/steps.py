@@ -8,6 +8,7 @@ from typing import Final
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
 from tallyfy_async._unset import UNSET, UnsetOr
+from tallyfy_async.models.blueprints import Blueprint
 from tallyfy_async.models.steps import Step, StepDeadline, StepStart
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
@@ -63,7 +64,7 @@ class Steps(Resource):
 
     def list(
         self,
-        blueprint_id: str,
+        blueprint_id: str | Blueprint,
         /,
         *,
         per_page: int = C.MAX_PER_PAGE,
@@ -76,7 +77,7 @@ class Steps(Resource):
         pages by 10 unless told otherwise, so a single request is not "all steps".
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Blueprint`.
             per_page: page size (Tallyfy caps it at 100).
             limit: stop after this many steps.
             concurrency: pages fetched at once after the first.
@@ -106,7 +107,7 @@ class Steps(Resource):
 
     async def create(
         self,
-        blueprint_id: str,
+        blueprint_id: str | Blueprint,
         /,
         *,
         title: str,
@@ -136,7 +137,7 @@ class Steps(Resource):
         Tallyfy always appends (it ignores a position); move it with :meth:`reorder`.
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Blueprint`.
             title: the step's title.
             summary: instructions (HTML).
             step_type: the kind of task it makes (``task``, ``approval``, ...).

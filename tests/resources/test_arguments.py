@@ -136,7 +136,7 @@ async def test_a_model_with_other_ids_is_refused_before_sending(
     fake.reset_log()
     with pytest.raises(ValueError, match=f"belongs to process_id {task.run_id}"):
         await org.processes.tasks.complete(demo.process_ids[2], task)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="pass it last"):
+    with pytest.raises(TypeError, match="one argument too many"):
         await org.processes.tasks.get(task, task.id)
     oneoff = await org.tasks.get(demo.oneoff_task_ids[1])
     fake.reset_log()
@@ -178,6 +178,27 @@ async def test_a_form_field_stands_for_its_step_and_itself(
     assert await org.form_fields.delete(blueprint_id, field) is None
     path = f"/organizations/{demo.org_id}/checklists/{blueprint_id}/steps/{step.id}/captures"
     assert requests_to("DELETE", f"{path}/{field.id}")[-1].status in (200, 204)
+
+
+async def test_a_parent_stands_for_its_ids_in_the_resources_under_it(
+    org: OrgClient, demo: DemoOrg, requests_to: RequestsTo
+) -> None:
+    run = await org.processes.get(demo.process_ids[1])
+    tasks = await org.processes.tasks.list(run).to_list()
+    assert tasks and {t.run_id for t in tasks} == {run.id}
+    note = await org.processes.comments.add(run, content="Kick-off moved")
+    assert requests_to("POST", f"/organizations/{demo.org_id}/runs/{run.id}/comment")
+    assert note.content == "Kick-off moved"
+    comment = await org.tasks.comments.add(tasks[0], content="On it")
+    assert [c.id for c in await org.tasks.comments.list(tasks[0])] == [comment.id]
+
+    blueprint = await org.blueprints.get(demo.kickoff_blueprint_id)
+    step = await org.steps.create(blueprint, title="Review")
+    assert step.checklist_id == blueprint.id
+    field = await org.form_fields.create(step, field_type="text", label="Notes", required=False)
+    assert field.step_id == step.id
+    with pytest.raises(ValueError, match=f"belongs to process_id {tasks[0].run_id}"):
+        await org.processes.tasks.get(demo.process_ids[2], tasks[0])  # type: ignore[arg-type]
 
 
 async def test_repr_says_where_a_child_resource_hangs(org: OrgClient, demo: DemoOrg) -> None:
