@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 from tallyfy_async._routes import Route
 from tallyfy_async._serde import Converter
 from tallyfy_async._transport import Response
+from tallyfy_async._unset import UNSET
 from tallyfy_async._urls import QueryParams
 from tallyfy_async.errors import UnexpectedResponseError
 from tallyfy_async.pagination import Paginator
@@ -62,6 +63,7 @@ class Resource:
         self._scope = scope
         #: The scope of one record: where the resources attached to a record hang.
         self.record_scope = scope.under(self.records, self.model)
+        self._not_options = frozenset(("self", *self.record_scope.parents, *_PAGING))
 
     def __repr__(self) -> str:
         where = "" if self._scope == ORG else f" at {self._scope.path}"
@@ -104,7 +106,7 @@ class Resource:
         and ``skip`` are left out. A class serving several parents calls its parent's
         id ``parent_id`` and skips it.
         """
-        left_out = {"self", *self.record_scope.parents, *_PAGING, *skip}
+        left_out = self._not_options.union(skip) if skip else self._not_options
         return {name: value for name, value in arguments.items() if name not in left_out}
 
     def _body(
@@ -130,7 +132,12 @@ class Resource:
         skip: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         """Query parameters from a listing's keyword arguments (as :meth:`_body`)."""
-        return self._body(kinds, arguments, skip=skip).query()
+        options = self._arguments(arguments, skip)
+        if options.keys() <= kinds.keys() and all(v is UNSET for v in options.values()):
+            return {}  # a read without options, the common case: nothing to check
+        body = Body(self._converter)
+        body.put_all(kinds, options)
+        return body.query()
 
     def _send(
         self,

@@ -74,17 +74,20 @@ class Body:
             TypeError: an argument ``kinds`` does not know, or a value refused.
             ValueError: a required field missing, or a value refused.
         """
-        unknown = sorted(set(arguments) - set(kinds))
-        if unknown:
-            raise TypeError(
-                f"{self._where.rstrip('.') or 'this write'} has unknown keys {unknown}; "
-                f"it takes {', '.join(sorted(kinds))}"
-            )
         for name, value in arguments.items():
-            self.put(name, value, kinds[name])
-        for name, kind in kinds.items():
-            if kind.required and name not in arguments:
-                raise ValueError(kind.missing(self._where + name))
+            kind = kinds.get(name)
+            if kind is None:
+                unknown = sorted(arguments.keys() - kinds.keys())
+                raise TypeError(
+                    f"{self._where.rstrip('.') or 'this write'} has unknown keys {unknown}; "
+                    f"it takes {', '.join(sorted(kinds))}"
+                )
+            if value is not UNSET or kind.required:  # most options are not given
+                self.put(name, value, kind)
+        if len(arguments) < len(kinds):
+            for name, kind in kinds.items():
+                if kind.required and name not in arguments:
+                    raise ValueError(kind.missing(self._where + name))
 
     def __contains__(self, name: object) -> bool:
         return name in self._values

@@ -66,6 +66,12 @@ class Scope:
             TypeError: more arguments than ids.
         """
         names = self.parents
+        if len(given) == len(names):  # plain ids, the common case, in one pass
+            for value in given:
+                if type(value) is not str:
+                    break
+            else:
+                return dict(zip(names, given, strict=True))
         ids: dict[str, Any] = {}
         models: dict[str, str] = {}
         for value in given:
