@@ -106,15 +106,15 @@ class LiveFake:
     def ids(self, name: str, chosen: dict[str, Any]) -> list[Any]:
         """Ids of the demo organization a path parameter can take, given those already
         chosen (a step of the chosen blueprint, a task of the chosen process)."""
-        org_path = self.fake.state.orgs[self.demo.org_id]
-        blueprint = org_path.blueprints.get(str(chosen.get("checklist_id", "")))
-        run = org_path.runs.get(str(chosen.get("run_id", chosen.get("run", ""))))
-        task = org_path.tasks.get(str(chosen.get("task_id", chosen.get("task", ""))))
+        org = self.fake.state.orgs[self.demo.org_id]
+        blueprint = org.blueprints.get(str(chosen.get("checklist_id", "")))
+        run = org.runs.get(str(chosen.get("run_id", chosen.get("run", ""))))
+        task = org.tasks.get(str(chosen.get("task_id", chosen.get("task", ""))))
         step = blueprint.step(str(chosen.get("step_id", ""))) if blueprint else None
         pools: dict[str, list[Any]] = {
-            "checklist_id": [b.id for b in org_path.blueprints],
-            "run_id": [r.id for r in org_path.runs],
-            "task_id": [t.id for t in (run.tasks if run else org_path.tasks)],
+            "checklist_id": [b.id for b in org.blueprints],
+            "run_id": [r.id for r in org.runs],
+            "task_id": [t.id for t in (run.tasks if run else org.tasks)],
             "step_id": [s.id for s in blueprint.steps] if blueprint else [],
             "capture_id": [c["id"] for c in step.captures()] if step else [],
             "prerun_id": [f["id"] for f in blueprint.wire["prerun"]] if blueprint else [],
@@ -122,10 +122,10 @@ class LiveFake:
                 [a["id"] for a in blueprint.wire["automated_actions"]] if blueprint else []
             ),
             "comment_id": [c.id for c in task.threads] if task else [],
-            "tag_id": [t.id for t in org_path.tags],
-            "group_id": [g.id for g in org_path.groups],
-            "folder_id": [f.id for f in org_path.folders],
-            "user_id": sorted(org_path.members),
+            "tag_id": [t.id for t in org.tags],
+            "group_id": [g.id for g in org.groups],
+            "folder_id": [f.id for f in org.folders],
+            "user_id": sorted(org.members),
             "guest_id": [self.demo.guest_id],
             "email": [self.demo.guest_email],
         }

@@ -277,7 +277,7 @@ async def test_a_lone_surrogate_is_refused_before_anything_is_stored(
     hostile: tuple[FakeTallyfy, DemoOrg, dict[str, str]],
 ) -> None:
     fake, demo, tokens = hostile
-    org_path = fake.state.orgs[demo.org_id]
+    org = fake.state.orgs[demo.org_id]
     headers = {
         "Authorization": f"Bearer {tokens['admin']}",
         "X-Tallyfy-Client": "APIClient",
@@ -288,7 +288,7 @@ async def test_a_lone_surrogate_is_refused_before_anything_is_stored(
     launch = b'{"checklist_id":"%s","name":"bad \\ud800 name"}' % demo.blueprint_ids[2].encode()
     rename = b'{"name":"\\udc00"}'
     run_id = demo.process_ids[0]
-    name_before = org_path.runs.get(run_id).wire["name"]  # type: ignore[union-attr]
+    name_before = org.runs.get(run_id).wire["name"]  # type: ignore[union-attr]
     async with aiohttp.ClientSession() as session:
         async with session.post(runs, data=launch, headers=headers) as refused:
             assert refused.status == 400
@@ -298,7 +298,7 @@ async def test_a_lone_surrogate_is_refused_before_anything_is_stored(
             assert listed.status == 200
             names = [run["name"] for run in (await listed.json())["data"]]
     assert len(names) == len(demo.process_ids)
-    assert org_path.runs.get(run_id).wire["name"] == name_before  # type: ignore[union-attr]
+    assert org.runs.get(run_id).wire["name"] == name_before  # type: ignore[union-attr]
     good = launch.replace(b"\\ud800", b"\\ud83d\\ude00")  # a pair is one character: stored
     async with (
         aiohttp.ClientSession() as session,
