@@ -9,6 +9,7 @@ task share the rules. Every error names the field (``options[1].id``,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Final
 
 from tallyfy_async._serde import Converter
@@ -192,3 +193,9 @@ def form_field_definitions(field: str, values: Any, *, keep_existing: bool) -> l
             definition = {"id": field_id, **definition}
         definitions.append(definition)
     return definitions
+
+
+#: A one-off task's form fields: every item is a new field.
+NEW_FIELDS: Final = kinds.Checked(function=partial(form_field_definitions, keep_existing=False))
+#: A blueprint's kick-off fields (``prerun``): an item may keep an existing field's id.
+KICKOFF_FIELDS: Final = kinds.Checked(function=partial(form_field_definitions, keep_existing=True))

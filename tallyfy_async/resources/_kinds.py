@@ -30,6 +30,7 @@ from tallyfy_async.resources._checks import (
     one_of,
     require,
 )
+from tallyfy_async.resources._form_values import check_owners
 
 
 @attrs.frozen(kw_only=True)
@@ -206,6 +207,18 @@ class Includes(Kind):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return items(name, value, str)
+
+
+@attrs.frozen(kw_only=True)
+class Owners(Kind):
+    """An owners object (:class:`~tallyfy_async.models.common.Owners` or a mapping of
+    ``users``, ``guests``, ``groups``), sent with all three buckets when ``complete``;
+    otherwise only the buckets given are kept (the caller fills the others)."""
+
+    complete: bool = True
+
+    def check(self, name: str, value: Any) -> Any:
+        return check_owners(name, value, complete=self.complete)
 
 
 @attrs.frozen(kw_only=True)

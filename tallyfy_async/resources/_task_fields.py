@@ -16,7 +16,7 @@ from tallyfy_async.models.common import Owners
 from tallyfy_async.models.tasks import Task, TaskType
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._body import Body
-from tallyfy_async.resources._form_values import OWNER_BUCKETS, check_owners, encode_form_values
+from tallyfy_async.resources._form_values import OWNER_BUCKETS, encode_form_values
 
 TITLE_MAX: Final = 600
 TASK_TYPES: Final = frozenset(member.value for member in TaskType)
@@ -40,15 +40,11 @@ LIST_STATUSES: Final = frozenset(
 WRITE_STATUSES: Final = frozenset(("not-started", "in-progress"))
 
 
-def _some_owners(name: str, value: Any) -> dict[str, list[Any]]:
-    return check_owners(name, value, complete=False)
-
-
 #: The fields of a task update, through its process or not.
 TASK_FIELDS: Final[dict[str, kinds.Kind]] = {
     "title": kinds.Text(max_len=TITLE_MAX, filled=True),
     "summary": kinds.TEXT_OR_NONE,
-    "owners": kinds.Checked(function=_some_owners),
+    "owners": kinds.Owners(complete=False),
     "deadline": kinds.AWARE_DATE,
     "started_at": kinds.AWARE_DATE,
     "status": kinds.Choice(choices=WRITE_STATUSES),

@@ -19,7 +19,7 @@ from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Child, Resource
-from tallyfy_async.resources._field_definitions import form_field_definitions
+from tallyfy_async.resources._field_definitions import KICKOFF_FIELDS
 from tallyfy_async.resources.automations import Automations
 from tallyfy_async.resources.comments import Comments
 
@@ -89,9 +89,7 @@ BLUEPRINT_FIELDS: Final[dict[str, kinds.Kind]] = {
     ),
     "users": kinds.ListOf(item=int),
     "groups": kinds.ListOf(item=str),
-    "prerun": kinds.Checked(
-        function=lambda name, value: form_field_definitions(name, value, keep_existing=True)
-    ),
+    "prerun": KICKOFF_FIELDS,
 }
 CREATE_FIELDS: Final = kinds.merged(
     BLUEPRINT_FIELDS, type=kinds.Choice(choices=BLUEPRINT_TYPES, required=True)

@@ -55,7 +55,7 @@ PROCESS_READ: Final = {"with_": kinds.WITH, "form_fields_values": kinds.FLAG}
 #: What a step override of a launch (``tasks={step_id: {...}}``) takes.
 STEP_OVERRIDE: Final = {
     "deadline": kinds.AWARE_DATE,
-    "owners": kinds.Checked(function=lambda name, value: check_owners(name, value, complete=True)),
+    "owners": kinds.Owners(),
     "position": kinds.Int(minimum=1),
     "max_assignable": kinds.Int(minimum=0),
 }

@@ -22,8 +22,7 @@ from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Child, Resource
 from tallyfy_async.resources._checks import expect
-from tallyfy_async.resources._field_definitions import form_field_definitions
-from tallyfy_async.resources._form_values import check_owners
+from tallyfy_async.resources._field_definitions import NEW_FIELDS
 from tallyfy_async.resources._task_fields import (
     LIST_STATUSES,
     TASK_FIELDS,
@@ -54,8 +53,7 @@ CREATE_FIELDS: Final = kinds.merged(
     TASK_FIELDS,
     title=kinds.Text(max_len=TITLE_MAX, required=True),
     task_type=kinds.Choice(choices=TASK_TYPES, required=True),
-    owners=kinds.Checked(function=lambda name, value: check_owners(name, value, complete=True),
-                   required=True),
+    owners=kinds.Owners(required=True),
     deadline=kinds.AwareDate(required=True, why="Tallyfy requires a deadline on a one-off task"),
     **kinds.flags(
         "separate_task_for_each_assignee",
@@ -64,11 +62,9 @@ CREATE_FIELDS: Final = kinds.merged(
         "is_soft_start_date",
     ),
     tags=kinds.ListOf(item=str),
-    form_fields=kinds.Checked(
-        function=lambda name, value: form_field_definitions(name, value, keep_existing=False)
-    ),
+    form_fields=NEW_FIELDS,
     run_id=kinds.TEXT,
-)  # fmt: skip
+)
 
 #: The filters of the organization's task list.
 ORG_TASK_FILTERS: Final = kinds.merged(
