@@ -34,6 +34,7 @@ from tallyfy_async._serde import json_dumps, json_loads
 from tallyfy_async._urls import build_url, check_id
 from tallyfy_async._version import __version__
 from tallyfy_async.auth.cache import TokenCache
+from tallyfy_async.auth.refusals import API_TOKEN_HINT, grant_refusal
 from tallyfy_async.auth.tokens import Token
 from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
 from tallyfy_async.errors import (
@@ -52,24 +53,9 @@ log = logging.getLogger(__name__)
 _PLATFORM = f"Python {platform.python_version()}; aiohttp {aiohttp.__version__}"
 USER_AGENT = f"tallyfy-async/{__version__} ({_PLATFORM})"
 
-_AUTH_HINT = """\
-What to check (Tallyfy's troubleshooting list):
-  - the Authorization header must be exactly 'Bearer <token>' (the SDK sends that);
-  - the token may have expired or been revoked (a personal access token is deleted
-    when its user logs out of the web app);
-  - client_id, client_secret, username and password must be right (client_id is numeric);
-  - every request needs the X-Tallyfy-Client header (the SDK sends it);
-  - a client-credentials token has no user context: most routes need PasswordGrant
-    or ApplicationUser credentials."""
-
 #: Form fields of the token endpoint that hold secrets.
 _FORM_SECRETS = ("password", "client_secret", "refresh_token")
 REDACTED = "[redacted]"
-
-_PAT_HINT = """\
-This client uses a personal access token, which the SDK cannot refresh. Tallyfy deletes
-it when its user logs out of the web app, and it expires after about six months: copy a
-new one from Settings > Integrations > REST API."""
 
 
 @attrs.frozen
@@ -396,7 +382,7 @@ class Transport:
             await asyncio.sleep(delay)
 
     def _may_replay(self, org: str | None) -> bool:
-        return self.tokens is not None and not self.tokens.is_personal(org)
+        return self.tokens is not None and self.tokens.renewable(org)
 
     def _retry_after_failure(self, call: _Call, failed: _AttemptFailed, now: float) -> float:
         """The wait before retrying a call whose attempt got no response, or raise."""
@@ -575,7 +561,7 @@ class Transport:
             status,
             headers,
             body,
-            personal=self.tokens is not None and self.tokens.is_personal(call.org),
+            auth_hint=self.tokens.refused_hint(call.org) if self.tokens is not None else None,
             retry_after=retry_after,
             secrets=call.secrets,
         )
@@ -583,14 +569,22 @@ class Transport:
     # -- the token endpoint (GrantClient) ------------------------------------------
 
     async def token_request(self, form: Mapping[str, str]) -> dict[str, Any]:
-        """POST a form to the token endpoint; a token grant may be resent safely."""
-        response = await self.request(
-            "POST", self.token_url, org=None, form=form, authenticate=False, idempotent=True
-        )
+        """POST a form to the token endpoint; a token grant may be resent safely.
+
+        Raises:
+            AuthenticationError: the endpoint refused the credentials; ``code`` is the
+                OAuth ``error`` (``invalid_grant``, ``invalid_client``...).
+        """
+        try:
+            response = await self.request(
+                "POST", self.token_url, org=None, form=form, authenticate=False, idempotent=True
+            )
+        except APIError as refused:
+            raise grant_refusal(refused) from None
         return _oauth_body(response, "the token endpoint")
 
     async def application_user_token(self, org: str, email: str, app_token: str) -> dict[str, Any]:
-        """Mint a member token with an application token (catalogue §3.3)."""
+        """Mint a member token: ``POST /applications/{org}/users/{email}/token``."""
         url = self.url(
             ["applications", check_id(org, "org"), "users", check_id(email, "email"), "token"]
         )
@@ -614,12 +608,13 @@ def api_error(
     headers: Mapping[str, str],
     body: Any,
     *,
-    personal: bool = False,
+    auth_hint: str | None = None,
     retry_after: float | None = None,
     secrets: tuple[str, ...] = (),
 ) -> APIError:
     """The typed error for an error response.
 
+    ``auth_hint`` is what a 401 tells the user to check (the credentials' own advice).
     ``secrets`` (the token and form secrets the request carried) are replaced in
     whatever the server sent back: a server that echoes them must not put them into
     an exception message.
@@ -629,7 +624,7 @@ def api_error(
     cls = error_class_for(status)
     hint = None
     if cls is AuthenticationError:
-        hint = _PAT_HINT if personal else _AUTH_HINT
+        hint = auth_hint or API_TOKEN_HINT
     elif 300 <= status < 400:
         location = _scrub(headers.get("Location", "?"), secrets)
         message = f"unexpected redirect to {location}; the SDK never follows redirects"

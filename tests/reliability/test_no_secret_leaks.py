@@ -47,7 +47,9 @@ def show_client(watch: Any, client: TallyfyClient, *orgs: str) -> None:
         view = client.org(org)
         watch.show(view, view.processes, view.tasks, view.tasks.comments, view.processes.tasks)
     for entry in client.tokens._entries.values():
-        watch.show(entry, entry.token, entry.app_token, entry.credentials)
+        # The flow keeps what it needs between refreshes (ApplicationUser: an app token).
+        watch.show(entry, entry.token, entry.refused, entry.credentials, entry.flow)
+        watch.show(getattr(entry.flow, "app_token", None))
 
 
 @pytest.mark.max_requests(400)
