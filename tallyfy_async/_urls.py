@@ -67,6 +67,31 @@ def check_id(value: object, what: str = "id") -> str:
     return text
 
 
+#: Tallyfy's organization ids: 32 lowercase hexadecimal characters (a UUID without hyphens).
+_ORG_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def check_org_id(value: object, what: str = "org_id") -> str:
+    """Return ``value`` when it has the shape of an organization id, or raise before sending.
+
+    Tallyfy writes every organization id as 32 lowercase hexadecimal characters. A name
+    (``"acme"``) or a shortened id would only meet a bare 404 later.
+
+    Raises:
+        TypeError, ValueError: for a value that cannot be an organization id.
+    """
+    text = check_id(value, what)
+    if _ORG_ID.fullmatch(text):
+        return text
+    if _ORG_ID.fullmatch(text.lower()):
+        raise ValueError(f"{what} {text!r} must be written in lowercase: {text.lower()!r}")
+    raise ValueError(
+        f"{what} must be an organization id, 32 lowercase hexadecimal characters (for "
+        f"example '3b0c5f2e8d7a4c1b9e6f0a2d4c8b7e13'), got {text[:60]!r} ({len(text)} "
+        "characters); an organization's name is not its id"
+    )
+
+
 def is_loopback(host: str | None) -> bool:
     """Whether ``host`` names this machine (127.0.0.0/8, ::1, localhost)."""
     if not host:

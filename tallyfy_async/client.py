@@ -17,7 +17,7 @@ from tallyfy_async._serde import Converter, RequestDateFormat, default_converter
 from tallyfy_async._transport import Attempt, Response, Transport
 from tallyfy_async._urls import (
     QueryParams,
-    check_id,
+    check_org_id,
     encode_query,
     parse_base_url,
     split_path,
@@ -162,10 +162,14 @@ class TallyfyClient:
     def org(self, org_id: str) -> OrgClient:
         """The view of one organization: its resources share this client's pool and tokens.
 
+        Args:
+            org_id: the organization's id, 32 lowercase hexadecimal characters.
+
         Raises:
-            ValueError: for an unsafe id, or one the credentials do not cover.
+            ValueError: for a value that is not an organization id, or one the
+                credentials do not cover (nothing is sent).
         """
-        org_id = check_id(org_id, "org_id")
+        org_id = check_org_id(org_id, "org_id")
         view = self._orgs.get(org_id)
         if view is None:
             self.tokens.check_org(org_id)
@@ -215,7 +219,7 @@ class TallyfyClient:
                     "token of one organization is never sent to another"
                 )
         if org is not None:
-            check_id(org, "org")
+            check_org_id(org, "org")
         self.tokens.check_org(org)
         url = self._url(segments, params)
         body = None if json is None else self.converter.to_wire(json)

@@ -122,6 +122,26 @@ async def test_a_token_is_never_sent_to_another_org(
     assert fake.log == []
 
 
+@pytest.mark.parametrize(
+    "bad",
+    ["acme", "3b0c…", "3b0c", "a" * 31, "a" * 33, "g" * 32, "3B0C5F2E8D7A4C1B9E6F0A2D4C8B7E13", 12],
+)
+async def test_a_value_that_cannot_be_an_organization_id_is_refused_before_sending(
+    fake: FakeTallyfy, client: TallyfyClient, bad: Any
+) -> None:
+    with pytest.raises((ValueError, TypeError), match="org") as raised:
+        client.org(bad)
+    if isinstance(bad, str) and bad.isupper():
+        assert bad.lower() in str(raised.value)  # says how to write it
+    else:
+        assert "32 lowercase hexadecimal" in str(raised.value)
+    with pytest.raises(ValueError, match="org"):
+        await client.request("GET", f"/organizations/{bad}/runs")
+    with pytest.raises(ValueError, match="org"):
+        await client.request("GET", "/me", org=str(bad))
+    assert fake.log == []
+
+
 @pytest.mark.parametrize("bad", ["../users", "a/b", "x y", "a%2Fb", "a\nb", "z" * 10_000])
 async def test_bad_ids_are_refused_before_anything_is_sent(
     fake: FakeTallyfy, client: TallyfyClient, bad: str
