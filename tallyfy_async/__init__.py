@@ -1,7 +1,10 @@
 """tallyfy-async: an async-first client for the Tallyfy REST API.
 
-The public names are the ones below; everything else is private or lives in a
-submodule (``tallyfy_async.testing`` for the fake server).
+The names most code needs are importable from here. Every other type a signature or a
+result shows is importable from a public submodule and listed in its ``__all__``:
+``tallyfy_async.models`` (every response model and enumeration), ``tallyfy_async.auth``
+(credentials, tokens, stores, the token cache), ``tallyfy_async.pagination``,
+``tallyfy_async.testing`` (the fake server and its pytest fixtures).
 """
 
 from tallyfy_async._serde import RequestDateFormat
@@ -35,6 +38,7 @@ from tallyfy_async.errors import (
     UnexpectedResponseError,
     ValidationError,
 )
+from tallyfy_async.pagination import Page, Paginator
 
 __all__ = [
     "UNSET",
@@ -52,7 +56,9 @@ __all__ = [
     "NotFoundError",
     "OrgClient",
     "OutcomeUnknownError",
+    "Page",
     "PaginationError",
+    "Paginator",
     "PasswordGrant",
     "PermissionDeniedError",
     "PersonalAccessToken",

@@ -299,3 +299,6 @@ class OrgClient:
     ) -> Response:
         """``client.request`` with this organization's token (see there)."""
         return await self.client.request(method, path, org=self.org_id, params=params, json=json)
+
+
+__all__ = ["OrgClient", "TallyfyClient"]

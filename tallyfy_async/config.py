@@ -71,3 +71,6 @@ class ConnectionLimits:
     max_connections: int = C.DEFAULT_CONNECTION_LIMIT
     dns_cache_ttl: int = C.DEFAULT_DNS_CACHE_TTL
     keepalive_timeout: float = C.DEFAULT_KEEPALIVE_TIMEOUT
+
+
+__all__ = ["ConnectionLimits", "RetryPolicy", "Timeouts"]

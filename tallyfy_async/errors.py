@@ -204,3 +204,23 @@ def error_class_for(status: int) -> type[APIError]:
     if status >= 500:
         return ServerError
     return _BY_STATUS.get(status, APIError)
+
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ClientClosedError",
+    "ConflictError",
+    "FormValuesError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TallyfyError",
+    "TransportError",
+    "UnexpectedResponseError",
+    "ValidationError",
+    "error_class_for",
+]

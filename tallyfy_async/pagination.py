@@ -213,7 +213,19 @@ class Paginator(Generic[T]):
         self._first: Page[T] | None = None
 
     def __repr__(self) -> str:
-        return f"<Paginator per_page={self.per_page} limit={self.limit}>"
+        options = "".join(
+            f" {name}={value}"
+            for name, value in (("limit", self.limit), ("concurrency", self.concurrency))
+            if value not in (None, 1)
+        )
+        first = self._first
+        if first is None:
+            return f"<Paginator per_page={self.per_page}{options}, not fetched yet>"
+        kind = type(first.items[0]).__name__ if first.items else "items"
+        return (
+            f"<Paginator {first.total} {kind} in {first.total_pages} pages of "
+            f"{first.per_page}{options}>"
+        )
 
     async def _page(self, number: int) -> Page[T]:
         return self._read(number, await self._fetch(number, self.per_page))
@@ -324,3 +336,6 @@ class Paginator(Generic[T]):
     async def to_list(self) -> list[T]:
         """Every item of every page (up to ``limit``), in order."""
         return [item async for item in self]
+
+
+__all__ = ["FetchPage", "Page", "Paginator", "read_page"]

@@ -175,3 +175,6 @@ class FileTokenStore:
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"
+
+
+__all__ = ["FileTokenStore", "LockingTokenStore", "MemoryTokenStore", "Token", "TokenStore"]
