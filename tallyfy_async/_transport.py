@@ -48,7 +48,9 @@ from tallyfy_async.errors import (
     error_class_for,
 )
 
-log = logging.getLogger(__name__)
+#: Every attempt at DEBUG, every retry and replay at INFO, a retry refused by the retry
+#: budget at WARNING.
+log = logging.getLogger("tallyfy_async.http")
 
 _PLATFORM = f"Python {platform.python_version()}; aiohttp {aiohttp.__version__}"
 USER_AGENT = f"tallyfy-async/{__version__} ({_PLATFORM})"
@@ -366,6 +368,7 @@ class Transport:
             except _AttemptFailed as failed:
                 self._report(call, None, loop.time() - started, failed.cause)
                 delay = self._retry_after_failure(call, failed, loop.time())
+                outcome = _scrub(failed.message, call.secrets)
             else:
                 self._report(call, status, loop.time() - started, None)
                 if status < 300:
@@ -375,10 +378,26 @@ class Transport:
                     # not applied. The replay is not a retry.
                     assert self.tokens is not None
                     self.tokens.invalidate(org, token)
+                    log.info(
+                        "%s %s -> 401: the token was refused; replaying once with a new one",
+                        call.method,
+                        call.url,
+                    )
                     replayed = True
                     call.attempt -= 1
                     continue
                 delay = self._retry_after_status(call, status, resp_headers, body, loop.time())
+                outcome = str(status)
+            # Retries cost time the caller did not ask for: say so where logs are kept.
+            log.info(
+                "%s %s -> %s; retry %d of %d in %.2f s",
+                call.method,
+                call.url,
+                outcome,
+                call.attempt,
+                self.retry.max_attempts - 1,
+                delay,
+            )
             await asyncio.sleep(delay)
 
     def _may_replay(self, org: str | None) -> bool:
@@ -392,7 +411,7 @@ class Transport:
             ) from failed.cause
         if failed.failure is not None and may_retry(call.retry_method, failed.failure):
             delay = backoff_delay(self.retry, call.attempt, self._rng)
-            if self._may_retry_now(call.attempt, delay, call.deadline, now):
+            if self._may_retry_now(call, delay, now):
                 return delay
         message = _scrub(failed.message, call.secrets)
         cause: BaseException | None = failed.cause
@@ -420,16 +439,22 @@ class Transport:
                     f"the server answered {status}", method=call.method, url=call.url, status=status
                 )
             delay = backoff_delay(self.retry, call.attempt, self._rng)
-            if self._may_retry_now(call.attempt, delay, call.deadline, now):
+            if self._may_retry_now(call, delay, now):
                 return delay
         self._raise(call, status, headers, body)
 
-    def _may_retry_now(self, attempt: int, delay: float, deadline: float, now: float) -> bool:
-        return (
-            attempt < self.retry.max_attempts
-            and now + delay < deadline
-            and self._budget.try_spend()
+    def _may_retry_now(self, call: _Call, delay: float, now: float) -> bool:
+        if call.attempt >= self.retry.max_attempts or now + delay >= call.deadline:
+            return False
+        if self._budget.try_spend():
+            return True
+        log.warning(
+            "%s %s: not retried: the retry budget is spent (many calls failed and were "
+            "retried lately); the call fails now instead of adding load",
+            call.method,
+            call.url,
         )
+        return False
 
     async def _attempt(
         self,
