@@ -11,7 +11,13 @@ from tallyfy_async.testing import _seed
 from tallyfy_async.testing._actions.blueprints import add_capture, add_step, create_blueprint
 from tallyfy_async.testing._actions.runs import launch as launch_run
 from tallyfy_async.testing._actions.tasks import create_oneoff, store_owners
-from tallyfy_async.testing._dates import fmt, now_iso, parse_request_date, soon_iso
+from tallyfy_async.testing._dates import (
+    REQUEST_DATE_ORDERS,
+    fmt,
+    now_iso,
+    parse_request_date,
+    soon_iso,
+)
 from tallyfy_async.testing._fields import Fields
 from tallyfy_async.testing._http import ApiError
 from tallyfy_async.testing._state import Org, Record, State, User, Wire, new_id
@@ -24,6 +30,21 @@ class DataHelpers:
     """Methods of :class:`FakeTallyfy` that fill its state directly."""
 
     state: State
+
+    @property
+    def request_dates(self) -> str:
+        """How the tenant reads request dates: ``"YYYY-MM-DD"`` (Tallyfy's documented order,
+        the default) or ``"YYYY-DD-MM"`` (day first: ``2023-15-05 14:30:00`` is 15 May).
+
+        Set it to test a client configured with ``RequestDateFormat.YEAR_DAY_MONTH``.
+        """
+        return self.state.request_dates
+
+    @request_dates.setter
+    def request_dates(self, order: str) -> None:
+        if order not in REQUEST_DATE_ORDERS:
+            raise ValueError(f"request_dates must be one of {REQUEST_DATE_ORDERS}, got {order!r}")
+        self.state.request_dates = order
 
     def add_organization(self, name: str = "Acme", *, org_id: str | None = None) -> str:
         """Create an organization; returns its id."""
@@ -184,7 +205,7 @@ class DataHelpers:
         if fields.errors:
             raise ValueError(f"invalid owners: {fields.errors}")
         now = now_iso()
-        moment = parse_request_date(deadline) if deadline else None
+        moment = parse_request_date(deadline, self.state.request_dates) if deadline else None
         if deadline and moment is None:
             raise ValueError(f"not a date the API accepts: {deadline!r}")
         when = fmt(moment) if moment else fmt(datetime.fromisoformat(now) + timedelta(days=3))
@@ -210,6 +231,7 @@ class DataHelpers:
         client_id: str | None = None,
         client_secret: str | None = None,
         oneoff_tasks: int = 10,
+        org_id: str | None = None,
     ) -> _seed.DemoOrg:
         """Add a realistic demo organization and return its ids and credentials.
 
@@ -217,6 +239,8 @@ class DataHelpers:
         blueprints of ``tasks_per_process`` steps (one whose kick-off form has a required field
         of every type), ``processes`` processes in every status (active, complete, problem,
         archived, overdue) with tasks in several statuses, and ``oneoff_tasks`` one-off tasks.
+        ``org_id``, ``client_id`` and ``client_secret`` pin what is otherwise random (a
+        script that starts the fake can then know them in advance).
         100,000 tasks (``processes=10_000, tasks_per_process=10``) take about two seconds.
         """
         return _seed.seed_demo(
@@ -229,6 +253,7 @@ class DataHelpers:
             client_id=client_id,
             client_secret=client_secret,
             oneoff_tasks=oneoff_tasks,
+            org_id=org_id,
         )
 
     def snapshot(self, org_id: str, kind: str, item_id: str) -> Wire | None:

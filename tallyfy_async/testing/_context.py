@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tallyfy_async.testing._dates import now_iso, soon_iso
+from tallyfy_async.testing._dates import now_iso, request_date_order, soon_iso
 from tallyfy_async.testing._http import forbidden, not_found
 from tallyfy_async.testing._state import Org, User
 
@@ -49,6 +49,8 @@ class Ctx:
         self.user: User | None = None
         self.org: Org | None = None
         self.now = now_iso()
+        # Body dates of this request are read in the order its tenant expects.
+        request_date_order.set(fake.state.request_dates)
         #: Requests left in the rate-limit window, when a limit applies.
         self.rate_remaining: int | None = None
         self._includes: frozenset[str] | None = None

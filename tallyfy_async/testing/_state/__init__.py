@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 
+from tallyfy_async.testing._dates import YEAR_MONTH_DAY
 from tallyfy_async.testing._state.blueprints import Blueprint, Step
 from tallyfy_async.testing._state.comments import Comment
 from tallyfy_async.testing._state.org import Org, org_wire
@@ -46,6 +47,8 @@ class State:
         self._next_guest_id = 50001
         self._next_client_id = 101
         self._next_association_id = 1
+        #: The order request dates are read in (``_dates.YEAR_MONTH_DAY`` or ``YEAR_DAY_MONTH``).
+        self.request_dates = YEAR_MONTH_DAY
 
     def association_id(self) -> int:
         """A new integer id for a tag or folder association."""
