@@ -6,8 +6,12 @@ from typing import Final
 
 DEFAULT_BASE_URL: Final = "https://go.tallyfy.com/api"
 DEFAULT_TOKEN_URL: Final = "https://go.tallyfy.com/api/oauth/token"
+#: Environment variables that replace those two defaults (a staging API, a local fake);
+#: a ``base_url=`` or ``token_url=`` argument wins over them.
+BASE_URL_ENV: Final = "TALLYFY_BASE_URL"
+TOKEN_URL_ENV: Final = "TALLYFY_TOKEN_URL"
 
-#: Tallyfy rejects API requests without this header (seed guide, catalogue §2).
+#: Tallyfy rejects API requests without this header.
 CLIENT_HEADER_VALUE: Final = "APIClient"
 
 # Timeouts, seconds.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Awaitable, Callable
@@ -50,8 +51,10 @@ class TallyfyClient:
         credentials: one credentials object for every organization, a mapping
             ``{org_id: credentials}``, or an async callable ``org_id -> credentials``.
         base_url: the API root; ``https://go.tallyfy.com/api`` and
-            ``https://api.tallyfy.com`` both work.
-        token_url: the OAuth token endpoint.
+            ``https://api.tallyfy.com`` both work. Default: the ``TALLYFY_BASE_URL``
+            environment variable, else ``https://go.tallyfy.com/api``.
+        token_url: the OAuth token endpoint. Default: the ``TALLYFY_TOKEN_URL``
+            environment variable, else ``https://go.tallyfy.com/api/oauth/token``.
         timeouts: connect, read, per-attempt total, and the deadline of one call.
         retry: the retry policy.
         max_concurrency: requests in flight at once; the rest wait first in first out.
@@ -74,8 +77,8 @@ class TallyfyClient:
         self,
         credentials: CredentialsSource,
         *,
-        base_url: str | URL = C.DEFAULT_BASE_URL,
-        token_url: str | URL = C.DEFAULT_TOKEN_URL,
+        base_url: str | URL | None = None,
+        token_url: str | URL | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         max_concurrency: int = C.DEFAULT_MAX_CONCURRENCY,
@@ -94,6 +97,10 @@ class TallyfyClient:
             if request_dates is RequestDateFormat.YEAR_MONTH_DAY
             else Converter(request_dates)
         )
+        if base_url is None:
+            base_url = os.environ.get(C.BASE_URL_ENV) or C.DEFAULT_BASE_URL
+        if token_url is None:
+            token_url = os.environ.get(C.TOKEN_URL_ENV) or C.DEFAULT_TOKEN_URL
         self._transport = Transport(
             base_url=parse_base_url(
                 base_url, what="base_url", allow_insecure_http=allow_insecure_http

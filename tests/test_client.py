@@ -486,3 +486,22 @@ async def test_the_escape_hatch_converts_datetimes_and_refuses_naive_ones(
     with pytest.raises(ValueError, match="naive datetime"):
         await client.request("POST", f"/organizations/{demo.org_id}/tasks", json=body)
     assert len(api_requests(fake, r"/tasks$", "POST")) == 1
+
+
+async def test_the_api_and_token_urls_default_to_the_environment(
+    fake: FakeTallyfy, demo: DemoOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TALLYFY_BASE_URL", fake.base_url)
+    monkeypatch.setenv("TALLYFY_TOKEN_URL", fake.token_url)
+    async with TallyfyClient(demo.credentials) as client:
+        assert str(client.base_url) == fake.base_url
+        assert (await client.request("GET", "/me")).status == 200
+    # An argument wins over the environment.
+    async with TallyfyClient(demo.credentials, base_url="https://api.tallyfy.com") as client:
+        assert client.base_url.host == "api.tallyfy.com"
+    monkeypatch.setenv("TALLYFY_BASE_URL", "http://tallyfy.example.com/api")
+    with pytest.raises(ValueError, match="http"):
+        TallyfyClient(demo.credentials)  # plain HTTP to another host is refused, as ever
+    monkeypatch.delenv("TALLYFY_BASE_URL")
+    monkeypatch.delenv("TALLYFY_TOKEN_URL")
+    assert str(TallyfyClient(demo.credentials).base_url) == "https://go.tallyfy.com/api"
