@@ -130,7 +130,7 @@ def _under_150_mb(peak_mb: float, *, complete: bool) -> bool:
 
 
 def check_targets(data: dict[str, Any]) -> Targets:
-    """Judge every target of issue 6 against this run."""
+    """Judge every performance target against this run."""
     t = Targets()
     for level in (16, 64):
         sdk = runs(data, "small_get", "sdk", level)
@@ -589,7 +589,7 @@ def render(data: dict[str, Any], notes: str | None = None) -> str:
         "`benchmarks/NOTES.md` is appended as it is. Absolute numbers move about 10 % from run "
         "to run on this machine; compare the ratios, which are taken run by run.",
         "",
-        "## Targets (issue 6)",
+        "## Targets",
         "",
         f"{len(targets.rows) - missed} of {len(targets.rows)} checks met.",
         "",

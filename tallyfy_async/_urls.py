@@ -3,7 +3,7 @@
 Every id is checked before it goes into a path (no ``/``, ``..``, ``%``,
 whitespace or control characters), then each segment is percent-encoded on its
 own by yarl. Query strings encode spaces as ``%20``: Tallyfy does not read ``+``
-as a space (catalogue §2).
+as a space.
 """
 
 from __future__ import annotations

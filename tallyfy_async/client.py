@@ -196,7 +196,7 @@ class TallyfyClient:
 
         Args:
             method: ``GET``, ``POST``, ``PUT``, ``DELETE``...
-            path: from the API root with a leading slash, as the catalogue writes it
+            path: from the API root with a leading slash, as Tallyfy's documentation writes it
                 (``/organizations/{org}/runs``); appended to the base URL's path.
             org: whose token to use; taken from the path when it names one.
             params: query parameters (spaces sent as ``%20``, booleans as ``true``).

@@ -31,7 +31,7 @@ class Timeouts:
 
 @attrs.frozen
 class RetryPolicy:
-    """When and how long to retry (the rules are in ``DESIGN.md``, Decisions > Retries).
+    """When and how long to retry (which failures are retried: ``tallyfy_async._retry``).
 
     Attributes:
         max_attempts: attempts per call, the first included (1 disables retries).
