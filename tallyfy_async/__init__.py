@@ -7,8 +7,8 @@ result shows is importable from a public submodule and listed in its ``__all__``
 ``tallyfy_async.testing`` (the fake server and its pytest fixtures).
 """
 
+from tallyfy_async._responses import Attempt, Response
 from tallyfy_async._serde import RequestDateFormat
-from tallyfy_async._transport import Attempt, Response
 from tallyfy_async._unset import UNSET, Unset, UnsetOr
 from tallyfy_async._version import __version__
 from tallyfy_async.auth.credentials import (

@@ -21,6 +21,8 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from tallyfy_async import _constants as C
+from tallyfy_async._error_map import api_error, scrub
+from tallyfy_async._responses import Attempt, EncodedBody, Response, decode_body
 from tallyfy_async._retry import (
     RETRYABLE_STATUSES,
     Failure,
@@ -30,22 +32,19 @@ from tallyfy_async._retry import (
     may_retry,
     parse_retry_after,
 )
-from tallyfy_async._serde import json_dumps, json_loads
+from tallyfy_async._serde import json_dumps
 from tallyfy_async._urls import build_url, check_id
 from tallyfy_async._version import __version__
 from tallyfy_async.auth.cache import TokenCache
-from tallyfy_async.auth.refusals import API_TOKEN_HINT, grant_refusal
+from tallyfy_async.auth.refusals import grant_refusal
 from tallyfy_async.auth.tokens import Token
 from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
 from tallyfy_async.errors import (
     APIError,
-    AuthenticationError,
     ClientClosedError,
     OutcomeUnknownError,
-    RateLimitError,
     TallyfyError,
     TransportError,
-    error_class_for,
 )
 
 #: Every attempt at DEBUG, every retry and replay at INFO, a retry refused by the retry
@@ -57,117 +56,6 @@ USER_AGENT = f"tallyfy-async/{__version__} ({_PLATFORM})"
 
 #: Form fields of the token endpoint that hold secrets.
 _FORM_SECRETS = ("password", "client_secret", "refresh_token")
-REDACTED = "[redacted]"
-
-
-@attrs.frozen
-class Response:
-    """A response of the API.
-
-    Attributes:
-        status: the HTTP status.
-        headers: the response headers.
-        body: the decoded JSON body (or text of a non-JSON body; None when empty); an
-            :class:`EncodedBody` when it was asked for undecoded (``decoded()`` reads it).
-    """
-
-    status: int
-    headers: Mapping[str, str] = attrs.field(repr=False)
-    body: Any
-
-    def decoded(self) -> Response:
-        """This response with its body decoded, if it came undecoded (``decode=False``).
-
-        Raises:
-            TransportError: when the body is not valid JSON.
-        """
-        body = self.body
-        if isinstance(body, EncodedBody):
-            return Response(self.status, self.headers, body.decode())
-        return self
-
-    @property
-    def data(self) -> Any:
-        """The body with Tallyfy's ``data`` envelope removed."""
-        body = self.body
-        if isinstance(body, dict) and "data" in body:
-            return body["data"]
-        return body
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        """The body's ``meta`` object (pagination), or an empty dict."""
-        body = self.body
-        meta = body.get("meta") if isinstance(body, dict) else None
-        return meta if isinstance(meta, dict) else {}
-
-
-@attrs.frozen
-class EncodedBody:
-    """A 2xx body kept as the bytes that arrived (``Transport.request(decode=False)``).
-
-    Listings fetch pages ahead this way and decode each one when the walk reaches it:
-    bytes are one object the garbage collector never looks at, where a decoded page is
-    a thousand (see ``pagination``).
-    """
-
-    raw: bytes = attrs.field(repr=False)
-    content_type: str
-    charset: str | None
-    status: int
-    method: str
-    url: str
-
-    def decode(self) -> Any:
-        """The body as the transport decodes it.
-
-        Raises:
-            TransportError: when the body is not valid JSON.
-        """
-        try:
-            return decode_body(self.status, self.content_type, self.charset, self.raw)
-        except (ValueError, RecursionError) as exc:
-            raise TransportError(
-                f"the {self.status} response is not valid JSON", method=self.method, url=self.url
-            ) from exc
-
-
-def decode_body(status: int, content_type: str, charset: str | None, raw: bytes) -> Any:
-    """A response body: JSON decoded, other text kept as text (Tallyfy's HTML 404 page).
-
-    Raises:
-        ValueError, RecursionError: for a 2xx JSON body that cannot be read.
-    """
-    if not raw:
-        return None
-    if "json" in content_type:
-        try:
-            return json_loads(raw)
-        except (ValueError, RecursionError):
-            if status < 300:
-                raise
-    return raw.decode(charset or "utf-8", errors="replace")
-
-
-@attrs.frozen
-class Attempt:
-    """One attempt of one call, as given to the ``on_attempt`` hook.
-
-    Attributes:
-        method: the HTTP method.
-        url: the URL (no secrets).
-        attempt: 1 for the first attempt.
-        status: the HTTP status, None when no response arrived.
-        elapsed: seconds the attempt took.
-        error: what went wrong when no response arrived.
-    """
-
-    method: str
-    url: str
-    attempt: int
-    status: int | None
-    elapsed: float
-    error: BaseException | None = None
 
 
 @attrs.define
@@ -368,7 +256,7 @@ class Transport:
             except _AttemptFailed as failed:
                 self._report(call, None, loop.time() - started, failed.cause)
                 delay = self._retry_after_failure(call, failed, loop.time())
-                outcome = _scrub(failed.message, call.secrets)
+                outcome = scrub(failed.message, call.secrets)
             else:
                 self._report(call, status, loop.time() - started, None)
                 if status < 300:
@@ -413,7 +301,7 @@ class Transport:
             delay = backoff_delay(self.retry, call.attempt, self._rng)
             if self._may_retry_now(call, delay, now):
                 return delay
-        message = _scrub(failed.message, call.secrets)
+        message = scrub(failed.message, call.secrets)
         cause: BaseException | None = failed.cause
         if message != failed.message:
             cause = None  # its text repeats what the server echoed: keep the scrubbed one
@@ -626,91 +514,4 @@ def _oauth_body(response: Response, where: str) -> dict[str, Any]:
     return body
 
 
-def api_error(
-    method: str,
-    url: str,
-    status: int,
-    headers: Mapping[str, str],
-    body: Any,
-    *,
-    auth_hint: str | None = None,
-    retry_after: float | None = None,
-    secrets: tuple[str, ...] = (),
-) -> APIError:
-    """The typed error for an error response.
-
-    ``auth_hint`` is what a 401 tells the user to check (the credentials' own advice).
-    ``secrets`` (the token and form secrets the request carried) are replaced in
-    whatever the server sent back: a server that echoes them must not put them into
-    an exception message.
-    """
-    body = _scrub(body, secrets)
-    message, code, errors = _describe(status, body)
-    cls = error_class_for(status)
-    hint = None
-    if cls is AuthenticationError:
-        hint = auth_hint or API_TOKEN_HINT
-    elif 300 <= status < 400:
-        location = _scrub(headers.get("Location", "?"), secrets)
-        message = f"unexpected redirect to {location}; the SDK never follows redirects"
-    kwargs: dict[str, Any] = {
-        "status": status,
-        "method": method,
-        "url": url,
-        "code": code,
-        "errors": errors,
-        "request_id": _scrub(headers.get("X-Request-Id"), secrets),
-        "body": body,
-        "hint": hint,
-    }
-    if cls is RateLimitError:
-        return RateLimitError(message, retry_after=retry_after, **kwargs)
-    return cls(message, **kwargs)
-
-
-def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
-    """``value`` with every secret replaced, through dicts and lists."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret:
-                value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    return value
-
-
-def _describe(status: int, body: Any) -> tuple[str, str | None, dict[str, list[str]]]:
-    message: str | None = None
-    code: str | None = None
-    errors: dict[str, list[str]] = {}
-    if isinstance(body, dict):
-        nested = body.get("error")
-        if isinstance(nested, dict):  # 409 {"error": {"code", "message", "details"}}
-            body = {**body, **nested}
-        if isinstance(body.get("message"), str):
-            message = body["message"]
-        elif isinstance(body.get("error_description"), str):
-            message = body["error_description"]
-        elif isinstance(body.get("error"), str):
-            message = body["error"]
-        if isinstance(body.get("code"), str):
-            code = body["code"]
-        raw_errors = body.get("errors")
-        if isinstance(raw_errors, dict):
-            for field, problems in raw_errors.items():
-                items = problems if isinstance(problems, list) else [problems]
-                errors[str(field)] = [str(p) for p in items]
-        if message is None and errors:
-            message = next(iter(errors.values()))[0]
-    elif isinstance(body, str) and body.strip():
-        text = " ".join(body.split())
-        message = f"non-JSON body: {text[:200]}"
-    return message or f"HTTP {status}", code, errors
-
-
-__all__ = ["Attempt", "Response", "Transport", "api_error"]
+__all__ = ["Attempt", "EncodedBody", "Response", "Transport", "api_error", "decode_body"]

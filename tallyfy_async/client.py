@@ -13,9 +13,10 @@ import aiohttp
 from yarl import URL
 
 from tallyfy_async import _constants as C
+from tallyfy_async._responses import Attempt, Response
 from tallyfy_async._routes import Route
 from tallyfy_async._serde import Converter, RequestDateFormat, default_converter
-from tallyfy_async._transport import Attempt, Response, Transport
+from tallyfy_async._transport import Transport
 from tallyfy_async._urls import (
     QueryParams,
     check_org_id,

@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from tallyfy_async import _constants as C
-from tallyfy_async._transport import EncodedBody, Response
+from tallyfy_async._responses import EncodedBody, Response
 from tallyfy_async.errors import PaginationError, UnexpectedResponseError
 
 T = TypeVar("T")
