@@ -42,9 +42,7 @@ async def test_a_deadline_arrives_as_sent_when_client_and_tenant_agree(
             title="Call Jane", task_type="task", owners={"users": [demo.admin_id]}, deadline=MAY_15
         )
         assert task.deadline == MAY_15
-        moved = await org.tasks.update_one_off(
-            task.id, deadline=datetime(2030, 6, 20, 9, 0, tzinfo=paris)
-        )
+        moved = await org.tasks.update(task.id, deadline=datetime(2030, 6, 20, 9, 0, tzinfo=paris))
         assert moved.deadline == datetime(2030, 6, 20, 7, 0, tzinfo=UTC)
     first, second = sent_deadlines(fake)
     assert first == written

@@ -42,7 +42,9 @@ async def read_everything(client: TallyfyClient, demo: DemoOrg) -> list[Model]:
     tasks = await org.tasks.list(with_=["threads", "step", "run"]).to_list()
     problem = demo.processes_by_status["problem"][0]
     comments = [
-        c for t in await org.tasks.list(problem).to_list() for c in await org.comments.list(t.id)
+        c
+        for t in await org.processes.tasks.list(problem).to_list()
+        for c in await org.tasks.comments.list(t.id)
     ]
     fields = await org.processes.form_fields(demo.process_ids[0])
     return every_model([blueprint, *processes, *tasks, *comments, fields])

@@ -134,14 +134,14 @@ MAPPED: dict[str, Call] = {
     "POST /organizations/{org}/checklists/{checklist_id}/steps/{step_id}/clone":
         lambda s: s.org.steps.clone(s.blueprint, s.step),
     "PUT /organizations/{org}/checklists/{checklist_id}/steps/{step_id}/reorder":
-        lambda s: s.org.steps.reorder(s.blueprint, s.step, 2),
+        lambda s: s.org.steps.reorder(s.blueprint, s.step, position=2),
     # form fields (captures) and kick-off fields
     "POST /organizations/{org}/checklists/{checklist_id}/steps/{step_id}/captures":
         lambda s: s.org.form_fields.create(
             s.blueprint, s.step, field_type="text", label="Added", required=False
         ),
     "PUT /organizations/{org}/checklists/{checklist_id}/steps/{step_id}/captures":
-        lambda s: s.org.form_fields.reorder(s.blueprint, s.step, s.other_field, 1),
+        lambda s: s.org.form_fields.reorder(s.blueprint, s.step, s.other_field, position=1),
     "PUT /organizations/{org}/checklists/{checklist_id}/steps/{step_id}/captures/{capture_id}":
         lambda s: s.org.form_fields.update(
             s.blueprint, s.step, s.field, field_type="text", label="Renamed", required=False
@@ -153,16 +153,16 @@ MAPPED: dict[str, Call] = {
     "DELETE /organizations/{org}/checklists/{checklist_id}/preruns/{prerun_id}":
         lambda s: s.org.form_fields.delete_kickoff_field(s.blueprint, s.kickoff_field),
     "PUT /organizations/{org}/form-field/value":
-        lambda s: s.org.form_fields.set_value(s.field_value, "changed"),
+        lambda s: s.org.form_fields.set_value(s.field_value, form_value="changed"),
     # automations
     "POST /organizations/{org}/checklists/{checklist_id}/automated-actions":
-        lambda s: s.org.blueprints.create_automation(s.blueprint, **hide_last_step(s)),
+        lambda s: s.org.blueprints.automations.create(s.blueprint, **hide_last_step(s)),
     "PUT /organizations/{org}/checklists/{checklist_id}/automated-actions/{automation_id}":
-        lambda s: s.org.blueprints.update_automation(
+        lambda s: s.org.blueprints.automations.update(
             s.blueprint, s.automation, **hide_last_step(s)
         ),
     "DELETE /organizations/{org}/checklists/{checklist_id}/automated-actions/{automation_id}":
-        lambda s: s.org.blueprints.delete_automation(s.blueprint, s.automation),
+        lambda s: s.org.blueprints.automations.delete(s.blueprint, s.automation),
     # processes (the API's runs)
     "GET /organizations/{org}/runs": lambda s: s.org.processes.list(),
     "POST /organizations/{org}/runs": lambda s: s.org.processes.launch(s.blueprint, name="New"),
@@ -182,15 +182,15 @@ MAPPED: dict[str, Call] = {
     "GET /organizations/{org}/runs/{run_id}/form-fields":
         lambda s: s.org.processes.form_fields(s.process),
     # tasks of processes
-    "GET /organizations/{org}/runs/{run_id}/tasks": lambda s: s.org.tasks.list(s.process),
+    "GET /organizations/{org}/runs/{run_id}/tasks": lambda s: s.org.processes.tasks.list(s.process),
     "GET /organizations/{org}/runs/{run_id}/tasks/{task_id}":
-        lambda s: s.org.tasks.get(s.task, s.process),
+        lambda s: s.org.processes.tasks.get(s.process, s.task),
     "PUT /organizations/{org}/runs/{run_id}/tasks/{task_id}":
-        lambda s: s.org.tasks.update(s.process, s.task, title="Renamed"),
+        lambda s: s.org.processes.tasks.update(s.process, s.task, title="Renamed"),
     "POST /organizations/{org}/runs/{run_id}/completed-tasks":
-        lambda s: s.org.tasks.complete(s.process, s.task),
+        lambda s: s.org.processes.tasks.complete(s.process, s.task),
     "DELETE /organizations/{org}/runs/{run_id}/completed-tasks/{task_id}":
-        lambda s: s.org.tasks.reopen(s.process, s.completed_task),
+        lambda s: s.org.processes.tasks.reopen(s.process, s.completed_task),
     # tasks of the organization, one-off tasks
     "GET /organizations/{org}/tasks": lambda s: s.org.tasks.list(),
     "GET /organizations/{org}/me/tasks": lambda s: s.org.tasks.mine(),
@@ -204,25 +204,25 @@ MAPPED: dict[str, Call] = {
         ),
     "GET /organizations/{org}/tasks/{task_id}": lambda s: s.org.tasks.get(s.oneoff),
     "PUT /organizations/{org}/tasks/{task_id}":
-        lambda s: s.org.tasks.update_one_off(s.oneoff, title="Renamed"),
+        lambda s: s.org.tasks.update(s.oneoff, title="Renamed"),
     "DELETE /organizations/{org}/tasks/{task_id}": lambda s: s.org.tasks.archive(s.oneoff),
     "DELETE /organizations/{org}/tasks/{task_id}/delete": lambda s: s.org.tasks.delete(s.oneoff),
     "PUT /organizations/{org}/tasks/{task_id}/restore":
         lambda s: s.org.tasks.restore(s.archived_oneoff),
-    "POST /organizations/{org}/completed-tasks": lambda s: s.org.tasks.complete_one_off(s.oneoff),
+    "POST /organizations/{org}/completed-tasks": lambda s: s.org.tasks.complete(s.oneoff),
     "DELETE /organizations/{org}/completed-tasks/{task_id}":
-        lambda s: s.org.tasks.reopen_one_off(s.completed_oneoff),
+        lambda s: s.org.tasks.reopen(s.completed_oneoff),
     # comments and issues
     "POST /organizations/{org}/tasks/{task_id}/comment":
-        lambda s: s.org.comments.add(s.task, "Looks good"),
+        lambda s: s.org.tasks.comments.add(s.task, content="Looks good"),
     "PUT /organizations/{org}/tasks/{task_id}/comment/{comment_id}":
-        lambda s: s.org.comments.update(s.task, s.comment, "Edited"),
+        lambda s: s.org.tasks.comments.update(s.task, s.comment, content="Edited"),
     "DELETE /organizations/{org}/tasks/{task_id}/comment/{comment_id}":
-        lambda s: s.org.comments.delete(s.task, s.comment),
+        lambda s: s.org.tasks.comments.delete(s.task, s.comment),
     "POST /organizations/{org}/tasks/{task_id}/problem":
-        lambda s: s.org.comments.report_problem(s.task, "Blocked"),
+        lambda s: s.org.tasks.comments.report_problem(s.task, content="Blocked"),
     "POST /organizations/{org}/tasks/{task_id}/resolved-threads":
-        lambda s: s.org.comments.resolve(s.problem_task, s.problem, "Fixed"),
+        lambda s: s.org.tasks.comments.resolve(s.problem_task, s.problem, content="Fixed"),
 }
 # fmt: on
 
