@@ -35,6 +35,8 @@ class _Login:
     client_secret: str
     username: str
     password: str
+    #: The demo's blueprints by title (empty without ``--seed-demo``).
+    blueprints: dict[str, str] = attrs.Factory(dict)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,8 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _populate(fake: FakeTallyfy, args: argparse.Namespace) -> tuple[str, str, str]:
-    """Seed the fake as the flags say; returns (org id, client id, client secret)."""
+def _populate(fake: FakeTallyfy, args: argparse.Namespace) -> tuple[str, str, str, dict[str, str]]:
+    """Seed the fake as the flags say; returns the org id, client id and secret, and the
+    demo's blueprint ids by title."""
     if args.client_id is not None and not args.client_id.isdigit():
         raise SystemExit("--client-id must be numeric, as Tallyfy's client ids are")
     if args.seed_demo:
@@ -99,13 +102,18 @@ def _populate(fake: FakeTallyfy, args: argparse.Namespace) -> tuple[str, str, st
             client_id=args.client_id,
             client_secret=args.client_secret,
         )
-        return demo.org_id, demo.client_id, demo.client_secret
+        blueprints = {}
+        for blueprint_id in demo.blueprint_ids:
+            stored = fake.snapshot(demo.org_id, "blueprints", blueprint_id)
+            assert stored is not None
+            blueprints[stored["title"]] = blueprint_id
+        return demo.org_id, demo.client_id, demo.client_secret, blueprints
     org_id = fake.add_organization(args.org_name or "Acme", org_id=args.org_id)
     fake.add_member(org_id, email=args.admin_email, password=args.admin_password, role="admin")
     client_id, client_secret = fake.add_client(
         [org_id], client_id=args.client_id, client_secret=args.client_secret
     )
-    return org_id, client_id, client_secret
+    return org_id, client_id, client_secret, {}
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -117,7 +125,7 @@ async def _serve(args: argparse.Namespace) -> None:
         max_log=args.max_log,
     )
     fake.request_dates = args.request_dates
-    org_id, client_id, client_secret = _populate(fake, args)
+    org_id, client_id, client_secret, blueprints = _populate(fake, args)
     await fake.start()
     try:
         login = _Login(
@@ -128,6 +136,7 @@ async def _serve(args: argparse.Namespace) -> None:
             client_secret,
             args.admin_email,
             args.admin_password,
+            blueprints,
         )
         print(json.dumps(attrs.asdict(login)) if args.json else _banner(login), flush=True)
         stop = asyncio.Event()
@@ -163,6 +172,7 @@ def _banner(login: _Login) -> str:
             f"  client_secret: {login.client_secret}",
             f"  username:      {login.username}",
             f"  password:      {login.password}",
+            *(f"  blueprint:     {bp_id}  {title}" for title, bp_id in login.blueprints.items()),
             "",
             "Get a token:",
             f"  TOKEN=$({token} | {extract})",

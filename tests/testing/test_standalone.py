@@ -61,6 +61,11 @@ async def test_every_login_value_can_be_pinned(session: aiohttp.ClientSession) -
         assert login["org_id"] == ORG_ID
         assert (login["client_id"], login["client_secret"]) == ("4242", "pinned-secret")
         assert (login["username"], login["password"]) == ("ops@example.com", "pinned-password")
+        assert set(login["blueprints"]) == {
+            "Client Onboarding",
+            "Purchase Request",
+            "Employee Offboarding",
+        }
         headers = await token(session, login)
         url = f"{login['base_url']}/organizations/{ORG_ID}/runs"
         async with session.get(url, headers=headers) as response:
