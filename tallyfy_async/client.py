@@ -280,12 +280,12 @@ class OrgClient:
     @cached_property
     def steps(self) -> Steps:
         """Steps of blueprints."""
-        return Steps(self, self.blueprints.record_scope)
+        return Steps(self, self.blueprints._record_scope)
 
     @cached_property
     def form_fields(self) -> FormFields:
         """Form fields (captures) of steps, and kick-off fields."""
-        return FormFields(self, self.steps.record_scope)
+        return FormFields(self, self.steps._record_scope)
 
     @cached_property
     def processes(self) -> Processes:

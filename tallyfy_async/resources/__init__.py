@@ -12,3 +12,24 @@ parents' ids: ``org.processes.tasks.complete(task)`` is
 ``org.processes.tasks.complete(task.run_id, task.id)``; a parent's model stands for the
 parent in the resources under it (``org.processes.tasks.list(run)``).
 """
+
+from tallyfy_async.resources.automations import Automations
+from tallyfy_async.resources.blueprints import Blueprints
+from tallyfy_async.resources.comments import Comments, TaskComments
+from tallyfy_async.resources.form_fields import FormFields
+from tallyfy_async.resources.process_tasks import ProcessTasks
+from tallyfy_async.resources.processes import Processes
+from tallyfy_async.resources.steps import Steps
+from tallyfy_async.resources.tasks import Tasks
+
+__all__ = [
+    "Automations",
+    "Blueprints",
+    "Comments",
+    "FormFields",
+    "ProcessTasks",
+    "Processes",
+    "Steps",
+    "TaskComments",
+    "Tasks",
+]

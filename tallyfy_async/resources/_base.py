@@ -62,8 +62,8 @@ class Resource:
         self._org = org
         self._scope = scope
         #: The scope of one record: where the resources attached to a record hang.
-        self.record_scope = scope.under(self.records, self.model)
-        self._not_options = frozenset(("self", *self.record_scope.parents, *_PAGING))
+        self._record_scope = scope.under(self.records, self.model)
+        self._not_options = frozenset(("self", *self._record_scope.parents, *_PAGING))
 
     def __repr__(self) -> str:
         where = "" if self._scope == ORG else f" at {self._scope.path}"
@@ -85,7 +85,7 @@ class Resource:
             ValueError: an id missing, or a model that does not carry one.
             TypeError: more arguments than ids.
         """
-        return self.record_scope.ids(given)
+        return self._record_scope.ids(given)
 
     def _parent_ids(self, *given: object) -> dict[str, Any]:
         """The path ids of the scope (a listing's, a create's), as :meth:`_ids`."""
@@ -236,7 +236,7 @@ class Child(Generic[R]):
     def __get__(self, parent: Resource | None, owner: type[Any]) -> Child[R] | R:
         if parent is None:
             return self
-        child = self._kind(parent._org, parent.record_scope)
+        child = self._kind(parent._org, parent._record_scope)
         # Kept on the instance: later reads find it there and skip this descriptor.
         parent.__dict__[self._name] = child
         return child

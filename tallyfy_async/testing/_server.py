@@ -219,7 +219,7 @@ class FakeTallyfy(DataHelpers):
                 await asyncio.sleep(fault.delay)
             if fault.drop == "before":
                 return self._drop(request, ctx, route, arrived, applied=False, kind="drop-before")
-            reply = fault.reply()
+            reply = fault._reply()
         fault_kind = _fault_kind(fault) if fault is not None else None
         if reply is None:
             reply = self._answer(ctx, match, body.error)

@@ -74,7 +74,7 @@ def test_ids_come_first_then_keyword_options(
         pytest.param(*each, id=f"{type(each[0]).__name__}.{each[1]}")
         for each in METHODS
         if [p.name for p in each[2].parameters.values() if p.kind is p.POSITIONAL_ONLY]
-        == list(each[0].record_scope.parents)
+        == list(each[0]._record_scope.parents)
     ],
 )
 def test_a_method_acting_on_one_record_takes_its_model(
