@@ -108,11 +108,13 @@ class DataHelpers:
         *,
         client_id: str | None = None,
         client_secret: str | None = None,
+        redirect_uris: Iterable[str] = (),
     ) -> tuple[str, str]:
-        """Register an OAuth client linked to ``org_ids``; returns (client_id, client_secret)."""
+        """Register an OAuth client linked to ``org_ids``, with the redirect URIs its browser
+        sign-in may return to; returns (client_id, client_secret)."""
         if client_id is not None and not client_id.isdigit():
             raise ValueError("Tallyfy client ids are numeric")
-        client = self.state.add_client(set(org_ids), client_id, client_secret)
+        client = self.state.add_client(set(org_ids), client_id, client_secret, set(redirect_uris))
         return client.client_id, client.secret
 
     def add_blueprint(

@@ -107,7 +107,7 @@ RESPONSES: dict[str, tuple[str, Schema]] = {
     ),
 }
 
-SUCCESS = {200: "OK", 201: "Created", 204: "No content"}
+SUCCESS = {200: "OK", 201: "Created", 204: "No content", 302: "Found: a redirect (Location)"}
 
 
 def describe(routes: Iterable[Route]) -> Schema:

@@ -14,6 +14,7 @@ class Org:
     """An organization: its members, guests, groups, tags, folders, blueprints, runs and tasks."""
 
     __slots__ = (
+        "activity",
         "blueprints",
         "capture_values",
         "comments",
@@ -50,6 +51,8 @@ class Org:
         self.capture_values: dict[int, tuple[Task | Run, str]] = {}
         #: The next ``increment_id`` per kind ("run", "task", "blueprint").
         self.increments: dict[str, int] = {"run": 1, "task": 1, "blueprint": 1, "value": 1}
+        #: The activity feed, oldest first (``_activity.record`` adds to it).
+        self.activity: list[Wire] = []
 
     def next_increment(self, kind: str, count: int = 1) -> int:
         """Reserve ``count`` increment ids of a kind; returns the first."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from tallyfy_async.testing._router import Route
 from tallyfy_async.testing.routes import (
+    activity,
+    authorize,
     automations,
     blueprints,
     captures,
@@ -25,7 +27,9 @@ from tallyfy_async.testing.routes import (
 
 _MODULES = (
     oauth,
+    authorize,
     identity,
+    activity,
     blueprints,
     steps,
     captures,
