@@ -11,6 +11,7 @@ from tallyfy_async._responses import Attempt, Response
 from tallyfy_async._serde import RequestDateFormat
 from tallyfy_async._unset import UNSET, Unset, UnsetOr
 from tallyfy_async._version import __version__
+from tallyfy_async.auth.browser import BrowserToken
 from tallyfy_async.auth.credentials import (
     ApplicationUser,
     ClientCredentials,
@@ -33,6 +34,7 @@ from tallyfy_async.errors import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    SignInError,
     TallyfyError,
     TransportError,
     UnexpectedResponseError,
@@ -46,6 +48,7 @@ __all__ = [
     "ApplicationUser",
     "Attempt",
     "AuthenticationError",
+    "BrowserToken",
     "ClientClosedError",
     "ClientCredentials",
     "ConflictError",
@@ -68,6 +71,7 @@ __all__ = [
     "Response",
     "RetryPolicy",
     "ServerError",
+    "SignInError",
     "TallyfyClient",
     "TallyfyError",
     "Timeouts",

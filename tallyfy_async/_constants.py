@@ -10,6 +10,10 @@ DEFAULT_TOKEN_URL: Final = "https://go.tallyfy.com/api/oauth/token"
 #: a ``base_url=`` or ``token_url=`` argument wins over them.
 BASE_URL_ENV: Final = "TALLYFY_BASE_URL"
 TOKEN_URL_ENV: Final = "TALLYFY_TOKEN_URL"
+#: Where a member signs in and approves a third-party application (the browser sign-in).
+DEFAULT_AUTHORIZE_URL: Final = "https://account.tallyfy.com/oauth/authorize"
+#: Tallyfy's live description of its API (Swagger 2.0), on another host than the API root.
+API_DESCRIPTION_URL: Final = "https://api.tallyfy.com/docs/index"
 
 #: Tallyfy rejects API requests without this header.
 CLIENT_HEADER_VALUE: Final = "APIClient"
@@ -55,3 +59,7 @@ MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 
 # Pagination.
 MAX_PER_PAGE: Final = 100
+
+# People.
+#: The text of an invitation when none is given (Tallyfy requires one).
+DEFAULT_INVITE_MESSAGE: Final = "You are invited to join us on Tallyfy."

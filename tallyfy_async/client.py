@@ -5,18 +5,20 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
+from tallyfy_async import _account
 from tallyfy_async import _constants as C
 from tallyfy_async._responses import Attempt, Response
 from tallyfy_async._routes import Route
 from tallyfy_async._serde import Converter, RequestDateFormat, default_converter
 from tallyfy_async._transport import Transport
+from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async._urls import (
     QueryParams,
     check_org_id,
@@ -27,8 +29,17 @@ from tallyfy_async._urls import (
 from tallyfy_async.auth.cache import CredentialsSource, TokenCache
 from tallyfy_async.auth.tokens import TokenStore
 from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
+from tallyfy_async.models.meta import ApiDescription
+from tallyfy_async.models.organizations import Organization
+from tallyfy_async.models.people import User
+from tallyfy_async.pagination import Paginator
+from tallyfy_async.resources.applications import Applications
 from tallyfy_async.resources.blueprints import Blueprints
 from tallyfy_async.resources.form_fields import FormFields
+from tallyfy_async.resources.groups import Groups
+from tallyfy_async.resources.guests import Guests
+from tallyfy_async.resources.members import Members
+from tallyfy_async.resources.organizations import Activity, Details, Me
 from tallyfy_async.resources.processes import Processes
 from tallyfy_async.resources.steps import Steps
 from tallyfy_async.resources.tasks import Tasks
@@ -127,6 +138,7 @@ class TallyfyClient:
         )
         self._transport.tokens = self.tokens
         self._orgs: dict[str, OrgClient] = {}
+        self._allow_insecure_http = allow_insecure_http
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -233,6 +245,45 @@ class TallyfyClient:
         body = None if json is None else self.converter.to_wire(json)
         return await self._transport.request(method, url, org=org, json=body)
 
+    # -- the caller, across organizations ----------------------------------------------
+
+    async def me(self) -> User:
+        """The user the credentials act as: ``GET /me``.
+
+        Raises:
+            ValueError: credentials per organization (a mapping, ``ApplicationUser``): the
+                call names no organization (use ``await client.org(org_id).me()``).
+        """
+        return await _account.me(self)
+
+    def organizations(
+        self, *, per_page: int = C.MAX_PER_PAGE, limit: int | None = None, concurrency: int = 1
+    ) -> Paginator[Organization]:
+        """The organizations the user belongs to: ``GET /me/organizations``.
+
+        Each :class:`~tallyfy_async.models.organizations.Organization` also says the user's
+        role and status there; its ``id`` is what :meth:`org` takes.
+
+        Raises:
+            ValueError: credentials per organization, as for :meth:`me`.
+        """
+        return _account.organizations(self, per_page=per_page, limit=limit, concurrency=concurrency)
+
+    async def api_description(self, *, url: str | URL | None = None) -> ApiDescription:
+        """Tallyfy's live description of its API (Swagger 2.0): ``GET /docs/index``.
+
+        Tallyfy serves it on ``https://api.tallyfy.com/docs/index``, whichever of its hosts
+        the client talks to; with another ``base_url`` (FakeTallyfy, a proxy) it is read from
+        ``{base_url}/docs/index``. It is public: no token is sent.
+
+        Args:
+            url: read it from there instead.
+        """
+        where = _account.description_url(
+            self.base_url, url, allow_insecure_http=self._allow_insecure_http
+        )
+        return await _account.api_description(self, where)
+
     def _url(self, segments: list[str], params: QueryParams | None) -> URL:
         query = encode_query(params, self.converter.unstructure) if params else ""
         return self._transport.url(segments, query)
@@ -240,14 +291,14 @@ class TallyfyClient:
     def _call(
         self,
         route: Route,
-        org: str,
+        org: str | None,
         ids: dict[str, object],
         *,
         params: QueryParams | None = None,
         json: Any = None,
         decode: bool = True,
     ) -> Awaitable[Response]:
-        """Send ``route`` for ``org`` (the resources' way in).
+        """Send ``route`` for ``org`` (the resources' way in; None: the caller's own routes).
 
         A plain function returning the transport's coroutine, not a coroutine of its
         own: one frame fewer to resume on every I/O event of every request.
@@ -296,6 +347,44 @@ class OrgClient:
     def tasks(self) -> Tasks:
         """Every task of the organization; one-off tasks' writes; comments on tasks."""
         return Tasks(self)
+
+    async def get(self, *, with_: UnsetOr[str | Sequence[str]] = UNSET) -> Organization:
+        """The organization's details: ``GET /organizations/{org}``.
+
+        Args:
+            with_: includes (``subscription``, ``billing_info``).
+        """
+        return await Details(self).get(with_=with_)
+
+    @cached_property
+    def me(self) -> Me:
+        """The caller as a member here: ``await org.me()``; ``await org.me.update(...)``."""
+        return Me(self)
+
+    @cached_property
+    def members(self) -> Members:
+        """Members (the API's ``users``): invite, update, roles, disable, remove, delete."""
+        return Members(self)
+
+    @cached_property
+    def guests(self) -> Guests:
+        """Guests, addressed by email."""
+        return Guests(self)
+
+    @cached_property
+    def groups(self) -> Groups:
+        """Groups of members and guests."""
+        return Groups(self)
+
+    @cached_property
+    def activity(self) -> Activity:
+        """The activity feed: ``org.activity.list(...)``."""
+        return Activity(self)
+
+    @cached_property
+    def applications(self) -> Applications:
+        """What a third-party application does with an application token (provisioning)."""
+        return Applications(self)
 
     async def request(
         self,

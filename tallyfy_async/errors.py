@@ -189,6 +189,26 @@ class PaginationError(TallyfyError):
     """
 
 
+class SignInError(TallyfyError, ValueError):
+    """The redirect of a browser sign-in does not give a token the application may use.
+
+    Tallyfy refused (the member declined, or is not signed in), or the redirect is not the
+    answer to this application's own request: its ``state`` is missing or wrong (a forged
+    redirect), or it arrived on another address than the registered redirect URI.
+
+    Attributes:
+        error: the OAuth error Tallyfy sent (``access_denied``...), if it sent one.
+        description: Tallyfy's description of it, if any.
+    """
+
+    def __init__(
+        self, message: str, *, error: str | None = None, description: str | None = None
+    ) -> None:
+        self.error = error
+        self.description = description
+        super().__init__(message)
+
+
 _BY_STATUS: dict[int, type[APIError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,

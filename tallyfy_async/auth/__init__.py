@@ -5,6 +5,7 @@ Each kind of credentials obtains and renews its own tokens (:class:`Credentials`
 :class:`TokenStore` before it is used.
 """
 
+from tallyfy_async.auth.browser import BrowserToken
 from tallyfy_async.auth.cache import NO_ORG, CredentialsSource, TokenCache
 from tallyfy_async.auth.credentials import (
     ApplicationUser,
@@ -25,6 +26,7 @@ from tallyfy_async.auth.tokens import (
 __all__ = [
     "NO_ORG",
     "ApplicationUser",
+    "BrowserToken",
     "ClientCredentials",
     "Credentials",
     "CredentialsSource",

@@ -9,6 +9,7 @@ Every check lets :data:`~tallyfy_async.UNSET` pass: a field not given is not che
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -106,3 +107,36 @@ def aware(field: str, value: Any, *, nullable: bool = False) -> None:
             f"{field}: naive datetime {value.isoformat()} refused, its time zone would be a "
             "guess; pass an aware datetime, e.g. datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)"
         )
+
+
+#: An address Tallyfy takes: one ``@``, a dot in the domain, nothing that could change a URL
+#: path (emails name guests in paths): no whitespace, ``/``, ``\\`` or ``%``.
+_EMAIL = re.compile(r"[^@\s/\\%]+@[^@\s/\\%.]+(\.[^@\s/\\%.]+)+")
+#: The longest address email standards allow.
+MAX_EMAIL = 254
+
+
+def email(field: str, value: Any) -> str:
+    """``value`` once it is found to be an email address.
+
+    Raises:
+        TypeError: for a value that is not a string.
+        ValueError: for a string that is not an address.
+    """
+    expect(field, value, str)
+    if len(value) > MAX_EMAIL or not _EMAIL.fullmatch(value):
+        raise ValueError(
+            f"{field} must be an email address such as jane@example.com, got {value!r:.80}"
+        )
+    return str(value)
+
+
+def emails(field: str, values: Any) -> list[str]:
+    """``values`` as a list once each is found to be an email address.
+
+    Raises:
+        TypeError, ValueError: naming ``field[i]``.
+    """
+    return [
+        email(f"{field}[{index}]", value) for index, value in enumerate(items(field, values, str))
+    ]

@@ -24,6 +24,8 @@ import attrs
 from tallyfy_async.resources._checks import (
     at_least,
     aware,
+    email,
+    emails,
     expect,
     items,
     max_length,
@@ -241,6 +243,9 @@ DAY: Final = Day()
 ARCHIVED: Final = Archived()
 #: ``with_`` (``with`` is a Python keyword), sent as ``with``.
 WITH: Final = Includes(wire="with")
+#: An email address, and a list of them.
+EMAIL: Final = Checked(function=email)
+EMAILS: Final = Checked(function=emails)
 #: An argument the method sends its own way, unchecked here.
 APART: Final = Kind(sent=False)
 #: The query of a read that takes only includes.

@@ -400,6 +400,7 @@ class FakeTallyfy(DataHelpers):
                 applied=applied,
                 time=arrived,
                 fault=fault,
+                raw_path=request.rel_url.raw_path,
             )
         )
         # Trim in batches: deleting one entry from the front of a long list on every
