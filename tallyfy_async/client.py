@@ -354,7 +354,11 @@ class OrgClient:
         Args:
             with_: includes (``subscription``, ``billing_info``).
         """
-        return await Details(self).get(with_=with_)
+        return await self._details.get(with_=with_)
+
+    @cached_property
+    def _details(self) -> Details:
+        return Details(self)
 
     @cached_property
     def me(self) -> Me:

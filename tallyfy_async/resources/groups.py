@@ -28,7 +28,9 @@ GROUP_FIELDS: Final = {
     "name": kinds.Text(filled=True, max_len=200),
     # Tallyfy refuses null and "" ('sometimes|required|string'): a description is replaced,
     # never cleared.
-    "description": kinds.Text(filled=True, why="Tallyfy refuses an empty description"),
+    "description": kinds.Text(
+        filled=True, why="Tallyfy refuses an empty or null description: replace it, or leave it"
+    ),
     "members": MEMBER_IDS,
     "guests": kinds.EMAILS,
 }

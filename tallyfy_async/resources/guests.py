@@ -8,9 +8,11 @@ are refused here before anything is sent: a guest has ``phone_1`` and ``phone_2`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Final, Never
+from typing import Any, Final, TypeVar, cast
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -52,27 +54,35 @@ GUEST_FIELDS: Final = {
 }
 GUEST_FILTERS: Final = {"q": kinds.TEXT, "sort": kinds.TEXT, "with_": kinds.WITH}
 
-#: Why a field Tallyfy ignores is refused, and what to do instead.
-_IGNORED: Final = {
-    "phone": "a guest has no 'phone': Tallyfy reads phone_1 and phone_2",
-    "first_name": "a guest's profile is set when the guest is created",
-    "last_name": "a guest's profile is set when the guest is created",
-}
+M = TypeVar("M", bound=Callable[..., Awaitable[Any]])
 
 
-def _refuse(method: str, given: Mapping[str, object], takes: Sequence[str], why: str) -> None:
-    """Refuse arguments Tallyfy would drop without a word (it answers 201 all the same).
+def _refusing(otherwise: str, **why: str) -> Callable[[M], M]:
+    """Refuse, with the reason (``why[name]``, else ``otherwise``), a keyword argument the
+    method does not take.
 
-    Raises:
-        TypeError: naming each one, and what to do instead.
+    Tallyfy drops a guest field it does not read without a word and answers 201 all the
+    same: Python's own "unexpected keyword argument" would be right, but would not say why
+    the field is missing nor what to use instead.
     """
-    if not given:
-        return
-    reasons = "; ".join(f"{name}: {_IGNORED.get(name, why)}" for name in sorted(given))
-    raise TypeError(
-        f"{method} does not take {', '.join(sorted(given))} (Tallyfy would drop it without a "
-        f"word): {reasons}. It takes {', '.join(takes)}."
-    )
+
+    def decorate(method: M) -> M:
+        takes = frozenset(inspect.signature(method).parameters)
+
+        @functools.wraps(method)
+        async def checked(*args: Any, **kwargs: Any) -> Any:
+            unknown = sorted(kwargs.keys() - takes)
+            if unknown:
+                reasons = "; ".join(f"{name}: {why.get(name, otherwise)}" for name in unknown)
+                raise TypeError(
+                    f"{method.__qualname__}() does not take {', '.join(unknown)}, which Tallyfy "
+                    f"would drop without a word ({reasons})"
+                )
+            return await method(*args, **kwargs)
+
+        return cast(M, checked)
+
+    return decorate
 
 
 def guest_email(value: str | Guest) -> str:
@@ -147,6 +157,10 @@ class Guests(Resource):
         query = self._query(kinds.INCLUDES, {"with_": with_})
         return await self._item(GET_GUEST, Guest, self._ids(guest_email(email)), params=query)
 
+    @_refusing(
+        "Tallyfy does not read it on a new guest",
+        phone="a guest has no 'phone': pass phone_1 (and phone_2)",
+    )
     async def create(
         self,
         *,
@@ -165,7 +179,6 @@ class Guests(Resource):
         status: UnsetOr[str] = UNSET,
         external_sync_source: UnsetOr[str] = UNSET,
         external_date_creation: UnsetOr[datetime] = UNSET,
-        **ignored: Never,
     ) -> Guest:
         """Add a guest: ``POST /organizations/{org}/guests`` (201).
 
@@ -189,18 +202,20 @@ class Guests(Resource):
             PermissionDeniedError: the caller may not add guests (a light member).
             ValidationError: the address belongs to a member (422).
         """
-        _refuse("guests.create()", ignored, ["email", *GUEST_FIELDS], "Tallyfy does not read it")
-        body = self._body(GUEST_FIELDS, locals(), skip=("ignored",))
+        body = self._body(GUEST_FIELDS, locals())
         body.put("email", email, REQUIRED_EMAIL)
         return await self._item(CREATE_GUEST, Guest, json=body.json())
 
+    @_refusing(
+        "Tallyfy changes only associated_members on a guest; the rest of a guest's profile is "
+        "set when the guest is created"
+    )
     async def update(
         self,
         email: str | Guest,
         /,
         *,
         associated_members: Sequence[int | User],
-        **ignored: Never,
     ) -> Guest:
         """Set the members a guest works with: ``PUT /organizations/{org}/guests/{email}``.
 
@@ -220,12 +235,6 @@ class Guests(Resource):
             ValueError: ``email`` is not an email address (nothing is sent).
             ValidationError: a member id that names no member (422).
         """
-        _refuse(
-            "guests.update()",
-            ignored,
-            ["associated_members"],
-            "Tallyfy changes only associated_members on a guest",
-        )
         address = guest_email(email)
         body = Body(self._converter)
         body.put("email", address, REQUIRED_EMAIL)

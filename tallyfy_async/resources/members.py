@@ -159,7 +159,7 @@ class Members(Resource):
         first_name: str,
         last_name: str,
         role: MemberRole | str,
-        message: str = C.DEFAULT_INVITE_MESSAGE,
+        message: UnsetOr[str] = UNSET,
     ) -> Member:
         """Invite someone to the organization: ``POST /organizations/{org}/users/invite``.
 
@@ -171,7 +171,8 @@ class Members(Resource):
             email: their address.
             first_name, last_name: at most 32 characters each.
             role: :class:`MemberRole` (``admin``, ``standard`` or ``light``).
-            message: the invitation's text (Tallyfy requires one; at most 5,000 characters).
+            message: the invitation's text, at most 5,000 characters (Tallyfy requires one:
+                a short greeting is sent when it is not given).
 
         Returns:
             The invited :class:`Member`.
@@ -182,6 +183,8 @@ class Members(Resource):
             PermissionDeniedError: the caller may not invite members.
             ValidationError: the address already belongs to a member (422).
         """
+        if message is UNSET:
+            message = C.DEFAULT_INVITE_MESSAGE
         body = self._body(INVITE_FIELDS, locals())
         return await self._item(INVITE_MEMBER, Member, json=body.json())
 
