@@ -200,7 +200,7 @@ def _responses(route: Route) -> Schema:
         statuses += ["401", "403", "429"]
     if route.params or route.auth != "none":
         statuses.append("404")
-    if route.method != "GET" or route.auth == "none":
+    if route.method != "GET" or route.auth == "none" or route.checks_query:
         statuses.append("422")
     for status in sorted(statuses):
         responses[status] = {"$ref": f"#/responses/{RESPONSES[status][0]}"}

@@ -38,6 +38,8 @@ class Route:
     empty: bool = False
     #: The query parameters the handler reads (for the API description).
     query: tuple[str, ...] = ()
+    #: A read that checks its query and may refuse it with 422 (writes all may).
+    checks_query: bool = False
 
 
 class RouteTable:
@@ -57,10 +59,11 @@ class RouteTable:
         status: int = 200,
         empty: bool = False,
         query: tuple[str, ...] = (),
+        checks_query: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Declare a route; ``write`` defaults to ``method != "GET"``, ``status`` is the
-        status of its successful answer (``empty``: without a body) and ``query`` the
-        parameters it reads."""
+        status of its successful answer (``empty``: without a body), ``query`` the
+        parameters it reads and ``checks_query`` whether a bad one is refused (422)."""
 
         def register(handler: Handler) -> Handler:
             params = tuple(seg[1:-1] for seg in path.strip("/").split("/") if seg.startswith("{"))
@@ -76,6 +79,7 @@ class RouteTable:
                     status,
                     empty or status == 204,
                     query,
+                    checks_query,
                 )
             )
             return handler

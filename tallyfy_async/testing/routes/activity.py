@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from tallyfy_async.testing._activity import ENTITY_TYPES, matches
 from tallyfy_async.testing._context import Ctx
 from tallyfy_async.testing._fields import Fields, attribute
@@ -22,10 +24,14 @@ _QUERY = (
 )  # fmt: skip
 
 
-def _check(ctx: Ctx) -> None:
+def _filters(ctx: Ctx) -> dict[str, str]:
+    """The filters given, an empty one being no filter (Laravel reads ``?type=`` as null)."""
+    return {key: value for key, value in ctx.query.items() if value != ""}
+
+
+def _check(query: dict[str, str]) -> None:
     """422 for filters the feed refuses: an unknown entity type, a search of 1 or over 100
     characters, a day that is not ``YYYY-MM-DD``."""
-    query = ctx.query
     fields = Fields(query)
     entity_type = query.get("entity_type")
     if entity_type is not None and entity_type not in ENTITY_TYPES:
@@ -37,10 +43,17 @@ def _check(ctx: Ctx) -> None:
         fields.fail("search", "The search must be between 2 and 100 characters.")
     for key in ("created_after", "created_before"):
         day = query.get(key)
-        if day is not None and not (len(day) == 10 and day[4] == day[7] == "-"):
+        if day is not None and not _is_day(day):
             fields.fail(key, f"The {attribute(key)} does not match the format Y-m-d.")
     if fields.errors:
         raise invalid(fields.errors)
+
+
+def _is_day(text: str) -> bool:
+    try:
+        return len(text) == 10 and date.fromisoformat(text) is not None
+    except ValueError:
+        return False
 
 
 def _keep(item: Wire, query: dict[str, str]) -> bool:
@@ -63,7 +76,9 @@ def _keep(item: Wire, query: dict[str, str]) -> bool:
     return not search or search in item["description"].lower()
 
 
-@routes.get("/organizations/{org}/activity-feeds", "organizations.activity", query=_QUERY)
+@routes.get(
+    "/organizations/{org}/activity-feeds", "organizations.activity", query=_QUERY, checks_query=True
+)
 def activity_feed(ctx: Ctx) -> Reply:
     """The organization's activity, newest first (``sort=created_at`` for oldest first).
 
@@ -72,8 +87,8 @@ def activity_feed(ctx: Ctx) -> Reply:
     ``actor_email``, ``source``, ``field``, ``created_after`` and ``created_before`` (days,
     both included), ``search`` (2 to 100 characters, in the description).
     """
-    _check(ctx)
-    query = ctx.query
+    query = _filters(ctx)
+    _check(query)
     items = [item for item in ctx.the_org().activity if _keep(item, query)]
     if query.get("sort") != "created_at":
         items.reverse()
