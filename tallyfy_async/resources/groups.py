@@ -12,7 +12,7 @@ from tallyfy_async.models.people import Group, User
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources.members import MEMBER_IDS
+from tallyfy_async.resources.members import MEMBER_IDS, PEOPLE_FILTERS
 
 LIST_GROUPS: Final = Route("GET", "/groups")
 CREATE_GROUP: Final = Route("POST", "/groups")
@@ -35,7 +35,6 @@ GROUP_FIELDS: Final = {
     "guests": kinds.EMAILS,
 }
 CREATE_FIELDS: Final = kinds.merged(GROUP_FIELDS, name=kinds.Text(required=True, max_len=200))
-GROUP_FILTERS: Final = {"q": kinds.TEXT, "sort": kinds.TEXT, "with_": kinds.WITH}
 
 
 class Groups(Resource):
@@ -71,7 +70,7 @@ class Groups(Resource):
         Returns:
             A :class:`~tallyfy_async.pagination.Paginator` of :class:`Group`.
         """
-        return self._list(LIST_GROUPS, Group, locals(), GROUP_FILTERS)
+        return self._list(LIST_GROUPS, Group, locals(), PEOPLE_FILTERS)
 
     async def get(
         self, group_id: str | Group, /, *, with_: UnsetOr[str | Sequence[str]] = UNSET

@@ -23,7 +23,7 @@ from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._body import Body
 from tallyfy_async.resources._checks import email as check_email
-from tallyfy_async.resources.members import MEMBER_IDS
+from tallyfy_async.resources.members import MEMBER_IDS, PEOPLE_FILTERS
 
 LIST_GUESTS: Final = Route("GET", "/guests")
 LIST_GUESTS_MINIMAL: Final = Route("GET", "/guests-list")
@@ -52,7 +52,6 @@ GUEST_FIELDS: Final = {
     ),
     "external_date_creation": kinds.AWARE_DATE,
 }
-GUEST_FILTERS: Final = {"q": kinds.TEXT, "sort": kinds.TEXT, "with_": kinds.WITH}
 
 M = TypeVar("M", bound=Callable[..., Awaitable[Any]])
 
@@ -128,7 +127,7 @@ class Guests(Resource):
         Returns:
             A :class:`~tallyfy_async.pagination.Paginator` of :class:`Guest`.
         """
-        return self._list(LIST_GUESTS, Guest, locals(), GUEST_FILTERS)
+        return self._list(LIST_GUESTS, Guest, locals(), PEOPLE_FILTERS)
 
     def list_minimal(self, *, limit: int | None = None) -> Paginator[Guest]:
         """Every guest with a few fields (id, email, names) in one answer:

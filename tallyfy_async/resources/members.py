@@ -59,7 +59,8 @@ INVITE_FIELDS: Final = {
     "role": ROLE,
     "message": kinds.Text(required=True, max_len=5000),
 }
-MEMBER_FILTERS: Final = {"q": kinds.TEXT, "sort": kinds.TEXT, "with_": kinds.WITH}
+#: The filters of the people listings (members, guests, groups): a search, a sort, includes.
+PEOPLE_FILTERS: Final = {"q": kinds.TEXT, "sort": kinds.TEXT, "with_": kinds.WITH}
 
 
 def member_id(name: str, value: Any) -> int:
@@ -121,7 +122,7 @@ class Members(Resource):
         Returns:
             A :class:`~tallyfy_async.pagination.Paginator` of :class:`Member`.
         """
-        return self._list(LIST_MEMBERS, Member, locals(), MEMBER_FILTERS)
+        return self._list(LIST_MEMBERS, Member, locals(), PEOPLE_FILTERS)
 
     def list_minimal(self, *, limit: int | None = None) -> Paginator[Member]:
         """Every member with a few fields (id, names, email, role) in one answer:

@@ -132,33 +132,30 @@ def remove_guest(ctx: Ctx) -> Reply:
     return data(guest.wire)
 
 
+def _change_details(ctx: Ctx, **changes: object) -> Reply:
+    """Change a guest's details (the caller must not be a light member); 204."""
+    require_not_light(ctx, ctx.the_org())
+    guest = _guest(ctx)
+    guest.wire["details"] = {**guest.wire["details"], **changes}
+    return empty(204)
+
+
 @routes.delete(f"{_GUEST}/disable", "guests.disable", status=204)
 def disable_guest(ctx: Ctx) -> Reply:
     """Disable a guest: they keep their tasks but cannot open them."""
-    org = ctx.the_org()
-    require_not_light(ctx, org)
-    guest = _guest(ctx)
-    guest.wire["details"] = {
-        **guest.wire["details"],
-        "status": "disabled",
-        "disabled_at": ctx.now,
-        "disabled_by": ctx.the_user().id,
-    }
-    return empty(204)
+    user = ctx.the_user().id
+    return _change_details(ctx, status="disabled", disabled_at=ctx.now, disabled_by=user)
 
 
 @routes.put(f"{_GUEST}/enable", "guests.enable", status=204)
 def enable_guest(ctx: Ctx) -> Reply:
     """Enable a disabled guest again."""
-    org = ctx.the_org()
-    require_not_light(ctx, org)
-    guest = _guest(ctx)
-    guest.wire["details"] = {
-        **guest.wire["details"],
-        "status": "active",
-        "disabled_at": None,
-        "disabled_by": None,
-        "reactivated_at": ctx.now,
-        "reactivated_by": ctx.the_user().id,
-    }
-    return empty(204)
+    user = ctx.the_user().id
+    return _change_details(
+        ctx,
+        status="active",
+        disabled_at=None,
+        disabled_by=None,
+        reactivated_at=ctx.now,
+        reactivated_by=user,
+    )
