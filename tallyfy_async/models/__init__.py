@@ -20,11 +20,25 @@ from tallyfy_async.models.blueprints import (
 from tallyfy_async.models.comments import Comment, CommentAuthor, CommentLabel, CommentState
 from tallyfy_async.models.common import Owners, Progress
 from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
+from tallyfy_async.models.meta import ApiDescription, ApiOperation
+from tallyfy_async.models.organizations import ActivityItem, Organization
+from tallyfy_async.models.people import (
+    Group,
+    Guest,
+    GuestDetails,
+    Member,
+    MemberRole,
+    MemberStatus,
+    User,
+)
 from tallyfy_async.models.processes import Process, ProcessFormFields, ProcessStatus
 from tallyfy_async.models.steps import Step, StepDeadline, StepStart
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 
 __all__ = [
+    "ActivityItem",
+    "ApiDescription",
+    "ApiOperation",
     "Automation",
     "AutomationAction",
     "AutomationCondition",
@@ -41,8 +55,15 @@ __all__ = [
     "FieldOption",
     "FieldType",
     "FormField",
+    "Group",
+    "Guest",
+    "GuestDetails",
+    "Member",
+    "MemberRole",
+    "MemberStatus",
     "Model",
     "OpenStrEnum",
+    "Organization",
     "Owners",
     "Process",
     "ProcessFormFields",
@@ -54,4 +75,5 @@ __all__ = [
     "Task",
     "TaskStatus",
     "TaskType",
+    "User",
 ]

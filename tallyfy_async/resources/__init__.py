@@ -13,20 +13,32 @@ parents' ids: ``org.processes.tasks.complete(task)`` is
 parent in the resources under it (``org.processes.tasks.list(run)``).
 """
 
+from tallyfy_async.resources.applications import Applications
 from tallyfy_async.resources.automations import Automations
 from tallyfy_async.resources.blueprints import Blueprints
 from tallyfy_async.resources.comments import Comments, TaskComments
 from tallyfy_async.resources.form_fields import FormFields
+from tallyfy_async.resources.groups import Groups
+from tallyfy_async.resources.guests import Guests
+from tallyfy_async.resources.members import Members
+from tallyfy_async.resources.organizations import Activity, Details, Me
 from tallyfy_async.resources.process_tasks import ProcessTasks
 from tallyfy_async.resources.processes import Processes
 from tallyfy_async.resources.steps import Steps
 from tallyfy_async.resources.tasks import Tasks
 
 __all__ = [
+    "Activity",
+    "Applications",
     "Automations",
     "Blueprints",
     "Comments",
+    "Details",
     "FormFields",
+    "Groups",
+    "Guests",
+    "Me",
+    "Members",
     "ProcessTasks",
     "Processes",
     "Steps",

@@ -6,8 +6,8 @@ places below:
 
 - ``MAPPED``: the SDK call that sends the route. The test makes that call against FakeTallyfy
   and reads the fake's request log: the route must have been sent exactly once, with exactly
-  that method and path (ids filled in), and answered 2xx; anything else the call sent must
-  be a read or a token request.
+  that method and path (ids filled in), and answered 2xx (or the redirect of ``REDIRECTS``);
+  anything else the call sent must be a read or a token request.
 - ``NOT_YET``: routes that have no SDK method yet; the list empties as methods arrive.
 
 A route of the table in neither place fails, and so does a key of either place that the
@@ -27,12 +27,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import attrs
 import pytest
 
-from tallyfy_async import ApplicationUser, TallyfyClient
+from tallyfy_async import ApplicationUser, BrowserToken, TallyfyClient
 from tallyfy_async.client import OrgClient
 from tallyfy_async.models.blueprints import AutomationAction, AutomationCondition
+from tallyfy_async.oauth import authorize_url, token_from_redirect
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
 ROUTE_TABLE = Path(__file__).resolve().parents[1] / "data" / "endpoints.json"
@@ -49,6 +51,11 @@ class Scene:
     newcomer: TallyfyClient
     #: A client acting as the administrator through an application (ApplicationUser).
     application: TallyfyClient
+    #: The application itself: a client-credentials token, for the /applications routes.
+    app: TallyfyClient
+    #: A member an administrator disabled, and one invited who has not joined yet.
+    disabled_member: int
+    invited_member: int
     blueprint: str
     archived_blueprint: str
     step: str
@@ -223,43 +230,73 @@ MAPPED: dict[str, Call] = {
         lambda s: s.org.tasks.comments.report_problem(s.task, content="Blocked"),
     "POST /organizations/{org}/tasks/{task_id}/resolved-threads":
         lambda s: s.org.tasks.comments.resolve(s.problem_task, s.problem, content="Fixed"),
+    # the caller and their organizations
+    "GET /me": lambda s: s.client.me(),
+    "GET /me/organizations": lambda s: s.client.organizations(),
+    "GET /organizations/{org}": lambda s: s.org.get(),
+    "GET /organizations/{org}/me": lambda s: s.org.me(),
+    "PUT /organizations/{org}/me":
+        lambda s: s.org.me.update(first_name="Alice", last_name="Admin", timezone="UTC"),
+    "GET /organizations/{org}/activity-feeds": lambda s: s.org.activity.list(),
+    "GET https://api.tallyfy.com/docs/index": lambda s: s.client.api_description(),
+    # the browser sign-in and application provisioning
+    "GET https://account.tallyfy.com/oauth/authorize": lambda s: sign_in(s),
+    "POST /applications/{org}/users":
+        lambda s: s.app.org(s.demo.org_id).applications.provision(
+            email="bot@acme.test", first_name="Sync", last_name="Bot"
+        ),
+    # members (the API's users)
+    "GET /organizations/{org}/users": lambda s: s.org.members.list(),
+    "GET /organizations/{org}/users-list": lambda s: s.org.members.list_minimal(),
+    "GET /organizations/{org}/users/{user_id}": lambda s: s.org.members.get(s.demo.member_id),
+    "POST /organizations/{org}/users/invite":
+        lambda s: s.org.members.invite(
+            email="nia@acme.test", first_name="Nia", last_name="West", role="standard"
+        ),
+    "PUT /organizations/{org}/users/{user_id}":
+        lambda s: s.org.members.update(
+            s.demo.member_id, first_name="Sam", last_name="Stone", timezone="UTC"
+        ),
+    "DELETE /organizations/{org}/users/{user_id}":
+        lambda s: s.org.members.remove(s.demo.member_id, reassign_to=s.demo.admin_id),
+    "PUT /organizations/{org}/users/{user_id}/role":
+        lambda s: s.org.members.set_role(s.demo.light_member_id, role="standard"),
+    "DELETE /organizations/{org}/users/{user_id}/disable":
+        lambda s: s.org.members.disable(s.demo.member_id),
+    "PUT /organizations/{org}/users/{user_id}/enable":
+        lambda s: s.org.members.enable(s.disabled_member),
+    "PUT /organizations/{org}/users/{user_id}/approve":
+        lambda s: s.org.members.approve(s.invited_member),
+    "DELETE /organizations/{org}/users/{user_id}/delete":
+        lambda s: s.org.members.delete(s.disabled_member),
+    # guests, addressed by email
+    "GET /organizations/{org}/guests": lambda s: s.org.guests.list(),
+    "GET /organizations/{org}/guests-list": lambda s: s.org.guests.list_minimal(),
+    "POST /organizations/{org}/guests":
+        lambda s: s.org.guests.create(email="pat@partner.example", phone_1="555"),
+    "GET /organizations/{org}/guests/{email}": lambda s: s.org.guests.get(s.demo.guest_email),
+    "PUT /organizations/{org}/guests/{email}":
+        lambda s: s.org.guests.update(s.demo.guest_email, associated_members=[s.demo.member_id]),
+    "DELETE /organizations/{org}/guests/{email}":
+        lambda s: s.org.guests.delete(s.demo.guest_email),
+    "DELETE /organizations/{org}/guests/{email}/disable":
+        lambda s: s.org.guests.disable(s.demo.guest_email),
+    "PUT /organizations/{org}/guests/{email}/enable":
+        lambda s: s.org.guests.enable(s.demo.guest_email),
+    # groups
+    "GET /organizations/{org}/groups": lambda s: s.org.groups.list(),
+    "GET /organizations/{org}/groups/{group_id}": lambda s: s.org.groups.get(s.demo.group_id),
+    "POST /organizations/{org}/groups": lambda s: s.org.groups.create(name="Night shift"),
+    "PUT /organizations/{org}/groups/{group_id}":
+        lambda s: s.org.groups.update(
+            s.demo.group_id, name="Money", members=[s.demo.admin_id], guests=[]
+        ),
+    "DELETE /organizations/{org}/groups/{group_id}": lambda s: s.org.groups.delete(s.demo.group_id),
 }
 # fmt: on
 
 #: Routes of the table that no SDK method sends yet.
 NOT_YET = [
-    "GET https://account.tallyfy.com/oauth/authorize",
-    "POST /applications/{org}/users",
-    "GET /me",
-    "GET /me/organizations",
-    "GET /organizations/{org}",
-    "GET /organizations/{org}/activity-feeds",
-    "GET /organizations/{org}/me",
-    "PUT /organizations/{org}/me",
-    "GET /organizations/{org}/users",
-    "GET /organizations/{org}/users-list",
-    "GET /organizations/{org}/users/{user_id}",
-    "POST /organizations/{org}/users/invite",
-    "PUT /organizations/{org}/users/{user_id}",
-    "DELETE /organizations/{org}/users/{user_id}",
-    "PUT /organizations/{org}/users/{user_id}/role",
-    "DELETE /organizations/{org}/users/{user_id}/disable",
-    "PUT /organizations/{org}/users/{user_id}/enable",
-    "PUT /organizations/{org}/users/{user_id}/approve",
-    "DELETE /organizations/{org}/users/{user_id}/delete",
-    "GET /organizations/{org}/guests",
-    "GET /organizations/{org}/guests-list",
-    "POST /organizations/{org}/guests",
-    "GET /organizations/{org}/guests/{email}",
-    "PUT /organizations/{org}/guests/{email}",
-    "DELETE /organizations/{org}/guests/{email}",
-    "DELETE /organizations/{org}/guests/{email}/disable",
-    "PUT /organizations/{org}/guests/{email}/enable",
-    "GET /organizations/{org}/groups",
-    "GET /organizations/{org}/groups/{group_id}",
-    "POST /organizations/{org}/groups",
-    "PUT /organizations/{org}/groups/{group_id}",
-    "DELETE /organizations/{org}/groups/{group_id}",
     "GET /organizations/{org}/tags",
     "GET /organizations/{org}/tags/{tag_id}",
     "POST /organizations/{org}/tags",
@@ -316,7 +353,6 @@ NOT_YET = [
     "PUT /organizations/{org}/checklists/{checklist_id}/steps/{step_id}/captures/{capture_id}/custom-fields",  # noqa: E501
     "GET /organizations/{org}/checklists/{checklist_id}/preruns/{prerun_id}/custom-fields",
     "PUT /organizations/{org}/checklists/{checklist_id}/preruns/{prerun_id}/custom-fields",
-    "GET https://api.tallyfy.com/docs/index",
 ]
 
 
@@ -336,6 +372,25 @@ def path_pattern(key: str) -> tuple[str, re.Pattern[str]]:
     path = urlsplit(template).path  # the token endpoint is written as a full URL
     parts = re.split(r"\{[^}]+\}", path)
     return method, re.compile("[^/]+".join(re.escape(part) for part in parts) + "$")
+
+
+#: Routes whose success is a redirect: the browser sign-in page sends the browser back.
+REDIRECTS = {"GET https://account.tallyfy.com/oauth/authorize": 302}
+SIGN_IN_REDIRECT = "https://app.example.com/tallyfy/callback"
+
+
+async def sign_in(s: Scene) -> BrowserToken:
+    """The browser sign-in: the SDK builds the URL, a browser follows it, the SDK reads the
+    token from where the fake redirects it."""
+    client_id, _ = s.fake.add_client(redirect_uris=[SIGN_IN_REDIRECT])
+    s.fake.sign_in_browser(s.demo.member_id)
+    request = authorize_url(client_id, SIGN_IN_REDIRECT, endpoint=s.fake.authorize_url)
+    async with (
+        aiohttp.ClientSession() as browser,
+        browser.get(request.url, allow_redirects=False) as page,
+    ):
+        landed = page.headers["Location"]
+    return token_from_redirect(landed, expected_state=request.state, redirect_uri=SIGN_IN_REDIRECT)
 
 
 # -- the scene ---------------------------------------------------------------------------------
@@ -410,6 +465,10 @@ async def build_scene(fake: FakeTallyfy, demo: DemoOrg, stack: list[TallyfyClien
     values = await send("GET", f"/runs/{process}/form-fields")
     oneoffs = demo.oneoff_task_ids  # the first is completed, the next ones open
     await send("DELETE", f"/tasks/{oneoffs[2]}")
+    disabled_member = fake.add_member(demo.org_id, email="gone@acme.test")
+    await send("DELETE", f"/users/{disabled_member}/disable")
+    invitation = {"first_name": "Ivy", "last_name": "New", "role": "light", "message": "Hi"}
+    invited = await send("POST", "/users/invite", {**invitation, "email": "ivy@acme.test"})
     fake.reset_log()
     return Scene(
         fake=fake,
@@ -423,6 +482,9 @@ async def build_scene(fake: FakeTallyfy, demo: DemoOrg, stack: list[TallyfyClien
                 email=demo.admin_email,
             )
         ),
+        app=connect(demo.app_credentials),
+        disabled_member=disabled_member,
+        invited_member=invited["id"],
         blueprint=blueprint,
         archived_blueprint=archived_blueprint,
         step=steps[0]["id"],
@@ -466,7 +528,8 @@ async def test_a_mapped_route_is_sent_by_its_method(scene: Scene, key: str) -> N
     sent = [(r.method, r.path.removeprefix("/api"), r.status, r.route) for r in scene.fake.log]
     mine = [r for r in sent if r[0] == method and pattern.match(r[1])]
     assert len(mine) == 1, f"{key}: expected one such request, the fake saw {sent}"
-    assert 200 <= (mine[0][2] or 0) < 300, f"{key}: answered {mine[0][2]}"
+    status = mine[0][2] or 0
+    assert status == REDIRECTS.get(key) or 200 <= status < 300, f"{key}: answered {status}"
     others = [r for r in sent if r is not mine[0]]
     assert all(r[0] == "GET" or r[3] == "oauth.token" for r in others), (
         f"{key}: the call also sent {others}"
