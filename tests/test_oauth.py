@@ -80,9 +80,12 @@ async def test_the_whole_sign_in(app: App, fake: FakeTallyfy, demo: DemoOrg) -> 
         assert await client.tokens.store.load(demo.org_id) is None
     assert not [r for r in fake.log if r.route == "oauth.token"]
     fake.revoke_token(token.token)
+    fake.reset_log()
     async with TallyfyClient(token, base_url=fake.base_url) as client:
-        with pytest.raises(AuthenticationError):
+        with pytest.raises(AuthenticationError) as refused:
             await client.me()
+    assert refused.value.hint is not None and "browser sign-in" in refused.value.hint
+    assert [r.status for r in fake.log] == [401]  # not replayed: there is no other token
 
 
 async def test_a_state_of_ones_own_and_a_scope(app: App, fake: FakeTallyfy, demo: DemoOrg) -> None:
