@@ -57,6 +57,14 @@ MAX_ERROR_BODY: Final = 64 * 1024
 #: Largest JSON response we agree to read into memory.
 MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 
+# Files.
+#: Tallyfy refuses an upload over 100 MiB (its 102400 KB rule); larger is refused first.
+MAX_UPLOAD_BYTES: Final = 100 * 1024 * 1024
+#: A download is cut off past this many bytes unless told otherwise.
+MAX_DOWNLOAD_BYTES: Final = 100 * 1024 * 1024
+#: Bytes read or written at a time while a file moves.
+TRANSFER_CHUNK_BYTES: Final = 64 * 1024
+
 # Pagination.
 MAX_PER_PAGE: Final = 100
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import platform
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
@@ -58,6 +59,26 @@ USER_AGENT = f"tallyfy-async/{__version__} ({_PLATFORM})"
 _FORM_SECRETS = ("password", "client_secret", "refresh_token")
 
 
+@attrs.frozen
+class Transfer:
+    """A file moving through the pipeline (``Transport.request(transfer=...)``).
+
+    A transfer may take longer than any one call: it has no deadline and no total
+    timeout, only the connect timeout and the read timeout (which ends a stalled one).
+
+    Attributes:
+        body: what an upload streams (an aiohttp payload such as a multipart writer,
+            which sets its own Content-Type). It cannot be sent twice: the call makes
+            one attempt, with no retry and no 401 replay.
+        consume: reads a download's 2xx body as it arrives (into a file, a queue);
+            what it returns becomes the response's ``body``. Other statuses are read
+            and mapped as usual.
+    """
+
+    body: Any = None
+    consume: Callable[[aiohttp.ClientResponse], Awaitable[Any]] | None = None
+
+
 @attrs.define
 class _Call:
     """The state of one call across its attempts."""
@@ -67,6 +88,8 @@ class _Call:
     org: str | None
     resendable: bool
     deadline: float
+    #: 1 for a body that cannot be sent twice (a streamed upload): no retry, no replay.
+    max_attempts: int
     attempt: int = 0
     #: Secrets this call sent (form secrets, each attempt's token): no error repeats them,
     #: even when the server echoes them back.
@@ -212,6 +235,7 @@ class Transport:
         authenticate: bool = True,
         idempotent: bool | None = None,
         decode: bool = True,
+        transfer: Transfer | None = None,
     ) -> Response:
         """Send one call, with its retries; return the response or raise.
 
@@ -228,22 +252,28 @@ class Transport:
                 (``Response.decoded()`` reads it). Error bodies are always decoded. A 2xx
                 body that is not JSON then raises when it is decoded, not here: the
                 attempt is reported to ``on_attempt`` as answered with its status.
+            transfer: a file upload or download (see :class:`Transfer`).
         """
         method = method.upper()
         session = self._open()
         loop = asyncio.get_running_loop()
         headers: dict[str, str] = {}
-        data: bytes | None = None
+        data: Any = None
         if json is not None:
             data = json_dumps(json)
             headers["Content-Type"] = "application/json"
         elif form is not None:
             data = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif transfer is not None:
+            data = transfer.body
         resendable = is_idempotent(method) if idempotent is None else idempotent
-        deadline = loop.time() + self.timeouts.deadline
+        deadline = loop.time() + self.timeouts.deadline if transfer is None else math.inf
+        attempts = 1 if transfer is not None and transfer.body is not None else None
         self._budget.on_first_attempt()
-        call = _Call(method, str(url), org, resendable, deadline)
+        call = _Call(
+            method, str(url), org, resendable, deadline, attempts or self.retry.max_attempts
+        )
         call.secrets = tuple(form[k] for k in _FORM_SECRETS if form and form.get(k))
         replayed = False
         while True:
@@ -251,7 +281,7 @@ class Transport:
             started = loop.time()
             try:
                 status, resp_headers, body, token = await self._attempt(
-                    session, call, url, headers, data, bearer, authenticate, decode
+                    session, call, url, headers, data, bearer, authenticate, decode, transfer
                 )
             except _AttemptFailed as failed:
                 self._report(call, None, loop.time() - started, failed.cause)
@@ -261,7 +291,13 @@ class Transport:
                 self._report(call, status, loop.time() - started, None)
                 if status < 300:
                     return Response(status, resp_headers, body)
-                if status == 401 and token is not None and not replayed and self._may_replay(org):
+                if (
+                    status == 401
+                    and token is not None
+                    and not replayed
+                    and call.max_attempts > 1
+                    and self._may_replay(org)
+                ):
                     # Discard only the token that failed and replay once: a 401 was
                     # not applied. The replay is not a retry.
                     assert self.tokens is not None
@@ -283,7 +319,7 @@ class Transport:
                 call.url,
                 outcome,
                 call.attempt,
-                self.retry.max_attempts - 1,
+                call.max_attempts - 1,
                 delay,
             )
             await asyncio.sleep(delay)
@@ -318,7 +354,7 @@ class Transport:
             if wait is None or wait <= self.retry.max_retry_after:
                 delay = wait if wait is not None else backoff_delay(self.retry, call.attempt)
                 # A 429 was declined, not applied: it costs no retry budget.
-                if call.attempt < self.retry.max_attempts and now + delay < call.deadline:
+                if call.attempt < call.max_attempts and now + delay < call.deadline:
                     return delay
             self._raise(call, status, headers, body, retry_after=wait)
         if status in RETRYABLE_STATUSES:
@@ -332,7 +368,7 @@ class Transport:
         self._raise(call, status, headers, body)
 
     def _may_retry_now(self, call: _Call, delay: float, now: float) -> bool:
-        if call.attempt >= self.retry.max_attempts or now + delay >= call.deadline:
+        if call.attempt >= call.max_attempts or now + delay >= call.deadline:
             return False
         if self._budget.try_spend():
             return True
@@ -350,17 +386,22 @@ class Transport:
         call: _Call,
         url: URL,
         headers: dict[str, str],
-        data: bytes | None,
+        data: Any,
         bearer: str | None,
         authenticate: bool,
         decode: bool,
+        transfer: Transfer | None = None,
     ) -> tuple[int, CIMultiDictProxy[str], Any, Token | None]:
         assert self._limiter is not None
         remaining = call.deadline - asyncio.get_running_loop().time()
         if remaining <= 0:
             raise _AttemptFailed(None, TimeoutError(), "the call's deadline passed")
         timeout = self._timeout
-        if remaining < self.timeouts.total:
+        if transfer is not None:
+            timeout = aiohttp.ClientTimeout(
+                sock_connect=self.timeouts.connect, sock_read=self.timeouts.read
+            )
+        elif remaining < self.timeouts.total:
             timeout = aiohttp.ClientTimeout(
                 total=remaining, sock_connect=self.timeouts.connect, sock_read=self.timeouts.read
             )
@@ -391,6 +432,8 @@ class Transport:
                     allow_redirects=False,
                     timeout=timeout,
                 ) as resp:
+                    if transfer is not None and transfer.consume and resp.status < 300:
+                        return resp.status, resp.headers, await transfer.consume(resp), token
                     raw = await self._read(resp)
                     return resp.status, resp.headers, self._decode(resp, raw, call, decode), token
             except _AttemptFailed:
@@ -514,4 +557,12 @@ def _oauth_body(response: Response, where: str) -> dict[str, Any]:
     return body
 
 
-__all__ = ["Attempt", "EncodedBody", "Response", "Transport", "api_error", "decode_body"]
+__all__ = [
+    "Attempt",
+    "EncodedBody",
+    "Response",
+    "Transfer",
+    "Transport",
+    "api_error",
+    "decode_body",
+]

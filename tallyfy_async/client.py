@@ -17,7 +17,7 @@ from tallyfy_async import _constants as C
 from tallyfy_async._responses import Attempt, Response
 from tallyfy_async._routes import Route
 from tallyfy_async._serde import Converter, RequestDateFormat, default_converter
-from tallyfy_async._transport import Transport
+from tallyfy_async._transport import Transfer, Transport
 from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async._urls import (
     QueryParams,
@@ -35,14 +35,20 @@ from tallyfy_async.models.people import User
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources.applications import Applications
 from tallyfy_async.resources.blueprints import Blueprints
+from tallyfy_async.resources.custom_fields import CustomFields
+from tallyfy_async.resources.files import Files
+from tallyfy_async.resources.folders import Folders
 from tallyfy_async.resources.form_fields import FormFields
 from tallyfy_async.resources.groups import Groups
 from tallyfy_async.resources.guests import Guests
 from tallyfy_async.resources.members import Members
 from tallyfy_async.resources.organizations import Activity, Details, Me
 from tallyfy_async.resources.processes import Processes
+from tallyfy_async.resources.search import Search
 from tallyfy_async.resources.steps import Steps
+from tallyfy_async.resources.tags import Tags
 from tallyfy_async.resources.tasks import Tasks
+from tallyfy_async.resources.watchers import Watchers
 
 _ORG_SCOPED = re.compile(r"^/(?:organizations|applications)/([^/]+)")
 #: An HTTP method as it goes on the request line: letters only (no space, CR, LF, NUL).
@@ -297,15 +303,19 @@ class TallyfyClient:
         params: QueryParams | None = None,
         json: Any = None,
         decode: bool = True,
+        transfer: Transfer | None = None,
     ) -> Awaitable[Response]:
         """Send ``route`` for ``org`` (the resources' way in; None: the caller's own routes).
 
         A plain function returning the transport's coroutine, not a coroutine of its
         own: one frame fewer to resume on every I/O event of every request.
-        ``decode=False`` leaves a 2xx body as bytes (listings fetching pages ahead).
+        ``decode=False`` leaves a 2xx body as bytes (listings fetching pages ahead);
+        ``transfer`` streams a file up or down.
         """
         url = self._url(route.compile({"org": org, **ids}), params)
-        return self._transport.request(route.method, url, org=org, json=json, decode=decode)
+        return self._transport.request(
+            route.method, url, org=org, json=json, decode=decode, transfer=transfer
+        )
 
 
 class OrgClient:
@@ -389,6 +399,36 @@ class OrgClient:
     def applications(self) -> Applications:
         """What a third-party application does with an application token (provisioning)."""
         return Applications(self)
+
+    @cached_property
+    def tags(self) -> Tags:
+        """Tags, and attaching them to blueprints and processes."""
+        return Tags(self)
+
+    @cached_property
+    def folders(self) -> Folders:
+        """Folders of blueprints and of processes, and filing into them."""
+        return Folders(self)
+
+    @cached_property
+    def files(self) -> Files:
+        """Files: streamed uploads and downloads, metadata, deletion."""
+        return Files(self)
+
+    @cached_property
+    def search(self) -> Search:
+        """Search: ``await org.search("text", types=["process"])``."""
+        return Search(self)
+
+    @cached_property
+    def custom_fields(self) -> CustomFields:
+        """Custom-field keys, and their values on every kind of record."""
+        return CustomFields(self)
+
+    @cached_property
+    def watchers(self) -> Watchers:
+        """Organization-level webhook subscriptions (low confidence)."""
+        return Watchers(self)
 
     async def request(
         self,

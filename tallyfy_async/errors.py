@@ -173,6 +173,25 @@ class FormValuesError(TallyfyError, ValueError, TypeError):
         super().__init__(f"{what} refused before anything was sent:\n{lines}")
 
 
+class FileTooLargeError(TallyfyError, ValueError):
+    """A file over the size limit of an upload or a download.
+
+    Raised before anything is sent for an upload whose size is known, while sending
+    for one read from an async iterator (the request is cut short: Tallyfy stores
+    nothing), and for a download as soon as ``Content-Length`` or the bytes read
+    pass the limit (nothing is left at the destination).
+
+    Attributes:
+        size: the size announced or reached, in bytes.
+        limit: the limit, in bytes.
+    """
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(message)
+
+
 class UnexpectedResponseError(TallyfyError):
     """Tallyfy answered 2xx with a body the SDK cannot read as the documented shape
     (a missing ``id``, a list where an object belongs). The raw data is on ``data``.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from tallyfy_async._routes import Route
 from tallyfy_async._serde import Converter
-from tallyfy_async._transport import Response
+from tallyfy_async._transport import Response, Transfer
 from tallyfy_async._unset import UNSET
 from tallyfy_async._urls import QueryParams
 from tallyfy_async.errors import UnexpectedResponseError
@@ -147,6 +147,7 @@ class Resource:
         params: QueryParams | None = None,
         json: Any = None,
         decode: bool = True,
+        transfer: Transfer | None = None,
     ) -> Awaitable[Response]:
         # Returns the transport's coroutine rather than awaiting it: a frame fewer.
         return self._org.client._call(
@@ -156,6 +157,7 @@ class Resource:
             params=params,
             json=json,
             decode=decode,
+            transfer=transfer,
         )
 
     def _url(self, route: Route, ids: dict[str, object]) -> str:
@@ -217,10 +219,16 @@ class Child(Generic[R]):
     One line in the parent: ``tasks = Child(ProcessTasks)`` on ``Processes`` makes
     ``org.processes.tasks``, a ``ProcessTasks`` whose scope is one process
     (``/organizations/{org}/runs/{process_id}``). It is built on first use and kept.
+
+    ``under`` hangs it from the records of another kind instead: it gives the scope
+    of those records (``lambda org: org.tags._record_scope``). One resource class then
+    serves every kind of record (custom-field values are gathered under
+    ``org.custom_fields``).
     """
 
-    def __init__(self, kind: type[R]) -> None:
+    def __init__(self, kind: type[R], under: Callable[[OrgClient], Scope] | None = None) -> None:
         self._kind = kind
+        self._under = under
         self._name = ""
         self.__doc__ = kind.__doc__
 
@@ -236,7 +244,8 @@ class Child(Generic[R]):
     def __get__(self, parent: Resource | None, owner: type[Any]) -> Child[R] | R:
         if parent is None:
             return self
-        child = self._kind(parent._org, parent._record_scope)
+        scope = parent._record_scope if self._under is None else self._under(parent._org)
+        child = self._kind(parent._org, scope)
         # Kept on the instance: later reads find it there and skip this descriptor.
         parent.__dict__[self._name] = child
         return child

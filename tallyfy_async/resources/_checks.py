@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from tallyfy_async._unset import UNSET
 
@@ -140,3 +141,36 @@ def emails(field: str, values: Any) -> list[str]:
     return [
         email(f"{field}[{index}]", value) for index, value in enumerate(items(field, values, str))
     ]
+
+
+def one_subject(method: str, **arguments: tuple[str, Any]) -> tuple[str, Any]:
+    """The one record given among several arguments, as (its wire type, its id).
+
+    Each keyword names an argument of ``method`` and holds (the subject type Tallyfy
+    calls it, the value given); the values not given are :data:`UNSET`. A model stands
+    for its ``id``.
+
+    Raises:
+        TypeError: none or several given, naming the arguments.
+    """
+    given = [(kind, value) for kind, value in arguments.values() if value is not UNSET]
+    if len(given) != 1:
+        raise TypeError(f"{method}() takes exactly one of {' and '.join(arguments)}")
+    [(kind, value)] = given
+    return kind, getattr(value, "id", value)
+
+
+def web_url(field: str, value: Any, *, nullable: bool = False) -> str | None:
+    """An absolute ``http(s)`` URL (a webhook's), or None when ``nullable``.
+
+    Raises:
+        TypeError: not a string.
+        ValueError: not an absolute http(s) URL.
+    """
+    expect(field, value, str, nullable=nullable)
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{field} must be an absolute http(s) URL, got {value!r:.80}")
+    return str(value.strip())
