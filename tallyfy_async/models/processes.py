@@ -15,6 +15,7 @@ from tallyfy_async.models._base import Model, included
 from tallyfy_async.models.blueprints import BlueprintType
 from tallyfy_async.models.common import Progress
 from tallyfy_async.models.form_fields import FormField
+from tallyfy_async.models.tags import TagAssociation
 
 
 class ProcessStatus(OpenStrEnum):
@@ -101,7 +102,7 @@ class Process(Model):
     checklist: dict[str, Any] | None = included()
     tasks: list[_tasks.Task] | None = included()
     next_task: list[_tasks.Task] | None = included()
-    tags: list[dict[str, Any]] | None = included()
+    tags: list[TagAssociation] | None = included()
     form_fields: list[FormField] | None = included()
     ko_form_fields: list[FormField] | None = included()
     folders: list[dict[str, Any]] | None = included()

@@ -20,8 +20,15 @@ from tallyfy_async.testing._dates import (
 )
 from tallyfy_async.testing._fields import Fields
 from tallyfy_async.testing._http import ApiError
-from tallyfy_async.testing._state import Org, Record, State, User, Wire, new_id
-from tallyfy_async.testing._state.org import folder_wire, group_wire, tag_wire
+from tallyfy_async.testing._state import Collection, Org, Record, State, User, Wire, new_id
+from tallyfy_async.testing._state.org import (
+    StoredFile,
+    asset_wire,
+    custom_key_wire,
+    folder_wire,
+    group_wire,
+    tag_wire,
+)
 from tallyfy_async.testing._state.people import ROLES
 from tallyfy_async.testing._validate import capture_definition, form_values, owners_from
 
@@ -101,6 +108,101 @@ class DataHelpers:
             )
         )
         return folder_id
+
+    def add_custom_field_key(
+        self,
+        org_id: str,
+        key: str,
+        *,
+        applies_to: str,
+        field_type: str,
+        key_type: str = "custom",
+        is_required: bool = False,
+        is_active: bool = True,
+        options: Sequence[str] = (),
+        columns: Sequence[str] = (),
+    ) -> str:
+        """Define a custom-field key; returns its id. ``key_type="system"`` makes one of
+        Tallyfy's own keys, which no route can create."""
+        org = self._org(org_id)
+        fields = {
+            "key": key,
+            "applies_to": applies_to,
+            "field_type": field_type,
+            "key_type": key_type,
+            "is_required": is_required,
+            "is_active": is_active,
+            "options": list(options),
+            "columns": list(columns),
+        }
+        wire = custom_key_wire(new_id(), fields, now_iso())
+        org.custom_field_keys.add(Record(org_id, wire))
+        return str(wire["id"])
+
+    def set_custom_field(
+        self, org_id: str, applies_to: str, record_id: str | int, key: str, value: Any
+    ) -> None:
+        """Store a custom-field value as is, unchecked (a system key's, as Tallyfy sets them).
+
+        ``applies_to`` names the kind of record (``"process"``, ``"member"``, ``"capture"``...).
+        """
+        org = self._org(org_id)
+        if applies_to in ("member", "guest"):
+            slot = (applies_to, str(record_id))
+            org.custom_values[slot] = {**org.custom_values.get(slot, {}), key: value}
+            return
+        collections: dict[str, Collection[Any]] = {
+            "process": org.runs,
+            "task": org.tasks,
+            "template": org.blueprints,
+            "folder": org.folders,
+            "tag": org.tags,
+        }
+        if applies_to in collections:
+            record = collections[applies_to].get(str(record_id))
+            if record is None:
+                raise KeyError(f"no {applies_to} {record_id} in {org_id}")
+            record.update({"custom_fields": {**record.wire["custom_fields"], key: value}})
+            return
+        for blueprint in org.blueprints:
+            if applies_to == "step":
+                step = blueprint.step(str(record_id))
+                if step is not None:
+                    step.update({"custom_fields": {**step.wire["custom_fields"], key: value}})
+                    return
+                continue
+            list_key = "prerun" if applies_to == "prerun" else "captures"
+            owners: list[Record] = [blueprint] if applies_to == "prerun" else [*blueprint.steps]
+            for owner in owners:
+                items = owner.wire[list_key]
+                if any(item["id"] == record_id for item in items):
+                    merged = [
+                        {**item, "custom_fields": {**item["custom_fields"], key: value}}
+                        if item["id"] == record_id
+                        else item
+                        for item in items
+                    ]
+                    owner.update({list_key: merged})
+                    return
+        raise KeyError(f"no {applies_to} {record_id} in {org_id}")
+
+    def add_file(
+        self,
+        org_id: str,
+        content: bytes,
+        *,
+        filename: str = "file.pdf",
+        subject_type: str = "Organization",
+        subject_id: str | None = None,
+        content_type: str = "application/pdf",
+    ) -> str:
+        """Store a file directly (an organization's logo by default); returns its id."""
+        org = self._org(org_id)
+        asset_id = new_id()
+        subject = {"id": subject_id or org_id, "type": subject_type}
+        wire = asset_wire(asset_id, org_id, filename, subject, {}, now_iso())
+        org.assets.add(StoredFile(org_id, wire, content, content_type))
+        return asset_id
 
     def add_client(
         self,

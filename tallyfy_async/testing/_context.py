@@ -12,6 +12,7 @@ from tallyfy_async.testing._state import Org, User
 
 if TYPE_CHECKING:
     from tallyfy_async.testing._auth import Token
+    from tallyfy_async.testing._body import UploadedFile
     from tallyfy_async.testing._server import FakeTallyfy
 
 
@@ -22,6 +23,7 @@ class Ctx:
         "_includes",
         "body",
         "fake",
+        "files",
         "now",
         "org",
         "params",
@@ -45,6 +47,8 @@ class Ctx:
         self.params = params
         self.query = query
         self.body = body
+        #: The file parts of a multipart body, by field name.
+        self.files: dict[str, UploadedFile] = {}
         self.token: Token | None = None
         self.user: User | None = None
         self.org: Org | None = None

@@ -40,6 +40,10 @@ class Route:
     query: tuple[str, ...] = ()
     #: A read that checks its query and may refuse it with 422 (writes all may).
     checks_query: bool = False
+    #: What a successful answer is, when it is not JSON (a file's bytes).
+    produces: str | None = None
+    #: The fields of a multipart form body, the file part first (uploads).
+    form: tuple[str, ...] = ()
 
 
 class RouteTable:
@@ -60,10 +64,14 @@ class RouteTable:
         empty: bool = False,
         query: tuple[str, ...] = (),
         checks_query: bool = False,
+        produces: str | None = None,
+        form: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Declare a route; ``write`` defaults to ``method != "GET"``, ``status`` is the
         status of its successful answer (``empty``: without a body), ``query`` the
-        parameters it reads and ``checks_query`` whether a bad one is refused (422)."""
+        parameters it reads, ``checks_query`` whether a bad one is refused (422),
+        ``produces`` its answer's type when it is not JSON and ``form`` the fields of its
+        multipart body (the file part first)."""
 
         def register(handler: Handler) -> Handler:
             params = tuple(seg[1:-1] for seg in path.strip("/").split("/") if seg.startswith("{"))
@@ -80,6 +88,8 @@ class RouteTable:
                     empty or status == 204,
                     query,
                     checks_query,
+                    produces,
+                    form,
                 )
             )
             return handler
@@ -97,6 +107,10 @@ class RouteTable:
     def put(self, path: str, name: str, **options: Any) -> Callable[[Handler], Handler]:
         """Declare a PUT route."""
         return self.route("PUT", path, name, **options)
+
+    def patch(self, path: str, name: str, **options: Any) -> Callable[[Handler], Handler]:
+        """Declare a PATCH route."""
+        return self.route("PATCH", path, name, **options)
 
     def delete(self, path: str, name: str, **options: Any) -> Callable[[Handler], Handler]:
         """Declare a DELETE route."""

@@ -73,6 +73,9 @@ class FakeTallyfy(DataHelpers):
         Seconds ``close()`` waits for requests in flight.
     max_body_size:
         Bytes a request body may have once decompressed; a larger one is refused with 413.
+    max_upload_size:
+        Bytes an uploaded file may have (Tallyfy's 100 MiB); a larger one is refused with
+        413 and nothing is stored.
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class FakeTallyfy(DataHelpers):
         max_log: int = 100_000,
         shutdown_timeout: float = 0.25,
         max_body_size: int = 200 * 1024 * 1024,
+        max_upload_size: int = 100 * 1024 * 1024,
     ) -> None:
         self.state = State()
         self.tokens = Tokens(self.state, token_lifetime, client_credentials_lifetime)
@@ -104,6 +108,7 @@ class FakeTallyfy(DataHelpers):
         self._port = port
         self._shutdown_timeout = shutdown_timeout
         self._max_body_size = max_body_size
+        self.max_upload_size = max_upload_size
         self._router = Router(all_routes())
         self._description: bytes | None = None
         #: Who is signed in to Tallyfy in "the browser" of ``/oauth/authorize``, and whether
@@ -220,6 +225,7 @@ class FakeTallyfy(DataHelpers):
             dict(request.query),
             body.value,
         )
+        ctx.files = body.files
 
         fault = self.faults.pick(route_path, method, ctx.query) if self.faults.items else None
         reply: Reply | None = None

@@ -10,6 +10,8 @@ from tallyfy_async.testing.routes import (
     blueprints,
     captures,
     comments,
+    custom_fields,
+    files,
     folders,
     form_values,
     groups,
@@ -20,9 +22,11 @@ from tallyfy_async.testing.routes import (
     oauth,
     org_tasks,
     processes,
+    search,
     steps,
     tags,
     tasks,
+    watchers,
 )
 
 _MODULES = (
@@ -44,6 +48,10 @@ _MODULES = (
     groups,
     tags,
     folders,
+    files,
+    search,
+    custom_fields,
+    watchers,
     meta,
 )
 
