@@ -80,8 +80,9 @@ class CustomFieldKey(Model):
     key_type: KeyType | None = None
     is_required: bool | None = None
     is_active: bool | None = None
-    options: list[Any] = attrs.Factory(list)
-    columns: list[Any] = attrs.Factory(list)
+    # Left out of the hash: a key stands as a dict key in ``values={key: ...}``.
+    options: list[Any] = attrs.field(factory=list, hash=False)
+    columns: list[Any] = attrs.field(factory=list, hash=False)
     created_at: datetime | None = None
     last_updated: datetime | None = None
 

@@ -8,6 +8,7 @@ still rolling out. Payloads delivered through them carry an ``event`` field
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -19,7 +20,7 @@ class Watcher(Model):
     """A subscription that posts the organization's events to a URL.
 
     Attributes:
-        id: the subscription's id (what :meth:`Watchers.remove
+        id: the subscription's id, as Tallyfy sends it (what :meth:`Watchers.remove
             <tallyfy_async.resources.watchers.Watchers.remove>` takes).
         object_type: ``organization``.
         object_id: the organization's id.
@@ -29,7 +30,7 @@ class Watcher(Model):
         user_id: the member who subscribed.
     """
 
-    id: int | str
+    id: Any
     object_type: str | None = None
     object_id: str | None = None
     notification_type: str | None = None

@@ -19,6 +19,7 @@ from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Child, Resource
+from tallyfy_async.resources._checks import web_url
 from tallyfy_async.resources._field_definitions import KICKOFF_FIELDS
 from tallyfy_async.resources.automations import Automations
 from tallyfy_async.resources.comments import Comments
@@ -314,6 +315,34 @@ class Blueprints(Resource):
         ids = self._ids(blueprint_id)
         await body.resend(SHARING, lambda: self.get(ids["blueprint_id"]))
         return await self._item(UPDATE_BLUEPRINT, Blueprint, ids, json=body.json())
+
+    async def set_webhook(self, blueprint_id: str | Blueprint, /, *, url: str | None) -> Blueprint:
+        """Set or clear the URL Tallyfy posts to for every process of the blueprint (on
+        launch, on each task completed, on completion): ``PUT .../checklists/{id}``.
+
+        The blueprint is read first: Tallyfy requires its title on every update and empties
+        its sharing lists when a PUT leaves them out, so they are sent back as they are.
+
+        Args:
+            blueprint_id: the blueprint's id, or the :class:`Blueprint`.
+            url: an absolute http(s) URL; None clears it.
+
+        Returns:
+            The updated :class:`Blueprint`.
+
+        Raises:
+            TypeError, ValueError: a URL that is not absolute http(s) (nothing is sent).
+            NotFoundError: no such blueprint.
+        """
+        url = web_url("url", url, nullable=True)
+        current = await self.get(blueprint_id)
+        return await self.update(
+            current,
+            title=current.title or "",
+            webhook=url,
+            users=current.users,
+            groups=current.groups,
+        )
 
     async def archive(self, blueprint_id: str | Blueprint, /) -> DeletedBlueprint:
         """Archive a blueprint: ``DELETE /organizations/{org}/checklists/{id}``.

@@ -27,7 +27,7 @@ from tallyfy_async.models.files import Asset, FileSubject
 from tallyfy_async.models.tasks import Task
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._checks import expect
+from tallyfy_async.resources._checks import expect, one_of
 from tallyfy_async.resources._transfers import (
     Content,
     FileStream,
@@ -85,7 +85,6 @@ UPLOAD_FIELDS: Final = {
     "source": kinds.Choice(choices=frozenset(("local", "url"))),
     "system": kinds.TEXT,
 }
-ROUTES: Final = {"assets": UPLOAD_ASSET, "file": UPLOAD_FILE}
 #: The upload's arguments that are not form fields.
 NOT_SENT_AS_FIELDS: Final = ("content", "filename", "max_size", "route")
 
@@ -167,7 +166,9 @@ class Files(Resource):
         name = _upload_name(content, filename)
         limit = _limit(max_size, C.MAX_UPLOAD_BYTES)
         fields = {key: str(value) for key, value in body.values().items()}
-        target = ROUTES[route if route is not UNSET else "assets"]
+        if route is not UNSET:
+            one_of("route", route, ("assets", "file"))
+        target = UPLOAD_FILE if route == "file" else UPLOAD_ASSET
         with Upload(content, name, fields, limit) as upload:
             try:
                 response = await self._send(target, transfer=Transfer(body=upload.body))

@@ -15,6 +15,7 @@ from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
+from tallyfy_async.resources._checks import web_url
 from tallyfy_async.resources._task_fields import (
     TASK_FIELDS,
     TASK_FILTERS,
@@ -189,6 +190,27 @@ class ProcessTasks(Resource):
 
         await owners_and_values(body, read, form_values, one_off=False)
         return await self._item(UPDATE_PROCESS_TASK, Task, ids, json=body.json())
+
+    async def set_webhook(
+        self, process_id: str | Task, task_id: str | None = None, /, *, url: str | None
+    ) -> Task:
+        """Set or clear the URL Tallyfy posts to when the task is completed:
+        ``PUT .../runs/{process_id}/tasks/{task_id}`` (``webhook``).
+
+        Args:
+            process_id: the process's id, or the :class:`Task`.
+            task_id: the task's id.
+            url: an absolute http(s) URL; None clears it.
+
+        Returns:
+            The updated :class:`Task`.
+
+        Raises:
+            TypeError, ValueError: a URL that is not absolute http(s) (nothing is sent).
+            NotFoundError: no such task in that process.
+        """
+        url = web_url("url", url, nullable=True)
+        return await self.update(process_id, task_id, webhook=url)
 
     async def complete(
         self,

@@ -113,6 +113,12 @@ class Processes(Resource):
     A process (the API's ``run``) is one launch of a blueprint: its tasks are made from
     the blueprint's steps, its kick-off form from the blueprint's kick-off fields.
 
+    A process has no webhook URL of its own: Tallyfy's API has no route or field for one.
+    Its events go to its blueprint's URL (``org.blueprints.set_webhook``: launch, every
+    task completed, completion), or per task to its steps' and tasks' URLs
+    (``org.steps.set_webhook``, ``org.processes.tasks.set_webhook``); organization-wide
+    subscriptions are ``org.watchers``.
+
     Attributes:
         tasks: the tasks of processes (``org.processes.tasks``).
         comments: comments and issues on processes (``org.processes.comments``).
@@ -316,6 +322,9 @@ class Processes(Resource):
         Kick-off values are checked against the process's kick-off fields (read with
         ``GET .../runs/{process_id}/form-fields``) and merged into the stored ones; a
         value of ``None`` clears a field.
+
+        There is no ``webhook`` here: Tallyfy gives a process no webhook URL of its own
+        (set its blueprint's, steps' or tasks', see the class docstring).
 
         Args:
             process_id: the process's id, or the :class:`Process`.

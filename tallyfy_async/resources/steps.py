@@ -14,6 +14,7 @@ from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._body import Body
+from tallyfy_async.resources._checks import web_url
 
 LIST_STEPS: Final = Route("GET", "/steps")
 CREATE_STEP: Final = Route("POST", "/steps")
@@ -225,6 +226,38 @@ class Steps(Resource):
         ids = self._ids(blueprint_id, step_id)
         await body.resend(BUCKETS, lambda: self.get(ids["blueprint_id"], ids["step_id"]))
         return await self._item(UPDATE_STEP, Step, ids, json=body.json())
+
+    async def set_webhook(
+        self, blueprint_id: str | Step, step_id: str | None = None, /, *, url: str | None
+    ) -> Step:
+        """Set or clear the URL Tallyfy posts to when the step's task is completed (it
+        takes the place of the blueprint's for that task): ``PUT .../steps/{step_id}``.
+
+        The step is read first: Tallyfy requires its title on every update and empties its
+        assignees when a PUT leaves them out, so they are sent back as they are.
+
+        Args:
+            blueprint_id: the blueprint's id, or the :class:`Step`.
+            step_id: the step's id.
+            url: an absolute http(s) URL; None clears it.
+
+        Returns:
+            The updated :class:`Step`.
+
+        Raises:
+            TypeError, ValueError: a URL that is not absolute http(s) (nothing is sent).
+            NotFoundError: no such blueprint or step.
+        """
+        url = web_url("url", url, nullable=True)
+        step = await self.get(blueprint_id, step_id)
+        return await self.update(
+            step,
+            title=step.title or "",
+            webhook=url,
+            assignees=step.assignees,
+            guests=step.guests,
+            groups=step.groups,
+        )
 
     async def delete(self, blueprint_id: str | Step, step_id: str | None = None, /) -> None:
         """Delete a step for good: ``DELETE .../checklists/{id}/steps/{step_id}``.

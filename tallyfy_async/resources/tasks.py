@@ -21,7 +21,7 @@ from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Child, Resource
-from tallyfy_async.resources._checks import expect
+from tallyfy_async.resources._checks import expect, web_url
 from tallyfy_async.resources._field_definitions import NEW_FIELDS
 from tallyfy_async.resources._task_fields import (
     LIST_STATUSES,
@@ -461,6 +461,31 @@ class Tasks(Resource):
         return await self._item(REOPEN_TASK, Task, ids)
 
     # -- archiving --------------------------------------------------------------------
+
+    async def set_webhook(self, task_id: str | Task, /, *, url: str | None) -> Task:
+        """Set or clear the URL Tallyfy posts to when any task is completed.
+
+        A process's task is changed through its process (``PUT .../runs/{id}/tasks/{id}``),
+        a one-off task through the organization (``PUT .../tasks/{id}``, which sends back
+        its title, deadline and owners). Given an id, the task is read first to tell them
+        apart; given the :class:`Task`, it is not.
+
+        Args:
+            task_id: the task's id, or the :class:`Task`.
+            url: an absolute http(s) URL; None clears it.
+
+        Returns:
+            The updated :class:`Task`.
+
+        Raises:
+            TypeError, ValueError: a URL that is not absolute http(s) (nothing is sent).
+            NotFoundError: no such task.
+        """
+        url = web_url("url", url, nullable=True)
+        task = self._record(task_id) or await self.get(self._ids(task_id)["task_id"])
+        if task.run_id is not None:
+            return await self._org.processes.tasks.set_webhook(task, url=url)
+        return await self.update(task, webhook=url)
 
     async def archive(self, task_id: str | Task, /) -> None:
         """Archive a one-off task: ``DELETE /organizations/{org}/tasks/{task_id}`` (204).
