@@ -174,9 +174,7 @@ async def test_tallyfys_upload_limit_is_413_and_its_rules_are_422(
     assert len(fake.state.orgs[demo.org_id].assets) == 0
 
 
-async def test_an_upload_is_never_retried(
-    org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
-) -> None:
+async def test_an_upload_is_never_retried(org: OrgClient, demo: DemoOrg, fake: FakeTallyfy) -> None:
     fake.inject(path=r"/assets$", method="POST", drop="after", times=1)
     with pytest.raises(OutcomeUnknownError):
         await org.files.upload(
