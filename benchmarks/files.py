@@ -121,9 +121,7 @@ async def _steps(spec: dict[str, Any]) -> list[dict[str, Any]]:
         stored: dict[str, Any] = {}
 
         async def from_path() -> None:
-            stored["asset"] = await org.files.upload(
-                content=spec["path"], max_size=None, **upload
-            )
+            stored["asset"] = await org.files.upload(content=spec["path"], max_size=None, **upload)
 
         async def from_iterator() -> None:
             await org.files.upload(
