@@ -101,3 +101,6 @@ def _text(item: Any, name: str) -> str:
     if isinstance(item, dict):
         return str(item.get(name, item.get("text", item.get("label", ""))))
     return str(item)
+
+
+__all__ = ["AppliesTo", "CustomFieldKey", "CustomFieldType", "KeyType"]

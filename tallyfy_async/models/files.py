@@ -77,3 +77,6 @@ def _sent(asset: Asset) -> dict[str, Any]:
     if asset.subject is not None:
         data["subject"] = {**asset.subject.extra, **data["subject"]}
     return {key: value for key, value in data.items() if value is not None}
+
+
+__all__ = ["Asset", "AssetSubject", "FileSubject"]

@@ -75,3 +75,6 @@ class FolderObject(Model):
     subject_id: str | None = None
     subject_type: FolderSubject | None = None
     created_at: datetime | None = None
+
+
+__all__ = ["Folder", "FolderObject", "FolderSubject", "FolderType"]

@@ -160,3 +160,16 @@ class SearchResults:
     def __repr__(self) -> str:
         counts = ", ".join(f"{b.type.value} {b.total}" for b in self.blocks())
         return f"<SearchResults {self.query!r}: {counts or 'nothing asked'}>"
+
+
+__all__ = [
+    "BlueprintHit",
+    "CaptureHit",
+    "ProcessHit",
+    "SearchBlock",
+    "SearchResults",
+    "SearchType",
+    "SnippetHit",
+    "StepHit",
+    "TaskHit",
+]

@@ -95,3 +95,6 @@ class TagAssociation(Model):
     title: str | None = None
     color: str | None = None
     created_at: datetime | None = None
+
+
+__all__ = ["Tag", "TagAssociation", "TagStatistics", "TagSubject", "TagType"]

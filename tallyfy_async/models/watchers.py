@@ -38,3 +38,6 @@ class Watcher(Model):
     webhook: str | None = None
     user_id: int | None = None
     created_at: datetime | None = None
+
+
+__all__ = ["Watcher"]

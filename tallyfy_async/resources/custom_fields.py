@@ -491,3 +491,6 @@ class CustomFields(Resource):
     def _forget(self, key: CustomFieldKey) -> None:
         if key.applies_to is not None:
             self._known.pop(key.applies_to, None)
+
+
+__all__ = ["CustomFieldValues", "CustomFields"]

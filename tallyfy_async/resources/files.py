@@ -337,3 +337,6 @@ def _upload_name(content: Content, filename: UnsetOr[str]) -> str:
             raise ValueError("filename is required when content is bytes or an iterator")
         filename = Path(content).name
     return _filename("filename", filename)
+
+
+__all__ = ["FileStream", "Files"]

@@ -228,3 +228,6 @@ class Folders(Resource):
             folder_object_id = folder_object_id.id
         expect("folder_object_id", folder_object_id, int)
         await self._send(REMOVE_OBJECT, {"folder_object_id": folder_object_id})
+
+
+__all__ = ["Folders"]

@@ -147,3 +147,6 @@ def _block(response: Response, on: str) -> Response:
     if not isinstance(block, dict):  # no hit of this type: Tallyfy may leave it out
         block = {"data": [], "meta": {"pagination": {"total": 0, "total_pages": 0}}}
     return Response(response.status, response.headers, block)
+
+
+__all__ = ["Search"]

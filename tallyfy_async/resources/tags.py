@@ -246,3 +246,6 @@ class Tags(Resource):
             association_id = association_id.id
         expect("association_id", association_id, int)
         await self._send(DETACH_TAG, {"association_id": association_id})
+
+
+__all__ = ["Tags"]

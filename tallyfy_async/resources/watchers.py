@@ -102,3 +102,6 @@ class Watchers(Resource):
             NotFoundError: no such subscription.
         """
         await self._send(REMOVE_WATCHER, self._ids(watcher_id))
+
+
+__all__ = ["Watchers"]
