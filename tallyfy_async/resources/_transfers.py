@@ -56,8 +56,9 @@ class Upload:
     ) -> None:
         self.filename = filename
         self.limit = limit
-        #: Set when an async iterator passed the limit while it was sent.
-        self.overflow: FileTooLargeError | None = None
+        #: What an async iterator raised while it was sent (past the limit, not bytes, or
+        #: its own error): the body was cut short, so Tallyfy stored nothing.
+        self.failure: Exception | None = None
         self._file: BinaryIO | None = None
         file_part: Any
         if isinstance(content, bytes | bytearray | memoryview):
@@ -89,14 +90,18 @@ class Upload:
 
     async def _counted(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
         sent = 0
-        async for chunk in chunks:
-            if not isinstance(chunk, bytes | bytearray | memoryview):
-                raise TypeError(f"the upload's iterator gave {type(chunk).__name__}, not bytes")
-            sent += len(chunk)
-            if self.limit is not None and sent > self.limit:
-                self.overflow = _too_large(f"{self.filename!r} (streamed)", sent, self.limit)
-                raise self.overflow
-            yield bytes(chunk)
+        try:
+            async for chunk in chunks:
+                if not isinstance(chunk, bytes | bytearray | memoryview):
+                    raise TypeError(f"the upload's iterator gave {type(chunk).__name__}, not bytes")
+                sent += len(chunk)
+                if self.limit is not None and sent > self.limit:
+                    raise _too_large(f"{self.filename!r} (streamed)", sent, self.limit)
+                yield bytes(chunk)
+        except Exception as exc:
+            # aiohttp reports it as a failed connection; the caller gets it as it was.
+            self.failure = exc
+            raise
 
     def __enter__(self) -> Upload:
         return self

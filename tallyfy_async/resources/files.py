@@ -153,12 +153,14 @@ class Files(Resource):
                 ``Run`` upload without step_id and checklist_id (or a ``Task`` upload
                 with them), an extension Tallyfy refuses (nothing is sent).
             FileTooLargeError: over ``max_size`` (nothing is stored).
+            Exception: what an async iterator raised while it was read, or TypeError for
+                a chunk that is not bytes (the upload is cut short: nothing is stored).
             TransportError: the connection failed before anything was sent.
             OutcomeUnknownError: it failed after sending began: the file may be stored.
             APIError: Tallyfy refused it (413 over its limit, 422 a subject it cannot see).
         """
         body = self._body(UPLOAD_FIELDS, locals(), skip=NOT_SENT_AS_FIELDS)
-        placed = {"step_id", "checklist_id"} & set(body.values())
+        placed = [name for name in ("step_id", "checklist_id") if name in body]
         if body["subject_type"] == FileSubject.PROCESS and len(placed) != 2:
             raise ValueError("a Run upload needs step_id (the task's step) and checklist_id")
         if body["subject_type"] != FileSubject.PROCESS and placed:
@@ -173,8 +175,8 @@ class Files(Resource):
             try:
                 response = await self._send(target, transfer=Transfer(body=upload.body))
             except (TransportError, OutcomeUnknownError) as failed:
-                if upload.overflow is not None:  # cut short by the limit: nothing stored
-                    raise upload.overflow from failed
+                if upload.failure is not None:  # the content cut it short: nothing stored
+                    raise upload.failure from failed
                 raise
         try:
             return self._structure(response.data, Asset)

@@ -15,10 +15,12 @@ from aiohttp import web
 
 from tallyfy_async import (
     APIError,
+    AuthenticationError,
     NotFoundError,
     OutcomeUnknownError,
     PermissionDeniedError,
     PersonalAccessToken,
+    RateLimitError,
     RetryPolicy,
     TallyfyClient,
     TransportError,
@@ -151,6 +153,26 @@ async def test_a_streamed_upload_past_the_limit_is_cut_short(
     assert len(fake.state.orgs[demo.org_id].assets) == 0
 
 
+async def test_an_iterator_that_fails_cuts_the_upload_short_with_its_own_error(
+    org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
+) -> None:
+    async def text() -> AsyncIterator[bytes]:
+        yield b"%PDF"
+        yield "not bytes"  # type: ignore[misc]
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"%PDF"
+        raise OSError("the disk went away")
+
+    common = {"filename": "a.pdf", "subject_type": "Task", "uploaded_from": "f",
+              "subject_id": demo.oneoff_task_ids[0]}  # fmt: skip
+    with pytest.raises(TypeError, match="gave str, not bytes"):
+        await org.files.upload(content=text(), **common)  # type: ignore[arg-type]
+    with pytest.raises(OSError, match="the disk went away"):
+        await org.files.upload(content=broken(), **common)  # type: ignore[arg-type]
+    assert len(fake.state.orgs[demo.org_id].assets) == 0
+
+
 async def test_tallyfys_upload_limit_is_413_and_its_rules_are_422(
     org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
 ) -> None:
@@ -189,6 +211,23 @@ async def test_an_upload_is_never_retried(org: OrgClient, demo: DemoOrg, fake: F
             subject_id=demo.oneoff_task_ids[0], uploaded_from="f",
         )  # fmt: skip
     assert [r.route for r in fake.log].count("files.upload") == 2
+
+
+async def test_an_upload_is_not_replayed_after_a_401_nor_retried_after_a_429(
+    org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
+) -> None:
+    upload = {"content": PDF, "filename": "a.pdf", "subject_type": "Task",
+              "subject_id": demo.oneoff_task_ids[0], "uploaded_from": "f"}  # fmt: skip
+    await org.tasks.get(demo.oneoff_task_ids[0])  # a token first
+    fake.inject(path=r"/assets$", method="POST", status=401, times=1)
+    with pytest.raises(AuthenticationError):
+        await org.files.upload(**upload)  # type: ignore[arg-type]
+    fake.inject(path=r"/assets$", method="POST", status=429, retry_after=0, times=1)
+    with pytest.raises(RateLimitError):
+        await org.files.upload(**upload)  # type: ignore[arg-type]
+    assert [r.route for r in fake.log].count("files.upload") == 2
+    assert len(fake.state.orgs[demo.org_id].assets) == 0
+    assert (await org.files.upload(**upload)).filename == "a.pdf"  # type: ignore[arg-type]
 
 
 async def test_an_upload_that_never_left_is_a_transport_error(
