@@ -58,6 +58,8 @@ class Task(Model):
         threads: comments (``with_="threads"``; ``with_="comments"`` fills ``comments``).
         form_fields: the form fields with their answers in ``field_value``
             (``with_="form_fields"``).
+        custom_fields: the task's custom-field values, as Tallyfy sends them (typed ones
+            come from ``org.custom_fields.tasks``).
         tags: tag associations (``with_="tags"``).
     """
 
