@@ -19,6 +19,9 @@ from tallyfy_async.models.blueprints import (
 )
 from tallyfy_async.models.comments import Comment, CommentAuthor, CommentLabel, CommentState
 from tallyfy_async.models.common import Owners, Progress
+from tallyfy_async.models.custom_fields import AppliesTo, CustomFieldKey, CustomFieldType, KeyType
+from tallyfy_async.models.files import Asset, AssetSubject, FileSubject
+from tallyfy_async.models.folders import Folder, FolderObject, FolderSubject, FolderType
 from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
 from tallyfy_async.models.meta import ApiDescription, ApiOperation
 from tallyfy_async.models.organizations import ActivityItem, Organization
@@ -32,32 +35,58 @@ from tallyfy_async.models.people import (
     User,
 )
 from tallyfy_async.models.processes import Process, ProcessFormFields, ProcessStatus
+from tallyfy_async.models.search import (
+    BlueprintHit,
+    CaptureHit,
+    ProcessHit,
+    SearchBlock,
+    SearchResults,
+    SearchType,
+    SnippetHit,
+    StepHit,
+    TaskHit,
+)
 from tallyfy_async.models.steps import Step, StepDeadline, StepStart
+from tallyfy_async.models.tags import Tag, TagAssociation, TagStatistics, TagSubject, TagType
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
+from tallyfy_async.models.watchers import Watcher
 
 __all__ = [
     "ActivityItem",
     "ApiDescription",
     "ApiOperation",
+    "AppliesTo",
+    "Asset",
+    "AssetSubject",
     "Automation",
     "AutomationAction",
     "AutomationCondition",
     "Blueprint",
     "BlueprintFormFields",
+    "BlueprintHit",
     "BlueprintType",
+    "CaptureHit",
     "Comment",
     "CommentAuthor",
     "CommentLabel",
     "CommentState",
+    "CustomFieldKey",
+    "CustomFieldType",
     "DeletedBlueprint",
     "DeletedReference",
     "FieldColumn",
     "FieldOption",
     "FieldType",
+    "FileSubject",
+    "Folder",
+    "FolderObject",
+    "FolderSubject",
+    "FolderType",
     "FormField",
     "Group",
     "Guest",
     "GuestDetails",
+    "KeyType",
     "Member",
     "MemberRole",
     "MemberStatus",
@@ -67,13 +96,26 @@ __all__ = [
     "Owners",
     "Process",
     "ProcessFormFields",
+    "ProcessHit",
     "ProcessStatus",
     "Progress",
+    "SearchBlock",
+    "SearchResults",
+    "SearchType",
+    "SnippetHit",
     "Step",
     "StepDeadline",
+    "StepHit",
     "StepStart",
+    "Tag",
+    "TagAssociation",
+    "TagStatistics",
+    "TagSubject",
+    "TagType",
     "Task",
+    "TaskHit",
     "TaskStatus",
     "TaskType",
     "User",
+    "Watcher",
 ]

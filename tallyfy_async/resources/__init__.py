@@ -17,6 +17,9 @@ from tallyfy_async.resources.applications import Applications
 from tallyfy_async.resources.automations import Automations
 from tallyfy_async.resources.blueprints import Blueprints
 from tallyfy_async.resources.comments import Comments, TaskComments
+from tallyfy_async.resources.custom_fields import CustomFields, CustomFieldValues
+from tallyfy_async.resources.files import Files, FileStream
+from tallyfy_async.resources.folders import Folders
 from tallyfy_async.resources.form_fields import FormFields
 from tallyfy_async.resources.groups import Groups
 from tallyfy_async.resources.guests import Guests
@@ -24,8 +27,11 @@ from tallyfy_async.resources.members import Members
 from tallyfy_async.resources.organizations import Activity, Details, Me
 from tallyfy_async.resources.process_tasks import ProcessTasks
 from tallyfy_async.resources.processes import Processes
+from tallyfy_async.resources.search import Search
 from tallyfy_async.resources.steps import Steps
+from tallyfy_async.resources.tags import Tags
 from tallyfy_async.resources.tasks import Tasks
+from tallyfy_async.resources.watchers import Watchers
 
 __all__ = [
     "Activity",
@@ -33,7 +39,12 @@ __all__ = [
     "Automations",
     "Blueprints",
     "Comments",
+    "CustomFieldValues",
+    "CustomFields",
     "Details",
+    "FileStream",
+    "Files",
+    "Folders",
     "FormFields",
     "Groups",
     "Guests",
@@ -41,7 +52,10 @@ __all__ = [
     "Members",
     "ProcessTasks",
     "Processes",
+    "Search",
     "Steps",
+    "Tags",
     "TaskComments",
     "Tasks",
+    "Watchers",
 ]

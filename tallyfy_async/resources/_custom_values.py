@@ -30,8 +30,8 @@ from typing import Any
 
 from tallyfy_async._serde import parse_datetime
 from tallyfy_async.models.custom_fields import CustomFieldKey, CustomFieldType
-from tallyfy_async.resources._checks import aware, expect, web_url
-from tallyfy_async.resources._form_values import EMAIL, encode_date
+from tallyfy_async.resources._checks import aware, email, expect, web_url
+from tallyfy_async.resources._form_values import encode_date
 
 
 class StaleKey(ValueError):
@@ -53,10 +53,7 @@ def encode(key: CustomFieldKey, value: Any) -> Any:
         expect(name, value, str)
         return value
     if kind is CustomFieldType.EMAIL:
-        expect(name, value, str)
-        if not EMAIL.match(value.strip()):
-            raise ValueError(f"{name} takes an email address; {value!r} is not one")
-        return value.strip()
+        return email(name, value)
     if kind is CustomFieldType.URL:
         return web_url(name, value)
     if kind is CustomFieldType.NUMBER:

@@ -45,7 +45,7 @@ from tallyfy_async.errors import FormValuesError
 from tallyfy_async.models.common import Owners
 from tallyfy_async.models.form_fields import FieldOption, FieldType, FormField
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: The buckets of an owners object (assignees), in wire order.
 OWNER_BUCKETS = ("users", "guests", "groups")
 _CHOICE_KEYS = frozenset(("id", "text", "value", "selected"))
@@ -168,7 +168,7 @@ def encode_value(field: FormField, value: Any) -> Any:
         return _string(value, "text")
     if field_type is FieldType.EMAIL:
         text = _string(value, "an email address")
-        if not EMAIL.match(text.strip()):
+        if not _EMAIL.match(text.strip()):
             raise _Problem(f"{text!r} is not an email address")
         return text.strip()
     if field_type is FieldType.DATE:
@@ -433,7 +433,7 @@ def _owner(bucket: str, item: Any) -> Any:
         return item
     if not isinstance(item, str) or not item.strip():
         raise _Problem(f"{bucket} holds strings, got {type(item).__name__}: {item!r}")
-    if bucket == "guests" and not EMAIL.match(item.strip()):
+    if bucket == "guests" and not _EMAIL.match(item.strip()):
         raise _Problem(f"guests holds emails; {item!r} is not one")
     return item.strip()
 
