@@ -76,6 +76,13 @@ class Scene:
     oneoff: str
     completed_oneoff: str
     archived_oneoff: str
+    #: A tag attached to ``blueprint`` (``association``), a folder holding ``oneoff``
+    #: (``folder_object``), a file on ``oneoff``.
+    tag: str
+    association: int
+    folder: str
+    folder_object: int
+    asset: str
 
     @property
     def org(self) -> OrgClient:
@@ -292,68 +299,104 @@ MAPPED: dict[str, Call] = {
             s.demo.group_id, name="Money", members=[s.demo.admin_id], guests=[]
         ),
     "DELETE /organizations/{org}/groups/{group_id}": lambda s: s.org.groups.delete(s.demo.group_id),
+    # tags
+    "GET /organizations/{org}/tags": lambda s: s.org.tags.list(),
+    "GET /organizations/{org}/tags/{tag_id}": lambda s: s.org.tags.get(s.tag),
+    "POST /organizations/{org}/tags": lambda s: s.org.tags.create(title="New", color="#112233"),
+    "PUT /organizations/{org}/tags/{tag_id}": lambda s: s.org.tags.update(s.tag, title="Renamed"),
+    "DELETE /organizations/{org}/tags/{tag_id}": lambda s: s.org.tags.delete(s.tag),
+    "POST /organizations/{org}/checklists/tags":
+        lambda s: s.org.tags.attach(s.tag, process_id=s.process),
+    "DELETE /organizations/{org}/checklists/tags/{association_id}":
+        lambda s: s.org.tags.detach(s.association),
+    # folders
+    "GET /organizations/{org}/folders": lambda s: s.org.folders.list(),
+    "GET /organizations/{org}/folders/{folder_id}": lambda s: s.org.folders.get(s.folder),
+    "POST /organizations/{org}/folders": lambda s: s.org.folders.create(name="New"),
+    "PUT /organizations/{org}/folders/{folder_id}":
+        lambda s: s.org.folders.update(s.folder, name="Renamed"),
+    "DELETE /organizations/{org}/folders/{folder_id}": lambda s: s.org.folders.delete(s.folder),
+    "POST /organizations/{org}/folders/add-object":
+        lambda s: s.org.folders.add_object(s.folder, process_id=s.process),
+    "DELETE /organizations/{org}/folders-objects/{folder_object_id}":
+        lambda s: s.org.folders.remove_object(s.folder_object),
+    # files
+    "POST /organizations/{org}/assets": lambda s: s.org.files.upload(**upload(s)),
+    "POST /organizations/{org}/file": lambda s: s.org.files.upload(**upload(s), route="file"),
+    "GET /organizations/{org}/assets/{asset_id}": lambda s: s.org.files.get(s.asset),
+    "DELETE /organizations/{org}/assets/{asset_id}": lambda s: s.org.files.archive(s.asset),
+    "GET /organizations/{org}/file/{file_id}": lambda s: read_file(s, inline=True),
+    "GET /organizations/{org}/file/{file_id}/dl": lambda s: read_file(s, inline=False),
+    "DELETE /organizations/{org}/file/{asset_id}": lambda s: s.org.files.delete(s.asset),
+    # search
+    "GET /organizations/{org}/search": lambda s: s.org.search("Scratch", types=["blueprint"]),
+    # custom fields: the keys (values below, one class for every kind of record)
+    "GET /organizations/{org}/custom-field-keys": lambda s: s.org.custom_fields.list(),
+    "POST /organizations/{org}/custom-field-keys":
+        lambda s: s.org.custom_fields.create(key="cost", applies_to="tag", field_type="number"),
 }
 # fmt: on
 
+#: Where each kind of record keeps its custom-field values, the values resource serving it,
+#: the ids a call names one by, and whether it takes one-value writes.
+CUSTOM_FIELDS: dict[str, tuple[str, Callable[[Scene], tuple[Any, ...]], bool]] = {
+    "/runs/{run_id}": ("processes", lambda s: (s.process,), True),
+    "/runs/{run_id}/tasks/{task_id}": ("tasks", lambda s: (s.process, s.task), True),
+    "/users/{user_id}": ("members", lambda s: (s.demo.member_id,), True),
+    "/guests/{guest_code}": ("guests", lambda s: (s.demo.guest_id,), True),
+    "/folders/{folder_id}": ("folders", lambda s: (s.folder,), True),
+    "/tags/{tag_id}": ("tags", lambda s: (s.tag,), True),
+    "/checklists/{checklist_id}": ("blueprints", lambda s: (s.blueprint,), False),
+    "/checklists/{checklist_id}/steps/{step_id}": (
+        "steps", lambda s: (s.blueprint, s.step), False
+    ),
+    "/checklists/{checklist_id}/steps/{step_id}/captures/{capture_id}": (
+        "form_fields", lambda s: (s.blueprint, s.step, s.field), False
+    ),
+    "/checklists/{checklist_id}/preruns/{prerun_id}": (
+        "kickoff_fields", lambda s: (s.blueprint, s.kickoff_field), False
+    ),
+}  # fmt: skip
+
+
+def _custom_field_calls() -> dict[str, Call]:
+    calls: dict[str, Call] = {}
+    for path, (kind, ids, one_value) in CUSTOM_FIELDS.items():
+        where = f"/organizations/{{org}}{path}/custom-fields"
+
+        def values(s: Scene, kind: str = kind) -> Any:
+            return getattr(s.org.custom_fields, kind)
+
+        calls[f"GET {where}"] = lambda s, v=values, i=ids: v(s).get(*i(s))
+        calls[f"PUT {where}"] = lambda s, v=values, i=ids: v(s).replace(
+            *i(s), values={"note": "all of them"}
+        )
+        if one_value:  # the kinds on the blueprint side are saved whole
+            calls[f"PATCH {where}/{{key}}"] = lambda s, v=values, i=ids: v(s).set(
+                *i(s), key="note", value="one"
+            )
+            calls[f"DELETE {where}/{{key}}"] = lambda s, v=values, i=ids: v(s).remove(
+                *i(s), key="note"
+            )
+    return calls
+
+
+MAPPED.update(_custom_field_calls())
+
+
+def upload(s: Scene) -> dict[str, Any]:
+    """An upload to the one-off task ``oneoff``."""
+    return {"content": b"%PDF-1.4", "filename": "a.pdf", "subject_type": "Task",
+            "subject_id": s.oneoff, "uploaded_from": "f"}  # fmt: skip
+
+
+async def read_file(s: Scene, *, inline: bool) -> bytes:
+    async with s.org.files.open(s.asset, inline=inline) as file:
+        return await file.read()
+
+
 #: Routes of the table that no SDK method sends yet.
-NOT_YET = [
-    "GET /organizations/{org}/tags",
-    "GET /organizations/{org}/tags/{tag_id}",
-    "POST /organizations/{org}/tags",
-    "PUT /organizations/{org}/tags/{tag_id}",
-    "DELETE /organizations/{org}/tags/{tag_id}",
-    "POST /organizations/{org}/checklists/tags",
-    "DELETE /organizations/{org}/checklists/tags/{association_id}",
-    "GET /organizations/{org}/folders",
-    "GET /organizations/{org}/folders/{folder_id}",
-    "POST /organizations/{org}/folders",
-    "PUT /organizations/{org}/folders/{folder_id}",
-    "DELETE /organizations/{org}/folders/{folder_id}",
-    "POST /organizations/{org}/folders/add-object",
-    "DELETE /organizations/{org}/folders-objects/{folder_object_id}",
-    "POST /organizations/{org}/assets",
-    "POST /organizations/{org}/file",
-    "GET /organizations/{org}/assets/{asset_id}",
-    "DELETE /organizations/{org}/assets/{asset_id}",
-    "GET /organizations/{org}/file/{file_id}",
-    "GET /organizations/{org}/file/{file_id}/dl",
-    "DELETE /organizations/{org}/file/{asset_id}",
-    "GET /organizations/{org}/search",
-    "GET /organizations/{org}/custom-field-keys",
-    "POST /organizations/{org}/custom-field-keys",
-    "GET /organizations/{org}/runs/{run_id}/custom-fields",
-    "PUT /organizations/{org}/runs/{run_id}/custom-fields",
-    "PATCH /organizations/{org}/runs/{run_id}/custom-fields/{key}",
-    "DELETE /organizations/{org}/runs/{run_id}/custom-fields/{key}",
-    "GET /organizations/{org}/runs/{run_id}/tasks/{task_id}/custom-fields",
-    "PUT /organizations/{org}/runs/{run_id}/tasks/{task_id}/custom-fields",
-    "PATCH /organizations/{org}/runs/{run_id}/tasks/{task_id}/custom-fields/{key}",
-    "DELETE /organizations/{org}/runs/{run_id}/tasks/{task_id}/custom-fields/{key}",
-    "GET /organizations/{org}/users/{user_id}/custom-fields",
-    "PUT /organizations/{org}/users/{user_id}/custom-fields",
-    "PATCH /organizations/{org}/users/{user_id}/custom-fields/{key}",
-    "DELETE /organizations/{org}/users/{user_id}/custom-fields/{key}",
-    "GET /organizations/{org}/guests/{guest_code}/custom-fields",
-    "PUT /organizations/{org}/guests/{guest_code}/custom-fields",
-    "PATCH /organizations/{org}/guests/{guest_code}/custom-fields/{key}",
-    "DELETE /organizations/{org}/guests/{guest_code}/custom-fields/{key}",
-    "GET /organizations/{org}/folders/{folder_id}/custom-fields",
-    "PUT /organizations/{org}/folders/{folder_id}/custom-fields",
-    "PATCH /organizations/{org}/folders/{folder_id}/custom-fields/{key}",
-    "DELETE /organizations/{org}/folders/{folder_id}/custom-fields/{key}",
-    "GET /organizations/{org}/tags/{tag_id}/custom-fields",
-    "PUT /organizations/{org}/tags/{tag_id}/custom-fields",
-    "PATCH /organizations/{org}/tags/{tag_id}/custom-fields/{key}",
-    "DELETE /organizations/{org}/tags/{tag_id}/custom-fields/{key}",
-    "GET /organizations/{org}/checklists/{checklist_id}/custom-fields",
-    "PUT /organizations/{org}/checklists/{checklist_id}/custom-fields",
-    "GET /organizations/{org}/checklists/{checklist_id}/steps/{step_id}/custom-fields",
-    "PUT /organizations/{org}/checklists/{checklist_id}/steps/{step_id}/custom-fields",
-    "GET /organizations/{org}/checklists/{checklist_id}/steps/{step_id}/captures/{capture_id}/custom-fields",  # noqa: E501
-    "PUT /organizations/{org}/checklists/{checklist_id}/steps/{step_id}/captures/{capture_id}/custom-fields",  # noqa: E501
-    "GET /organizations/{org}/checklists/{checklist_id}/preruns/{prerun_id}/custom-fields",
-    "PUT /organizations/{org}/checklists/{checklist_id}/preruns/{prerun_id}/custom-fields",
-]
+NOT_YET: list[str] = []
 
 
 def table_routes() -> list[str]:
@@ -469,6 +512,23 @@ async def build_scene(fake: FakeTallyfy, demo: DemoOrg, stack: list[TallyfyClien
     await send("DELETE", f"/users/{disabled_member}/disable")
     invitation = {"first_name": "Ivy", "last_name": "New", "role": "light", "message": "Hi"}
     invited = await send("POST", "/users/invite", {**invitation, "email": "ivy@acme.test"})
+    tag = await send("POST", "/tags", {"title": "Scratch"})
+    association = await send(
+        "POST",
+        "/checklists/tags",
+        {"subject_id": blueprint, "subject_type": "Checklist", "tag_id": tag["id"]},
+    )
+    folder = await send("POST", "/folders", {"name": "Scratch", "folder_type": "run"})
+    folder_object = await send(
+        "POST",
+        "/folders/add-object",
+        {"folder_id": folder["id"], "subject_id": oneoffs[1], "subject_type": "Task"},
+    )
+    asset = fake.add_file(demo.org_id, b"%PDF-1.4", subject_type="Task", subject_id=oneoffs[1])
+    kinds = ("process", "task", "member", "guest", "folder", "tag", "template", "step",
+             "capture", "prerun")  # fmt: skip
+    for kind in kinds:
+        fake.add_custom_field_key(demo.org_id, "note", applies_to=kind, field_type="text")
     fake.reset_log()
     return Scene(
         fake=fake,
@@ -504,6 +564,11 @@ async def build_scene(fake: FakeTallyfy, demo: DemoOrg, stack: list[TallyfyClien
         oneoff=oneoffs[1],
         completed_oneoff=oneoffs[0],
         archived_oneoff=oneoffs[2],
+        tag=tag["id"],
+        association=association["id"],
+        folder=folder["id"],
+        folder_object=folder_object["id"],
+        asset=asset,
     )
 
 
