@@ -99,8 +99,12 @@ class CustomFieldValues(Resource, Generic[M]):
 
     Every method takes the record's path ids, its parents' first (``process_id,
     task_id`` for a task), or its model (a :class:`~tallyfy_async.models.tasks.Task`
-    carries both). Values are typed by their key's field type both ways (see
-    ``_custom_values``): a value of the wrong type, a key that does not apply to this
+    carries both). Values are typed by their key's field type both ways: a write takes
+    ``str`` (text, textarea, email, an absolute http(s) url, one of the options of a
+    radio or dropdown), ``int`` or ``float`` (number), ``bool`` (boolean), an aware
+    ``datetime`` or a ``date`` (date), a list of options (multiselect), rows of one cell
+    per column or dicts by column name (table); a read gives the same types, dates as
+    aware UTC datetimes. A value of the wrong type, a key that does not apply to this
     kind of record, or a system key written is refused before anything is sent.
 
     The keys are read once (``GET .../custom-field-keys?applies_to=...``) and kept: a
@@ -272,8 +276,12 @@ class CustomFieldValues(Resource, Generic[M]):
         if not isinstance(values, dict):
             return {}
         known = await self._keys._definitions(self.applies_to)
-        if any(name not in known for name in values):
+        unread = self._keys._unknown.setdefault(self.applies_to, set())
+        if any(name not in known and name not in unread for name in values):
+            # A key created since the keys were read; one that stays unknown after a fresh
+            # read (its key deleted) is not read for again, and comes back as sent.
             known = await self._keys._definitions(self.applies_to, fresh=True)
+            unread.update(name for name in values if name not in known)
         return {name: decode(known.get(name), value) for name, value in values.items()}
 
     async def _put(self, ids: dict[str, Any], wire: dict[str, Any]) -> dict[str, Any]:
@@ -350,6 +358,8 @@ class CustomFields(Resource):
         self._known: dict[AppliesTo, dict[str, CustomFieldKey]] = {}
         self._reads: dict[AppliesTo, int] = {}
         self._reading = asyncio.Lock()
+        #: Names found on records that no key of the kind had at its last fresh read.
+        self._unknown: dict[AppliesTo, set[str]] = {}
 
     def list(
         self,

@@ -389,3 +389,18 @@ async def test_missing_ids_are_refused_before_sending(
     with pytest.raises(ValueError, match="remove\\(\\) clears a value"):
         await org.custom_fields.tags.set(demo.tag_ids[0], key="x", value=None)
     assert fake.log == []
+
+
+async def test_a_value_whose_key_is_gone_comes_back_as_sent_without_rereading(
+    org: OrgClient, demo: DemoOrg, fake: FakeTallyfy, keys: dict[str, CustomFieldKey]
+) -> None:
+    process = demo.process_ids[0]
+    fake.set_custom_field(demo.org_id, "process", process, "legacy", "2020-01-01")
+    await org.custom_fields.processes.get(process)  # keys read, then read again for "legacy"
+    fake.reset_log()
+    values = await org.custom_fields.processes.get(process)
+    assert values["legacy"] == "2020-01-01"
+    assert [r.route for r in fake.log] == ["custom_fields.process.get"]
+    fake.add_custom_field_key(demo.org_id, "fresh", applies_to="process", field_type="number")
+    fake.set_custom_field(demo.org_id, "process", process, "fresh", "12")
+    assert (await org.custom_fields.processes.get(process))["fresh"] == 12  # a new key: read
