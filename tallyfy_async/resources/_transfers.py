@@ -313,9 +313,7 @@ class FileStream:
     async def _run(self) -> None:
         try:
             await self._send(self._consume)
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:
+        except Exception as exc:  # handed to the reader, who raises it
             await self._queue.put(exc)
 
     async def _consume(self, resp: aiohttp.ClientResponse) -> None:
