@@ -2,9 +2,11 @@
 
 The SDK streams files in chunks, so moving a 200 MB file should add a few megabytes of
 resident memory, not 200. This measures it: FakeTallyfy serves in a process of its own (so
-its copy of the file is not counted), and a fresh client process uploads and downloads the
-file every way the SDK offers, sampling its own resident set (``VmRSS``) every 5 ms from a
-thread. Each row reports the peak above the resident set just before that step. The last
+its copy of the file is not counted) and holds the file the downloads read; each step runs
+in a fresh client process (an upload from a path, from an async iterator, a download to a
+path, as chunks), which samples its own resident set (``VmRSS``) every 5 ms from a thread.
+Each row reports the peak above the resident set just before the step, once the client had
+made one request. The last
 row is a control: reading the whole download into one ``bytes`` must show the file's size,
 or the meter would not be seeing anything.
 
@@ -55,7 +57,13 @@ async def _serve(size: int, conn: Connection) -> None:
     ) as fake:
         demo = fake.seed_demo(processes=1, tasks_per_process=1, oneoff_tasks=1)
         token = fake.add_personal_access_token(demo.admin_id)
-        conn.send((fake.base_url, token, demo.org_id, demo.oneoff_task_ids[0]))
+        task_id = demo.oneoff_task_ids[0]
+        # The file the download steps read, stored here: no client step depends on another.
+        asset = fake.add_file(
+            demo.org_id, BLOCK * (size // MB), filename="big.zip", subject_type="Task",
+            subject_id=task_id,
+        )  # fmt: skip
+        conn.send((fake.base_url, token, demo.org_id, task_id, asset))
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, conn.recv)  # "stop", or the pipe closes
 
@@ -97,31 +105,28 @@ async def _blocks(size: int) -> AsyncIterator[bytes]:
         yield BLOCK
 
 
-def client_main(spec: dict[str, Any], conn: Connection) -> None:
-    """Run every step and send back one row per step."""
+def client_main(spec: dict[str, Any], step: str, conn: Connection) -> None:
+    """Run one step in this fresh process and send back its row."""
     try:
-        conn.send(("ok", asyncio.run(_steps(spec))))
+        conn.send(("ok", asyncio.run(_step(spec, step))))
     except BaseException as exc:  # the orchestrator shows it
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
 
 
-async def _steps(spec: dict[str, Any]) -> list[dict[str, Any]]:
+async def _step(spec: dict[str, Any], step: str) -> dict[str, Any]:
     from tallyfy_async import PersonalAccessToken, TallyfyClient
 
-    size, folder = spec["size"], Path(spec["folder"])
-    rows: list[dict[str, Any]] = []
+    size, asset = spec["size"], spec["asset"]
     async with TallyfyClient(
         PersonalAccessToken(spec["token"]), base_url=spec["base_url"], allow_insecure_http=True
     ) as client:
         org = client.org(spec["org_id"])
         upload = {"subject_type": "Task", "subject_id": spec["task_id"], "uploaded_from": "f"}
-        await org.tasks.get(spec["task_id"])  # connection, token and imports warm
-        stored: dict[str, Any] = {}
 
         async def from_path() -> None:
-            stored["asset"] = await org.files.upload(content=spec["path"], max_size=None, **upload)
+            await org.files.upload(content=spec["path"], max_size=None, **upload)
 
         async def from_iterator() -> None:
             await org.files.upload(
@@ -129,53 +134,77 @@ async def _steps(spec: dict[str, Any]) -> list[dict[str, Any]]:
             )
 
         async def to_path() -> None:
-            await org.files.download(stored["asset"], to=folder / "copy.zip", max_size=None)
+            await org.files.download(asset, to=Path(spec["folder"]) / "copy.zip", max_size=None)
 
         async def as_chunks() -> None:
             received = 0
-            async with org.files.open(stored["asset"], max_size=None) as file:
+            async with org.files.open(asset, max_size=None) as file:
                 async for chunk in file:
                     received += len(chunk)
             assert received == size, received
 
         async def whole() -> None:
-            async with org.files.open(stored["asset"], max_size=None) as file:
+            async with org.files.open(asset, max_size=None) as file:
                 data = await file.read()
             assert len(data) == size
 
-        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-            ("upload from a path", from_path),
-            ("upload from an async iterator", from_iterator),
-            ("download to a path (temporary file, renamed)", to_path),
-            ("download as chunks (`org.files.open`)", as_chunks),
-            ("control: download read whole into memory (`await file.read()`)", whole),
-        ]
-        for name, step in steps:
-            gc.collect()
-            before = Meter.rss()
-            with Meter() as meter:
-                started = time.perf_counter()
-                await step()
-                seconds = time.perf_counter() - started
-            rows.append(
-                {
-                    "step": name,
-                    "before_mb": before / MB,
-                    "peak_mb": max(meter.peak, before) / MB,
-                    "extra_mb": max(meter.peak - before, 0) / MB,
-                    "seconds": seconds,
-                    "mb_per_s": size / MB / seconds,
-                }
-            )
-            (folder / "copy.zip").unlink(missing_ok=True)
-    return rows
+        steps: dict[str, Callable[[], Awaitable[None]]] = {
+            STEPS[0]: from_path,
+            STEPS[1]: from_iterator,
+            STEPS[2]: to_path,
+            STEPS[3]: as_chunks,
+            STEPS[4]: whole,
+        }
+        await org.files.get(asset)  # connection, token and code paths warm
+        gc.collect()
+        before = Meter.rss()
+        with Meter() as meter:
+            started = time.perf_counter()
+            await steps[step]()
+            seconds = time.perf_counter() - started
+    return {
+        "step": step,
+        "before_mb": before / MB,
+        "peak_mb": max(meter.peak, before) / MB,
+        "extra_mb": max(meter.peak - before, 0) / MB,
+        "seconds": seconds,
+        "mb_per_s": size / MB / seconds,
+    }
+
+
+STEPS = (
+    "upload from a path",
+    "upload from an async iterator",
+    "download to a path (temporary file, renamed)",
+    "download as chunks (`org.files.open`)",
+    "control: download read whole into memory (`await file.read()`)",
+)
 
 
 # --- the orchestrator -----------------------------------------------------------------------
 
 
+def _run_client(context: Any, spec: dict[str, Any], step: str) -> dict[str, Any]:
+    """One step in a fresh client process; its row."""
+    client_end, client_conn = context.Pipe()
+    client = context.Process(target=client_main, args=(spec, step, client_conn), daemon=True)
+    client.start()
+    try:
+        if not client_end.poll(600):
+            raise RuntimeError(f"{step}: the client did not finish within 10 minutes")
+        status, result = client_end.recv()
+    finally:
+        client.join(10)
+        if client.is_alive():
+            client.kill()
+    if status != "ok":
+        raise RuntimeError(f"{step}: the client failed: {result}")
+    row: dict[str, Any] = result
+    return row
+
+
 def measure(size_mb: int) -> list[dict[str, Any]]:
-    """Start the server, run the client once, stop both; the client's rows."""
+    """Start the server, run each step in a fresh client process, stop it; one row a step."""
     context = multiprocessing.get_context("spawn")
     size = size_mb * MB
     with tempfile.TemporaryDirectory(prefix="tallyfy-files-") as folder:
@@ -189,24 +218,18 @@ def measure(size_mb: int) -> list[dict[str, Any]]:
         try:
             if not server_end.poll(60):
                 raise RuntimeError("the fake did not start")
-            base_url, token, org_id, task_id = server_end.recv()
-            spec = {"size": size, "folder": folder, "path": str(path), "base_url": base_url,
-                    "token": token, "org_id": org_id, "task_id": task_id}  # fmt: skip
-            client_end, client_conn = context.Pipe()
-            client = context.Process(target=client_main, args=(spec, client_conn), daemon=True)
-            client.start()
-            try:
-                if not client_end.poll(600):
-                    raise RuntimeError("the client did not finish within 10 minutes")
-                status, result = client_end.recv()
-            finally:
-                client.join(10)
-                if client.is_alive():
-                    client.kill()
-            if status != "ok":
-                raise RuntimeError(f"the client failed: {result}")
-            rows: list[dict[str, Any]] = result
-            return rows
+            base_url, token, org_id, task_id, asset = server_end.recv()
+            spec = {
+                "size": size,
+                "folder": folder,
+                "path": str(path),
+                "base_url": base_url,
+                "token": token,
+                "org_id": org_id,
+                "task_id": task_id,
+                "asset": asset,
+            }
+            return [_run_client(context, spec, step) for step in STEPS]
         finally:
             server_end.send("stop")
             server.join(10)
