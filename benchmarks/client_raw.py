@@ -32,7 +32,8 @@ class RawClient:
         self.task_url = f"{self.org_url}/tasks/{target.task_id}"
         self.tasks_url = f"{self.org_url}/tasks"
         self.runs_url = f"{self.org_url}/runs"
-        # limit=0: the connector never queues (its queue starves a few requests, anchors.md).
+        # limit=0: the connector never queues (its default limit of 100 starves a few
+        # requests at 256 in flight).
         self.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0),
             headers={

@@ -130,7 +130,7 @@ def _under_150_mb(peak_mb: float, *, complete: bool) -> bool:
 
 
 def check_targets(data: dict[str, Any]) -> Targets:
-    """Judge every target against this run."""
+    """Judge every performance target against this run."""
     t = Targets()
     for level in (16, 64):
         sdk = runs(data, "small_get", "sdk", level)

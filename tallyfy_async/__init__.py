@@ -1,14 +1,19 @@
 """tallyfy-async: an async-first client for the Tallyfy REST API.
 
-The public names are the ones below; everything else is private or lives in a
-submodule (``tallyfy_async.testing`` for the fake server, ``tallyfy_async.bulk`` for
-bulk jobs, ``tallyfy_async.rate`` for the adaptive rate).
+The names most code needs are importable from here. Every other type a signature or a
+result shows is importable from a public submodule and listed in its ``__all__``:
+``tallyfy_async.models`` (every response model and enumeration), ``tallyfy_async.auth``
+(credentials, tokens, stores, the token cache), ``tallyfy_async.pagination``,
+``tallyfy_async.testing`` (the fake server and its pytest fixtures), ``tallyfy_async.bulk``
+(bulk jobs), ``tallyfy_async.rate`` (the adaptive rate).
 """
 
 from tallyfy_async import bulk, rate
+from tallyfy_async._responses import Attempt, Response
 from tallyfy_async._serde import RequestDateFormat
-from tallyfy_async._transport import Attempt, Response
+from tallyfy_async._unset import UNSET, Unset, UnsetOr
 from tallyfy_async._version import __version__
+from tallyfy_async.auth.browser import BrowserToken
 from tallyfy_async.auth.credentials import (
     ApplicationUser,
     ClientCredentials,
@@ -24,6 +29,7 @@ from tallyfy_async.errors import (
     AuthenticationError,
     ClientClosedError,
     ConflictError,
+    FileTooLargeError,
     FormValuesError,
     NotFoundError,
     OutcomeUnknownError,
@@ -31,28 +37,35 @@ from tallyfy_async.errors import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    SignInError,
     TallyfyError,
     TransportError,
     UnexpectedResponseError,
     ValidationError,
 )
+from tallyfy_async.pagination import Page, Paginator
 
 __all__ = [
+    "UNSET",
     "APIError",
     "ApplicationUser",
     "Attempt",
     "AuthenticationError",
+    "BrowserToken",
     "ClientClosedError",
     "ClientCredentials",
     "ConflictError",
     "ConnectionLimits",
     "FileTokenStore",
+    "FileTooLargeError",
     "FormValuesError",
     "MemoryTokenStore",
     "NotFoundError",
     "OrgClient",
     "OutcomeUnknownError",
+    "Page",
     "PaginationError",
+    "Paginator",
     "PasswordGrant",
     "PermissionDeniedError",
     "PersonalAccessToken",
@@ -62,6 +75,7 @@ __all__ = [
     "Response",
     "RetryPolicy",
     "ServerError",
+    "SignInError",
     "TallyfyClient",
     "TallyfyError",
     "Timeouts",
@@ -69,6 +83,8 @@ __all__ = [
     "TokenStore",
     "TransportError",
     "UnexpectedResponseError",
+    "Unset",
+    "UnsetOr",
     "ValidationError",
     "__version__",
     "bulk",

@@ -6,8 +6,16 @@ from typing import Final
 
 DEFAULT_BASE_URL: Final = "https://go.tallyfy.com/api"
 DEFAULT_TOKEN_URL: Final = "https://go.tallyfy.com/api/oauth/token"
+#: Environment variables that replace those two defaults (a staging API, a local fake);
+#: a ``base_url=`` or ``token_url=`` argument wins over them.
+BASE_URL_ENV: Final = "TALLYFY_BASE_URL"
+TOKEN_URL_ENV: Final = "TALLYFY_TOKEN_URL"
+#: Where a member signs in and approves a third-party application (the browser sign-in).
+DEFAULT_AUTHORIZE_URL: Final = "https://account.tallyfy.com/oauth/authorize"
+#: Tallyfy's live description of its API (Swagger 2.0), on another host than the API root.
+API_DESCRIPTION_URL: Final = "https://api.tallyfy.com/docs/index"
 
-#: Tallyfy rejects API requests without this header (seed guide, catalogue §2).
+#: Tallyfy rejects API requests without this header.
 CLIENT_HEADER_VALUE: Final = "APIClient"
 
 # Timeouts, seconds.
@@ -49,9 +57,20 @@ MAX_ERROR_BODY: Final = 64 * 1024
 #: Largest JSON response we agree to read into memory.
 MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 
+# Files.
+#: Tallyfy refuses an upload over 100 MiB (its 102400 KB rule); larger is refused first.
+MAX_UPLOAD_BYTES: Final = 100 * 1024 * 1024
+#: A download is cut off past this many bytes unless told otherwise.
+MAX_DOWNLOAD_BYTES: Final = 100 * 1024 * 1024
+#: Bytes read or written at a time while a file moves.
+TRANSFER_CHUNK_BYTES: Final = 64 * 1024
+
 # Pagination.
 MAX_PER_PAGE: Final = 100
 
+# People.
+#: The text of an invitation when none is given (Tallyfy requires one).
+DEFAULT_INVITE_MESSAGE: Final = "You are invited to join us on Tallyfy."
 # Adaptive rate (``rate``).
 #: Pause of an organization after a 429 without Retry-After; doubles while 429s follow.
 RATE_PAUSE_WITHOUT_RETRY_AFTER: Final = 1.0

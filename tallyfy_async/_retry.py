@@ -1,6 +1,6 @@
 """Retry decisions as small functions a test can call without a network.
 
-The rules (``DESIGN.md``, Decisions > Retries):
+The rules:
 
 - 429 is retried on every method: a declined request was not applied.
 - 500/502/503/504, timeouts and dropped connections are retried on idempotent

@@ -1,15 +1,15 @@
 """The one converter between Python values and Tallyfy's wire format.
 
-Dates are the delicate part (``DESIGN.md``, Decisions > Dates):
+Dates are the delicate part (``docs/dates.md`` says what and why):
 
 - Responses carry ISO 8601 UTC (``2023-05-15T14:30:00.000Z``; also ``Z`` without
   milliseconds, ``+00:00``, microseconds, and ``YYYY-MM-DD HH:MM:SS``). They become
-  aware UTC ``datetime`` objects, read with ``datetime.fromisoformat`` (2.4x faster
-  than ``strptime``, ``perf/anchors.md``).
+  aware UTC ``datetime`` objects, read with ``datetime.fromisoformat`` (about twice as
+  fast as ``strptime``).
 - Requests take aware datetimes, converted to UTC and written
   ``YYYY-MM-DD HH:MM:SS``. A naive datetime is refused: its time zone is a guess.
-  The seed guide's day-first ``YYYY-DD-MM HH:MM:SS`` is available as
-  :attr:`RequestDateFormat.YEAR_DAY_MONTH` for tenants that expect it.
+  The day-first ``YYYY-DD-MM HH:MM:SS`` an older table of Tallyfy's guide gave is
+  available as :attr:`RequestDateFormat.YEAR_DAY_MONTH` for tenants that expect it.
 
 Response models keep unknown keys in their ``extra`` field, and enumerations pass
 unknown values through (see :class:`OpenStrEnum`).
@@ -77,9 +77,9 @@ class RequestDateFormat(enum.Enum):
     """How datetimes are written in requests.
 
     ``YEAR_MONTH_DAY`` (the default) is what Tallyfy's documentation has said since
-    its 2026-03-01 correction and what its own clients send (``api/integrators.md``
-    §2.4). ``YEAR_DAY_MONTH`` is the seed guide's older table, ``2023-15-05 14:30:00``
-    for 15 May, for a tenant that still expects it.
+    its 2026-03-01 correction and what its own clients send. ``YEAR_DAY_MONTH`` is the
+    order an older table of its guide gave, ``2023-15-05 14:30:00`` for 15 May, for a
+    tenant that still expects it. ``docs/dates.md`` gives the sources.
     """
 
     YEAR_MONTH_DAY = "%Y-%m-%d %H:%M:%S"

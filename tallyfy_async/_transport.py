@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import platform
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
@@ -24,7 +25,9 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from tallyfy_async import _constants as C
+from tallyfy_async._error_map import api_error, scrub
 from tallyfy_async._job import CURRENT_JOB, JobMeter
+from tallyfy_async._responses import Attempt, EncodedBody, Response, decode_body
 from tallyfy_async._retry import (
     RETRYABLE_STATUSES,
     Failure,
@@ -34,157 +37,51 @@ from tallyfy_async._retry import (
     may_retry,
     parse_retry_after,
 )
-from tallyfy_async._serde import json_dumps, json_loads
+from tallyfy_async._serde import json_dumps
 from tallyfy_async._urls import build_url, check_id
 from tallyfy_async._version import __version__
 from tallyfy_async.auth.cache import TokenCache
+from tallyfy_async.auth.refusals import grant_refusal
 from tallyfy_async.auth.tokens import Token
 from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
 from tallyfy_async.errors import (
     APIError,
-    AuthenticationError,
     ClientClosedError,
     OutcomeUnknownError,
-    RateLimitError,
     TallyfyError,
     TransportError,
-    error_class_for,
 )
 from tallyfy_async.rate import AdaptiveRate, OrgGate, RateControl
 
-log = logging.getLogger(__name__)
+#: Every attempt at DEBUG, every retry and replay at INFO, a retry refused by the retry
+#: budget at WARNING.
+log = logging.getLogger("tallyfy_async.http")
 
 _PLATFORM = f"Python {platform.python_version()}; aiohttp {aiohttp.__version__}"
 USER_AGENT = f"tallyfy-async/{__version__} ({_PLATFORM})"
 
-_AUTH_HINT = """\
-What to check (Tallyfy's troubleshooting list):
-  - the Authorization header must be exactly 'Bearer <token>' (the SDK sends that);
-  - the token may have expired or been revoked (a personal access token is deleted
-    when its user logs out of the web app);
-  - client_id, client_secret, username and password must be right (client_id is numeric);
-  - every request needs the X-Tallyfy-Client header (the SDK sends it);
-  - a client-credentials token has no user context: most routes need PasswordGrant
-    or ApplicationUser credentials."""
-
 #: Form fields of the token endpoint that hold secrets.
 _FORM_SECRETS = ("password", "client_secret", "refresh_token")
-REDACTED = "[redacted]"
-
-_PAT_HINT = """\
-This client uses a personal access token, which the SDK cannot refresh. Tallyfy deletes
-it when its user logs out of the web app, and it expires after about six months: copy a
-new one from Settings > Integrations > REST API."""
 
 
 @attrs.frozen
-class Response:
-    """A response of the API.
+class Transfer:
+    """A file moving through the pipeline (``Transport.request(transfer=...)``).
+
+    A transfer may take longer than any one call: it has no deadline and no total
+    timeout, only the connect timeout and the read timeout (which ends a stalled one).
 
     Attributes:
-        status: the HTTP status.
-        headers: the response headers.
-        body: the decoded JSON body (or text of a non-JSON body; None when empty); an
-            :class:`EncodedBody` when it was asked for undecoded (``decoded()`` reads it).
+        body: what an upload streams (an aiohttp payload such as a multipart writer,
+            which sets its own Content-Type). It cannot be sent twice: the call makes
+            one attempt, with no retry and no 401 replay.
+        consume: reads a download's 2xx body as it arrives (into a file, a queue);
+            what it returns becomes the response's ``body``. Other statuses are read
+            and mapped as usual.
     """
 
-    status: int
-    headers: Mapping[str, str] = attrs.field(repr=False)
-    body: Any
-
-    def decoded(self) -> Response:
-        """This response with its body decoded, if it came undecoded (``decode=False``).
-
-        Raises:
-            TransportError: when the body is not valid JSON.
-        """
-        body = self.body
-        if isinstance(body, EncodedBody):
-            return Response(self.status, self.headers, body.decode())
-        return self
-
-    @property
-    def data(self) -> Any:
-        """The body with Tallyfy's ``data`` envelope removed."""
-        body = self.body
-        if isinstance(body, dict) and "data" in body:
-            return body["data"]
-        return body
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        """The body's ``meta`` object (pagination), or an empty dict."""
-        body = self.body
-        meta = body.get("meta") if isinstance(body, dict) else None
-        return meta if isinstance(meta, dict) else {}
-
-
-@attrs.frozen
-class EncodedBody:
-    """A 2xx body kept as the bytes that arrived (``Transport.request(decode=False)``).
-
-    Listings fetch pages ahead this way and decode each one when the walk reaches it:
-    bytes are one object the garbage collector never looks at, where a decoded page is
-    a thousand (see ``pagination``).
-    """
-
-    raw: bytes = attrs.field(repr=False)
-    content_type: str
-    charset: str | None
-    status: int
-    method: str
-    url: str
-
-    def decode(self) -> Any:
-        """The body as the transport decodes it.
-
-        Raises:
-            TransportError: when the body is not valid JSON.
-        """
-        try:
-            return decode_body(self.status, self.content_type, self.charset, self.raw)
-        except (ValueError, RecursionError) as exc:
-            raise TransportError(
-                f"the {self.status} response is not valid JSON", method=self.method, url=self.url
-            ) from exc
-
-
-def decode_body(status: int, content_type: str, charset: str | None, raw: bytes) -> Any:
-    """A response body: JSON decoded, other text kept as text (Tallyfy's HTML 404 page).
-
-    Raises:
-        ValueError, RecursionError: for a 2xx JSON body that cannot be read.
-    """
-    if not raw:
-        return None
-    if "json" in content_type:
-        try:
-            return json_loads(raw)
-        except (ValueError, RecursionError):
-            if status < 300:
-                raise
-    return raw.decode(charset or "utf-8", errors="replace")
-
-
-@attrs.frozen
-class Attempt:
-    """One attempt of one call, as given to the ``on_attempt`` hook.
-
-    Attributes:
-        method: the HTTP method.
-        url: the URL (no secrets).
-        attempt: 1 for the first attempt.
-        status: the HTTP status, None when no response arrived.
-        elapsed: seconds the attempt took.
-        error: what went wrong when no response arrived.
-    """
-
-    method: str
-    url: str
-    attempt: int
-    status: int | None
-    elapsed: float
-    error: BaseException | None = None
+    body: Any = None
+    consume: Callable[[aiohttp.ClientResponse], Awaitable[Any]] | None = None
 
 
 @attrs.define
@@ -196,6 +93,8 @@ class _Call:
     org: str | None
     resendable: bool
     deadline: float
+    #: 1 for a body that cannot be sent twice (a streamed upload): no retry, no replay.
+    max_attempts: int
     attempt: int = 0
     #: Secrets this call sent (form secrets, each attempt's token): no error repeats them,
     #: even when the server echoes them back.
@@ -349,6 +248,7 @@ class Transport:
         authenticate: bool = True,
         idempotent: bool | None = None,
         decode: bool = True,
+        transfer: Transfer | None = None,
     ) -> Response:
         """Send one call, with its retries; return the response or raise.
 
@@ -365,22 +265,28 @@ class Transport:
                 (``Response.decoded()`` reads it). Error bodies are always decoded. A 2xx
                 body that is not JSON then raises when it is decoded, not here: the
                 attempt is reported to ``on_attempt`` as answered with its status.
+            transfer: a file upload or download (see :class:`Transfer`).
         """
         method = method.upper()
         session = self._open()
         loop = asyncio.get_running_loop()
         headers: dict[str, str] = {}
-        data: bytes | None = None
+        data: Any = None
         if json is not None:
             data = json_dumps(json)
             headers["Content-Type"] = "application/json"
         elif form is not None:
             data = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif transfer is not None:
+            data = transfer.body
         resendable = is_idempotent(method) if idempotent is None else idempotent
-        deadline = loop.time() + self.timeouts.deadline
+        deadline = loop.time() + self.timeouts.deadline if transfer is None else math.inf
+        attempts = 1 if transfer is not None and transfer.body is not None else None
         self._budget.on_first_attempt()
-        call = _Call(method, str(url), org, resendable, deadline)
+        call = _Call(
+            method, str(url), org, resendable, deadline, attempts or self.retry.max_attempts
+        )
         call.secrets = tuple(form[k] for k in _FORM_SECRETS if form and form.get(k))
         attempt = self._attempt
         if authenticate and bearer is None:
@@ -396,24 +302,47 @@ class Transport:
             started = loop.time()
             try:
                 status, resp_headers, body, token = await attempt(
-                    session, call, url, headers, data, bearer, authenticate, decode
+                    session, call, url, headers, data, bearer, authenticate, decode, transfer
                 )
             except _AttemptFailed as failed:
                 self._report(call, None, loop.time() - started, failed.cause)
                 delay = self._retry_after_failure(call, failed, loop.time())
+                outcome = scrub(failed.message, call.secrets)
             else:
                 self._report(call, status, loop.time() - started, None)
                 if status < 300:
                     return Response(status, resp_headers, body)
-                if status == 401 and token is not None and not replayed and self._may_replay(org):
+                if (
+                    status == 401
+                    and token is not None
+                    and not replayed
+                    and call.max_attempts > 1
+                    and self._may_replay(org)
+                ):
                     # Discard only the token that failed and replay once: a 401 was
                     # not applied. The replay is not a retry.
                     assert self.tokens is not None
                     self.tokens.invalidate(org, token)
+                    log.info(
+                        "%s %s -> 401: the token was refused; replaying once with a new one",
+                        call.method,
+                        call.url,
+                    )
                     replayed = True
                     call.attempt -= 1
                     continue
                 delay = self._retry_after_status(call, status, resp_headers, body, loop.time())
+                outcome = str(status)
+            # Retries cost time the caller did not ask for: say so where logs are kept.
+            log.info(
+                "%s %s -> %s; retry %d of %d in %.2f s",
+                call.method,
+                call.url,
+                outcome,
+                call.attempt,
+                call.max_attempts - 1,
+                delay,
+            )
             await asyncio.sleep(delay)
 
     def _gate(self, org: str, job: JobMeter | None) -> OrgGate:
@@ -445,7 +374,7 @@ class Transport:
             gate.release(ticket, status, headers)
 
     def _may_replay(self, org: str | None) -> bool:
-        return self.tokens is not None and not self.tokens.is_personal(org)
+        return self.tokens is not None and self.tokens.renewable(org)
 
     def _retry_after_failure(self, call: _Call, failed: _AttemptFailed, now: float) -> float:
         """The wait before retrying a call whose attempt got no response, or raise."""
@@ -455,9 +384,9 @@ class Transport:
             ) from failed.cause
         if failed.failure is not None and may_retry(call.retry_method, failed.failure):
             delay = backoff_delay(self.retry, call.attempt, self._rng)
-            if self._may_retry_now(call.attempt, delay, call.deadline, now):
+            if self._may_retry_now(call, delay, now):
                 return delay
-        message = _scrub(failed.message, call.secrets)
+        message = scrub(failed.message, call.secrets)
         cause: BaseException | None = failed.cause
         if message != failed.message:
             cause = None  # its text repeats what the server echoed: keep the scrubbed one
@@ -474,7 +403,7 @@ class Transport:
             if wait is None or wait <= self.retry.max_retry_after:
                 delay = wait if wait is not None else backoff_delay(self.retry, call.attempt)
                 # A 429 was declined, not applied: it costs no retry budget.
-                if call.attempt < self.retry.max_attempts and now + delay < call.deadline:
+                if call.attempt < call.max_attempts and now + delay < call.deadline:
                     return delay
             self._raise(call, status, headers, body, retry_after=wait)
         if status in RETRYABLE_STATUSES:
@@ -483,16 +412,22 @@ class Transport:
                     f"the server answered {status}", method=call.method, url=call.url, status=status
                 )
             delay = backoff_delay(self.retry, call.attempt, self._rng)
-            if self._may_retry_now(call.attempt, delay, call.deadline, now):
+            if self._may_retry_now(call, delay, now):
                 return delay
         self._raise(call, status, headers, body)
 
-    def _may_retry_now(self, attempt: int, delay: float, deadline: float, now: float) -> bool:
-        return (
-            attempt < self.retry.max_attempts
-            and now + delay < deadline
-            and self._budget.try_spend()
+    def _may_retry_now(self, call: _Call, delay: float, now: float) -> bool:
+        if call.attempt >= call.max_attempts or now + delay >= call.deadline:
+            return False
+        if self._budget.try_spend():
+            return True
+        log.warning(
+            "%s %s: not retried: the retry budget is spent (many calls failed and were "
+            "retried lately); the call fails now instead of adding load",
+            call.method,
+            call.url,
         )
+        return False
 
     async def _attempt(
         self,
@@ -500,17 +435,22 @@ class Transport:
         call: _Call,
         url: URL,
         headers: dict[str, str],
-        data: bytes | None,
+        data: Any,
         bearer: str | None,
         authenticate: bool,
         decode: bool,
+        transfer: Transfer | None = None,
     ) -> tuple[int, CIMultiDictProxy[str], Any, Token | None]:
         assert self._limiter is not None
         remaining = call.deadline - asyncio.get_running_loop().time()
         if remaining <= 0:
             raise _AttemptFailed(None, TimeoutError(), "the call's deadline passed")
         timeout = self._timeout
-        if remaining < self.timeouts.total:
+        if transfer is not None:
+            timeout = aiohttp.ClientTimeout(
+                sock_connect=self.timeouts.connect, sock_read=self.timeouts.read
+            )
+        elif remaining < self.timeouts.total:
             timeout = aiohttp.ClientTimeout(
                 total=remaining, sock_connect=self.timeouts.connect, sock_read=self.timeouts.read
             )
@@ -541,6 +481,8 @@ class Transport:
                     allow_redirects=False,
                     timeout=timeout,
                 ) as resp:
+                    if transfer is not None and transfer.consume and resp.status < 300:
+                        return resp.status, resp.headers, await transfer.consume(resp), token
                     raw = await self._read(resp)
                     return resp.status, resp.headers, self._decode(resp, raw, call, decode), token
             except _AttemptFailed:
@@ -626,7 +568,7 @@ class Transport:
             status,
             headers,
             body,
-            personal=self.tokens is not None and self.tokens.is_personal(call.org),
+            auth_hint=self.tokens.refused_hint(call.org) if self.tokens is not None else None,
             retry_after=retry_after,
             secrets=call.secrets,
         )
@@ -634,14 +576,22 @@ class Transport:
     # -- the token endpoint (GrantClient) ------------------------------------------
 
     async def token_request(self, form: Mapping[str, str]) -> dict[str, Any]:
-        """POST a form to the token endpoint; a token grant may be resent safely."""
-        response = await self.request(
-            "POST", self.token_url, org=None, form=form, authenticate=False, idempotent=True
-        )
+        """POST a form to the token endpoint; a token grant may be resent safely.
+
+        Raises:
+            AuthenticationError: the endpoint refused the credentials; ``code`` is the
+                OAuth ``error`` (``invalid_grant``, ``invalid_client``...).
+        """
+        try:
+            response = await self.request(
+                "POST", self.token_url, org=None, form=form, authenticate=False, idempotent=True
+            )
+        except APIError as refused:
+            raise grant_refusal(refused) from None
         return _oauth_body(response, "the token endpoint")
 
     async def application_user_token(self, org: str, email: str, app_token: str) -> dict[str, Any]:
-        """Mint a member token with an application token (catalogue §3.3)."""
+        """Mint a member token: ``POST /applications/{org}/users/{email}/token``."""
         url = self.url(
             ["applications", check_id(org, "org"), "users", check_id(email, "email"), "token"]
         )
@@ -658,90 +608,12 @@ def _oauth_body(response: Response, where: str) -> dict[str, Any]:
     return body
 
 
-def api_error(
-    method: str,
-    url: str,
-    status: int,
-    headers: Mapping[str, str],
-    body: Any,
-    *,
-    personal: bool = False,
-    retry_after: float | None = None,
-    secrets: tuple[str, ...] = (),
-) -> APIError:
-    """The typed error for an error response.
-
-    ``secrets`` (the token and form secrets the request carried) are replaced in
-    whatever the server sent back: a server that echoes them must not put them into
-    an exception message.
-    """
-    body = _scrub(body, secrets)
-    message, code, errors = _describe(status, body)
-    cls = error_class_for(status)
-    hint = None
-    if cls is AuthenticationError:
-        hint = _PAT_HINT if personal else _AUTH_HINT
-    elif 300 <= status < 400:
-        location = _scrub(headers.get("Location", "?"), secrets)
-        message = f"unexpected redirect to {location}; the SDK never follows redirects"
-    kwargs: dict[str, Any] = {
-        "status": status,
-        "method": method,
-        "url": url,
-        "code": code,
-        "errors": errors,
-        "request_id": _scrub(headers.get("X-Request-Id"), secrets),
-        "body": body,
-        "hint": hint,
-    }
-    if cls is RateLimitError:
-        return RateLimitError(message, retry_after=retry_after, **kwargs)
-    return cls(message, **kwargs)
-
-
-def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
-    """``value`` with every secret replaced, through dicts and lists."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret:
-                value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    return value
-
-
-def _describe(status: int, body: Any) -> tuple[str, str | None, dict[str, list[str]]]:
-    message: str | None = None
-    code: str | None = None
-    errors: dict[str, list[str]] = {}
-    if isinstance(body, dict):
-        nested = body.get("error")
-        if isinstance(nested, dict):  # 409 {"error": {"code", "message", "details"}}
-            body = {**body, **nested}
-        if isinstance(body.get("message"), str):
-            message = body["message"]
-        elif isinstance(body.get("error_description"), str):
-            message = body["error_description"]
-        elif isinstance(body.get("error"), str):
-            message = body["error"]
-        if isinstance(body.get("code"), str):
-            code = body["code"]
-        raw_errors = body.get("errors")
-        if isinstance(raw_errors, dict):
-            for field, problems in raw_errors.items():
-                items = problems if isinstance(problems, list) else [problems]
-                errors[str(field)] = [str(p) for p in items]
-        if message is None and errors:
-            message = next(iter(errors.values()))[0]
-    elif isinstance(body, str) and body.strip():
-        text = " ".join(body.split())
-        message = f"non-JSON body: {text[:200]}"
-    return message or f"HTTP {status}", code, errors
-
-
-__all__ = ["Attempt", "Response", "Transport", "api_error"]
+__all__ = [
+    "Attempt",
+    "EncodedBody",
+    "Response",
+    "Transfer",
+    "Transport",
+    "api_error",
+    "decode_body",
+]

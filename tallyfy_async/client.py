@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
+from tallyfy_async import _account
 from tallyfy_async import _constants as C
+from tallyfy_async._responses import Attempt, Response
 from tallyfy_async._routes import Route
 from tallyfy_async._serde import Converter, RequestDateFormat, default_converter
-from tallyfy_async._transport import Attempt, Response, Transport
+from tallyfy_async._transport import Transfer, Transport
+from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async._urls import (
     QueryParams,
-    check_id,
+    check_org_id,
     encode_query,
     parse_base_url,
     split_path,
@@ -25,13 +29,27 @@ from tallyfy_async._urls import (
 from tallyfy_async.auth.cache import CredentialsSource, TokenCache
 from tallyfy_async.auth.tokens import TokenStore
 from tallyfy_async.config import ConnectionLimits, RetryPolicy, Timeouts
+from tallyfy_async.models.meta import ApiDescription
+from tallyfy_async.models.organizations import Organization
+from tallyfy_async.models.people import User
+from tallyfy_async.pagination import Paginator
 from tallyfy_async.rate import RateControl
+from tallyfy_async.resources.applications import Applications
 from tallyfy_async.resources.blueprints import Blueprints
-from tallyfy_async.resources.comments import Comments
+from tallyfy_async.resources.custom_fields import CustomFields
+from tallyfy_async.resources.files import Files
+from tallyfy_async.resources.folders import Folders
 from tallyfy_async.resources.form_fields import FormFields
+from tallyfy_async.resources.groups import Groups
+from tallyfy_async.resources.guests import Guests
+from tallyfy_async.resources.members import Members
+from tallyfy_async.resources.organizations import Activity, Details, Me
 from tallyfy_async.resources.processes import Processes
+from tallyfy_async.resources.search import Search
 from tallyfy_async.resources.steps import Steps
+from tallyfy_async.resources.tags import Tags
 from tallyfy_async.resources.tasks import Tasks
+from tallyfy_async.resources.watchers import Watchers
 
 _ORG_SCOPED = re.compile(r"^/(?:organizations|applications)/([^/]+)")
 #: An HTTP method as it goes on the request line: letters only (no space, CR, LF, NUL).
@@ -52,8 +70,10 @@ class TallyfyClient:
         credentials: one credentials object for every organization, a mapping
             ``{org_id: credentials}``, or an async callable ``org_id -> credentials``.
         base_url: the API root; ``https://go.tallyfy.com/api`` and
-            ``https://api.tallyfy.com`` both work.
-        token_url: the OAuth token endpoint.
+            ``https://api.tallyfy.com`` both work. Default: the ``TALLYFY_BASE_URL``
+            environment variable, else ``https://go.tallyfy.com/api``.
+        token_url: the OAuth token endpoint. Default: the ``TALLYFY_TOKEN_URL``
+            environment variable, else ``https://go.tallyfy.com/api/oauth/token``.
         timeouts: connect, read, per-attempt total, and the deadline of one call.
         retry: the retry policy.
         max_concurrency: requests in flight at once; the rest wait first in first out.
@@ -81,8 +101,8 @@ class TallyfyClient:
         self,
         credentials: CredentialsSource,
         *,
-        base_url: str | URL = C.DEFAULT_BASE_URL,
-        token_url: str | URL = C.DEFAULT_TOKEN_URL,
+        base_url: str | URL | None = None,
+        token_url: str | URL | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         max_concurrency: int = C.DEFAULT_MAX_CONCURRENCY,
@@ -103,6 +123,10 @@ class TallyfyClient:
             if request_dates is RequestDateFormat.YEAR_MONTH_DAY
             else Converter(request_dates)
         )
+        if base_url is None:
+            base_url = os.environ.get(C.BASE_URL_ENV) or C.DEFAULT_BASE_URL
+        if token_url is None:
+            token_url = os.environ.get(C.TOKEN_URL_ENV) or C.DEFAULT_TOKEN_URL
         self._transport = Transport(
             base_url=parse_base_url(
                 base_url, what="base_url", allow_insecure_http=allow_insecure_http
@@ -132,6 +156,7 @@ class TallyfyClient:
         )
         self._transport.tokens = self.tokens
         self._orgs: dict[str, OrgClient] = {}
+        self._allow_insecure_http = allow_insecure_http
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -175,10 +200,14 @@ class TallyfyClient:
     def org(self, org_id: str) -> OrgClient:
         """The view of one organization: its resources share this client's pool and tokens.
 
+        Args:
+            org_id: the organization's id, 32 lowercase hexadecimal characters.
+
         Raises:
-            ValueError: for an unsafe id, or one the credentials do not cover.
+            ValueError: for a value that is not an organization id, or one the
+                credentials do not cover (nothing is sent).
         """
-        org_id = check_id(org_id, "org_id")
+        org_id = check_org_id(org_id, "org_id")
         view = self._orgs.get(org_id)
         if view is None:
             self.tokens.check_org(org_id)
@@ -198,7 +227,7 @@ class TallyfyClient:
 
         Args:
             method: ``GET``, ``POST``, ``PUT``, ``DELETE``...
-            path: from the API root with a leading slash, as the catalogue writes it
+            path: from the API root with a leading slash, as Tallyfy's documentation writes it
                 (``/organizations/{org}/runs``); appended to the base URL's path.
             org: whose token to use; taken from the path when it names one.
             params: query parameters (spaces sent as ``%20``, booleans as ``true``).
@@ -228,11 +257,50 @@ class TallyfyClient:
                     "token of one organization is never sent to another"
                 )
         if org is not None:
-            check_id(org, "org")
+            check_org_id(org, "org")
         self.tokens.check_org(org)
         url = self._url(segments, params)
         body = None if json is None else self.converter.to_wire(json)
         return await self._transport.request(method, url, org=org, json=body)
+
+    # -- the caller, across organizations ----------------------------------------------
+
+    async def me(self) -> User:
+        """The user the credentials act as: ``GET /me``.
+
+        Raises:
+            ValueError: credentials per organization (a mapping, ``ApplicationUser``): the
+                call names no organization (use ``await client.org(org_id).me()``).
+        """
+        return await _account.me(self)
+
+    def organizations(
+        self, *, per_page: int = C.MAX_PER_PAGE, limit: int | None = None, concurrency: int = 1
+    ) -> Paginator[Organization]:
+        """The organizations the user belongs to: ``GET /me/organizations``.
+
+        Each :class:`~tallyfy_async.models.organizations.Organization` also says the user's
+        role and status there; its ``id`` is what :meth:`org` takes.
+
+        Raises:
+            ValueError: credentials per organization, as for :meth:`me`.
+        """
+        return _account.organizations(self, per_page=per_page, limit=limit, concurrency=concurrency)
+
+    async def api_description(self, *, url: str | URL | None = None) -> ApiDescription:
+        """Tallyfy's live description of its API (Swagger 2.0): ``GET /docs/index``.
+
+        Tallyfy serves it on ``https://api.tallyfy.com/docs/index``, whichever of its hosts
+        the client talks to; with another ``base_url`` (FakeTallyfy, a proxy) it is read from
+        ``{base_url}/docs/index``. It is public: no token is sent.
+
+        Args:
+            url: read it from there instead.
+        """
+        where = _account.description_url(
+            self.base_url, url, allow_insecure_http=self._allow_insecure_http
+        )
+        return await _account.api_description(self, where)
 
     def _url(self, segments: list[str], params: QueryParams | None) -> URL:
         query = encode_query(params, self.converter.unstructure) if params else ""
@@ -241,21 +309,25 @@ class TallyfyClient:
     def _call(
         self,
         route: Route,
-        org: str,
+        org: str | None,
         ids: dict[str, object],
         *,
         params: QueryParams | None = None,
         json: Any = None,
         decode: bool = True,
+        transfer: Transfer | None = None,
     ) -> Awaitable[Response]:
-        """Send ``route`` for ``org`` (the resources' way in).
+        """Send ``route`` for ``org`` (the resources' way in; None: the caller's own routes).
 
         A plain function returning the transport's coroutine, not a coroutine of its
         own: one frame fewer to resume on every I/O event of every request.
-        ``decode=False`` leaves a 2xx body as bytes (listings fetching pages ahead).
+        ``decode=False`` leaves a 2xx body as bytes (listings fetching pages ahead);
+        ``transfer`` streams a file up or down.
         """
         url = self._url(route.compile({"org": org, **ids}), params)
-        return self._transport.request(route.method, url, org=org, json=json, decode=decode)
+        return self._transport.request(
+            route.method, url, org=org, json=json, decode=decode, transfer=transfer
+        )
 
 
 class OrgClient:
@@ -281,27 +353,94 @@ class OrgClient:
     @cached_property
     def steps(self) -> Steps:
         """Steps of blueprints."""
-        return Steps(self)
+        return Steps(self, self.blueprints._record_scope)
 
     @cached_property
     def form_fields(self) -> FormFields:
         """Form fields (captures) of steps, and kick-off fields."""
-        return FormFields(self)
+        return FormFields(self, self.steps._record_scope)
 
     @cached_property
     def processes(self) -> Processes:
-        """Processes (the API's ``runs``) launched from blueprints."""
+        """Processes (the API's ``runs``) launched from blueprints, with their tasks."""
         return Processes(self)
 
     @cached_property
     def tasks(self) -> Tasks:
-        """Tasks of processes, and one-off tasks."""
+        """Every task of the organization; one-off tasks' writes; comments on tasks."""
         return Tasks(self)
 
+    async def get(self, *, with_: UnsetOr[str | Sequence[str]] = UNSET) -> Organization:
+        """The organization's details: ``GET /organizations/{org}``.
+
+        Args:
+            with_: includes (``subscription``, ``billing_info``).
+        """
+        return await self._details.get(with_=with_)
+
     @cached_property
-    def comments(self) -> Comments:
-        """Comments and issues on tasks (the API's ``threads``)."""
-        return Comments(self)
+    def _details(self) -> Details:
+        return Details(self)
+
+    @cached_property
+    def me(self) -> Me:
+        """The caller as a member here: ``await org.me()``; ``await org.me.update(...)``."""
+        return Me(self)
+
+    @cached_property
+    def members(self) -> Members:
+        """Members (the API's ``users``): invite, update, roles, disable, remove, delete."""
+        return Members(self)
+
+    @cached_property
+    def guests(self) -> Guests:
+        """Guests, addressed by email."""
+        return Guests(self)
+
+    @cached_property
+    def groups(self) -> Groups:
+        """Groups of members and guests."""
+        return Groups(self)
+
+    @cached_property
+    def activity(self) -> Activity:
+        """The activity feed: ``org.activity.list(...)``."""
+        return Activity(self)
+
+    @cached_property
+    def applications(self) -> Applications:
+        """What a third-party application does with an application token (provisioning)."""
+        return Applications(self)
+
+    @cached_property
+    def tags(self) -> Tags:
+        """Tags, and attaching them to blueprints and processes."""
+        return Tags(self)
+
+    @cached_property
+    def folders(self) -> Folders:
+        """Folders of blueprints and of processes, and filing into them."""
+        return Folders(self)
+
+    @cached_property
+    def files(self) -> Files:
+        """Files: streamed uploads and downloads, metadata, deletion."""
+        return Files(self)
+
+    @cached_property
+    def search(self) -> Search:
+        """Search: ``await org.search("text", types=["process"])``."""
+        return Search(self)
+
+    @cached_property
+    def custom_fields(self) -> CustomFields:
+        """Custom-field keys, and their values on every kind of record."""
+        return CustomFields(self)
+
+    @cached_property
+    def watchers(self) -> Watchers:
+        """Organization-level webhook subscriptions (low confidence)."""
+        return Watchers(self)
 
     async def request(
         self,
@@ -313,3 +452,6 @@ class OrgClient:
     ) -> Response:
         """``client.request`` with this organization's token (see there)."""
         return await self.client.request(method, path, org=self.org_id, params=params, json=json)
+
+
+__all__ = ["OrgClient", "TallyfyClient"]

@@ -31,7 +31,7 @@ class Timeouts:
 
 @attrs.frozen
 class RetryPolicy:
-    """When and how long to retry (the rules are in ``DESIGN.md``, Decisions > Retries).
+    """When and how long to retry (which failures are retried: ``tallyfy_async._retry``).
 
     Attributes:
         max_attempts: attempts per call, the first included (1 disables retries).
@@ -71,3 +71,6 @@ class ConnectionLimits:
     max_connections: int = C.DEFAULT_CONNECTION_LIMIT
     dns_cache_ttl: int = C.DEFAULT_DNS_CACHE_TTL
     keepalive_timeout: float = C.DEFAULT_KEEPALIVE_TIMEOUT
+
+
+__all__ = ["ConnectionLimits", "RetryPolicy", "Timeouts"]

@@ -173,6 +173,25 @@ class FormValuesError(TallyfyError, ValueError, TypeError):
         super().__init__(f"{what} refused before anything was sent:\n{lines}")
 
 
+class FileTooLargeError(TallyfyError, ValueError):
+    """A file over the size limit of an upload or a download.
+
+    Raised before anything is sent for an upload whose size is known, while sending
+    for one read from an async iterator (the request is cut short: Tallyfy stores
+    nothing), and for a download as soon as ``Content-Length`` or the bytes read
+    pass the limit (nothing is left at the destination).
+
+    Attributes:
+        size: the size announced or reached, in bytes.
+        limit: the limit, in bytes.
+    """
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(message)
+
+
 class UnexpectedResponseError(TallyfyError):
     """Tallyfy answered 2xx with a body the SDK cannot read as the documented shape
     (a missing ``id``, a list where an object belongs). The raw data is on ``data``.
@@ -187,6 +206,26 @@ class PaginationError(TallyfyError):
     """A listing could not be walked completely: a page was unreadable, or fewer
     items arrived than the server's ``total`` promised. Never a silent short list.
     """
+
+
+class SignInError(TallyfyError, ValueError):
+    """The redirect of a browser sign-in does not give a token the application may use.
+
+    Tallyfy refused (the member declined, or is not signed in), or the redirect is not the
+    answer to this application's own request: its ``state`` is missing or wrong (a forged
+    redirect), or it arrived on another address than the registered redirect URI.
+
+    Attributes:
+        error: the OAuth error Tallyfy sent (``access_denied``...), if it sent one.
+        description: Tallyfy's description of it, if any.
+    """
+
+    def __init__(
+        self, message: str, *, error: str | None = None, description: str | None = None
+    ) -> None:
+        self.error = error
+        self.description = description
+        super().__init__(message)
 
 
 _BY_STATUS: dict[int, type[APIError]] = {
@@ -204,3 +243,23 @@ def error_class_for(status: int) -> type[APIError]:
     if status >= 500:
         return ServerError
     return _BY_STATUS.get(status, APIError)
+
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ClientClosedError",
+    "ConflictError",
+    "FormValuesError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TallyfyError",
+    "TransportError",
+    "UnexpectedResponseError",
+    "ValidationError",
+    "error_class_for",
+]

@@ -21,7 +21,7 @@ import attrs
 
 from tallyfy_async import _constants as C
 from tallyfy_async._progress import ProgressArg, ProgressView
-from tallyfy_async._transport import EncodedBody, Response
+from tallyfy_async._responses import EncodedBody, Response
 from tallyfy_async.errors import PaginationError, UnexpectedResponseError
 
 T = TypeVar("T")
@@ -214,7 +214,19 @@ class Paginator(Generic[T]):
         self._first: Page[T] | None = None
 
     def __repr__(self) -> str:
-        return f"<Paginator per_page={self.per_page} limit={self.limit}>"
+        options = "".join(
+            f" {name}={value}"
+            for name, value in (("limit", self.limit), ("concurrency", self.concurrency))
+            if value not in (None, 1)
+        )
+        first = self._first
+        if first is None:
+            return f"<Paginator per_page={self.per_page}{options}, not fetched yet>"
+        kind = type(first.items[0]).__name__ if first.items else "items"
+        return (
+            f"<Paginator {first.total} {kind} in {first.total_pages} pages of "
+            f"{first.per_page}{options}>"
+        )
 
     async def _page(self, number: int) -> Page[T]:
         return self._read(number, await self._fetch(number, self.per_page))
@@ -340,3 +352,6 @@ class Paginator(Generic[T]):
                 items.append(item)
                 view.advance(done=1)
         return items
+
+
+__all__ = ["FetchPage", "Page", "Paginator", "read_page"]

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections import deque
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
@@ -59,7 +60,8 @@ class OrgGate(Protocol):
         """Wait for a place, first in first out; return a ticket for :meth:`release`.
 
         Raises:
-            TimeoutError: no place before ``deadline`` (event loop time; nothing was sent).
+            TimeoutError: no place before ``deadline`` (event loop time, ``inf`` for none;
+                nothing was sent).
         """
 
     def release(
@@ -199,7 +201,8 @@ class AdaptiveGate:
         self._waiters.append(waiter)
         try:
             self._wake()  # a pause may have ended since the check above; else arms its timer
-            async with asyncio.timeout_at(deadline):
+            # A file transfer has no deadline (inf), which some loops cannot schedule.
+            async with asyncio.timeout_at(deadline if math.isfinite(deadline) else None):
                 return await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():

@@ -122,6 +122,26 @@ async def test_a_token_is_never_sent_to_another_org(
     assert fake.log == []
 
 
+@pytest.mark.parametrize(
+    "bad",
+    ["acme", "3b0c…", "3b0c", "a" * 31, "a" * 33, "g" * 32, "3B0C5F2E8D7A4C1B9E6F0A2D4C8B7E13", 12],
+)
+async def test_a_value_that_cannot_be_an_organization_id_is_refused_before_sending(
+    fake: FakeTallyfy, client: TallyfyClient, bad: Any
+) -> None:
+    with pytest.raises((ValueError, TypeError), match="org") as raised:
+        client.org(bad)
+    if isinstance(bad, str) and bad.isupper():
+        assert bad.lower() in str(raised.value)  # says how to write it
+    else:
+        assert "32 lowercase hexadecimal" in str(raised.value)
+    with pytest.raises(ValueError, match="org"):
+        await client.request("GET", f"/organizations/{bad}/runs")
+    with pytest.raises(ValueError, match="org"):
+        await client.request("GET", "/me", org=str(bad))
+    assert fake.log == []
+
+
 @pytest.mark.parametrize("bad", ["../users", "a/b", "x y", "a%2Fb", "a\nb", "z" * 10_000])
 async def test_bad_ids_are_refused_before_anything_is_sent(
     fake: FakeTallyfy, client: TallyfyClient, bad: str
@@ -466,3 +486,22 @@ async def test_the_escape_hatch_converts_datetimes_and_refuses_naive_ones(
     with pytest.raises(ValueError, match="naive datetime"):
         await client.request("POST", f"/organizations/{demo.org_id}/tasks", json=body)
     assert len(api_requests(fake, r"/tasks$", "POST")) == 1
+
+
+async def test_the_api_and_token_urls_default_to_the_environment(
+    fake: FakeTallyfy, demo: DemoOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TALLYFY_BASE_URL", fake.base_url)
+    monkeypatch.setenv("TALLYFY_TOKEN_URL", fake.token_url)
+    async with TallyfyClient(demo.credentials) as client:
+        assert str(client.base_url) == fake.base_url
+        assert (await client.request("GET", "/me")).status == 200
+    # An argument wins over the environment.
+    async with TallyfyClient(demo.credentials, base_url="https://api.tallyfy.com") as client:
+        assert client.base_url.host == "api.tallyfy.com"
+    monkeypatch.setenv("TALLYFY_BASE_URL", "http://tallyfy.example.com/api")
+    with pytest.raises(ValueError, match="http"):
+        TallyfyClient(demo.credentials)  # plain HTTP to another host is refused, as ever
+    monkeypatch.delenv("TALLYFY_BASE_URL")
+    monkeypatch.delenv("TALLYFY_TOKEN_URL")
+    assert str(TallyfyClient(demo.credentials).base_url) == "https://go.tallyfy.com/api"

@@ -61,7 +61,7 @@ def test_request_dates_are_utc_year_month_day() -> None:
     )
 
 
-def test_the_seed_guides_day_first_format_is_a_named_option() -> None:
+def test_the_older_day_first_order_is_a_named_option() -> None:
     moment = datetime(2023, 5, 15, 14, 30, tzinfo=UTC)
     converter = Converter(RequestDateFormat.YEAR_DAY_MONTH)
     assert converter.unstructure(moment) == "2023-15-05 14:30:00"

@@ -1,44 +1,34 @@
 """The token cache: one entry per organization, each refreshed by one task at a time.
 
-The first caller that finds its organization's token missing or within the
-refresh margin starts the refresh as a task; every other caller awaits that same
-task (shielded, so a caller cancelled mid-refresh cancels nothing for the others).
-Ten thousand concurrent calls on an expired token cause one token request.
+The first caller that finds its organization's token missing, refused or within the refresh
+margin starts the refresh as a task; every other caller awaits that same task (shielded, so a
+caller cancelled mid-refresh cancels nothing for the others). Ten thousand concurrent calls on
+an expired token cause one token request.
+
+How a token is obtained belongs to the credentials (``Credentials.flow``); the cache decides
+when, runs one refresh at a time, and saves each token to the store before it is used. A store
+that offers a lock (:class:`LockingTokenStore`) is refreshed under it and read again inside it,
+so processes sharing the store refresh once between them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TypeAlias
 
 import attrs
 
-from tallyfy_async.auth.credentials import (
-    ApplicationUser,
-    ClientCredentials,
-    Credentials,
-    PasswordGrant,
-    PersonalAccessToken,
-    RefreshToken,
-)
-from tallyfy_async.auth.tokens import MemoryTokenStore, Token, TokenStore
-from tallyfy_async.errors import AuthenticationError, ClientClosedError
+from tallyfy_async.auth.flows import Credentials, GrantClient, TokenEndpoint, TokenFlow
+from tallyfy_async.auth.tokens import LockingTokenStore, MemoryTokenStore, Token, TokenStore
+from tallyfy_async.errors import ClientClosedError
 
-log = logging.getLogger(__name__)
-
-CREDENTIAL_TYPES = (
-    PersonalAccessToken,
-    PasswordGrant,
-    ClientCredentials,
-    RefreshToken,
-    ApplicationUser,
-)
-
-#: What ``TallyfyClient(credentials=...)`` accepts.
-CredentialsSource = (
+#: What ``TallyfyClient(credentials=...)`` accepts: one credentials object for every
+#: organization, a mapping ``{org_id: credentials}``, or an async callable
+#: ``org_id -> credentials``.
+CredentialsSource: TypeAlias = (
     Credentials | Mapping[str, Credentials] | Callable[[str], Awaitable[Credentials]]
 )
 
@@ -46,24 +36,14 @@ CredentialsSource = (
 NO_ORG = "*"
 
 
-class GrantClient(Protocol):
-    """The HTTP calls the cache needs; the transport provides them."""
-
-    async def token_request(self, form: Mapping[str, str]) -> dict[str, Any]:
-        """POST the form to the token endpoint; the decoded OAuth body."""
-        ...
-
-    async def application_user_token(self, org: str, email: str, app_token: str) -> dict[str, Any]:
-        """POST /applications/{org}/users/{email}/token with an application token."""
-        ...
-
-
 @attrs.define
 class _Entry:
     credentials: Credentials | None = None
+    flow: TokenFlow | None = None
     token: Token | None = None
-    app_token: Token | None = None  # ApplicationUser: the client-credentials token
-    loaded: bool = False  # the store was consulted
+    #: The token the API last refused: never sent again, whatever the clock says. Its
+    #: refresh token stays usable.
+    refused: Token | None = None
     pending: asyncio.Task[Token] | None = None
     lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
 
@@ -97,7 +77,7 @@ class TokenCache:
         refresh_margin: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not (isinstance(credentials, (*CREDENTIAL_TYPES, Mapping)) or callable(credentials)):
+        if not (isinstance(credentials, Credentials | Mapping) or callable(credentials)):
             raise TypeError(
                 "credentials must be PersonalAccessToken, PasswordGrant, ClientCredentials, "
                 "RefreshToken or ApplicationUser, a mapping {org_id: credentials}, or an "
@@ -115,44 +95,73 @@ class TokenCache:
 
     def check_org(self, org: str | None) -> None:
         """Refuse, before anything is sent, an organization the credentials cannot serve."""
-        if isinstance(self._source, Mapping):
+        source = self._source
+        if isinstance(source, Mapping):
             if org is None:
                 raise ValueError(
                     "this client has credentials per organization: name the organization "
                     "(client.org(org_id) or org=...)"
                 )
-            if org not in self._source:
+            if org not in source:
                 raise ValueError(
                     f"no credentials for organization {org!r}; the client has credentials "
-                    f"for {sorted(self._source)!r}"
+                    f"for {sorted(source)!r}"
                 )
-        elif isinstance(self._source, ApplicationUser) and org is None:
-            raise ValueError("ApplicationUser credentials act within one organization: pass org=")
+            source[org].check_org(org)
+        elif isinstance(source, Credentials):
+            source.check_org(org)
 
-    def is_personal(self, org: str | None) -> bool:
-        """Whether this organization's credentials are a personal access token."""
+    def _credentials(self, org: str | None) -> Credentials | None:
+        """This organization's credentials, when known without asking the callable."""
         entry = self._entries.get(org or NO_ORG)
         if entry is not None and entry.credentials is not None:
-            return isinstance(entry.credentials, PersonalAccessToken)
-        return isinstance(self._source, PersonalAccessToken)
+            return entry.credentials
+        source = self._source
+        if isinstance(source, Mapping):
+            return source.get(org) if org is not None else None
+        return source if isinstance(source, Credentials) else None
+
+    def renewable(self, org: str | None) -> bool:
+        """Whether a token of ``org`` refused by the API may be replaced by a new one."""
+        credentials = self._credentials(org)
+        return credentials is None or credentials.renewable
+
+    def refused_hint(self, org: str | None) -> str | None:
+        """What to check when the API refuses a token of ``org`` (None: not known yet)."""
+        credentials = self._credentials(org)
+        return credentials.refused_hint if credentials is not None else None
+
+    def is_personal(self, org: str | None) -> bool:
+        """Whether this organization's token cannot be replaced (a personal access token)."""
+        return not self.renewable(org)
+
+    def _usable(self, entry: _Entry, token: Token | None) -> bool:
+        return (
+            token is not None
+            and not _same(token, entry.refused)
+            and not token.refresh_due(self._clock(), self.refresh_margin)
+        )
 
     async def token(self, org: str | None) -> Token:
         """A token for ``org`` that is not about to expire, refreshing it if needed."""
         key = org or NO_ORG
         entry = self._entries.get(key)
-        if entry is not None and entry.token is not None:
-            if not entry.token.refresh_due(self._clock(), self.refresh_margin):
-                return entry.token
-            return await self._refresh(key, entry, entry.token)
-        return await self._refresh(key, self._entries.setdefault(key, _Entry()), None)
+        if entry is None:
+            entry = self._entries[key] = _Entry()
+        elif self._usable(entry, entry.token):
+            assert entry.token is not None
+            return entry.token
+        return await self._refresh(key, entry, entry.token)
 
     def invalidate(self, org: str | None, token: Token) -> None:
-        """Discard ``token`` after a 401 (only if it is still the cached one)."""
+        """Never send ``token`` again: the API refused it (401).
+
+        Only the token that failed is discarded: a call that failed with an older token
+        does not throw away the one that replaced it.
+        """
         entry = self._entries.get(org or NO_ORG)
-        current = entry.token if entry is not None else None
-        if entry is not None and current is not None and current.access_token == token.access_token:
-            # Keep the refresh token: it is how we get the next access token.
-            entry.token = attrs.evolve(current, expires_at=current.obtained_at)
+        if entry is not None and _same(entry.token, token):
+            entry.refused = entry.token
 
     async def aclose(self) -> None:
         """Cancel refreshes still running (the client is closing)."""
@@ -167,11 +176,8 @@ class TokenCache:
     async def _refresh(self, key: str, entry: _Entry, stale: Token | None) -> Token:
         if entry.pending is None or entry.pending.done():
             current = entry.token
-            if (
-                current is not None
-                and current is not stale
-                and not current.refresh_due(self._clock(), self.refresh_margin)
-            ):
+            if current is not stale and self._usable(entry, current):
+                assert current is not None
                 return current  # another caller refreshed while we were deciding
             entry.pending = asyncio.get_running_loop().create_task(self._run_refresh(key, entry))
             entry.pending.add_done_callback(_reap)
@@ -190,110 +196,59 @@ class TokenCache:
 
     async def _run_refresh(self, key: str, entry: _Entry) -> Token:
         async with entry.lock:
-            if entry.credentials is None:
+            if entry.credentials is None or entry.flow is None:
                 entry.credentials = await self._resolve(key)
-            if not entry.loaded:
-                entry.loaded = True
-                if not isinstance(entry.credentials, PersonalAccessToken):
-                    stored = await self.store.load(key)
-                    if stored is not None:
-                        entry.token = stored
-                        if not stored.refresh_due(self._clock(), self.refresh_margin):
-                            return stored
-            token = await self._obtain(key, entry, entry.credentials)
-            if not isinstance(entry.credentials, PersonalAccessToken):
+                entry.flow = entry.credentials.flow(
+                    TokenEndpoint(
+                        org=None if key == NO_ORG else key,
+                        http=self._grants,
+                        clock=self._clock,
+                        refresh_margin=self.refresh_margin,
+                    )
+                )
+            if not entry.credentials.renewable:
+                entry.token = await entry.flow.obtain(entry.token)
+                return entry.token
+            async with self._store_lock(key):
+                # Read the store every time: another client sharing it may have refreshed.
+                stored = await self.store.load(key)
+                if stored is not None and not _same(stored, entry.token):
+                    entry.token = stored
+                if self._usable(entry, entry.token):
+                    assert entry.token is not None
+                    return entry.token
+                token = await entry.flow.obtain(entry.token)
                 # Saved before use: a rotated refresh token must survive a crash.
                 await self.store.save(key, token)
             entry.token = token
             return token
 
+    @contextlib.asynccontextmanager
+    async def _store_lock(self, key: str) -> AsyncIterator[None]:
+        if isinstance(self.store, LockingTokenStore):
+            async with self.store.lock(key):
+                yield
+        else:
+            yield
+
     async def _resolve(self, key: str) -> Credentials:
         source = self._source
-        if isinstance(source, CREDENTIAL_TYPES):
+        if isinstance(source, Credentials):
             return source
         if isinstance(source, Mapping):
             return source[key]
         creds = await source(key)
-        if not isinstance(creds, CREDENTIAL_TYPES):
+        if not isinstance(creds, Credentials):
             raise TypeError(
                 f"the credentials callable returned {type(creds).__name__} for organization "
                 f"{key!r}; it must return a credentials object"
             )
+        creds.check_org(None if key == NO_ORG else key)
         return creds
 
-    async def _obtain(self, key: str, entry: _Entry, creds: Credentials) -> Token:
-        now = self._clock()
-        if isinstance(creds, PersonalAccessToken):
-            return Token(access_token=creds.token, expires_at=float("inf"), obtained_at=now)
-        if isinstance(creds, ApplicationUser):
-            return await self._application_user(key, entry, creds)
-        refresh = entry.token.refresh_token if entry.token is not None else None
-        if refresh is None and isinstance(creds, RefreshToken):
-            refresh = creds.refresh_token
-        if refresh is not None:
-            try:
-                return await self._grant(
-                    {
-                        "grant_type": "refresh_token",
-                        "refresh_token": refresh,
-                        "client_id": creds.client_id,
-                        "client_secret": creds.client_secret,
-                    }
-                )
-            except AuthenticationError:
-                if isinstance(creds, RefreshToken):
-                    raise
-                # The refresh token was refused (expired, or rotated elsewhere): the
-                # original grant still works.
-                log.info("refresh token refused for %s; using the original grant", key)
-        if isinstance(creds, PasswordGrant):
-            form = {
-                "grant_type": "password",
-                "client_id": creds.client_id,
-                "client_secret": creds.client_secret,
-                "username": creds.username,
-                "password": creds.password,
-            }
-        elif isinstance(creds, ClientCredentials):
-            form = {
-                "grant_type": "client_credentials",
-                "client_id": creds.client_id,
-                "client_secret": creds.client_secret,
-            }
-        else:  # pragma: no cover - RefreshToken always has a refresh token
-            raise AssertionError(creds)
-        if creds.scope is not None:
-            form["scope"] = creds.scope
-        return await self._grant(form)
 
-    async def _grant(self, form: Mapping[str, str]) -> Token:
-        body = await self._grants.token_request(form)
-        log.debug("token granted (%s)", form["grant_type"])
-        return Token.from_response(body, self._clock())
-
-    async def _application_user(self, key: str, entry: _Entry, creds: ApplicationUser) -> Token:
-        for attempt in (1, 2):
-            if entry.app_token is None or entry.app_token.refresh_due(
-                self._clock(), self.refresh_margin
-            ):
-                entry.app_token = await self._grant(
-                    {
-                        "grant_type": "client_credentials",
-                        "client_id": creds.client_id,
-                        "client_secret": creds.client_secret,
-                    }
-                )
-            try:
-                body = await self._grants.application_user_token(
-                    key, creds.email, entry.app_token.access_token
-                )
-            except AuthenticationError:
-                if attempt == 2:
-                    raise
-                entry.app_token = None  # the application token expired: take a new one
-                continue
-            return Token.from_response(body, self._clock())
-        raise AssertionError("unreachable")  # pragma: no cover
+def _same(a: Token | None, b: Token | None) -> bool:
+    return a is not None and b is not None and a.access_token == b.access_token
 
 
-__all__ = ["NO_ORG", "CredentialsSource", "GrantClient", "TokenCache"]
+__all__ = ["NO_ORG", "CredentialsSource", "TokenCache"]

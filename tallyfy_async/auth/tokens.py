@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 import time
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -87,6 +88,20 @@ class TokenStore(Protocol):
         ...
 
 
+@runtime_checkable
+class LockingTokenStore(TokenStore, Protocol):
+    """A token store shared by several processes, with a lock per key.
+
+    The token cache refreshes a token while holding ``lock(key)`` and reads the store again
+    once it holds it: when another process refreshed meanwhile, its token is used and no
+    second token request is made. A rotated refresh token is thus never used twice.
+    """
+
+    def lock(self, key: str) -> AbstractAsyncContextManager[object]:
+        """An async context manager holding the lock of ``key`` across every process."""
+        ...
+
+
 class MemoryTokenStore:
     """Keeps tokens in memory: they last as long as the process (the default)."""
 
@@ -160,3 +175,6 @@ class FileTokenStore:
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"
+
+
+__all__ = ["FileTokenStore", "LockingTokenStore", "MemoryTokenStore", "Token", "TokenStore"]

@@ -5,10 +5,17 @@ Models are frozen, slotted attrs classes, structured by the SDK's one converter
 dropped; enumerations are :class:`~tallyfy_async._serde.OpenStrEnum` so unknown
 values pass through; Fractal includes (``with=``) are unwrapped from their
 ``{"data": ...}`` envelope into typed fields declared with :func:`included`.
+
+A model prints as one short line (``Process(id='…', name='Onboard Jane',
+status='active')``): a notebook shows a listing of a thousand of them without scrolling
+through pages of ``None``. ``to_dict()`` gives every field.
 """
 
 from __future__ import annotations
 
+import enum
+import json
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 import attrs
@@ -16,6 +23,31 @@ import attrs
 from tallyfy_async._readers import INCLUDE
 
 T = TypeVar("T")
+
+#: Fields a model's repr shows, in order: its id, what a person calls it, its state.
+_NAMING = ("title", "name", "label", "full_name", "text", "automated_alias", "content", "message")
+_STATE = ("status", "state")
+#: The longest repr, and the longest text of a naming field in it.
+_REPR_LIMIT = 120
+_TEXT_LIMIT = 40
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())  # one line, whatever the title holds
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with datetimes, dates and times as ISO 8601 strings and enums as values."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return _jsonable(value.value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -28,13 +60,59 @@ class Model:
 
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
+    @classmethod
+    def __attrs_init_subclass__(cls) -> None:
+        # attrs writes a repr of every field for each model class; the short one replaces it.
+        cls.__repr__ = Model.__repr__  # type: ignore[method-assign]
+
+    def __repr__(self) -> str:
+        names = {a.name for a in attrs.fields(type(self))}
+        shown: list[tuple[str, Any]] = []
+        for group in (("id",), _NAMING, _STATE):
+            for name in group:
+                value = getattr(self, name) if name in names else None
+                if value is not None and value != "":
+                    shown.append((name, value))
+                    break
+        if not shown:  # a small part of a model (owners, an option): its set fields
+            for field in attrs.fields(type(self)):
+                value = getattr(self, field.name)
+                if field.repr and value not in (None, "", [], {}):
+                    shown.append((field.name, value))
+        return self._fit(shown)
+
+    def _fit(self, shown: list[tuple[str, Any]]) -> str:
+        head = type(self).__name__
+        parts = []
+        for name, value in shown:
+            if isinstance(value, enum.Enum):
+                value = value.value
+            text = repr(_shorten(value, _TEXT_LIMIT)) if isinstance(value, str) else repr(value)
+            parts.append(f"{name}={text}")
+        line = f"{head}({', '.join(parts)})"
+        if len(line) > _REPR_LIMIT:
+            line = line[: _REPR_LIMIT - 2] + "…)"
+        return line
+
     def to_dict(self) -> dict[str, Any]:
         """The model as a plain dict (nested models too), ``extra`` keys merged in.
 
+        Datetimes and enums stay as they are; :meth:`to_json_dict` turns them into text.
         Handy for tables: ``pandas.DataFrame([t.to_dict() for t in tasks])``.
         """
         data = attrs.asdict(self, recurse=True, filter=lambda a, _: a.name != "extra")
         return {**self.extra, **data}
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` made JSON-ready: datetimes as ISO 8601 text (with their UTC
+        offset), enums as their values. ``json.dumps(model.to_json_dict())`` always works.
+        """
+        result: dict[str, Any] = _jsonable(self.to_dict())
+        return result
+
+    def to_json(self, **dumps_kwargs: Any) -> str:
+        """:meth:`to_json_dict` as JSON text; keyword arguments go to :func:`json.dumps`."""
+        return json.dumps(self.to_json_dict(), **dumps_kwargs)
 
 
 def included(*, default: Any = None) -> Any:

@@ -14,10 +14,11 @@ from tallyfy_async.models._base import Model, included
 from tallyfy_async.models.common import Owners
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.steps import Step, StepDeadline, wire_fields
+from tallyfy_async.models.tags import TagAssociation
 
 
 class BlueprintType(OpenStrEnum):
-    """``type`` of a blueprint (catalogue §8.3)."""
+    """``type`` of a blueprint."""
 
     PROCEDURE = "procedure"
     FORM = "form"
@@ -118,7 +119,7 @@ class AutomationAction(Model):
 
 @attrs.frozen(kw_only=True)
 class Automation(Model):
-    """An if-then rule of a blueprint (catalogue §15.4, ``automated_actions``).
+    """An if-then rule of a blueprint (``automated_actions``).
 
     There is no route to read one: they arrive inline in ``Blueprint.automated_actions``.
 
@@ -142,7 +143,7 @@ class Automation(Model):
 
 @attrs.frozen(kw_only=True)
 class Blueprint(Model):
-    """A blueprint (catalogue §15.1, Template object).
+    """A blueprint (the API's template object).
 
     ``prerun`` (kick-off fields) and ``automated_actions`` always arrive inline;
     ``steps``, ``tags``, ``linked_tasks`` and ``folder`` only when asked for with
@@ -155,7 +156,7 @@ class Blueprint(Model):
         prerun: kick-off fields; their ``id`` keys a launch's ``kickoff`` values.
         automated_actions: the blueprint's automations.
         steps: its steps, with ``with_=["steps"]``.
-        tags: tag associations (integer ``id`` and ``tag_id``), with ``with_=["tags"]``.
+        tags: :class:`~tallyfy_async.models.tags.TagAssociation` objects, with ``with_=["tags"]``.
         users: member ids the blueprint is shared with.
         groups: group ids it is shared with.
         status: e.g. ``active``; ``archived_at`` tells archived blueprints apart.
@@ -177,7 +178,7 @@ class Blueprint(Model):
     prerun: list[FormField] = attrs.Factory(list)
     automated_actions: list[Automation] = attrs.Factory(list)
     steps: list[Step] | None = included()
-    tags: list[dict[str, Any]] | None = included()
+    tags: list[TagAssociation] | None = included()
     linked_tasks: list[dict[str, Any]] | None = included()
     folder: dict[str, Any] | None = included()
     created_by: int | None = None

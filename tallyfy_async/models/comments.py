@@ -1,4 +1,4 @@
-"""Comments (the API's threads) on tasks, processes and blueprints (catalogue §18)."""
+"""Comments (the API's threads) on tasks, processes and blueprints."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class CommentAuthor(Model):
 
 @attrs.frozen(kw_only=True)
 class Comment(Model):
-    """A comment, a reported problem or a resolution (catalogue §18, Comment object).
+    """A comment, a reported problem or a resolution.
 
     Attributes:
         id: the comment's 32-hex id (also the ``thread_id`` a resolution names).

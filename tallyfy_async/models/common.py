@@ -14,7 +14,7 @@ class Owners(Model):
     """Who a task (or step) is assigned to: three buckets.
 
     Tallyfy replaces each bucket it is sent, and empties a bucket that is absent
-    from an ``owners`` object it is sent (catalogue §2): the SDK never sends a
+    from an ``owners`` object it is sent: the SDK never sends a
     partial ``owners``.
 
     Attributes:

@@ -12,7 +12,7 @@ from tallyfy_async.models._base import Model
 
 
 class FieldType(OpenStrEnum):
-    """``field_type`` of a form field (api-v2 ``BaseCapture::$field_types``, catalogue §8.3)."""
+    """``field_type`` of a form field (api-v2 ``BaseCapture::$field_types``)."""
 
     TEXT = "text"
     TEXTAREA = "textarea"
@@ -58,6 +58,8 @@ class FormField(Model):
         options: choices (radio, dropdown, multiselect).
         columns: columns (table).
         field_value: the stored answer, on reads with ``with=form_fields``.
+        custom_fields: the field's custom-field values, as Tallyfy sends them (typed ones
+            come from ``org.custom_fields.form_fields`` or ``.kickoff_fields``).
     """
 
     id: str
@@ -80,5 +82,6 @@ class FormField(Model):
     suffix: str | None = None
     settings: Any = None
     field_value: Any = None
+    custom_fields: dict[str, Any] | None = None
     created_at: datetime | None = None
     last_updated: datetime | None = None

@@ -1,4 +1,4 @@
-"""Processes (the API's runs) launched from blueprints (catalogue §16)."""
+"""Processes (the API's runs) launched from blueprints."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tallyfy_async.models._base import Model, included
 from tallyfy_async.models.blueprints import BlueprintType
 from tallyfy_async.models.common import Progress
 from tallyfy_async.models.form_fields import FormField
+from tallyfy_async.models.tags import TagAssociation
 
 
 class ProcessStatus(OpenStrEnum):
@@ -37,7 +38,7 @@ class ProcessStatus(OpenStrEnum):
 
 @attrs.frozen(kw_only=True)
 class Process(Model):
-    """A process launched from a blueprint (catalogue §16, Run object).
+    """A process launched from a blueprint (the API's run object).
 
     Attributes:
         id: the process's 32-hex id.
@@ -101,7 +102,7 @@ class Process(Model):
     checklist: dict[str, Any] | None = included()
     tasks: list[_tasks.Task] | None = included()
     next_task: list[_tasks.Task] | None = included()
-    tags: list[dict[str, Any]] | None = included()
+    tags: list[TagAssociation] | None = included()
     form_fields: list[FormField] | None = included()
     ko_form_fields: list[FormField] | None = included()
     folders: list[dict[str, Any]] | None = included()

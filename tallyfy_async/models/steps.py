@@ -33,7 +33,7 @@ class StepDeadline(Model):
     """When a step's task is due, relative to an anchor.
 
     Build one to send it: ``StepDeadline(value=2, unit="days")``. Fields left as
-    None are not sent; the SDK never invents an anchor (sdk#88).
+    None are not sent; the SDK never invents an anchor.
 
     Attributes:
         value: how many ``unit``\\s.
@@ -71,7 +71,7 @@ class StepStart(Model):
 
 @attrs.frozen(kw_only=True)
 class Step(Model):
-    """A step of a blueprint (catalogue §15.2, Step object).
+    """A step of a blueprint.
 
     Attributes:
         id: the step's 32-hex id.

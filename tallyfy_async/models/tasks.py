@@ -1,4 +1,4 @@
-"""Tasks: the tasks of processes, and one-off tasks (catalogue §17)."""
+"""Tasks: the tasks of processes, and one-off tasks."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class TaskStatus(OpenStrEnum):
 
 
 class TaskType(OpenStrEnum):
-    """``task_type`` of a task (catalogue §8.3)."""
+    """``task_type`` of a task."""
 
     TASK = "task"
     APPROVAL = "approval"
@@ -58,6 +58,8 @@ class Task(Model):
         threads: comments (``with_="threads"``; ``with_="comments"`` fills ``comments``).
         form_fields: the form fields with their answers in ``field_value``
             (``with_="form_fields"``).
+        custom_fields: the task's custom-field values, as Tallyfy sends them (typed ones
+            come from ``org.custom_fields.tasks``).
         tags: tag associations (``with_="tags"``).
     """
 

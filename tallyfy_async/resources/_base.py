@@ -1,21 +1,38 @@
-"""What every resource client shares: the one way from a route to a typed result."""
+"""What every resource client shares: its scope, its ids, and the one way in.
+
+A resource is built with the organization it serves and a scope (see
+:mod:`~tallyfy_async.resources._scopes`). Its methods follow one argument order:
+positional arguments are ids, the parents' first (the scope's), then the record's
+own; everything else is keyword-only. A method acting on one record also takes the
+record's model in place of its ids: a model carries its parents' ids
+(``task.run_id``), so ``complete(task)`` and ``complete(task.run_id, task.id)``
+name the same task.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
-from tallyfy_async._transport import Response
+from tallyfy_async._serde import Converter
+from tallyfy_async._transport import Response, Transfer
+from tallyfy_async._unset import UNSET
 from tallyfy_async._urls import QueryParams
 from tallyfy_async.errors import UnexpectedResponseError
 from tallyfy_async.pagination import Paginator
+from tallyfy_async.resources._body import Body
+from tallyfy_async.resources._kinds import Kind
+from tallyfy_async.resources._scopes import ORG, Scope
 
 if TYPE_CHECKING:
     from tallyfy_async.client import OrgClient
 
 T = TypeVar("T")
+R = TypeVar("R", bound="Resource")
+
+#: Arguments of a listing that shape the walk, not the query.
+_PAGING = frozenset(("per_page", "limit", "concurrency"))
 
 
 def structure_or_raise(hook: Callable[[Any, Any], T], data: Any, model: type[T]) -> T:
@@ -29,13 +46,98 @@ def structure_or_raise(hook: Callable[[Any, Any], T], data: Any, model: type[T])
 
 
 class Resource:
-    """Base of the resource clients; holds the organization view it serves."""
+    """Base of the resource clients.
 
-    def __init__(self, org: OrgClient) -> None:
+    Subclasses say where one of their records lives under their scope
+    (``records = "/runs/{process_id}"``, whose last placeholder names the record's own
+    id) and which model stands for one (``model = Process``).
+    """
+
+    #: The path of one record under the scope; children hang from it.
+    records: ClassVar[str] = ""
+    #: The model of one record; a method acting on one takes it in place of its ids.
+    model: ClassVar[type[Any] | None] = None
+
+    def __init__(self, org: OrgClient, scope: Scope = ORG) -> None:
         self._org = org
+        self._scope = scope
+        #: The scope of one record: where the resources attached to a record hang.
+        self._record_scope = scope.under(self.records, self.model)
+        self._not_options = frozenset(("self", *self._record_scope.parents, *_PAGING))
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._org.org_id}>"
+        where = "" if self._scope == ORG else f" at {self._scope.path}"
+        return f"<{type(self).__name__} of {self._org.org_id}{where}>"
+
+    @property
+    def _converter(self) -> Converter:
+        return self._org.client.converter
+
+    # -- ids -----------------------------------------------------------------------------
+
+    def _ids(self, *given: object) -> dict[str, Any]:
+        """The path ids of one record (the scope's parents', then its own).
+
+        ``given`` are the method's positional arguments in order: ids, or models
+        standing for them (see :meth:`Scope.ids <tallyfy_async.resources._scopes.Scope.ids>`).
+
+        Raises:
+            ValueError: an id missing, or a model that does not carry one.
+            TypeError: more arguments than ids.
+        """
+        return self._record_scope.ids(given)
+
+    def _parent_ids(self, *given: object) -> dict[str, Any]:
+        """The path ids of the scope (a listing's, a create's), as :meth:`_ids`."""
+        return self._scope.ids(given)
+
+    def _record(self, given: object) -> Any:
+        """``given`` when it is this resource's model, else None."""
+        return given if self.model is not None and isinstance(given, self.model) else None
+
+    # -- what is sent --------------------------------------------------------------------
+
+    def _arguments(
+        self, arguments: Mapping[str, Any], skip: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """A method's options from its ``locals()``.
+
+        ``self``, the path ids (named as the scope names them), the paging arguments
+        and ``skip`` are left out. A class serving several parents calls its parent's
+        id ``parent_id`` and skips it.
+        """
+        left_out = self._not_options.union(skip) if skip else self._not_options
+        return {name: value for name, value in arguments.items() if name not in left_out}
+
+    def _body(
+        self,
+        kinds: Mapping[str, Kind],
+        arguments: Mapping[str, Any],
+        *,
+        skip: tuple[str, ...] = (),
+    ) -> Body:
+        """A :class:`Body` of a method's options (its ``locals()``, see :meth:`_arguments`).
+
+        Every option must have a kind in ``kinds``.
+        """
+        body = Body(self._converter)
+        body.put_all(kinds, self._arguments(arguments, skip))
+        return body
+
+    def _query(
+        self,
+        kinds: Mapping[str, Kind],
+        arguments: Mapping[str, Any],
+        *,
+        skip: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """Query parameters from a listing's keyword arguments (as :meth:`_body`)."""
+        options = self._arguments(arguments, skip)
+        if options.keys() <= kinds.keys() and all(v is UNSET for v in options.values()):
+            return {}  # a read without options, the common case: nothing to check
+        body = Body(self._converter)
+        body.put_all(kinds, options)
+        return body.query()
 
     def _send(
         self,
@@ -45,14 +147,26 @@ class Resource:
         params: QueryParams | None = None,
         json: Any = None,
         decode: bool = True,
+        transfer: Transfer | None = None,
     ) -> Awaitable[Response]:
         # Returns the transport's coroutine rather than awaiting it: a frame fewer.
         return self._org.client._call(
-            route, self._org.org_id, ids or {}, params=params, json=json, decode=decode
+            self._scope.route(route),
+            self._org.org_id,
+            ids or {},
+            params=params,
+            json=json,
+            decode=decode,
+            transfer=transfer,
         )
 
+    def _url(self, route: Route, ids: dict[str, object]) -> str:
+        """The URL ``route`` names for ``ids`` (for an error about it)."""
+        segments = self._scope.route(route).compile({"org": self._org.org_id, **ids})
+        return str(self._org.client._url(segments, None))
+
     def _structure(self, data: Any, model: type[T]) -> T:
-        return structure_or_raise(self._org.client.converter.get_structure_hook(model), data, model)
+        return structure_or_raise(self._converter.get_structure_hook(model), data, model)
 
     async def _item(
         self,
@@ -70,15 +184,20 @@ class Resource:
         self,
         route: Route,
         model: type[T],
+        arguments: Mapping[str, Any],
+        filters: Mapping[str, Kind] | None = None,
         ids: dict[str, object] | None = None,
         *,
-        params: QueryParams | None = None,
-        per_page: int = C.MAX_PER_PAGE,
-        limit: int | None = None,
-        concurrency: int = 1,
+        skip: tuple[str, ...] = (),
     ) -> Paginator[T]:
-        converter = self._org.client.converter
-        base = dict(params or {})
+        """A paginator over ``route``, built from a listing's ``locals()``.
+
+        The query holds the filters (checked and named by ``filters``); ``per_page``,
+        ``limit`` and ``concurrency`` shape the walk; ``ids`` and ``skip`` are left out
+        of the query.
+        """
+        converter = self._converter
+        base = self._query(filters or {}, arguments, skip=(*(ids or ()), *skip))
 
         def fetch(page: int, size: int) -> Awaitable[Response]:
             # Undecoded: the paginator decodes each page when the walk reaches it.
@@ -88,7 +207,45 @@ class Resource:
         return Paginator(
             fetch,
             converter.item_structurer(model),
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
+            per_page=arguments["per_page"],
+            limit=arguments["limit"],
+            concurrency=arguments["concurrency"],
         )
+
+
+class Child(Generic[R]):
+    """A resource attached to each record of its parent resource.
+
+    One line in the parent: ``tasks = Child(ProcessTasks)`` on ``Processes`` makes
+    ``org.processes.tasks``, a ``ProcessTasks`` whose scope is one process
+    (``/organizations/{org}/runs/{process_id}``). It is built on first use and kept.
+
+    ``under`` hangs it from the records of another kind instead: it gives the scope
+    of those records (``lambda org: org.tags._record_scope``). One resource class then
+    serves every kind of record (custom-field values are gathered under
+    ``org.custom_fields``).
+    """
+
+    def __init__(self, kind: type[R], under: Callable[[OrgClient], Scope] | None = None) -> None:
+        self._kind = kind
+        self._under = under
+        self._name = ""
+        self.__doc__ = kind.__doc__
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, parent: None, owner: type[Any]) -> Child[R]: ...
+
+    @overload
+    def __get__(self, parent: Resource, owner: type[Any]) -> R: ...
+
+    def __get__(self, parent: Resource | None, owner: type[Any]) -> Child[R] | R:
+        if parent is None:
+            return self
+        scope = parent._record_scope if self._under is None else self._under(parent._org)
+        child = self._kind(parent._org, scope)
+        # Kept on the instance: later reads find it there and skip this descriptor.
+        parent.__dict__[self._name] = child
+        return child

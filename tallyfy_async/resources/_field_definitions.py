@@ -1,119 +1,88 @@
 """Checking form-field definitions before they are sent.
 
-Everything here runs before a request is built, and every error names the field
-(``options[1].id``, ``prerun[0].label``), so a bad call fails loudly and sends nothing.
-Form-field definitions are checked as api-v2's ``CaptureRequestValidator`` checks them
-(catalogue §15.3); step captures, kick-off fields (``prerun``) and the fields of a
-one-off task share the rules.
+Form-field definitions are checked as api-v2's ``CaptureRequestValidator`` checks them;
+step captures, kick-off fields (a blueprint's ``prerun``) and the fields of a one-off
+task share the rules. Every error names the field (``options[1].id``,
+``prerun[0].label``), so a bad call fails loudly and sends nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Final
 
+from tallyfy_async._serde import Converter
+from tallyfy_async._unset import UNSET
 from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
-from tallyfy_async.resources._payload import UNSET, at_least, expect, items, one_of, require
+from tallyfy_async.resources import _kinds as kinds
+from tallyfy_async.resources._body import Body
+from tallyfy_async.resources._checks import expect, items, require
 
 FIELD_TYPES: Final = frozenset(member.value for member in FieldType)
 _CHOICE_TYPES: Final = {"radio": 2, "dropdown": 1, "multiselect": 1}
 
-#: Keys a form-field definition may carry (the capture body, catalogue §15.3), plus ``id``
-#: for a kick-off field that already exists.
-DEFINITION_KEYS: Final = (
-    "field_type",
-    "label",
-    "required",
-    "guidance",
-    "position",
-    "options",
-    "columns",
-    "default_value",
-    "default_value_enabled",
-    "collect_time",
-    "use_wysiwyg_editor",
-    "field_validation",
-    "prefix",
-    "suffix",
-    "settings",
-)
+
+def _json(name: str, value: Any) -> Any:
+    if not _is_json(value):
+        raise TypeError(
+            f"{name} must be JSON data (str, number, bool, list, dict or None), "
+            f"got {type(value).__name__}"
+        )
+    return value
+
+
+def _rules(name: str, value: Any) -> Any:
+    """Laravel validation rules: one string (``"numeric|min:0"``) or a list of them."""
+    if value is None or isinstance(value, str):
+        return value
+    return items(name, value, str)
+
+
+#: The fields of a form-field definition (a capture's create and update body).
+CAPTURE_FIELDS: Final = {
+    "field_type": kinds.Choice(choices=FIELD_TYPES, required=True),
+    "label": kinds.Text(required=True),
+    "required": kinds.Flag(required=True, why="Tallyfy refuses a form field without it"),
+    "guidance": kinds.TEXT_OR_NONE,
+    "position": kinds.Int(minimum=1),
+    # kinds.Checked against the field type, once it is known.
+    "options": kinds.APART,
+    "columns": kinds.APART,
+    "default_value": kinds.Checked(function=_json),
+    "default_value_enabled": kinds.FLAG,
+    "collect_time": kinds.FLAG,
+    "use_wysiwyg_editor": kinds.FLAG,
+    "field_validation": kinds.Checked(function=_rules),
+    "prefix": kinds.TEXT_OR_NONE,
+    "suffix": kinds.TEXT_OR_NONE,
+    "settings": kinds.Instance(types=Mapping, nullable=True),
+}
+#: Keys a form-field definition may carry.
+DEFINITION_KEYS: Final = tuple(CAPTURE_FIELDS)
 
 
 def capture_definition(
-    *,
-    field_type: FieldType | str | Any = UNSET,
-    label: str | Any = UNSET,
-    required: bool | Any = UNSET,
-    guidance: str | Any | None = UNSET,
-    position: int | Any = UNSET,
-    options: Sequence[FieldOption | Mapping[str, Any]] | Any = UNSET,
-    columns: Sequence[FieldColumn | Mapping[str, Any]] | Any = UNSET,
-    default_value: Any = UNSET,
-    default_value_enabled: bool | Any = UNSET,
-    collect_time: bool | Any = UNSET,
-    use_wysiwyg_editor: bool | Any = UNSET,
-    field_validation: str | Sequence[str] | Any | None = UNSET,
-    prefix: str | Any | None = UNSET,
-    suffix: str | Any | None = UNSET,
-    settings: Mapping[str, Any] | Any | None = UNSET,
-    where: str = "",
-) -> dict[str, Any]:
-    """A form-field body checked like ``CaptureRequestValidator``; UNSET values stay UNSET.
+    values: Mapping[str, Any], converter: Converter | None = None, where: str = ""
+) -> Body:
+    """A form-field definition's body, checked like ``CaptureRequestValidator``.
 
-    ``where`` prefixes field names in errors (``"prerun[2]."``).
+    ``where`` prefixes names in errors (``"prerun[2]."``).
 
     Raises:
-        TypeError: a value of the wrong type.
+        TypeError: a value of the wrong type, or a key that is no field.
         ValueError: a missing label, field type or ``required``, an unknown field type,
             too few options, options or columns on a field type that has none.
     """
-    require(where + "label", label)
-    expect(where + "label", label, str)
-    require(where + "field_type", field_type)
-    kind = one_of(where + "field_type", field_type, FIELD_TYPES)
-    if required is UNSET or required is None:
-        raise ValueError(
-            f"{where}required must be given (True or False): Tallyfy refuses a form field "
-            "without it"
-        )
-    expect(where + "required", required, bool)
-    expect(where + "guidance", guidance, str, nullable=True)
-    at_least(where + "position", position, 1)
-    for name, flag in (
-        ("default_value_enabled", default_value_enabled),
-        ("collect_time", collect_time),
-        ("use_wysiwyg_editor", use_wysiwyg_editor),
-    ):
-        expect(where + name, flag, bool)
-    if isinstance(field_validation, str):
-        pass
-    elif field_validation is not UNSET and field_validation is not None:
-        field_validation = items(where + "field_validation", field_validation, str)
-    expect(where + "prefix", prefix, str, nullable=True)
-    expect(where + "suffix", suffix, str, nullable=True)
-    expect(where + "settings", settings, Mapping, nullable=True)
-    if default_value is not UNSET and not _is_json(default_value):
-        raise TypeError(
-            f"{where}default_value must be JSON data (str, number, bool, list, dict or None), "
-            f"got {type(default_value).__name__}"
-        )
-    return {
-        "field_type": kind,
-        "label": label,
-        "required": required,
-        "guidance": guidance,
-        "position": position,
-        "options": _choices(where, "options", "text", options, kind, FieldOption),
-        "columns": _choices(where, "columns", "label", columns, kind, FieldColumn),
-        "default_value": default_value,
-        "default_value_enabled": default_value_enabled,
-        "collect_time": collect_time,
-        "use_wysiwyg_editor": use_wysiwyg_editor,
-        "field_validation": field_validation,
-        "prefix": prefix,
-        "suffix": suffix,
-        "settings": settings,
-    }
+    body = Body(converter, where=where)
+    body.put_all(CAPTURE_FIELDS, values)
+    kind = body["field_type"]
+    choice_keys = (("options", "text", FieldOption), ("columns", "label", FieldColumn))
+    for key, text_key, model in choice_keys:
+        choices = _choices(where, key, text_key, values.get(key, UNSET), kind, model)
+        if choices is not UNSET:
+            body[key] = choices
+    return body
 
 
 def _choices(
@@ -219,8 +188,14 @@ def form_field_definitions(field: str, values: Any, *, keep_existing: bool) -> l
             fields = dict(value)
         field_id = fields.pop("id", UNSET)
         expect(where + "id", field_id, str)
-        definition = capture_definition(**fields, where=where)
+        definition = capture_definition(fields, where=where).values()
         if field_id is not UNSET:
             definition = {"id": field_id, **definition}
-        definitions.append({k: v for k, v in definition.items() if v is not UNSET})
+        definitions.append(definition)
     return definitions
+
+
+#: A one-off task's form fields: every item is a new field.
+NEW_FIELDS: Final = kinds.Checked(function=partial(form_field_definitions, keep_existing=False))
+#: A blueprint's kick-off fields (``prerun``): an item may keep an existing field's id.
+KICKOFF_FIELDS: Final = kinds.Checked(function=partial(form_field_definitions, keep_existing=True))

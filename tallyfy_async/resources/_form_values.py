@@ -1,10 +1,10 @@
 """Encoding form values: kick-off values on launch (``prerun``) and task values (``taskdata``).
 
-Both go through one validator in Tallyfy (api-v2 ``FormValuesValidator``, catalogue §8.4),
-so one encoder serves both here. It is where most launches used to fail: 91.8 % of the
+Both go through one validator in Tallyfy (api-v2 ``FormValuesValidator``), so one
+encoder serves both here. It is where most launches used to fail: 91.8 % of the
 official SDK's launch failures were required kick-off fields left out, and a ``prerun``
-sent as a list always fails (``api/integrators.md`` §1.8). So the encoder works from the
-field definitions and refuses, before anything is sent and naming each field:
+sent as a list always fails. So the encoder works from the field definitions and refuses,
+before anything is sent and naming each field:
 
 - a key that names no field (Tallyfy would drop it silently and answer 201);
 - a required field without a value (on launch; every missing field is listed);
@@ -158,7 +158,7 @@ def _resolver(fields: Sequence[FormField]) -> Callable[[Any], FormField]:
 
 
 def encode_value(field: FormField, value: Any) -> Any:
-    """The wire value of a non-blank ``value`` for ``field`` (catalogue §8.4).
+    """The wire value of a non-blank ``value`` for ``field``.
 
     Raises:
         _Problem: the value does not fit the field.
@@ -336,7 +336,7 @@ def _multiselect(field: FormField, value: Any) -> list[dict[str, Any]]:
     for item in value:
         option = choose(field, item)
         chosen.setdefault(option.id, option)
-    # Without "selected": true Tallyfy stores the choice but renders it blank (§8.4).
+    # Without "selected": true Tallyfy stores the choice but renders it blank.
     return [
         {"id": option.id, "text": option.text, "value": None, "selected": True}
         for option in chosen.values()
@@ -444,7 +444,9 @@ def _files(value: Any) -> list[dict[str, Any]]:
             f"expected a list of uploaded asset objects, got {type(value).__name__}: {value!r:.60}"
         )
     assets = []
-    for asset in value:
+    for given in value:
+        # An Asset model is sent whole, as Tallyfy returned it.
+        asset = given.to_wire() if callable(getattr(given, "to_wire", None)) else given
         if not isinstance(asset, Mapping) or not isinstance(asset.get("id"), str):
             raise _Problem(
                 f"each file is an uploaded asset object with a str 'id', got {asset!r:.60}"

@@ -1,81 +1,119 @@
-"""Comments and issues (the API's threads) on tasks, processes and blueprints (catalogue §18)."""
+"""Comments and issues (the API's threads) on tasks, processes and blueprints.
+
+One class serves every parent: ``org.processes.comments`` and
+``org.blueprints.comments`` post to a process's or a blueprint's threads;
+``org.tasks.comments`` also reads, edits and deletes a task's comments.
+"""
 
 from __future__ import annotations
 
 import builtins
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from tallyfy_async._routes import Route
+from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models.comments import Comment, CommentLabel, CommentState
 from tallyfy_async.models.tasks import Task
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._payload import UNSET, _Unset, expect, one_of, payload, require
-from tallyfy_async.resources.tasks import GET_TASK
 
-ADD_COMMENT: Final = Route("POST", "/organizations/{org}/tasks/{task_id}/comment")
-UPDATE_COMMENT: Final = Route("PUT", "/organizations/{org}/tasks/{task_id}/comment/{comment_id}")
-DELETE_COMMENT: Final = Route("DELETE", "/organizations/{org}/tasks/{task_id}/comment/{comment_id}")
-REPORT_PROBLEM: Final = Route("POST", "/organizations/{org}/tasks/{task_id}/problem")
-RESOLVE_PROBLEM: Final = Route("POST", "/organizations/{org}/tasks/{task_id}/resolved-threads")
-ADD_BOT_COMMENT: Final = Route("POST", "/organizations/{org}/tasks/{task_id}/bot-comment")
-# Process and blueprint threads: documented once, used by no official client (low confidence).
-ADD_PROCESS_COMMENT: Final = Route("POST", "/organizations/{org}/runs/{process_id}/comment")
-REPORT_PROCESS_PROBLEM: Final = Route("POST", "/organizations/{org}/runs/{process_id}/problem")
-RESOLVE_PROCESS_PROBLEM: Final = Route(
-    "POST", "/organizations/{org}/runs/{process_id}/resolved-threads"
-)
-ADD_BLUEPRINT_COMMENT: Final = Route(
-    "POST", "/organizations/{org}/checklists/{blueprint_id}/comment"
-)
-REPORT_BLUEPRINT_PROBLEM: Final = Route(
-    "POST", "/organizations/{org}/checklists/{blueprint_id}/problem"
-)
-RESOLVE_BLUEPRINT_PROBLEM: Final = Route(
-    "POST", "/organizations/{org}/checklists/{blueprint_id}/resolved-threads"
-)
+ADD_COMMENT: Final = Route("POST", "/comment")
+UPDATE_COMMENT: Final = Route("PUT", "/comment/{comment_id}")
+DELETE_COMMENT: Final = Route("DELETE", "/comment/{comment_id}")
+REPORT_PROBLEM: Final = Route("POST", "/problem")
+RESOLVE_PROBLEM: Final = Route("POST", "/resolved-threads")
+ADD_BOT_COMMENT: Final = Route("POST", "/bot-comment")
 
-LABELS: Final = frozenset(member.value for member in CommentLabel)
-STATES: Final = frozenset(member.value for member in CommentState)
+#: The model of the record comments hang from (``Task``, ``Process``, ``Blueprint``).
+P = TypeVar("P")
 
-_Label = CommentLabel | str | _Unset
-_State = CommentState | str | _Unset
+#: The fields of thread writes.
+COMMENT_FIELDS: Final = {
+    "content": kinds.Text(required=True),
+    "label": kinds.Choice(choices=frozenset(member.value for member in CommentLabel)),
+    "state": kinds.Choice(choices=frozenset(member.value for member in CommentState)),
+    "thread_id": kinds.Text(filled=True),
+}
 
 
-def _body(
-    content: Any, *, label: Any = UNSET, state: Any = UNSET, thread_id: Any = UNSET
-) -> dict[str, Any]:
-    """A thread body, checked: ``content`` required, ``label``/``state`` known values.
+class Comments(Resource, Generic[P]):
+    """Comments and issues on the records of one parent (``org.processes.comments``...).
 
-    Raises:
-        TypeError, ValueError: naming the field.
+    An issue (a comment labelled ``problem``) flags its record until it is resolved
+    with :meth:`resolve`. Mention a member with ``@[<user_id>]`` inside the content.
+    Tallyfy caps comment posting at 120 an hour per organization.
     """
-    require("content", content)
-    expect("content", content, str)
-    if thread_id is not UNSET:
-        require("thread_id", thread_id)
-        expect("thread_id", thread_id, str)
-    return {
-        "content": content,
-        "thread_id": thread_id,
-        "label": UNSET if label is UNSET else one_of("label", label, LABELS),
-        "state": UNSET if state is UNSET else one_of("state", state, STATES),
-    }
+
+    records = "/comment/{comment_id}"
+    model = Comment
+
+    async def add(self, parent_id: str | P, /, *, content: str) -> Comment:
+        """Comment on a record: ``POST .../comment``.
+
+        Args:
+            parent_id: the task's, process's or blueprint's id, or the record itself.
+            content: the text (HTML allowed); ``@[<user_id>]`` mentions a member.
+
+        Returns:
+            The new :class:`Comment`.
+
+        Raises:
+            TypeError, ValueError: blank content; nothing was sent.
+            NotFoundError: no such record.
+            RateLimitError: the hourly comment cap was reached.
+        """
+        return await self._post(ADD_COMMENT, parent_id, locals())
+
+    async def report_problem(self, parent_id: str | P, /, *, content: str) -> Comment:
+        """Report an issue on a record: ``POST .../problem``.
+
+        A task with an open issue cannot be completed; its process (or a process with
+        an issue of its own) shows the ``problem`` status until :meth:`resolve`.
+
+        Returns:
+            The problem :class:`Comment`; its ``id`` is the thread to resolve.
+
+        Raises:
+            ValueError: blank content.
+            NotFoundError: no such record.
+        """
+        return await self._post(REPORT_PROBLEM, parent_id, locals())
+
+    async def resolve(self, parent_id: str | P, thread_id: str, /, *, content: str) -> Comment:
+        """Resolve an issue: ``POST .../resolved-threads``.
+
+        Posting a comment labelled ``resolve`` does not clear an issue; this does.
+
+        Args:
+            parent_id: the record the issue is on (its id, or the record).
+            thread_id: the problem comment's id.
+            content: the resolution's text.
+
+        Returns:
+            The resolution :class:`Comment`.
+
+        Raises:
+            TypeError, ValueError: blank content or thread id.
+            NotFoundError: no such record.
+            ValidationError: no such open issue (422).
+        """
+        return await self._post(RESOLVE_PROBLEM, parent_id, locals())
+
+    async def _post(self, route: Route, parent_id: str | P, arguments: dict[str, Any]) -> Comment:
+        body = self._body(COMMENT_FIELDS, arguments, skip=("parent_id",))
+        return await self._item(route, Comment, self._parent_ids(parent_id), json=body.json())
 
 
-class Comments(Resource):
-    """Comments of one organization (``org.comments``).
+class TaskComments(Comments[Task]):
+    """Comments and issues on tasks (``org.tasks.comments``), process tasks and one-off tasks.
 
     A comment's ``label`` says what it is: ``comment``, ``problem`` (an issue, which
     blocks the task's completion until resolved), ``resolve``, ``improvement`` or
-    ``advice``. Mention a member with ``@[<user_id>]`` inside the content. Tallyfy
-    caps comment posting at 120 an hour per organization.
+    ``advice``.
     """
 
-    async def list(self, task_id: str) -> builtins.list[Comment]:
-        """The comments of a task: ``GET /organizations/{org}/tasks/{task_id}?with=threads``.
-
-        Args:
-            task_id: the task's id (a process task or a one-off task).
+    async def list(self, task_id: str | Task, /) -> builtins.list[Comment]:
+        """The comments of a task, read with it: ``GET .../tasks/{task_id}?with=threads``.
 
         Returns:
             The task's :class:`Comment` objects, as Tallyfy orders them.
@@ -83,16 +121,22 @@ class Comments(Resource):
         Raises:
             NotFoundError: no such task.
         """
-        task = await self._item(GET_TASK, Task, {"task_id": task_id}, params={"with": "threads"})
+        task = await self._org.tasks.get(task_id, with_="threads")
         return list(task.threads or [])
 
     async def add(
-        self, task_id: str, content: str, *, label: _Label = UNSET, state: _State = UNSET
+        self,
+        task_id: str | Task,
+        /,
+        *,
+        content: str,
+        label: UnsetOr[CommentLabel | str] = UNSET,
+        state: UnsetOr[CommentState | str] = UNSET,
     ) -> Comment:
         """Comment on a task: ``POST /organizations/{org}/tasks/{task_id}/comment``.
 
         Args:
-            task_id: the task's id.
+            task_id: the task's id, or the :class:`Task`.
             content: the text (HTML allowed); ``@[<user_id>]`` mentions a member.
             label: :class:`CommentLabel` (``comment`` when left out).
             state: :class:`CommentState` (Tallyfy's default is ``hide-for-guests``).
@@ -105,67 +149,18 @@ class Comments(Resource):
             NotFoundError: no such task.
             RateLimitError: the hourly comment cap was reached.
         """
-        return await self._post(ADD_COMMENT, {"task_id": task_id}, content, label, state)
-
-    async def update(
-        self,
-        task_id: str,
-        comment_id: str,
-        content: str,
-        *,
-        label: _Label = UNSET,
-        state: _State = UNSET,
-    ) -> Comment:
-        """Edit a comment: ``PUT /organizations/{org}/tasks/{task_id}/comment/{comment_id}``.
-
-        Args:
-            task_id: the task the comment is on.
-            comment_id: the comment's id.
-            content: the new text.
-            label: :class:`CommentLabel`.
-            state: :class:`CommentState`.
-
-        Returns:
-            The updated :class:`Comment`.
-
-        Raises:
-            TypeError, ValueError: blank content, an unknown label or state.
-            NotFoundError: no such task or comment.
-        """
-        body = payload(self._org.client.converter, _body(content, label=label, state=state))
-        return await self._item(
-            UPDATE_COMMENT, Comment, {"task_id": task_id, "comment_id": comment_id}, json=body
-        )
-
-    async def delete(self, task_id: str, comment_id: str) -> None:
-        """Delete a comment: ``DELETE /organizations/{org}/tasks/{task_id}/comment/{comment_id}``.
-
-        Raises:
-            NotFoundError: no such task or comment.
-        """
-        await self._send(DELETE_COMMENT, {"task_id": task_id, "comment_id": comment_id})
-
-    async def report_problem(self, task_id: str, content: str) -> Comment:
-        """Report an issue on a task: ``POST /organizations/{org}/tasks/{task_id}/problem``.
-
-        The task cannot be completed until the issue is resolved (:meth:`resolve`); its
-        process shows the ``problem`` status meanwhile.
-
-        Returns:
-            The problem :class:`Comment`; its ``id`` is the ``thread_id`` to resolve.
-
-        Raises:
-            ValueError: blank content.
-            NotFoundError: no such task.
-        """
-        return await self._post(REPORT_PROBLEM, {"task_id": task_id}, content)
+        return await self._post(ADD_COMMENT, task_id, locals())
 
     async def resolve(
-        self, task_id: str, thread_id: str, content: str, *, state: _State = UNSET
+        self,
+        task_id: str | Task,
+        thread_id: str,
+        /,
+        *,
+        content: str,
+        state: UnsetOr[CommentState | str] = UNSET,
     ) -> Comment:
-        """Resolve an issue: ``POST /organizations/{org}/tasks/{task_id}/resolved-threads``.
-
-        Posting a comment labelled ``resolve`` does not clear an issue; this does.
+        """Resolve an issue on a task: ``POST .../tasks/{task_id}/resolved-threads``.
 
         Args:
             task_id: the task the issue is on.
@@ -181,99 +176,57 @@ class Comments(Resource):
             NotFoundError: no such task.
             ValidationError: no such open issue (422).
         """
-        return await self._post(
-            RESOLVE_PROBLEM, {"task_id": task_id}, content, state=state, thread_id=thread_id
-        )
+        return await self._post(RESOLVE_PROBLEM, task_id, locals())
 
-    async def add_as_bot(self, task_id: str, content: str) -> Comment:
-        """Comment on a task as the organization's bot user.
+    async def update(
+        self,
+        task_id: str | Comment,
+        comment_id: str | None = None,
+        /,
+        *,
+        content: str,
+        label: UnsetOr[CommentLabel | str] = UNSET,
+        state: UnsetOr[CommentState | str] = UNSET,
+    ) -> Comment:
+        """Edit a comment: ``PUT .../tasks/{task_id}/comment/{comment_id}``.
 
-        ``POST /organizations/{org}/tasks/{task_id}/bot-comment`` (low confidence: only
-        Tallyfy's n8n node uses it).
+        Args:
+            task_id: the task the comment is on, or the :class:`Comment` itself.
+            comment_id: the comment's id.
+            content: the new text.
+            label: :class:`CommentLabel`.
+            state: :class:`CommentState`.
+
+        Returns:
+            The updated :class:`Comment`.
+
+        Raises:
+            TypeError, ValueError: blank content, an unknown label or state.
+            NotFoundError: no such task or comment.
+        """
+        body = self._body(COMMENT_FIELDS, locals())
+        ids = self._ids(task_id, comment_id)
+        return await self._item(UPDATE_COMMENT, Comment, ids, json=body.json())
+
+    async def delete(self, task_id: str | Comment, comment_id: str | None = None, /) -> None:
+        """Delete a comment: ``DELETE .../tasks/{task_id}/comment/{comment_id}``.
+
+        Args:
+            task_id: the task the comment is on, or the :class:`Comment` itself.
+            comment_id: the comment's id.
+
+        Raises:
+            NotFoundError: no such task or comment.
+        """
+        await self._send(DELETE_COMMENT, self._ids(task_id, comment_id))
+
+    async def add_as_bot(self, task_id: str | Task, /, *, content: str) -> Comment:
+        """Comment on a task as the organization's bot user: ``POST .../bot-comment``.
+
+        Only Tallyfy's n8n node is known to use this route.
 
         Raises:
             ValueError: blank content.
             NotFoundError: no such task.
         """
-        return await self._post(ADD_BOT_COMMENT, {"task_id": task_id}, content)
-
-    # -- process and blueprint threads (documented once; no official client uses them) --
-
-    async def add_to_process(self, process_id: str, content: str) -> Comment:
-        """Comment on a process: ``POST /organizations/{org}/runs/{process_id}/comment``.
-
-        Raises:
-            ValueError: blank content.
-            NotFoundError: no such process.
-        """
-        return await self._post(ADD_PROCESS_COMMENT, {"process_id": process_id}, content)
-
-    async def report_process_problem(self, process_id: str, content: str) -> Comment:
-        """Report an issue on a process: ``POST .../runs/{process_id}/problem``.
-
-        Raises:
-            ValueError: blank content.
-            NotFoundError: no such process.
-        """
-        return await self._post(REPORT_PROCESS_PROBLEM, {"process_id": process_id}, content)
-
-    async def resolve_process_problem(
-        self, process_id: str, thread_id: str, content: str
-    ) -> Comment:
-        """Resolve an issue on a process: ``POST .../runs/{process_id}/resolved-threads``.
-
-        Raises:
-            ValueError: blank content or thread id.
-            NotFoundError: no such process.
-        """
-        return await self._post(
-            RESOLVE_PROCESS_PROBLEM, {"process_id": process_id}, content, thread_id=thread_id
-        )
-
-    async def add_to_blueprint(self, blueprint_id: str, content: str) -> Comment:
-        """Comment on a blueprint: ``POST .../checklists/{blueprint_id}/comment``.
-
-        Raises:
-            ValueError: blank content.
-            NotFoundError: no such blueprint.
-        """
-        return await self._post(ADD_BLUEPRINT_COMMENT, {"blueprint_id": blueprint_id}, content)
-
-    async def report_blueprint_problem(self, blueprint_id: str, content: str) -> Comment:
-        """Report an issue on a blueprint: ``POST .../checklists/{blueprint_id}/problem``.
-
-        Raises:
-            ValueError: blank content.
-            NotFoundError: no such blueprint.
-        """
-        return await self._post(REPORT_BLUEPRINT_PROBLEM, {"blueprint_id": blueprint_id}, content)
-
-    async def resolve_blueprint_problem(
-        self, blueprint_id: str, thread_id: str, content: str
-    ) -> Comment:
-        """Resolve an issue on a blueprint: ``POST .../checklists/{id}/resolved-threads``.
-
-        Raises:
-            ValueError: blank content or thread id.
-            NotFoundError: no such blueprint.
-        """
-        return await self._post(
-            RESOLVE_BLUEPRINT_PROBLEM,
-            {"blueprint_id": blueprint_id},
-            content,
-            thread_id=thread_id,
-        )
-
-    async def _post(
-        self,
-        route: Route,
-        path_ids: dict[str, object],
-        content: Any,
-        label: Any = UNSET,
-        state: Any = UNSET,
-        *,
-        thread_id: Any = UNSET,
-    ) -> Comment:
-        fields = _body(content, label=label, state=state, thread_id=thread_id)
-        body = payload(self._org.client.converter, fields)
-        return await self._item(route, Comment, path_ids, json=body)
+        return await self._post(ADD_BOT_COMMENT, task_id, locals())

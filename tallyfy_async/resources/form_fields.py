@@ -1,4 +1,4 @@
-"""Form fields (the API's ``captures``) of steps, and kick-off fields (catalogue §15.3).
+"""Form fields (the API's ``captures``) of steps, and kick-off fields.
 
 A step's form fields are created, changed, moved and deleted here. Kick-off fields
 are created and changed through the blueprint's ``prerun`` array
@@ -12,47 +12,31 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from tallyfy_async._routes import Route
+from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.errors import NotFoundError
 from tallyfy_async.models.form_fields import FieldColumn, FieldOption, FieldType, FormField
 from tallyfy_async.models.steps import Step
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
+from tallyfy_async.resources._body import Body
 from tallyfy_async.resources._field_definitions import capture_definition
-from tallyfy_async.resources._payload import (
-    UNSET,
-    _Bool,
-    _OptStr,
-    _Unset,
-    at_least,
-    expect,
-    payload,
-    require,
-)
-from tallyfy_async.resources.steps import GET_STEP
 
-CREATE_CAPTURE: Final = Route(
-    "POST", "/organizations/{org}/checklists/{blueprint_id}/steps/{step_id}/captures"
-)
-REORDER_CAPTURE: Final = Route(
-    "PUT", "/organizations/{org}/checklists/{blueprint_id}/steps/{step_id}/captures"
-)
-UPDATE_CAPTURE: Final = Route(
-    "PUT", "/organizations/{org}/checklists/{blueprint_id}/steps/{step_id}/captures/{field_id}"
-)
-DELETE_CAPTURE: Final = Route(
-    "DELETE",
-    "/organizations/{org}/checklists/{blueprint_id}/steps/{step_id}/captures/{field_id}",
-)
-MOVE_CAPTURE: Final = Route(
-    "PUT",
-    "/organizations/{org}/checklists/{blueprint_id}/steps/{step_id}/captures/{field_id}/move-out",
-)
+#: The step itself, which carries its form fields (Tallyfy answers 405 to a GET on one).
+READ_STEP: Final = Route("GET", "")
+CREATE_CAPTURE: Final = Route("POST", "/captures")
+REORDER_CAPTURE: Final = Route("PUT", "/captures")
+UPDATE_CAPTURE: Final = Route("PUT", "/captures/{field_id}")
+DELETE_CAPTURE: Final = Route("DELETE", "/captures/{field_id}")
+MOVE_CAPTURE: Final = Route("PUT", "/captures/{field_id}/move-out")
+# Written from the API root: they hang from the blueprint and the organization.
 DELETE_KICKOFF_FIELD: Final = Route(
     "DELETE", "/organizations/{org}/checklists/{blueprint_id}/preruns/{prerun_id}"
 )
 SET_FIELD_VALUE: Final = Route("PUT", "/organizations/{org}/form-field/value")
 
-_Options = Sequence[FieldOption | Mapping[str, Any]] | _Unset
-_Columns = Sequence[FieldColumn | Mapping[str, Any]] | _Unset
+MOVE_FIELDS: Final = {"target_step_id": kinds.Text(required=True), "position": kinds.Int(minimum=1)}
+#: The id of a stored value, sent as ``id``.
+VALUE_ID: Final = kinds.Instance(types=(str, int), required=True, wire="id")
 
 
 class FormFields(Resource):
@@ -64,9 +48,22 @@ class FormFields(Resource):
     and multiselect) and ``columns`` (integer ``id``, text ``label``; table) exactly
     where the type has them. Options and columns are :class:`FieldOption` /
     :class:`FieldColumn` objects or mappings with those keys.
+
+    Every method takes the blueprint's id, the step's, then the field's. A
+    :class:`FormField` read from a step carries the step's id and its own, so it may
+    stand for both: ``org.form_fields.delete(blueprint_id, field)``.
     """
 
-    async def get(self, blueprint_id: str, step_id: str, field_id: str) -> FormField:
+    records = "/captures/{field_id}"
+    model = FormField
+
+    async def get(
+        self,
+        blueprint_id: str,
+        step_id: str | FormField,
+        field_id: str | None = None,
+        /,
+    ) -> FormField:
         """Read one form field, from its step: ``GET .../checklists/{id}/steps/{step_id}``.
 
         Tallyfy answers 405 to a GET on a single capture, so this reads the step and
@@ -74,7 +71,7 @@ class FormFields(Resource):
 
         Args:
             blueprint_id: the blueprint's id.
-            step_id: the step's id.
+            step_id: the step's id, or the :class:`FormField`.
             field_id: the form field's (timeline) id.
 
         Returns:
@@ -83,41 +80,44 @@ class FormFields(Resource):
         Raises:
             NotFoundError: no such blueprint or step, or no such field on the step.
         """
-        ids: dict[str, object] = {"blueprint_id": blueprint_id, "step_id": step_id}
-        step = await self._item(GET_STEP, Step, ids)
+        ids = self._ids(blueprint_id, step_id, field_id)
+        step = await self._item(READ_STEP, Step, ids)
         for capture in step.captures:
-            if capture.id == field_id:
+            if capture.id == ids["field_id"]:
                 return capture
-        url = self._org.client._url(GET_STEP.compile({"org": self._org.org_id, **ids}), None)
         raise NotFoundError(
-            f"step {step_id} has no form field {field_id}", status=404, method="GET", url=str(url)
+            f"step {ids['step_id']} has no form field {ids['field_id']}",
+            status=404,
+            method="GET",
+            url=self._url(READ_STEP, ids),
         )
 
     async def create(
         self,
-        blueprint_id: str,
-        step_id: str,
+        blueprint_id: str | Step,
+        step_id: str | None = None,
+        /,
         *,
         field_type: FieldType | str,
         label: str,
         required: bool,
-        guidance: _OptStr = UNSET,
-        position: int | _Unset = UNSET,
-        options: _Options = UNSET,
-        columns: _Columns = UNSET,
-        default_value: Any = UNSET,
-        default_value_enabled: _Bool = UNSET,
-        collect_time: _Bool = UNSET,
-        use_wysiwyg_editor: _Bool = UNSET,
-        field_validation: str | Sequence[str] | _Unset | None = UNSET,
-        prefix: _OptStr = UNSET,
-        suffix: _OptStr = UNSET,
-        settings: Mapping[str, Any] | _Unset | None = UNSET,
+        guidance: UnsetOr[str | None] = UNSET,
+        position: UnsetOr[int] = UNSET,
+        options: UnsetOr[Sequence[FieldOption | Mapping[str, Any]]] = UNSET,
+        columns: UnsetOr[Sequence[FieldColumn | Mapping[str, Any]]] = UNSET,
+        default_value: UnsetOr[Any] = UNSET,
+        default_value_enabled: UnsetOr[bool] = UNSET,
+        collect_time: UnsetOr[bool] = UNSET,
+        use_wysiwyg_editor: UnsetOr[bool] = UNSET,
+        field_validation: UnsetOr[str | Sequence[str] | None] = UNSET,
+        prefix: UnsetOr[str | None] = UNSET,
+        suffix: UnsetOr[str | None] = UNSET,
+        settings: UnsetOr[Mapping[str, Any] | None] = UNSET,
     ) -> FormField:
         """Add a form field to a step: ``POST .../steps/{step_id}/captures`` (201).
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Step` (which carries it).
             step_id: the step's id.
             field_type: one of :class:`FieldType` (text, textarea, radio, dropdown,
                 multiselect, date, email, file, table, assignees_form).
@@ -145,50 +145,32 @@ class FormFields(Resource):
             NotFoundError: no such blueprint or step.
             ValidationError: Tallyfy refused the field (422).
         """
-        body = payload(
-            self._org.client.converter,
-            capture_definition(
-                field_type=field_type,
-                label=label,
-                required=required,
-                guidance=guidance,
-                position=position,
-                options=options,
-                columns=columns,
-                default_value=default_value,
-                default_value_enabled=default_value_enabled,
-                collect_time=collect_time,
-                use_wysiwyg_editor=use_wysiwyg_editor,
-                field_validation=field_validation,
-                prefix=prefix,
-                suffix=suffix,
-                settings=settings,
-            ),
-        )
-        ids: dict[str, object] = {"blueprint_id": blueprint_id, "step_id": step_id}
-        return await self._item(CREATE_CAPTURE, FormField, ids, json=body)
+        body = capture_definition(self._arguments(locals()), self._converter)
+        ids = self._parent_ids(blueprint_id, step_id)
+        return await self._item(CREATE_CAPTURE, FormField, ids, json=body.json())
 
     async def update(
         self,
         blueprint_id: str,
-        step_id: str,
-        field_id: str,
+        step_id: str | FormField,
+        field_id: str | None = None,
+        /,
         *,
         field_type: FieldType | str,
         label: str,
         required: bool,
-        guidance: _OptStr = UNSET,
-        position: int | _Unset = UNSET,
-        options: _Options = UNSET,
-        columns: _Columns = UNSET,
-        default_value: Any = UNSET,
-        default_value_enabled: _Bool = UNSET,
-        collect_time: _Bool = UNSET,
-        use_wysiwyg_editor: _Bool = UNSET,
-        field_validation: str | Sequence[str] | _Unset | None = UNSET,
-        prefix: _OptStr = UNSET,
-        suffix: _OptStr = UNSET,
-        settings: Mapping[str, Any] | _Unset | None = UNSET,
+        guidance: UnsetOr[str | None] = UNSET,
+        position: UnsetOr[int] = UNSET,
+        options: UnsetOr[Sequence[FieldOption | Mapping[str, Any]]] = UNSET,
+        columns: UnsetOr[Sequence[FieldColumn | Mapping[str, Any]]] = UNSET,
+        default_value: UnsetOr[Any] = UNSET,
+        default_value_enabled: UnsetOr[bool] = UNSET,
+        collect_time: UnsetOr[bool] = UNSET,
+        use_wysiwyg_editor: UnsetOr[bool] = UNSET,
+        field_validation: UnsetOr[str | Sequence[str] | None] = UNSET,
+        prefix: UnsetOr[str | None] = UNSET,
+        suffix: UnsetOr[str | None] = UNSET,
+        settings: UnsetOr[Mapping[str, Any] | None] = UNSET,
     ) -> FormField:
         """Change a form field: ``PUT .../steps/{step_id}/captures/{field_id}``.
 
@@ -199,7 +181,7 @@ class FormFields(Resource):
 
         Args:
             blueprint_id: the blueprint's id.
-            step_id: the step's id.
+            step_id: the step's id, or the :class:`FormField`.
             field_id: the form field's id.
             (the others): as in :meth:`create`.
 
@@ -212,52 +194,38 @@ class FormFields(Resource):
             NotFoundError: no such blueprint, step or field.
             ValidationError: Tallyfy refused the field (422).
         """
-        body = payload(
-            self._org.client.converter,
-            capture_definition(
-                field_type=field_type,
-                label=label,
-                required=required,
-                guidance=guidance,
-                position=position,
-                options=options,
-                columns=columns,
-                default_value=default_value,
-                default_value_enabled=default_value_enabled,
-                collect_time=collect_time,
-                use_wysiwyg_editor=use_wysiwyg_editor,
-                field_validation=field_validation,
-                prefix=prefix,
-                suffix=suffix,
-                settings=settings,
-            ),
-        )
-        ids: dict[str, object] = {
-            "blueprint_id": blueprint_id,
-            "step_id": step_id,
-            "field_id": field_id,
-        }
-        return await self._item(UPDATE_CAPTURE, FormField, ids, json=body)
+        body = capture_definition(self._arguments(locals()), self._converter)
+        ids = self._ids(blueprint_id, step_id, field_id)
+        return await self._item(UPDATE_CAPTURE, FormField, ids, json=body.json())
 
-    async def delete(self, blueprint_id: str, step_id: str, field_id: str) -> None:
+    async def delete(
+        self,
+        blueprint_id: str,
+        step_id: str | FormField,
+        field_id: str | None = None,
+        /,
+    ) -> None:
         """Delete a form field: ``DELETE .../steps/{step_id}/captures/{field_id}``.
 
         Args:
             blueprint_id: the blueprint's id.
-            step_id: the step's id.
+            step_id: the step's id, or the :class:`FormField`.
             field_id: the form field's id.
 
         Raises:
             NotFoundError: no such blueprint, step or field.
         """
-        ids: dict[str, object] = {
-            "blueprint_id": blueprint_id,
-            "step_id": step_id,
-            "field_id": field_id,
-        }
-        await self._send(DELETE_CAPTURE, ids)
+        await self._send(DELETE_CAPTURE, self._ids(blueprint_id, step_id, field_id))
 
-    async def reorder(self, blueprint_id: str, step_id: str, field_id: str, position: int) -> None:
+    async def reorder(
+        self,
+        blueprint_id: str,
+        step_id: str | FormField,
+        field_id: str | None = None,
+        /,
+        *,
+        position: int,
+    ) -> None:
         """Move a form field within its step: ``PUT .../steps/{step_id}/captures``.
 
         One field per request, as Tallyfy's route takes it (``{capture_id, position}``).
@@ -266,7 +234,7 @@ class FormFields(Resource):
 
         Args:
             blueprint_id: the blueprint's id.
-            step_id: the step's id.
+            step_id: the step's id, or the :class:`FormField`.
             field_id: the form field to move.
             position: its new 1-based position.
 
@@ -274,27 +242,27 @@ class FormFields(Resource):
             TypeError, ValueError: a position that is not an int of 1 or more.
             NotFoundError: no such blueprint, step or field.
         """
-        require("position", position)
-        at_least("position", position, 1)
-        expect("field_id", field_id, str)
-        body = payload(self._org.client.converter, {"capture_id": field_id, "position": position})
-        ids: dict[str, object] = {"blueprint_id": blueprint_id, "step_id": step_id}
-        await self._send(REORDER_CAPTURE, ids, json=body)
+        ids = self._ids(blueprint_id, step_id, field_id)
+        body = Body(self._converter)
+        body.put("capture_id", ids["field_id"], kinds.Text(required=True))
+        body.put("position", position, kinds.Int(minimum=1, required=True))
+        await self._send(REORDER_CAPTURE, ids, json=body.json())
 
     async def move(
         self,
         blueprint_id: str,
-        step_id: str,
-        field_id: str,
+        step_id: str | FormField,
+        field_id: str | None = None,
+        /,
         *,
         target_step_id: str,
-        position: int | _Unset = UNSET,
+        position: UnsetOr[int] = UNSET,
     ) -> FormField:
         """Move a form field to another step: ``PUT .../captures/{field_id}/move-out``.
 
         Args:
             blueprint_id: the blueprint's id.
-            step_id: the step the field is on now.
+            step_id: the step the field is on now, or the :class:`FormField`.
             field_id: the form field to move.
             target_step_id: the step to move it to (same blueprint).
             position: its 1-based position there (the end by default).
@@ -306,21 +274,11 @@ class FormFields(Resource):
             TypeError, ValueError: a missing target or a bad position.
             NotFoundError: no such blueprint, step or field.
         """
-        require("target_step_id", target_step_id)
-        expect("target_step_id", target_step_id, str)
-        at_least("position", position, 1)
-        body = payload(
-            self._org.client.converter,
-            {"target_step_id": target_step_id, "position": position},
-        )
-        ids: dict[str, object] = {
-            "blueprint_id": blueprint_id,
-            "step_id": step_id,
-            "field_id": field_id,
-        }
-        return await self._item(MOVE_CAPTURE, FormField, ids, json=body)
+        body = self._body(MOVE_FIELDS, locals())
+        ids = self._ids(blueprint_id, step_id, field_id)
+        return await self._item(MOVE_CAPTURE, FormField, ids, json=body.json())
 
-    async def delete_kickoff_field(self, blueprint_id: str, prerun_id: str) -> None:
+    async def delete_kickoff_field(self, blueprint_id: str, prerun_id: str, /) -> None:
         """Delete a kick-off field: ``DELETE .../checklists/{id}/preruns/{prerun_id}``.
 
         Args:
@@ -334,17 +292,17 @@ class FormFields(Resource):
             DELETE_KICKOFF_FIELD, {"blueprint_id": blueprint_id, "prerun_id": prerun_id}
         )
 
-    async def set_value(self, capture_value_id: str | int, form_value: Any) -> dict[str, Any]:
+    async def set_value(self, capture_value_id: str | int, /, *, form_value: Any) -> dict[str, Any]:
         """Store one form-field value: ``PUT /organizations/{org}/form-field/value``.
 
         ``capture_value_id`` is the id of a stored *value*, not the field's timeline
         id, and such a value exists only once something was saved: on a field that
-        was never answered Tallyfy fails with a 500 (n8n#9). To answer a task's fields,
+        was never answered Tallyfy fails with a 500. To answer a task's fields,
         update the task with ``taskdata`` instead.
 
         Args:
             capture_value_id: the stored value's id.
-            form_value: the value, in the shape of its field type (catalogue §8.4):
+            form_value: the value, in the shape of its field type:
                 text for text fields, ``{"id", "text", "value"}`` for a dropdown, ...
 
         Returns:
@@ -354,11 +312,9 @@ class FormFields(Resource):
             TypeError: an id that is not a str or int.
             ServerError: no value stored under that id yet (500, after retries).
         """
-        expect("capture_value_id", capture_value_id, (str, int))
-        require("capture_value_id", capture_value_id)
-        body = payload(
-            self._org.client.converter, {"id": capture_value_id, "form_value": form_value}
-        )
-        response = await self._send(SET_FIELD_VALUE, json=body)
+        body = Body(self._converter)
+        body.put("capture_value_id", capture_value_id, VALUE_ID)
+        body.put("form_value", form_value, kinds.ANY)
+        response = await self._send(SET_FIELD_VALUE, json=body.json())
         data = response.data
         return data if isinstance(data, dict) else {}

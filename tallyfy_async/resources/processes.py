@@ -1,4 +1,4 @@
-"""Processes (the API's ``runs``): listing, launching, changing, archiving (catalogue §16)."""
+"""Processes (the API's ``runs``): listing, launching, changing, archiving."""
 
 from __future__ import annotations
 
@@ -9,47 +9,103 @@ from typing import Any, Final, Literal
 from tallyfy_async import _constants as C
 from tallyfy_async._exactly_once import check_key, create_once, find_process, with_key
 from tallyfy_async._routes import Route
+from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models.blueprints import BlueprintType
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.processes import Process, ProcessFormFields, ProcessStatus
 from tallyfy_async.pagination import Paginator
-from tallyfy_async.resources._base import Resource
+from tallyfy_async.resources import _kinds as kinds
+from tallyfy_async.resources._base import Child, Resource
+from tallyfy_async.resources._body import Body
+from tallyfy_async.resources._checks import expect
 from tallyfy_async.resources._form_values import check_owners, encode_form_values
-from tallyfy_async.resources._payload import (
-    UNSET,
-    _Bool,
-    _Int,
-    _OptStr,
-    _Str,
-    _Unset,
-    _With,
-    at_least,
-    aware,
-    expect,
-    ids,
-    items,
-    max_length,
-    payload,
-    query,
-    require,
-)
+from tallyfy_async.resources.comments import Comments
+from tallyfy_async.resources.process_tasks import ProcessTasks
 
-LIST_PROCESSES: Final = Route("GET", "/organizations/{org}/runs")
-LAUNCH_PROCESS: Final = Route("POST", "/organizations/{org}/runs")
-GET_PROCESS: Final = Route("GET", "/organizations/{org}/runs/{process_id}")
-UPDATE_PROCESS: Final = Route("PUT", "/organizations/{org}/runs/{process_id}")
-ARCHIVE_PROCESS: Final = Route("DELETE", "/organizations/{org}/runs/{process_id}")
-DELETE_PROCESS: Final = Route("DELETE", "/organizations/{org}/runs/{process_id}/delete")
-ACTIVATE_PROCESS: Final = Route("PUT", "/organizations/{org}/runs/{process_id}/activate")
-COMPLETE_KICKOFF: Final = Route("POST", "/organizations/{org}/runs/{process_id}/complete-prerun")
-REOPEN_KICKOFF: Final = Route("DELETE", "/organizations/{org}/runs/{process_id}/complete-prerun")
-EXPORT_PROCESS: Final = Route("POST", "/organizations/{org}/runs/{process_id}/export")
-PROCESS_FORM_FIELDS: Final = Route("GET", "/organizations/{org}/runs/{process_id}/form-fields")
+LIST_PROCESSES: Final = Route("GET", "/runs")
+LAUNCH_PROCESS: Final = Route("POST", "/runs")
+GET_PROCESS: Final = Route("GET", "/runs/{process_id}")
+UPDATE_PROCESS: Final = Route("PUT", "/runs/{process_id}")
+ARCHIVE_PROCESS: Final = Route("DELETE", "/runs/{process_id}")
+DELETE_PROCESS: Final = Route("DELETE", "/runs/{process_id}/delete")
+ACTIVATE_PROCESS: Final = Route("PUT", "/runs/{process_id}/activate")
+COMPLETE_KICKOFF: Final = Route("POST", "/runs/{process_id}/complete-prerun")
+REOPEN_KICKOFF: Final = Route("DELETE", "/runs/{process_id}/complete-prerun")
+EXPORT_PROCESS: Final = Route("POST", "/runs/{process_id}/export")
+PROCESS_FORM_FIELDS: Final = Route("GET", "/runs/{process_id}/form-fields")
 
 NAME_MAX: Final = 550
-_OVERRIDE_KEYS: Final = frozenset(("deadline", "owners", "position", "max_assignable"))
 
-FormValues = Mapping[Any, Any]
+#: The filters of the process list.
+PROCESS_FILTERS: Final = {
+    "q": kinds.TEXT,
+    "status": kinds.TEXT,
+    "owners": kinds.OneOrMany(item=int),
+    "blueprint_id": kinds.Text(wire="checklist_id"),
+    "folder": kinds.TEXT,
+    "tag": kinds.OneOrMany(item=str),
+    "groups": kinds.OneOrMany(item=str),
+    "starred": kinds.FLAG,
+    "type": kinds.TEXT,
+    "archived": kinds.ARCHIVED,
+    "with_": kinds.WITH,
+    "sort": kinds.TEXT,
+}
+PROCESS_READ: Final = {"with_": kinds.WITH, "form_fields_values": kinds.FLAG}
+
+#: What a step override of a launch (``tasks={step_id: {...}}``) takes.
+STEP_OVERRIDE: Final = {
+    "deadline": kinds.AWARE_DATE,
+    "owners": kinds.Owners(),
+    "position": kinds.Int(minimum=1),
+    "max_assignable": kinds.Int(minimum=0),
+}
+
+
+def _step_overrides(name: str, tasks: Any) -> dict[str, dict[str, Any]]:
+    """The launch body's ``tasks``: per-step overrides keyed by step id, checked."""
+    expect(name, tasks, Mapping)
+    overrides = {}
+    for step_id, override in tasks.items():
+        at = f"{name}[{step_id!r}]"
+        expect(f"{at} key", step_id, str)
+        expect(at, override, Mapping)
+        body = Body(where=at + ".")
+        body.put_all(STEP_OVERRIDE, override)
+        overrides[step_id] = body.values()
+    return overrides
+
+
+def _roles(name: str, roles: Any) -> dict[str, dict[str, Any]]:
+    """The launch body's ``roles``: assignees per role id, checked."""
+    expect(name, roles, Mapping)
+    clean: dict[str, dict[str, Any]] = {}
+    for role_id, owners in roles.items():
+        expect(f"{name} key {role_id!r}", role_id, (str, int))
+        clean[str(role_id)] = check_owners(f"{name}[{role_id!r}]", owners, complete=True)
+    return clean
+
+
+#: The fields of a launch and of an update.
+PROCESS_FIELDS: Final[dict[str, kinds.Kind]] = {
+    "blueprint_id": kinds.Text(filled=True, wire="checklist_id"),
+    "name": kinds.Text(max_len=NAME_MAX),
+    "summary": kinds.TEXT_OR_NONE,
+    "owner_id": kinds.INT,
+    "user_id": kinds.INT,
+    **kinds.flags("starred", "is_public", "assign_someone_else"),
+    "publicly_hidden_fields": kinds.ListOf(item=str),
+    "parent_id": kinds.TEXT,
+    "users": kinds.ListOf(item=int),
+    "groups": kinds.ListOf(item=str),
+    "tasks": kinds.Checked(function=_step_overrides),
+    "roles": kinds.Checked(function=_roles),
+    "tags": kinds.ListOf(item=str),
+    "folders": kinds.ListOf(item=str),
+    # Kick-off values are encoded against the kick-off fields and sent as ``prerun``.
+    "kickoff": kinds.Instance(types=Mapping, nullable=True, sent=False),
+    "kickoff_fields": kinds.ListOf(item=FormField, sent=False),
+}
 
 
 class Processes(Resource):
@@ -57,23 +113,38 @@ class Processes(Resource):
 
     A process (the API's ``run``) is one launch of a blueprint: its tasks are made from
     the blueprint's steps, its kick-off form from the blueprint's kick-off fields.
+
+    A process has no webhook URL of its own: Tallyfy's API has no route or field for one.
+    Its events go to its blueprint's URL (``org.blueprints.set_webhook``: launch, every
+    task completed, completion), or per task to its steps' and tasks' URLs
+    (``org.steps.set_webhook``, ``org.processes.tasks.set_webhook``); organization-wide
+    subscriptions are ``org.watchers``.
+
+    Attributes:
+        tasks: the tasks of processes (``org.processes.tasks``).
+        comments: comments and issues on processes (``org.processes.comments``).
     """
+
+    records = "/runs/{process_id}"
+    model = Process
+    tasks = Child(ProcessTasks)
+    comments = Child(Comments[Process])
 
     def list(
         self,
         *,
-        q: _Str = UNSET,
-        status: ProcessStatus | str | _Unset = UNSET,
-        owners: int | Sequence[int] | _Unset = UNSET,
-        blueprint_id: _Str = UNSET,
-        folder: _Str = UNSET,
-        tag: str | Sequence[str] | _Unset = UNSET,
-        groups: str | Sequence[str] | _Unset = UNSET,
-        starred: _Bool = UNSET,
-        type: BlueprintType | str | _Unset = UNSET,
-        archived: bool | Literal["only"] | _Unset = UNSET,
-        with_: _With = UNSET,
-        sort: _Str = UNSET,
+        q: UnsetOr[str] = UNSET,
+        status: UnsetOr[ProcessStatus | str] = UNSET,
+        owners: UnsetOr[int | Sequence[int]] = UNSET,
+        blueprint_id: UnsetOr[str] = UNSET,
+        folder: UnsetOr[str] = UNSET,
+        tag: UnsetOr[str | Sequence[str]] = UNSET,
+        groups: UnsetOr[str | Sequence[str]] = UNSET,
+        starred: UnsetOr[bool] = UNSET,
+        type: UnsetOr[BlueprintType | str] = UNSET,
+        archived: UnsetOr[bool | Literal["only"]] = UNSET,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
+        sort: UnsetOr[str] = UNSET,
         per_page: int = C.MAX_PER_PAGE,
         limit: int | None = None,
         concurrency: int = 1,
@@ -107,52 +178,20 @@ class Processes(Resource):
         Raises:
             TypeError, ValueError: for a bad filter (nothing is sent).
         """
-        for name, text in (
-            ("q", q),
-            ("status", status),
-            ("blueprint_id", blueprint_id),
-            ("folder", folder),
-            ("type", type),
-            ("sort", sort),
-        ):
-            expect(name, text, str)
-        expect("starred", starred, bool)
-        if archived != "only":
-            expect("archived", archived, bool)
-        params = query(
-            q=q,
-            status=status,
-            owners=ids("owners", owners, int),
-            checklist_id=blueprint_id,
-            folder=folder,
-            tag=ids("tag", tag, str),
-            groups=ids("groups", groups, str),
-            starred=starred,
-            type=type,
-            archived=archived,
-            sort=sort,
-            with_=with_,
-        )
-        return self._list(
-            LIST_PROCESSES,
-            Process,
-            params=params,
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
-        )
+        return self._list(LIST_PROCESSES, Process, locals(), PROCESS_FILTERS)
 
     async def get(
         self,
-        process_id: str,
+        process_id: str | Process,
+        /,
         *,
-        with_: _With = UNSET,
-        form_fields_values: _Bool = UNSET,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
+        form_fields_values: UnsetOr[bool] = UNSET,
     ) -> Process:
         """Read a process: ``GET /organizations/{org}/runs/{process_id}``.
 
         Args:
-            process_id: the process's id.
+            process_id: the process's id (or the :class:`Process`, to read it again).
             with_: includes: ``checklist``, ``tasks``, ``tasks.threads``,
                 ``tasks.form_fields``, ``next_task``, ``tags``, ``form_fields``,
                 ``ko_form_fields``, ...
@@ -164,11 +203,10 @@ class Processes(Resource):
         Raises:
             NotFoundError: no such process.
         """
-        expect("form_fields_values", form_fields_values, bool)
-        params = query(form_fields_values=form_fields_values, with_=with_)
-        return await self._item(GET_PROCESS, Process, {"process_id": process_id}, params=params)
+        params = self._query(PROCESS_READ, locals())
+        return await self._item(GET_PROCESS, Process, self._ids(process_id), params=params)
 
-    async def kickoff_fields(self, blueprint_id: str) -> builtins.list[FormField]:
+    async def kickoff_fields(self, blueprint_id: str, /) -> builtins.list[FormField]:
         """The kick-off fields of a blueprint: ``GET /organizations/{org}/checklists/{id}``.
 
         :meth:`launch` reads them itself; read them once and pass them as its
@@ -188,24 +226,25 @@ class Processes(Resource):
     async def launch(
         self,
         blueprint_id: str,
+        /,
         *,
-        name: _Str = UNSET,
-        kickoff: FormValues | None = None,
-        kickoff_fields: Sequence[FormField] | None = None,
-        summary: _OptStr = UNSET,
-        owner_id: _Int = UNSET,
-        user_id: _Int = UNSET,
-        starred: _Bool = UNSET,
-        is_public: _Bool = UNSET,
-        assign_someone_else: _Bool = UNSET,
-        publicly_hidden_fields: Sequence[str] | _Unset = UNSET,
-        parent_id: _Str = UNSET,
-        users: Sequence[int] | _Unset = UNSET,
-        groups: Sequence[str] | _Unset = UNSET,
-        tasks: Mapping[str, Mapping[str, Any]] | _Unset = UNSET,
-        roles: Mapping[str, Mapping[str, Any]] | _Unset = UNSET,
-        tags: Sequence[str] | _Unset = UNSET,
-        folders: Sequence[str] | _Unset = UNSET,
+        name: UnsetOr[str] = UNSET,
+        kickoff: UnsetOr[Mapping[Any, Any] | None] = UNSET,
+        kickoff_fields: UnsetOr[Sequence[FormField]] = UNSET,
+        summary: UnsetOr[str | None] = UNSET,
+        owner_id: UnsetOr[int] = UNSET,
+        user_id: UnsetOr[int] = UNSET,
+        starred: UnsetOr[bool] = UNSET,
+        is_public: UnsetOr[bool] = UNSET,
+        assign_someone_else: UnsetOr[bool] = UNSET,
+        publicly_hidden_fields: UnsetOr[Sequence[str]] = UNSET,
+        parent_id: UnsetOr[str] = UNSET,
+        users: UnsetOr[Sequence[int]] = UNSET,
+        groups: UnsetOr[Sequence[str]] = UNSET,
+        tasks: UnsetOr[Mapping[str, Mapping[str, Any]]] = UNSET,
+        roles: UnsetOr[Mapping[str, Mapping[str, Any]]] = UNSET,
+        tags: UnsetOr[Sequence[str]] = UNSET,
+        folders: UnsetOr[Sequence[str]] = UNSET,
         dedupe_key: str | int | None = None,
     ) -> Process:
         """Launch a process from a blueprint: ``POST /organizations/{org}/runs`` (201).
@@ -258,74 +297,41 @@ class Processes(Resource):
             NotFoundError: no such (live) blueprint.
             ValidationError: Tallyfy refused the launch (422).
         """
-        require("blueprint_id", blueprint_id)
-        expect("blueprint_id", blueprint_id, str)
-        expect("name", name, str)
+        body = self._body(PROCESS_FIELDS, locals(), skip=("dedupe_key",))
         key = None if dedupe_key is None else check_key(dedupe_key)
         if key is not None:
-            name = with_key(name, key, "name", NAME_MAX)
-        max_length("name", name, NAME_MAX)
-        expect("kickoff", kickoff, Mapping, nullable=True)
-        expect("summary", summary, str, nullable=True)
-        expect("owner_id", owner_id, int)
-        expect("user_id", user_id, int)
-        for flag, value in (
-            ("starred", starred),
-            ("is_public", is_public),
-            ("assign_someone_else", assign_someone_else),
-        ):
-            expect(flag, value, bool)
-        expect("parent_id", parent_id, str)
-        fields = {
-            "checklist_id": blueprint_id,
-            "name": name,
-            "summary": summary,
-            "owner_id": owner_id,
-            "user_id": user_id,
-            "starred": starred,
-            "is_public": is_public,
-            "assign_someone_else": assign_someone_else,
-            "publicly_hidden_fields": _list_or_unset(
-                "publicly_hidden_fields", publicly_hidden_fields, str
-            ),
-            "parent_id": parent_id,
-            "users": _list_or_unset("users", users, int),
-            "groups": _list_or_unset("groups", groups, str),
-            "tasks": _task_overrides(tasks),
-            "roles": _roles(roles),
-            "tags": _list_or_unset("tags", tags, str),
-            "folders": _list_or_unset("folders", folders, str),
-        }
-        if kickoff_fields is None:
+            body["name"] = with_key(name, key, "name", NAME_MAX)
+        if kickoff_fields is UNSET:
             kickoff_fields = await self.kickoff_fields(blueprint_id)
-        else:
-            kickoff_fields = items("kickoff_fields", kickoff_fields, FormField)
-        values = encode_form_values(kickoff_fields, kickoff, what="kickoff", require_all=True)
+        values = encode_form_values(
+            kickoff_fields, None if kickoff is UNSET else kickoff, what="kickoff", require_all=True
+        )
         prerun = {key: value for key, value in values.items() if value is not None}
         if prerun:
-            fields["prerun"] = prerun
-        body = payload(self._org.client.converter, fields)
+            body["prerun"] = prerun
+        sent = body.json()
         if key is None:
-            return await self._item(LAUNCH_PROCESS, Process, json=body)
+            return await self._item(LAUNCH_PROCESS, Process, json=sent)
         return await create_once(
-            lambda: self._item(LAUNCH_PROCESS, Process, json=body),
+            lambda: self._item(LAUNCH_PROCESS, Process, json=sent),
             lambda: find_process(self, blueprint_id, key),
             what=f"launch [{key}]",
         )
 
     async def update(
         self,
-        process_id: str,
+        process_id: str | Process,
+        /,
         *,
-        name: _Str = UNSET,
-        summary: _OptStr = UNSET,
-        owner_id: _Int = UNSET,
-        starred: _Bool = UNSET,
-        is_public: _Bool = UNSET,
-        publicly_hidden_fields: Sequence[str] | _Unset = UNSET,
-        users: Sequence[int] | _Unset = UNSET,
-        groups: Sequence[str] | _Unset = UNSET,
-        kickoff: FormValues | _Unset = UNSET,
+        name: UnsetOr[str] = UNSET,
+        summary: UnsetOr[str | None] = UNSET,
+        owner_id: UnsetOr[int] = UNSET,
+        starred: UnsetOr[bool] = UNSET,
+        is_public: UnsetOr[bool] = UNSET,
+        publicly_hidden_fields: UnsetOr[Sequence[str]] = UNSET,
+        users: UnsetOr[Sequence[int]] = UNSET,
+        groups: UnsetOr[Sequence[str]] = UNSET,
+        kickoff: UnsetOr[Mapping[Any, Any]] = UNSET,
     ) -> Process:
         """Change a process: ``PUT /organizations/{org}/runs/{process_id}`` (partial).
 
@@ -338,8 +344,11 @@ class Processes(Resource):
         ``GET .../runs/{process_id}/form-fields``) and merged into the stored ones; a
         value of ``None`` clears a field.
 
+        There is no ``webhook`` here: Tallyfy gives a process no webhook URL of its own
+        (set its blueprint's, steps' or tasks', see the class docstring).
+
         Args:
-            process_id: the process's id.
+            process_id: the process's id, or the :class:`Process`.
             name: at most 550 characters.
             summary: a description; None clears it.
             owner_id: the member who owns the process.
@@ -358,34 +367,16 @@ class Processes(Resource):
             NotFoundError: no such process.
             ValidationError: Tallyfy refused the data (422).
         """
-        expect("name", name, str)
-        max_length("name", name, NAME_MAX)
-        expect("summary", summary, str, nullable=True)
-        expect("owner_id", owner_id, int)
-        expect("starred", starred, bool)
-        expect("is_public", is_public, bool)
-        expect("kickoff", kickoff, Mapping)
-        fields: dict[str, Any] = {
-            "name": name,
-            "summary": summary,
-            "owner_id": owner_id,
-            "starred": starred,
-            "is_public": is_public,
-            "publicly_hidden_fields": _list_or_unset(
-                "publicly_hidden_fields", publicly_hidden_fields, str
-            ),
-            "users": _list_or_unset("users", users, int),
-            "groups": _list_or_unset("groups", groups, str),
-        }
-        if isinstance(kickoff, Mapping):
-            definitions = (await self.form_fields(process_id)).ko_form_fields
-            fields["prerun"] = encode_form_values(
+        body = self._body(PROCESS_FIELDS, locals())
+        ids = self._ids(process_id)
+        if kickoff is not UNSET:
+            definitions = (await self.form_fields(ids["process_id"])).ko_form_fields
+            body["prerun"] = encode_form_values(
                 definitions, kickoff, what="kickoff", require_all=False
             )
-        body = payload(self._org.client.converter, fields)
-        return await self._item(UPDATE_PROCESS, Process, {"process_id": process_id}, json=body)
+        return await self._item(UPDATE_PROCESS, Process, ids, json=body.json())
 
-    async def archive(self, process_id: str) -> Process:
+    async def archive(self, process_id: str | Process, /) -> Process:
         """Archive a process: ``DELETE /organizations/{org}/runs/{process_id}``.
 
         Its tasks, comments and files are archived with it; :meth:`activate` restores it.
@@ -396,9 +387,9 @@ class Processes(Resource):
         Raises:
             NotFoundError: no such process.
         """
-        return await self._item(ARCHIVE_PROCESS, Process, {"process_id": process_id})
+        return await self._item(ARCHIVE_PROCESS, Process, self._ids(process_id))
 
-    async def delete(self, process_id: str) -> None:
+    async def delete(self, process_id: str | Process, /) -> None:
         """Delete an archived process for good: ``DELETE .../runs/{process_id}/delete``.
 
         Raises:
@@ -406,9 +397,9 @@ class Processes(Resource):
             PermissionDeniedError: only administrators may delete (403).
             NotFoundError: no such process.
         """
-        await self._send(DELETE_PROCESS, {"process_id": process_id})
+        await self._send(DELETE_PROCESS, self._ids(process_id))
 
-    async def activate(self, process_id: str) -> Process:
+    async def activate(self, process_id: str | Process, /) -> Process:
         """Restore an archived process: ``PUT /organizations/{org}/runs/{process_id}/activate``.
 
         Returns:
@@ -417,9 +408,9 @@ class Processes(Resource):
         Raises:
             NotFoundError: no such process.
         """
-        return await self._item(ACTIVATE_PROCESS, Process, {"process_id": process_id})
+        return await self._item(ACTIVATE_PROCESS, Process, self._ids(process_id))
 
-    async def complete_kickoff(self, process_id: str) -> Process | None:
+    async def complete_kickoff(self, process_id: str | Process, /) -> Process | None:
         """Submit the kick-off form: ``POST .../runs/{process_id}/complete-prerun``.
 
         Returns:
@@ -432,7 +423,7 @@ class Processes(Resource):
         """
         return await self._maybe_process(COMPLETE_KICKOFF, process_id)
 
-    async def reopen_kickoff(self, process_id: str) -> Process | None:
+    async def reopen_kickoff(self, process_id: str | Process, /) -> Process | None:
         """Re-open the kick-off form: ``DELETE .../runs/{process_id}/complete-prerun``.
 
         Returns:
@@ -443,12 +434,12 @@ class Processes(Resource):
         """
         return await self._maybe_process(REOPEN_KICKOFF, process_id)
 
-    async def _maybe_process(self, route: Route, process_id: str) -> Process | None:
-        response = await self._send(route, {"process_id": process_id})
+    async def _maybe_process(self, route: Route, process_id: str | Process) -> Process | None:
+        response = await self._send(route, self._ids(process_id))
         data = response.data
         return self._structure(data, Process) if isinstance(data, dict) and "id" in data else None
 
-    async def export(self, process_id: str) -> Any:
+    async def export(self, process_id: str | Process, /) -> Any:
         """Export a process as JSON: ``POST /organizations/{org}/runs/{process_id}/export``.
 
         Returns:
@@ -458,10 +449,10 @@ class Processes(Resource):
         Raises:
             NotFoundError: no such process.
         """
-        response = await self._send(EXPORT_PROCESS, {"process_id": process_id})
+        response = await self._send(EXPORT_PROCESS, self._ids(process_id))
         return response.body
 
-    async def form_fields(self, process_id: str) -> ProcessFormFields:
+    async def form_fields(self, process_id: str | Process, /) -> ProcessFormFields:
         """Every form field of a process, with its answer in ``field_value``.
 
         ``GET /organizations/{org}/runs/{process_id}/form-fields``.
@@ -472,50 +463,4 @@ class Processes(Resource):
         Raises:
             NotFoundError: no such process.
         """
-        return await self._item(PROCESS_FORM_FIELDS, ProcessFormFields, {"process_id": process_id})
-
-
-def _list_or_unset(field: str, values: Any, item_type: type) -> builtins.list[Any] | _Unset:
-    return UNSET if values is UNSET else items(field, values, item_type)
-
-
-def _task_overrides(tasks: Any) -> dict[str, dict[str, Any]] | _Unset:
-    """The launch body's ``tasks``: per-step overrides keyed by step id, checked."""
-    if isinstance(tasks, _Unset):
-        return tasks
-    expect("tasks", tasks, Mapping)
-    overrides: dict[str, dict[str, Any]] = {}
-    for step_id, override in tasks.items():
-        at = f"tasks[{step_id!r}]"
-        expect(f"{at} key", step_id, str)
-        expect(at, override, Mapping)
-        unknown = sorted(set(override) - _OVERRIDE_KEYS, key=str)
-        if unknown:
-            raise TypeError(
-                f"{at} has unknown keys {unknown}; a step override takes "
-                f"{', '.join(sorted(_OVERRIDE_KEYS))}"
-            )
-        clean: dict[str, Any] = {}
-        if "deadline" in override:
-            aware(f"{at}.deadline", override["deadline"])
-            clean["deadline"] = override["deadline"]
-        if "owners" in override:
-            clean["owners"] = check_owners(f"{at}.owners", override["owners"], complete=True)
-        for key, minimum in (("position", 1), ("max_assignable", 0)):
-            if key in override:
-                at_least(f"{at}.{key}", override[key], minimum)
-                clean[key] = override[key]
-        overrides[step_id] = clean
-    return overrides
-
-
-def _roles(roles: Any) -> dict[str, dict[str, Any]] | _Unset:
-    """The launch body's ``roles``: assignees per role id, checked."""
-    if isinstance(roles, _Unset):
-        return roles
-    expect("roles", roles, Mapping)
-    clean: dict[str, dict[str, Any]] = {}
-    for role_id, owners in roles.items():
-        expect(f"roles key {role_id!r}", role_id, (str, int))
-        clean[str(role_id)] = check_owners(f"roles[{role_id!r}]", owners, complete=True)
-    return clean
+        return await self._item(PROCESS_FORM_FIELDS, ProcessFormFields, self._ids(process_id))

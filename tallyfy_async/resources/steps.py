@@ -1,93 +1,72 @@
-"""Steps of blueprints (catalogue §15.2)."""
+"""Steps of blueprints (``org.steps``): each becomes one task of every process launched."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Final
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
+from tallyfy_async._unset import UNSET, UnsetOr
+from tallyfy_async.models.blueprints import Blueprint
 from tallyfy_async.models.steps import Step, StepDeadline, StepStart
 from tallyfy_async.pagination import Paginator
+from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._payload import (
-    UNSET,
-    _Bool,
-    _OptStr,
-    _Unset,
-    at_least,
-    expect,
-    items,
-    keep_unsent_lists,
-    payload,
-    require,
-)
+from tallyfy_async.resources._body import Body
+from tallyfy_async.resources._checks import web_url
 
-LIST_STEPS: Final = Route("GET", "/organizations/{org}/checklists/{blueprint_id}/steps")
-CREATE_STEP: Final = Route("POST", "/organizations/{org}/checklists/{blueprint_id}/steps")
-GET_STEP: Final = Route("GET", "/organizations/{org}/checklists/{blueprint_id}/steps/{step_id}")
-UPDATE_STEP: Final = Route("PUT", "/organizations/{org}/checklists/{blueprint_id}/steps/{step_id}")
-DELETE_STEP: Final = Route(
-    "DELETE", "/organizations/{org}/checklists/{blueprint_id}/steps/{step_id}"
-)
-CLONE_STEP: Final = Route(
-    "POST", "/organizations/{org}/checklists/{blueprint_id}/steps/{step_id}/clone"
-)
-REORDER_STEP: Final = Route(
-    "PUT", "/organizations/{org}/checklists/{blueprint_id}/steps/{step_id}/reorder"
-)
+LIST_STEPS: Final = Route("GET", "/steps")
+CREATE_STEP: Final = Route("POST", "/steps")
+GET_STEP: Final = Route("GET", "/steps/{step_id}")
+UPDATE_STEP: Final = Route("PUT", "/steps/{step_id}")
+DELETE_STEP: Final = Route("DELETE", "/steps/{step_id}")
+CLONE_STEP: Final = Route("POST", "/steps/{step_id}/clone")
+REORDER_STEP: Final = Route("PUT", "/steps/{step_id}/reorder")
 
-#: The owner buckets a step PUT empties when they are absent (catalogue §2).
+#: The owner buckets a step PUT empties when they are absent.
 BUCKETS: Final = ("assignees", "guests", "groups")
 
-#: Step body fields by how they are checked (catalogue §15.2).
-_TEXTS: Final = ("summary", "step_type", "webhook")
-_FLAGS: Final = (
-    "allow_guest_owners",
-    "skip_start_process",
-    "can_complete_only_assignees",
-    "everyone_must_complete",
-    "prevent_guest_comment",
-    "is_soft_start_date",
-    "role_changes_every_time",
-    "assign_run_starter",
-    "top_secret",
-    "send_chromeless",
-)
-
-
-def _checked(**fields: Any) -> dict[str, Any]:
-    """Check step write fields by name; UNSET ones stay UNSET.
-
-    Raises:
-        TypeError, ValueError: naming the field.
-    """
-    require("title", fields["title"])
-    expect("title", fields["title"], str)
-    for name in _TEXTS:
-        expect(name, fields[name], str, nullable=True)
-    for name in _FLAGS:
-        expect(name, fields[name], bool)
-    expect("max_assignable", fields["max_assignable"], int)
-    expect("deadline", fields["deadline"], StepDeadline, nullable=True)
-    expect("start_date", fields["start_date"], StepStart, nullable=True)
-    for name, item_type in (
-        ("assignees", int),
-        ("guests", str),
-        ("groups", str),
-        ("tags", str),
-    ):
-        if fields[name] is not UNSET:
-            fields[name] = items(name, fields[name], item_type)
-    return fields
+#: The fields of a step's create and update.
+STEP_FIELDS: Final = {
+    "title": kinds.Text(required=True),
+    **kinds.texts("summary", "step_type", "webhook"),
+    "max_assignable": kinds.INT,
+    "assignees": kinds.ListOf(item=int),
+    "guests": kinds.ListOf(item=str),
+    "groups": kinds.ListOf(item=str),
+    "tags": kinds.ListOf(item=str),
+    "deadline": kinds.Instance(types=StepDeadline, nullable=True),
+    "start_date": kinds.Instance(types=StepStart, nullable=True),
+    **kinds.flags(
+        "allow_guest_owners",
+        "skip_start_process",
+        "can_complete_only_assignees",
+        "everyone_must_complete",
+        "prevent_guest_comment",
+        "is_soft_start_date",
+        "role_changes_every_time",
+        "assign_run_starter",
+        "top_secret",
+        "send_chromeless",
+    ),
+}
 
 
 class Steps(Resource):
-    """Steps of the blueprints of one organization (``org.steps``)."""
+    """Steps of the blueprints of one organization (``org.steps``).
+
+    Every method takes the blueprint's id first, then the step's; a :class:`Step`
+    carries both (``checklist_id`` and ``id``) and stands for them.
+    """
+
+    records = "/steps/{step_id}"
+    model = Step
 
     def list(
         self,
-        blueprint_id: str,
+        blueprint_id: str | Blueprint,
+        /,
         *,
         per_page: int = C.MAX_PER_PAGE,
         limit: int | None = None,
@@ -99,7 +78,7 @@ class Steps(Resource):
         pages by 10 unless told otherwise, so a single request is not "all steps".
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Blueprint`.
             per_page: page size (Tallyfy caps it at 100).
             limit: stop after this many steps.
             concurrency: pages fetched at once after the first.
@@ -110,20 +89,13 @@ class Steps(Resource):
         Raises:
             NotFoundError: no such blueprint (when the first page is read).
         """
-        return self._list(
-            LIST_STEPS,
-            Step,
-            {"blueprint_id": blueprint_id},
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
-        )
+        return self._list(LIST_STEPS, Step, locals(), ids=self._parent_ids(blueprint_id))
 
-    async def get(self, blueprint_id: str, step_id: str) -> Step:
+    async def get(self, blueprint_id: str | Step, step_id: str | None = None, /) -> Step:
         """Read a step with its form fields: ``GET .../checklists/{id}/steps/{step_id}``.
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Step` (to read it again).
             step_id: the step's id.
 
         Returns:
@@ -132,40 +104,41 @@ class Steps(Resource):
         Raises:
             NotFoundError: no such blueprint or step.
         """
-        return await self._item(GET_STEP, Step, {"blueprint_id": blueprint_id, "step_id": step_id})
+        return await self._item(GET_STEP, Step, self._ids(blueprint_id, step_id))
 
     async def create(
         self,
-        blueprint_id: str,
+        blueprint_id: str | Blueprint,
+        /,
         *,
         title: str,
-        summary: _OptStr = UNSET,
-        step_type: _OptStr = UNSET,
-        webhook: _OptStr = UNSET,
-        max_assignable: int | _Unset = UNSET,
-        assignees: Sequence[int] | _Unset = UNSET,
-        guests: Sequence[str] | _Unset = UNSET,
-        groups: Sequence[str] | _Unset = UNSET,
-        tags: Sequence[str] | _Unset = UNSET,
-        deadline: StepDeadline | _Unset | None = UNSET,
-        start_date: StepStart | _Unset | None = UNSET,
-        allow_guest_owners: _Bool = UNSET,
-        skip_start_process: _Bool = UNSET,
-        can_complete_only_assignees: _Bool = UNSET,
-        everyone_must_complete: _Bool = UNSET,
-        prevent_guest_comment: _Bool = UNSET,
-        is_soft_start_date: _Bool = UNSET,
-        role_changes_every_time: _Bool = UNSET,
-        assign_run_starter: _Bool = UNSET,
-        top_secret: _Bool = UNSET,
-        send_chromeless: _Bool = UNSET,
+        summary: UnsetOr[str | None] = UNSET,
+        step_type: UnsetOr[str | None] = UNSET,
+        webhook: UnsetOr[str | None] = UNSET,
+        max_assignable: UnsetOr[int] = UNSET,
+        assignees: UnsetOr[Sequence[int]] = UNSET,
+        guests: UnsetOr[Sequence[str]] = UNSET,
+        groups: UnsetOr[Sequence[str]] = UNSET,
+        tags: UnsetOr[Sequence[str]] = UNSET,
+        deadline: UnsetOr[StepDeadline | None] = UNSET,
+        start_date: UnsetOr[StepStart | None] = UNSET,
+        allow_guest_owners: UnsetOr[bool] = UNSET,
+        skip_start_process: UnsetOr[bool] = UNSET,
+        can_complete_only_assignees: UnsetOr[bool] = UNSET,
+        everyone_must_complete: UnsetOr[bool] = UNSET,
+        prevent_guest_comment: UnsetOr[bool] = UNSET,
+        is_soft_start_date: UnsetOr[bool] = UNSET,
+        role_changes_every_time: UnsetOr[bool] = UNSET,
+        assign_run_starter: UnsetOr[bool] = UNSET,
+        top_secret: UnsetOr[bool] = UNSET,
+        send_chromeless: UnsetOr[bool] = UNSET,
     ) -> Step:
         """Add a step at the end: ``POST .../checklists/{id}/steps`` (201).
 
         Tallyfy always appends (it ignores a position); move it with :meth:`reorder`.
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Blueprint`.
             title: the step's title.
             summary: instructions (HTML).
             step_type: the kind of task it makes (``task``, ``approval``, ...).
@@ -180,7 +153,7 @@ class Steps(Resource):
             allow_guest_owners, skip_start_process, can_complete_only_assignees,
                 everyone_must_complete, prevent_guest_comment, is_soft_start_date,
                 role_changes_every_time, assign_run_starter, top_secret,
-                send_chromeless: flags, as in Tallyfy's editor.
+                send_chromeless: kinds.flags, as in Tallyfy's editor.
 
         Returns:
             The new :class:`Step`.
@@ -191,70 +164,48 @@ class Steps(Resource):
             NotFoundError: no such blueprint.
             ValidationError: Tallyfy refused the data (422).
         """
-        fields = _checked(
-            title=title,
-            summary=summary,
-            step_type=step_type,
-            webhook=webhook,
-            max_assignable=max_assignable,
-            assignees=assignees,
-            guests=guests,
-            groups=groups,
-            tags=tags,
-            deadline=deadline,
-            start_date=start_date,
-            allow_guest_owners=allow_guest_owners,
-            skip_start_process=skip_start_process,
-            can_complete_only_assignees=can_complete_only_assignees,
-            everyone_must_complete=everyone_must_complete,
-            prevent_guest_comment=prevent_guest_comment,
-            is_soft_start_date=is_soft_start_date,
-            role_changes_every_time=role_changes_every_time,
-            assign_run_starter=assign_run_starter,
-            top_secret=top_secret,
-            send_chromeless=send_chromeless,
-        )
-        body = payload(self._org.client.converter, fields)
-        return await self._item(CREATE_STEP, Step, {"blueprint_id": blueprint_id}, json=body)
+        body = self._body(STEP_FIELDS, locals())
+        return await self._item(CREATE_STEP, Step, self._parent_ids(blueprint_id), json=body.json())
 
     async def update(
         self,
-        blueprint_id: str,
-        step_id: str,
+        blueprint_id: str | Step,
+        step_id: str | None = None,
+        /,
         *,
         title: str,
-        summary: _OptStr = UNSET,
-        step_type: _OptStr = UNSET,
-        webhook: _OptStr = UNSET,
-        max_assignable: int | _Unset = UNSET,
-        assignees: Sequence[int] | _Unset = UNSET,
-        guests: Sequence[str] | _Unset = UNSET,
-        groups: Sequence[str] | _Unset = UNSET,
-        tags: Sequence[str] | _Unset = UNSET,
-        deadline: StepDeadline | _Unset | None = UNSET,
-        start_date: StepStart | _Unset | None = UNSET,
-        allow_guest_owners: _Bool = UNSET,
-        skip_start_process: _Bool = UNSET,
-        can_complete_only_assignees: _Bool = UNSET,
-        everyone_must_complete: _Bool = UNSET,
-        prevent_guest_comment: _Bool = UNSET,
-        is_soft_start_date: _Bool = UNSET,
-        role_changes_every_time: _Bool = UNSET,
-        assign_run_starter: _Bool = UNSET,
-        top_secret: _Bool = UNSET,
-        send_chromeless: _Bool = UNSET,
+        summary: UnsetOr[str | None] = UNSET,
+        step_type: UnsetOr[str | None] = UNSET,
+        webhook: UnsetOr[str | None] = UNSET,
+        max_assignable: UnsetOr[int] = UNSET,
+        assignees: UnsetOr[Sequence[int]] = UNSET,
+        guests: UnsetOr[Sequence[str]] = UNSET,
+        groups: UnsetOr[Sequence[str]] = UNSET,
+        tags: UnsetOr[Sequence[str]] = UNSET,
+        deadline: UnsetOr[StepDeadline | None] = UNSET,
+        start_date: UnsetOr[StepStart | None] = UNSET,
+        allow_guest_owners: UnsetOr[bool] = UNSET,
+        skip_start_process: UnsetOr[bool] = UNSET,
+        can_complete_only_assignees: UnsetOr[bool] = UNSET,
+        everyone_must_complete: UnsetOr[bool] = UNSET,
+        prevent_guest_comment: UnsetOr[bool] = UNSET,
+        is_soft_start_date: UnsetOr[bool] = UNSET,
+        role_changes_every_time: UnsetOr[bool] = UNSET,
+        assign_run_starter: UnsetOr[bool] = UNSET,
+        top_secret: UnsetOr[bool] = UNSET,
+        send_chromeless: UnsetOr[bool] = UNSET,
     ) -> Step:
         """Change a step: ``PUT .../checklists/{id}/steps/{step_id}``.
 
         Tallyfy requires ``title`` on every PUT and **empties** each of ``assignees``,
-        ``guests`` and ``groups`` that a PUT leaves out (catalogue §2, sdk#85). So when
+        ``guests`` and ``groups`` that a PUT leaves out. So when
         you do not pass all three, this method first reads the step (``GET
         .../steps/{step_id}``) and re-sends the buckets you did not pass: leaving one
         out keeps it as it is. (Two requests; a change made by someone else between
         them can be overwritten.)
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Step`.
             step_id: the step's id.
             title: required by Tallyfy on every update.
             assignees: member ids (replaces the bucket).
@@ -271,55 +222,64 @@ class Steps(Resource):
             NotFoundError: no such blueprint or step.
             ValidationError: Tallyfy refused the data (422).
         """
-        fields = _checked(
-            title=title,
-            summary=summary,
-            step_type=step_type,
-            webhook=webhook,
-            max_assignable=max_assignable,
-            assignees=assignees,
-            guests=guests,
-            groups=groups,
-            tags=tags,
-            deadline=deadline,
-            start_date=start_date,
-            allow_guest_owners=allow_guest_owners,
-            skip_start_process=skip_start_process,
-            can_complete_only_assignees=can_complete_only_assignees,
-            everyone_must_complete=everyone_must_complete,
-            prevent_guest_comment=prevent_guest_comment,
-            is_soft_start_date=is_soft_start_date,
-            role_changes_every_time=role_changes_every_time,
-            assign_run_starter=assign_run_starter,
-            top_secret=top_secret,
-            send_chromeless=send_chromeless,
-        )
-        await keep_unsent_lists(fields, BUCKETS, lambda: self.get(blueprint_id, step_id))
-        body = payload(self._org.client.converter, fields)
-        ids: dict[str, object] = {"blueprint_id": blueprint_id, "step_id": step_id}
-        return await self._item(UPDATE_STEP, Step, ids, json=body)
+        body = self._body(STEP_FIELDS, locals())
+        ids = self._ids(blueprint_id, step_id)
+        await body.resend(BUCKETS, lambda: self.get(ids["blueprint_id"], ids["step_id"]))
+        return await self._item(UPDATE_STEP, Step, ids, json=body.json())
 
-    async def delete(self, blueprint_id: str, step_id: str) -> None:
+    async def set_webhook(
+        self, blueprint_id: str | Step, step_id: str | None = None, /, *, url: str | None
+    ) -> Step:
+        """Set or clear the URL Tallyfy posts to when the step's task is completed (it
+        takes the place of the blueprint's for that task): ``PUT .../steps/{step_id}``.
+
+        The step is read first: Tallyfy requires its title on every update and empties its
+        assignees when a PUT leaves them out, so they are sent back as they are.
+
+        Args:
+            blueprint_id: the blueprint's id, or the :class:`Step`.
+            step_id: the step's id.
+            url: an absolute http(s) URL; None clears it.
+
+        Returns:
+            The updated :class:`Step`.
+
+        Raises:
+            TypeError, ValueError: a URL that is not absolute http(s) (nothing is sent).
+            NotFoundError: no such blueprint or step.
+        """
+        url = web_url("url", url, nullable=True)
+        step = await self.get(blueprint_id, step_id)
+        return await self.update(
+            step,
+            title=step.title or "",
+            webhook=url,
+            assignees=step.assignees,
+            guests=step.guests,
+            groups=step.groups,
+        )
+
+    async def delete(self, blueprint_id: str | Step, step_id: str | None = None, /) -> None:
         """Delete a step for good: ``DELETE .../checklists/{id}/steps/{step_id}``.
 
         Tallyfy refuses while an automation depends on the step ("Cannot delete this
         step because there are rules dependent on it."): delete or change those first.
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Step`.
             step_id: the step's id.
 
         Raises:
             NotFoundError: no such blueprint or step.
             ValidationError: an automation depends on the step (422).
         """
-        await self._send(DELETE_STEP, {"blueprint_id": blueprint_id, "step_id": step_id})
+        await self._send(DELETE_STEP, self._ids(blueprint_id, step_id))
 
-    async def clone(self, blueprint_id: str, step_id: str) -> Step:
+    async def clone(self, blueprint_id: str | Step, step_id: str | None = None, /) -> Step:
         """Copy a step with its form fields: ``POST .../steps/{step_id}/clone``.
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Step`.
             step_id: the step to copy.
 
         Returns:
@@ -328,15 +288,15 @@ class Steps(Resource):
         Raises:
             NotFoundError: no such blueprint or step.
         """
-        return await self._item(
-            CLONE_STEP, Step, {"blueprint_id": blueprint_id, "step_id": step_id}
-        )
+        return await self._item(CLONE_STEP, Step, self._ids(blueprint_id, step_id))
 
-    async def reorder(self, blueprint_id: str, step_id: str, position: int) -> Step:
+    async def reorder(
+        self, blueprint_id: str | Step, step_id: str | None = None, /, *, position: int
+    ) -> Step:
         """Move a step: ``PUT .../checklists/{id}/steps/{step_id}/reorder``.
 
         Args:
-            blueprint_id: the blueprint's id.
+            blueprint_id: the blueprint's id, or the :class:`Step`.
             step_id: the step to move.
             position: its new 1-based position; the steps after it shift down.
 
@@ -347,8 +307,8 @@ class Steps(Resource):
             TypeError, ValueError: a position that is not an int of 1 or more.
             NotFoundError: no such blueprint or step.
         """
-        require("position", position)
-        at_least("position", position, 1)
-        body = payload(self._org.client.converter, {"position": position})
-        ids: dict[str, object] = {"blueprint_id": blueprint_id, "step_id": step_id}
-        return await self._item(REORDER_STEP, Step, ids, json=body)
+        body = Body(self._converter)
+        body.put("position", position, kinds.Int(minimum=1, required=True))
+        return await self._item(
+            REORDER_STEP, Step, self._ids(blueprint_id, step_id), json=body.json()
+        )

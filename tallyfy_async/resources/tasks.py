@@ -1,4 +1,10 @@
-"""Tasks: the tasks of processes, and one-off tasks (catalogue §17)."""
+"""Tasks of an organization (``org.tasks``): every task, and one-off tasks' writes.
+
+A task belongs to a process (its ``run_id``) or is a one-off task (no process). Here
+any task is read, listed, completed and reopened (through its process when it has
+one), and one-off tasks are created, changed, archived and deleted. The tasks of one
+process, with the writes only they take, are ``org.processes.tasks``.
+"""
 
 from __future__ import annotations
 
@@ -9,204 +15,125 @@ from typing import Any, Final, Literal
 from tallyfy_async import _constants as C
 from tallyfy_async._exactly_once import check_key, create_once, find_task, with_key
 from tallyfy_async._routes import Route
-from tallyfy_async._urls import check_id
+from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models.common import Owners
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 from tallyfy_async.pagination import Paginator
-from tallyfy_async.resources._base import Resource
-from tallyfy_async.resources._field_definitions import form_field_definitions
-from tallyfy_async.resources._form_values import (
-    OWNER_BUCKETS,
-    check_owners,
-    encode_form_values,
+from tallyfy_async.resources import _kinds as kinds
+from tallyfy_async.resources._base import Child, Resource
+from tallyfy_async.resources._checks import expect, web_url
+from tallyfy_async.resources._field_definitions import NEW_FIELDS
+from tallyfy_async.resources._task_fields import (
+    LIST_STATUSES,
+    TASK_FIELDS,
+    TASK_FILTERS,
+    TASK_TYPES,
+    TITLE_MAX,
+    completion_body,
+    owners_and_values,
+    refuse_undecided_approval,
 )
-from tallyfy_async.resources._payload import (
-    UNSET,
-    _Bool,
-    _Int,
-    _OptStr,
-    _Str,
-    _Unset,
-    _With,
-    at_least,
-    aware,
-    expect,
-    ids,
-    items,
-    max_length,
-    one_of,
-    payload,
-    query,
-    require,
+from tallyfy_async.resources.comments import TaskComments
+
+LIST_TASKS: Final = Route("GET", "/tasks")
+CREATE_TASK: Final = Route("POST", "/tasks")
+GET_TASK: Final = Route("GET", "/tasks/{task_id}")
+UPDATE_TASK: Final = Route("PUT", "/tasks/{task_id}")
+ARCHIVE_TASK: Final = Route("DELETE", "/tasks/{task_id}")
+DELETE_TASK: Final = Route("DELETE", "/tasks/{task_id}/delete")
+RESTORE_TASK: Final = Route("PUT", "/tasks/{task_id}/restore")
+COMPLETE_TASK: Final = Route("POST", "/completed-tasks")
+REOPEN_TASK: Final = Route("DELETE", "/completed-tasks/{task_id}")
+MY_TASKS: Final = Route("GET", "/me/tasks")
+USER_TASKS: Final = Route("GET", "/users/{user_id}/tasks")
+GUEST_TASKS: Final = Route("GET", "/guests/{guest_id}/tasks")
+
+#: The fields of a one-off task's creation.
+CREATE_FIELDS: Final = kinds.merged(
+    TASK_FIELDS,
+    title=kinds.Text(max_len=TITLE_MAX, required=True),
+    task_type=kinds.Choice(choices=TASK_TYPES, required=True),
+    owners=kinds.Owners(required=True),
+    deadline=kinds.AwareDate(required=True, why="Tallyfy requires a deadline on a one-off task"),
+    **kinds.flags(
+        "separate_task_for_each_assignee",
+        "everyone_must_complete",
+        "can_complete_only_assignees",
+        "is_soft_start_date",
+    ),
+    tags=kinds.ListOf(item=str),
+    form_fields=NEW_FIELDS,
+    run_id=kinds.TEXT,
 )
 
-LIST_PROCESS_TASKS: Final = Route("GET", "/organizations/{org}/runs/{process_id}/tasks")
-GET_PROCESS_TASK: Final = Route("GET", "/organizations/{org}/runs/{process_id}/tasks/{task_id}")
-UPDATE_PROCESS_TASK: Final = Route("PUT", "/organizations/{org}/runs/{process_id}/tasks/{task_id}")
-COMPLETE_PROCESS_TASK: Final = Route(
-    "POST", "/organizations/{org}/runs/{process_id}/completed-tasks"
+#: The filters of the organization's task list.
+ORG_TASK_FILTERS: Final = kinds.merged(
+    TASK_FILTERS,
+    q=kinds.TEXT,
+    tag=kinds.OneOrMany(item=str),
+    folder=kinds.TEXT,
+    created=kinds.Days(),
+    is_oneoff=kinds.FLAG,
+    archived=kinds.ARCHIVED,
 )
-REOPEN_PROCESS_TASK: Final = Route(
-    "DELETE", "/organizations/{org}/runs/{process_id}/completed-tasks/{task_id}"
-)
-LIST_TASKS: Final = Route("GET", "/organizations/{org}/tasks")
-CREATE_TASK: Final = Route("POST", "/organizations/{org}/tasks")
-GET_TASK: Final = Route("GET", "/organizations/{org}/tasks/{task_id}")
-UPDATE_TASK: Final = Route("PUT", "/organizations/{org}/tasks/{task_id}")
-ARCHIVE_TASK: Final = Route("DELETE", "/organizations/{org}/tasks/{task_id}")
-DELETE_TASK: Final = Route("DELETE", "/organizations/{org}/tasks/{task_id}/delete")
-RESTORE_TASK: Final = Route("PUT", "/organizations/{org}/tasks/{task_id}/restore")
-COMPLETE_TASK: Final = Route("POST", "/organizations/{org}/completed-tasks")
-REOPEN_TASK: Final = Route("DELETE", "/organizations/{org}/completed-tasks/{task_id}")
-MY_TASKS: Final = Route("GET", "/organizations/{org}/me/tasks")
-USER_TASKS: Final = Route("GET", "/organizations/{org}/users/{user_id}/tasks")
-GUEST_TASKS: Final = Route("GET", "/organizations/{org}/guests/{guest_id}/tasks")
 
-TITLE_MAX: Final = 600
-TASK_TYPES: Final = frozenset(member.value for member in TaskType)
-#: Values of the ``status`` filter of task lists (not the task statuses themselves).
-LIST_STATUSES: Final = frozenset(
-    (
-        "all",
-        "active",
-        "active_visible",
-        "incomplete",
-        "inprogress",
-        "not-started",
-        "complete",
-        "completed",
-        "hasproblem",
-        "overdue",
-        "due_soon",
-    )
-)
-#: The statuses a write may set (Tallyfy moves tasks to the others itself).
-WRITE_STATUSES: Final = frozenset(("not-started", "in-progress"))
-
-_When = datetime | _Unset
-_Day = date | _Unset
-_OwnersArg = Owners | Mapping[str, Sequence[Any]]
-_FormValues = Mapping[Any, Any] | _Unset
-
-
-def _day(field: str, value: Any) -> str | _Unset:
-    """A date-only filter as ``YYYY-MM-DD`` (a datetime is refused: which day is ambiguous).
-
-    Raises:
-        TypeError: not a date.
-    """
-    if isinstance(value, _Unset):
-        return value
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise TypeError(
-            f"{field} must be a date (datetime.date, not a datetime: the day depends on the "
-            f"time zone), got {type(value).__name__}: {value!r:.60}"
-        )
-    return value.isoformat()
-
-
-def _created(value: Any) -> str | _Unset:
-    """``created``: one day, or a ``(first, last)`` range sent as ``first:last``."""
-    if isinstance(value, tuple):
-        if len(value) != 2:
-            raise TypeError(f"created takes a date or a (first, last) pair, got {value!r:.60}")
-        return f"{_day('created[0]', value[0])}:{_day('created[1]', value[1])}"
-    return _day("created", value)
-
-
-def _task_fields(
-    *,
-    title: Any = UNSET,
-    summary: Any = UNSET,
-    task_type: Any = UNSET,
-    deadline: Any = UNSET,
-    started_at: Any = UNSET,
-    status: Any = UNSET,
-    position: Any = UNSET,
-    max_assignable: Any = UNSET,
-    webhook: Any = UNSET,
-    flags: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Check the fields task writes share; UNSET ones stay UNSET.
-
-    Raises:
-        TypeError, ValueError: naming the field.
-    """
-    if title is not UNSET:
-        require("title", title)
-        expect("title", title, str)
-        max_length("title", title, TITLE_MAX)
-    expect("summary", summary, str, nullable=True)
-    if task_type is not UNSET:
-        task_type = one_of("task_type", task_type, TASK_TYPES)
-    aware("deadline", deadline)
-    aware("started_at", started_at)
-    if status is not UNSET:
-        status = one_of("status", status, WRITE_STATUSES)
-    at_least("position", position, 1)
-    at_least("max_assignable", max_assignable, 0)
-    expect("webhook", webhook, str, nullable=True)
-    for name, flag in (flags or {}).items():
-        expect(name, flag, bool)
-    return {
-        "title": title,
-        "summary": summary,
-        "task_type": task_type,
-        "deadline": deadline,
-        "started_at": started_at,
-        "status": status,
-        "position": position,
-        "max_assignable": max_assignable,
-        "webhook": webhook,
-        **(flags or {}),
-    }
+#: The filters of the lists of one person's tasks.
+ASSIGNED_FILTERS: Final = {
+    "status": kinds.Choice(choices=LIST_STATUSES),
+    "q": kinds.TEXT,
+    "sort": kinds.TEXT,
+    "tag": kinds.TEXT,
+    "with_": kinds.WITH,
+}
+GUEST_FILTERS: Final = {
+    "status": kinds.Choice(choices=LIST_STATUSES),
+    "sort": kinds.Text(wire="sort_by"),
+    "with_": kinds.WITH,
+}
 
 
 class Tasks(Resource):
-    """Tasks of one organization (``org.tasks``): process tasks and one-off tasks.
+    """Tasks of one organization (``org.tasks``): see the module's docstring.
 
-    A process task belongs to a process (its ``run_id``) and is written through the
-    process's routes; a one-off task has no process and is written through the
-    organization's. Reads work for both through :meth:`get` without a process id.
+    Attributes:
+        comments: comments and issues on tasks (``org.tasks.comments``).
     """
+
+    records = "/tasks/{task_id}"
+    model = Task
+    comments = Child(TaskComments)
 
     # -- listing ----------------------------------------------------------------------
 
     def list(
         self,
-        process_id: str | None = None,
         *,
-        status: str | _Unset = UNSET,
-        owners: int | Sequence[int] | _Unset = UNSET,
-        guests: str | Sequence[str] | _Unset = UNSET,
-        groups: str | Sequence[str] | _Unset = UNSET,
-        unassigned: _Bool = UNSET,
-        deadline_on: _Day = UNSET,
-        deadline_before: _Day = UNSET,
-        deadline_after: _Day = UNSET,
-        deadline_start_range: _Day = UNSET,
-        deadline_end_range: _Day = UNSET,
-        q: _Str = UNSET,
-        tag: str | Sequence[str] | _Unset = UNSET,
-        folder: _Str = UNSET,
-        created: date | tuple[date, date] | _Unset = UNSET,
-        is_oneoff: _Bool = UNSET,
-        archived: bool | Literal["only"] | _Unset = UNSET,
-        with_: _With = UNSET,
-        sort: _Str = UNSET,
+        status: UnsetOr[str] = UNSET,
+        owners: UnsetOr[int | Sequence[int]] = UNSET,
+        guests: UnsetOr[str | Sequence[str]] = UNSET,
+        groups: UnsetOr[str | Sequence[str]] = UNSET,
+        unassigned: UnsetOr[bool] = UNSET,
+        deadline_on: UnsetOr[date] = UNSET,
+        deadline_before: UnsetOr[date] = UNSET,
+        deadline_after: UnsetOr[date] = UNSET,
+        deadline_start_range: UnsetOr[date] = UNSET,
+        deadline_end_range: UnsetOr[date] = UNSET,
+        q: UnsetOr[str] = UNSET,
+        tag: UnsetOr[str | Sequence[str]] = UNSET,
+        folder: UnsetOr[str] = UNSET,
+        created: UnsetOr[date | tuple[date, date]] = UNSET,
+        is_oneoff: UnsetOr[bool] = UNSET,
+        archived: UnsetOr[bool | Literal["only"]] = UNSET,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
+        sort: UnsetOr[str] = UNSET,
         per_page: int = C.MAX_PER_PAGE,
         limit: int | None = None,
         concurrency: int = 1,
     ) -> Paginator[Task]:
-        """List the tasks of a process, or of the whole organization.
-
-        With ``process_id``: ``GET /organizations/{org}/runs/{process_id}/tasks``
-        (by position unless sorted otherwise). Without: ``GET /organizations/{org}/tasks``,
-        every task of the organization, one-off tasks included.
+        """Every task of the organization, one-off tasks included: ``GET .../tasks``.
 
         Args:
-            process_id: the process whose tasks to list; None for the organization's.
             status: ``active``, ``incomplete``, ``inprogress``, ``not-started``,
                 ``complete``, ``hasproblem``, ``overdue``, ``due_soon``, ``all``...
             owners: member ids (tasks assigned to any of them).
@@ -215,17 +142,15 @@ class Tasks(Resource):
             unassigned: only tasks with no assignee.
             deadline_on, deadline_before, deadline_after, deadline_start_range,
                 deadline_end_range: ``datetime.date`` bounds on the deadline.
-            q: text the title contains (organization list only).
-            tag: tag id(s) (organization list only).
-            folder: a folder id (organization list only).
-            created: a creation day, or a ``(first, last)`` pair (organization list only).
-            is_oneoff: only one-off (True) or process (False) tasks (organization list only).
-            archived: ``True`` to include archived tasks, ``"only"`` for only them
-                (organization list only).
+            q: text the title contains.
+            tag: tag id(s).
+            folder: a folder id.
+            created: a creation day, or a ``(first, last)`` pair.
+            is_oneoff: only one-off (True) or process (False) tasks.
+            archived: ``True`` to include archived tasks, ``"only"`` for only them.
             with_: includes: ``run``, ``step``, ``threads``, ``form_fields``, ``tags``,
                 ``summary``, ...
-            sort: ``deadline``, ``position``, ``newest``, ``problems``...; ``-`` for
-                descending.
+            sort: ``deadline``, ``newest``, ``problems``...; ``-`` for descending.
             per_page: page size (Tallyfy caps it at 100).
             limit: stop after this many tasks.
             concurrency: pages fetched at once after the first.
@@ -234,70 +159,17 @@ class Tasks(Resource):
             A :class:`~tallyfy_async.pagination.Paginator` of :class:`Task`.
 
         Raises:
-            TypeError, ValueError: a bad filter, or one the process list does not take.
+            TypeError, ValueError: a bad filter; nothing was sent.
         """
-        org_only = {
-            "q": q,
-            "tag": tag,
-            "folder": folder,
-            "created": created,
-            "is_oneoff": is_oneoff,
-            "archived": archived,
-        }
-        if process_id is not None:
-            given = [name for name, value in org_only.items() if value is not UNSET]
-            if given:
-                raise ValueError(
-                    f"{', '.join(given)}: filter(s) of the organization's task list only; "
-                    "Tallyfy ignores them on a process's tasks (leave out process_id)"
-                )
-        for name, text in (("q", q), ("folder", folder), ("sort", sort)):
-            expect(name, text, str)
-        expect("unassigned", unassigned, bool)
-        expect("is_oneoff", is_oneoff, bool)
-        if archived != "only":
-            expect("archived", archived, bool)
-        params = query(
-            status=UNSET if status is UNSET else one_of("status", status, LIST_STATUSES),
-            owners=ids("owners", owners, int),
-            guests=ids("guests", guests, str),
-            groups=ids("groups", groups, str),
-            unassigned=unassigned,
-            deadline_on=_day("deadline_on", deadline_on),
-            deadline_before=_day("deadline_before", deadline_before),
-            deadline_after=_day("deadline_after", deadline_after),
-            deadline_start_range=_day("deadline_start_range", deadline_start_range),
-            deadline_end_range=_day("deadline_end_range", deadline_end_range),
-            q=q,
-            tag=ids("tag", tag, str),
-            folder=folder,
-            created=_created(created),
-            is_oneoff=is_oneoff,
-            archived=archived,
-            sort=sort,
-            with_=with_,
-        )
-        path_ids: dict[str, object] = {}
-        route = LIST_TASKS
-        if process_id is not None:
-            route, path_ids = LIST_PROCESS_TASKS, {"process_id": process_id}
-        return self._list(
-            route,
-            Task,
-            path_ids,
-            params=params,
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
-        )
+        return self._list(LIST_TASKS, Task, locals(), ORG_TASK_FILTERS)
 
     def mine(
         self,
         *,
         status: str | None = "all",
-        q: _Str = UNSET,
-        sort: _Str = UNSET,
-        with_: _With = UNSET,
+        q: UnsetOr[str] = UNSET,
+        sort: UnsetOr[str] = UNSET,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
         per_page: int = C.MAX_PER_PAGE,
         limit: int | None = None,
         concurrency: int = 1,
@@ -321,19 +193,19 @@ class Tasks(Resource):
         Raises:
             TypeError, ValueError: for a bad filter.
         """
-        return self._assigned(
-            MY_TASKS, {}, status, q, sort, UNSET, with_, per_page, limit, concurrency
-        )
+        arguments = {**locals(), "status": UNSET if status is None else status}
+        return self._list(MY_TASKS, Task, arguments, ASSIGNED_FILTERS)
 
     def for_user(
         self,
         user_id: int,
+        /,
         *,
-        status: str | _Unset = UNSET,
-        q: _Str = UNSET,
-        sort: _Str = UNSET,
-        tag: _Str = UNSET,
-        with_: _With = UNSET,
+        status: UnsetOr[str] = UNSET,
+        q: UnsetOr[str] = UNSET,
+        sort: UnsetOr[str] = UNSET,
+        tag: UnsetOr[str] = UNSET,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
         per_page: int = C.MAX_PER_PAGE,
         limit: int | None = None,
         concurrency: int = 1,
@@ -353,26 +225,16 @@ class Tasks(Resource):
             NotFoundError: no such member.
         """
         expect("user_id", user_id, int)
-        return self._assigned(
-            USER_TASKS,
-            {"user_id": user_id},
-            None if status is UNSET else status,
-            q,
-            sort,
-            tag,
-            with_,
-            per_page,
-            limit,
-            concurrency,
-        )
+        return self._list(USER_TASKS, Task, locals(), ASSIGNED_FILTERS, {"user_id": user_id})
 
     def for_guest(
         self,
         guest_id: int,
+        /,
         *,
-        status: str | _Unset = UNSET,
-        sort: _Str = UNSET,
-        with_: _With = UNSET,
+        status: UnsetOr[str] = UNSET,
+        sort: UnsetOr[str] = UNSET,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
         per_page: int = C.MAX_PER_PAGE,
         limit: int | None = None,
         concurrency: int = 1,
@@ -394,109 +256,51 @@ class Tasks(Resource):
             NotFoundError: no such guest.
         """
         expect("guest_id", guest_id, int)
-        expect("sort", sort, str)
-        params = query(
-            status=UNSET if status is UNSET else one_of("status", status, LIST_STATUSES),
-            sort_by=sort,
-            with_=with_,
-        )
-        return self._list(
-            GUEST_TASKS,
-            Task,
-            {"guest_id": guest_id},
-            params=params,
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
-        )
+        return self._list(GUEST_TASKS, Task, locals(), GUEST_FILTERS, {"guest_id": guest_id})
 
-    def _assigned(
-        self,
-        route: Route,
-        path_ids: dict[str, object],
-        status: str | None,
-        q: _Str,
-        sort: _Str,
-        tag: _Str,
-        with_: _With,
-        per_page: int,
-        limit: int | None,
-        concurrency: int,
-    ) -> Paginator[Task]:
-        for name, text in (("q", q), ("sort", sort), ("tag", tag)):
-            expect(name, text, str)
-        params = query(
-            status=UNSET if status is None else one_of("status", status, LIST_STATUSES),
-            q=q,
-            sort=sort,
-            tag=tag,
-            with_=with_,
-        )
-        return self._list(
-            route,
-            Task,
-            path_ids,
-            params=params,
-            per_page=per_page,
-            limit=limit,
-            concurrency=concurrency,
-        )
-
-    # -- reading ----------------------------------------------------------------------
+    # -- reading and writing -----------------------------------------------------------
 
     async def get(
-        self, task_id: str, process_id: str | None = None, *, with_: _With = UNSET
+        self, task_id: str | Task, /, *, with_: UnsetOr[str | Sequence[str]] = UNSET
     ) -> Task:
-        """Read a task.
+        """Read any task, one-off or not: ``GET /organizations/{org}/tasks/{task_id}``.
 
-        Without ``process_id``: ``GET /organizations/{org}/tasks/{task_id}``, which reads
-        any task, one-off or not (its ``run_id`` says which process it belongs to). With
-        it: ``GET /organizations/{org}/runs/{process_id}/tasks/{task_id}``.
+        Its ``run_id`` says which process it belongs to.
 
         Args:
-            task_id: the task's id.
-            process_id: the process it belongs to, to read it through the process.
+            task_id: the task's id (or the :class:`Task`, to read it again).
             with_: includes: ``run``, ``step``, ``threads``, ``form_fields``, ``tags``...
 
         Returns:
             The :class:`Task` (with its ``summary``).
 
         Raises:
-            NotFoundError: no such task (in that process).
+            NotFoundError: no such task.
         """
-        params = query(with_=with_)
-        if process_id is None:
-            return await self._item(GET_TASK, Task, {"task_id": task_id}, params=params)
-        return await self._item(
-            GET_PROCESS_TASK,
-            Task,
-            {"process_id": process_id, "task_id": task_id},
-            params=params,
-        )
-
-    # -- writing ----------------------------------------------------------------------
+        params = self._query(kinds.INCLUDES, locals())
+        return await self._item(GET_TASK, Task, self._ids(task_id), params=params)
 
     async def create(
         self,
         *,
         title: str,
         task_type: TaskType | str,
-        owners: _OwnersArg,
+        owners: Owners | Mapping[str, Sequence[Any]],
         deadline: datetime,
-        summary: _OptStr = UNSET,
-        started_at: _When = UNSET,
-        status: TaskStatus | str | _Unset = UNSET,
-        max_assignable: _Int = UNSET,
-        separate_task_for_each_assignee: _Bool = UNSET,
-        everyone_must_complete: _Bool = UNSET,
-        can_complete_only_assignees: _Bool = UNSET,
-        is_soft_start_date: _Bool = UNSET,
-        prevent_guest_comment: _Bool = UNSET,
-        top_secret: _Bool = UNSET,
-        webhook: _OptStr = UNSET,
-        tags: Sequence[str] | _Unset = UNSET,
-        form_fields: Sequence[FormField | Mapping[str, Any]] | _Unset = UNSET,
-        run_id: _Str = UNSET,
+        summary: UnsetOr[str | None] = UNSET,
+        started_at: UnsetOr[datetime] = UNSET,
+        status: UnsetOr[TaskStatus | str] = UNSET,
+        max_assignable: UnsetOr[int] = UNSET,
+        separate_task_for_each_assignee: UnsetOr[bool] = UNSET,
+        everyone_must_complete: UnsetOr[bool] = UNSET,
+        can_complete_only_assignees: UnsetOr[bool] = UNSET,
+        is_soft_start_date: UnsetOr[bool] = UNSET,
+        prevent_guest_comment: UnsetOr[bool] = UNSET,
+        top_secret: UnsetOr[bool] = UNSET,
+        webhook: UnsetOr[str | None] = UNSET,
+        tags: UnsetOr[Sequence[str]] = UNSET,
+        form_fields: UnsetOr[Sequence[FormField | Mapping[str, Any]]] = UNSET,
+        run_id: UnsetOr[str] = UNSET,
         dedupe_key: str | int | None = None,
     ) -> Task:
         """Create a one-off task: ``POST /organizations/{org}/tasks`` (201).
@@ -533,159 +337,51 @@ class Tasks(Resource):
             OutcomeUnknownError: the answer was lost (with ``dedupe_key``: and the
                 lookups found nothing, or failed).
         """
-        require("task_type", task_type)
-        require("owners", owners)
-        require("deadline", deadline, "Tallyfy requires a deadline on a one-off task")
+        body = self._body(CREATE_FIELDS, locals(), skip=("dedupe_key",))
         key = None if dedupe_key is None else check_key(dedupe_key)
-        if key is not None:
-            title = with_key(title, key, "title", TITLE_MAX)
-        fields = _task_fields(
-            title=title,
-            summary=summary,
-            task_type=task_type,
-            deadline=deadline,
-            started_at=started_at,
-            status=status,
-            max_assignable=max_assignable,
-            webhook=webhook,
-            flags={
-                "separate_task_for_each_assignee": separate_task_for_each_assignee,
-                "everyone_must_complete": everyone_must_complete,
-                "can_complete_only_assignees": can_complete_only_assignees,
-                "is_soft_start_date": is_soft_start_date,
-                "prevent_guest_comment": prevent_guest_comment,
-                "top_secret": top_secret,
-            },
-        )
-        fields["owners"] = check_owners("owners", owners, complete=True)
-        expect("run_id", run_id, str)
-        fields["run_id"] = run_id
-        fields["tags"] = UNSET if tags is UNSET else items("tags", tags, str)
-        fields["form_fields"] = (
-            UNSET
-            if form_fields is UNSET
-            else form_field_definitions("form_fields", form_fields, keep_existing=False)
-        )
-        body = payload(self._org.client.converter, fields)
         if key is None:
-            return await self._item(CREATE_TASK, Task, json=body)
+            return await self._item(CREATE_TASK, Task, json=body.json())
+        body["title"] = with_key(title, key, "title", TITLE_MAX)
+        sent = body.json()
         return await create_once(
-            lambda: self._item(CREATE_TASK, Task, json=body),
+            lambda: self._item(CREATE_TASK, Task, json=sent),
             lambda: find_task(self, key),
             what=f"task [{key}]",
         )
 
     async def update(
         self,
-        process_id: str,
-        task_id: str,
+        task_id: str | Task,
+        /,
         *,
-        title: _Str = UNSET,
-        summary: _OptStr = UNSET,
-        owners: _OwnersArg | _Unset = UNSET,
-        deadline: _When = UNSET,
-        started_at: _When = UNSET,
-        status: TaskStatus | str | _Unset = UNSET,
-        position: _Int = UNSET,
-        max_assignable: _Int = UNSET,
-        task_type: TaskType | str | _Unset = UNSET,
-        top_secret: _Bool = UNSET,
-        prevent_guest_comment: _Bool = UNSET,
-        webhook: _OptStr = UNSET,
-        form_values: _FormValues = UNSET,
+        title: UnsetOr[str] = UNSET,
+        deadline: UnsetOr[datetime] = UNSET,
+        owners: UnsetOr[Owners | Mapping[str, Sequence[Any]]] = UNSET,
+        summary: UnsetOr[str | None] = UNSET,
+        started_at: UnsetOr[datetime] = UNSET,
+        status: UnsetOr[TaskStatus | str] = UNSET,
+        max_assignable: UnsetOr[int] = UNSET,
+        task_type: UnsetOr[TaskType | str] = UNSET,
+        top_secret: UnsetOr[bool] = UNSET,
+        prevent_guest_comment: UnsetOr[bool] = UNSET,
+        webhook: UnsetOr[str | None] = UNSET,
+        form_values: UnsetOr[Mapping[Any, Any]] = UNSET,
     ) -> Task:
-        """Change a process task: ``PUT /organizations/{org}/runs/{process_id}/tasks/{task_id}``.
+        """Change a task through the organization: ``PUT /organizations/{org}/tasks/{task_id}``.
 
-        Only the arguments you pass are sent.
-
-        ``owners``: Tallyfy replaces every bucket of an ``owners`` object and **empties a
-        bucket the object leaves out**. So when you pass only some buckets (say
-        ``{"users": [7]}``), this method first reads the task and fills the other buckets
-        from its current owners: leaving a bucket out keeps it as it is. Pass all three
-        (or an :class:`Owners`) to send exactly what you give. Leaving ``owners`` out
-        keeps every assignee.
-
-        ``form_values`` are the task's form-field answers, keyed by field id, alias or
-        label, checked against the task's form fields (read with
-        ``GET .../tasks/{task_id}?with=form_fields``) and sent as ``taskdata``; ``None``
-        clears a field. Completed tasks cannot be changed (Tallyfy answers 422).
+        Tallyfy requires ``title``, ``deadline`` and ``owners`` on every PUT of this
+        route. Those you do not pass are read from the task first (``GET
+        .../tasks/{task_id}``) and sent back as they are, so leaving an argument out
+        keeps it. ``owners`` with only some buckets keeps the others, as in
+        ``org.processes.tasks.update``. (Two requests then; a change made by someone
+        else between them can be overwritten.)
 
         Args:
-            process_id: the process the task belongs to.
-            task_id: the task's id.
-            title: at most 600 characters.
-            summary: the instructions; None clears them.
-            owners: :class:`Owners` or a dict of some of ``users``, ``guests``, ``groups``.
-            deadline, started_at: aware datetimes.
-            status: ``not-started`` or ``in-progress``.
-            position: the task's position in the process (1 or more).
-            max_assignable: how many assignees it may have (0: no limit).
-            task_type: :class:`TaskType`.
-            top_secret, prevent_guest_comment: flags.
-            webhook: a URL Tallyfy posts to when the task is completed; None clears it.
-            form_values: form-field answers keyed by field id, alias or label.
-
-        Returns:
-            The updated :class:`Task`.
-
-        Raises:
-            FormValuesError: form values refused (each problem naming its field).
-            TypeError, ValueError: another argument refused; nothing was sent.
-            NotFoundError: no such task in that process.
-            ValidationError: Tallyfy refused the change (422), e.g. the task is completed.
-        """
-        fields = _task_fields(
-            title=title,
-            summary=summary,
-            task_type=task_type,
-            deadline=deadline,
-            started_at=started_at,
-            status=status,
-            position=position,
-            max_assignable=max_assignable,
-            webhook=webhook,
-            flags={"top_secret": top_secret, "prevent_guest_comment": prevent_guest_comment},
-        )
-        await self._owners_and_values(fields, task_id, process_id, owners, form_values)
-        body = payload(self._org.client.converter, fields)
-        return await self._item(
-            UPDATE_PROCESS_TASK,
-            Task,
-            {"process_id": process_id, "task_id": task_id},
-            json=body,
-        )
-
-    async def update_one_off(
-        self,
-        task_id: str,
-        *,
-        title: _Str = UNSET,
-        deadline: _When = UNSET,
-        owners: _OwnersArg | _Unset = UNSET,
-        summary: _OptStr = UNSET,
-        started_at: _When = UNSET,
-        status: TaskStatus | str | _Unset = UNSET,
-        max_assignable: _Int = UNSET,
-        task_type: TaskType | str | _Unset = UNSET,
-        top_secret: _Bool = UNSET,
-        prevent_guest_comment: _Bool = UNSET,
-        webhook: _OptStr = UNSET,
-        form_values: _FormValues = UNSET,
-    ) -> Task:
-        """Change a one-off task: ``PUT /organizations/{org}/tasks/{task_id}``.
-
-        Tallyfy requires ``title``, ``deadline`` and ``owners`` on every PUT of a one-off
-        task. Those you do not pass are read from the task first
-        (``GET /organizations/{org}/tasks/{task_id}``) and sent back as they are, so
-        leaving an argument out keeps it. ``owners`` with only some buckets keeps the
-        others, as in :meth:`update`. (Two requests then; a change made by someone else
-        between them can be overwritten.)
-
-        Args:
-            task_id: the task's id.
+            task_id: the task's id, or the :class:`Task`.
             title, deadline, owners: as in :meth:`create`; read from the task when absent.
             summary, started_at, status, max_assignable, task_type, top_secret,
-                prevent_guest_comment, webhook, form_values: as in :meth:`update`.
+                prevent_guest_comment, webhook, form_values: as in
+                ``org.processes.tasks.update``.
 
         Returns:
             The updated :class:`Task`.
@@ -696,178 +392,76 @@ class Tasks(Resource):
             NotFoundError: no such task.
             ValidationError: Tallyfy refused the change (422).
         """
-        fields = _task_fields(
-            title=title,
-            summary=summary,
-            task_type=task_type,
-            deadline=deadline,
-            started_at=started_at,
-            status=status,
-            max_assignable=max_assignable,
-            webhook=webhook,
-            flags={"top_secret": top_secret, "prevent_guest_comment": prevent_guest_comment},
-        )
-        current = await self._owners_and_values(
-            fields, task_id, None, owners, form_values, need=title is UNSET or deadline is UNSET
-        )
-        if current is not None:
-            if fields["title"] is UNSET:
-                fields["title"] = current.title
-            if fields["deadline"] is UNSET:
-                if current.deadline is None:
-                    raise ValueError(
-                        f"deadline is required on every update of a one-off task and task "
-                        f"{task_id} has none; pass deadline="
-                    )
-                fields["deadline"] = current.deadline
-        body = payload(self._org.client.converter, fields)
-        return await self._item(UPDATE_TASK, Task, {"task_id": task_id}, json=body)
+        body = self._body(TASK_FIELDS, locals())
+        ids = self._ids(task_id)
 
-    async def _owners_and_values(
-        self,
-        fields: dict[str, Any],
-        task_id: str,
-        process_id: str | None,
-        owners: Any,
-        form_values: Any,
-        *,
-        need: bool = False,
-    ) -> Task | None:
-        """Put ``owners`` and ``taskdata`` into ``fields``, reading the task when needed.
+        async def read(form_fields: bool) -> Task:
+            return await self.get(ids["task_id"], with_="form_fields" if form_fields else UNSET)
 
-        The task is read when ``need`` is set, when ``owners`` leaves a bucket out (its
-        current members are kept), when ``owners`` is absent but required (one-off
-        tasks), or when there are form values to check against the task's form fields.
-
-        Returns:
-            The task as read, or None when it was not read.
-        """
-        expect("form_values", form_values, Mapping)
-        given = UNSET if owners is UNSET else check_owners("owners", owners, complete=False)
-        one_off = process_id is None
-        partial = isinstance(given, dict) and len(given) < len(OWNER_BUCKETS)
-        need = need or partial or (one_off and given is UNSET) or form_values is not UNSET
-        current = None
-        if need:
-            with_ = "form_fields" if form_values is not UNSET else UNSET
-            current = await self.get(task_id, process_id, with_=with_)
-        if isinstance(given, dict):
-            if partial:
-                have = (current.owners if current else None) or Owners()
-                given = {**have.to_wire(), **given}
-            fields["owners"] = given
-        elif one_off and current is not None:
-            fields["owners"] = (current.owners or Owners()).to_wire()
-        if isinstance(form_values, Mapping) and current is not None:
-            fields["taskdata"] = encode_form_values(
-                current.form_fields or [], form_values, what="form_values", require_all=False
-            )
-        return current
+        unsent = body.unsent(("title", "deadline"))
+        current = await owners_and_values(body, read, form_values, one_off=True, need=bool(unsent))
+        for name in unsent:
+            value = getattr(current, name)
+            if value is None:
+                raise ValueError(
+                    f"{name} is required on every update of a one-off task and task "
+                    f"{ids['task_id']} has none; pass {name}="
+                )
+            body[name] = value
+        return await self._item(UPDATE_TASK, Task, ids, json=body.json())
 
     # -- completing -------------------------------------------------------------------
 
     async def complete(
         self,
-        process_id: str | None = None,
-        task_id: str | None = None,
+        task_id: str | Task,
+        /,
         *,
-        is_approved: bool | None = None,
-        override_user: int | None = None,
+        is_approved: UnsetOr[bool] = UNSET,
+        override_user: UnsetOr[int] = UNSET,
     ) -> Task:
-        """Complete a task: ``POST /organizations/{org}/runs/{process_id}/completed-tasks``.
+        """Complete any task: through its process when it has one, else on its own.
 
-        With ``process_id=None`` the task is read first (``GET .../tasks/{task_id}``) and
-        completed through its process when it has one (fan-out one-off tasks live in a
-        hidden process), else through :meth:`complete_one_off`. Form values cannot be
-        sent with a completion: :meth:`update` them first.
-
-        Args:
-            process_id: the process the task belongs to; None to look it up.
-            task_id: the task's id.
-            is_approved: the answer of an approval task.
-            override_user: complete on behalf of this member.
-
-        Returns:
-            The completed :class:`Task` (``tasks_changed_by_rules`` says what
-            automations changed).
-
-        Raises:
-            ValueError: no ``task_id``.
-            ValidationError: already completed, a required form field is empty, or an
-                issue is open (422).
-            NotFoundError: no such process.
-        """
-        task_id = _task_id(task_id)
-        expect("is_approved", is_approved, bool, nullable=True)
-        expect("override_user", override_user, int, nullable=True)
-        if process_id is None:
-            process_id = (await self.get(task_id)).run_id
-            if process_id is None:
-                return await self.complete_one_off(
-                    task_id, is_approved=is_approved, override_user=override_user
-                )
-        body = _completion(task_id, is_approved, override_user)
-        return await self._item(COMPLETE_PROCESS_TASK, Task, {"process_id": process_id}, json=body)
-
-    async def reopen(self, process_id: str | None = None, task_id: str | None = None) -> Task:
-        """Reopen a completed task: ``DELETE .../runs/{process_id}/completed-tasks/{task_id}``.
-
-        With ``process_id=None`` the task is read first and reopened through its process
-        when it has one, else through :meth:`reopen_one_off`. The task goes back to
-        ``in-progress``; its completion fields are cleared.
+        Given an id, the task is read first (``GET .../tasks/{task_id}``) to learn its
+        process; given the :class:`Task`, nothing is read. A process's task (fan-out
+        one-off tasks live in a hidden process too) is completed with
+        ``POST .../runs/{process_id}/completed-tasks``, a one-off task with
+        ``POST /organizations/{org}/completed-tasks``.
 
         Args:
-            process_id: the process the task belongs to; None to look it up.
-            task_id: the task's id.
-
-        Returns:
-            The reopened :class:`Task`.
-
-        Raises:
-            ValueError: no ``task_id``.
-            ValidationError: the task is not completed (422).
-            NotFoundError: no such task.
-        """
-        task_id = _task_id(task_id)
-        if process_id is None:
-            process_id = (await self.get(task_id)).run_id
-            if process_id is None:
-                return await self.reopen_one_off(task_id)
-        return await self._item(
-            REOPEN_PROCESS_TASK, Task, {"process_id": process_id, "task_id": task_id}
-        )
-
-    async def complete_one_off(
-        self,
-        task_id: str,
-        *,
-        is_approved: bool | None = None,
-        override_user: int | None = None,
-    ) -> Task:
-        """Complete a one-off task: ``POST /organizations/{org}/completed-tasks``.
-
-        Only for tasks without a process (``run_id`` None); use :meth:`complete` for
-        the others.
-
-        Args:
-            task_id: the task's id.
-            is_approved: the answer of an approval task.
+            task_id: the task's id, or the :class:`Task`.
+            is_approved: the decision on an approval task (True approves), which
+                Tallyfy requires there.
             override_user: complete on behalf of this member.
 
         Returns:
             The completed :class:`Task`.
 
         Raises:
-            ValidationError: the task belongs to a process, is completed already, or a
-                required form field is empty (422).
+            ValueError: the task is an approval and ``is_approved`` is missing; the
+                completion was not sent.
+            ValidationError: already completed, a required form field is empty, or an
+                issue is open (422).
+            NotFoundError: no such task.
         """
-        expect("is_approved", is_approved, bool, nullable=True)
-        expect("override_user", override_user, int, nullable=True)
-        body = _completion(_task_id(task_id), is_approved, override_user)
-        return await self._item(COMPLETE_TASK, Task, json=body)
+        ids = self._ids(task_id)
+        body = completion_body(self._converter, ids["task_id"], is_approved, override_user)
+        task = self._record(task_id) or await self.get(ids["task_id"])
+        if task.run_id is not None:
+            return await self._org.processes.tasks.complete(
+                task, is_approved=is_approved, override_user=override_user
+            )
+        refuse_undecided_approval(task, body)
+        return await self._item(COMPLETE_TASK, Task, json=body.json())
 
-    async def reopen_one_off(self, task_id: str) -> Task:
-        """Reopen a completed one-off task: ``DELETE /organizations/{org}/completed-tasks/{id}``.
+    async def reopen(self, task_id: str | Task, /) -> Task:
+        """Reopen any completed task: through its process when it has one, else on its own.
+
+        Given an id, the task is read first to learn its process. The task goes back
+        to ``in-progress``; its completion fields are cleared.
+
+        Args:
+            task_id: the task's id, or the :class:`Task`.
 
         Returns:
             The reopened :class:`Task`.
@@ -876,11 +470,40 @@ class Tasks(Resource):
             ValidationError: the task is not completed (422).
             NotFoundError: no such task.
         """
-        return await self._item(REOPEN_TASK, Task, {"task_id": task_id})
+        ids = self._ids(task_id)
+        task = self._record(task_id) or await self.get(ids["task_id"])
+        if task.run_id is not None:
+            return await self._org.processes.tasks.reopen(task)
+        return await self._item(REOPEN_TASK, Task, ids)
 
     # -- archiving --------------------------------------------------------------------
 
-    async def archive(self, task_id: str) -> None:
+    async def set_webhook(self, task_id: str | Task, /, *, url: str | None) -> Task:
+        """Set or clear the URL Tallyfy posts to when any task is completed.
+
+        A process's task is changed through its process (``PUT .../runs/{id}/tasks/{id}``),
+        a one-off task through the organization (``PUT .../tasks/{id}``, which sends back
+        its title, deadline and owners). Given an id, the task is read first to tell them
+        apart; given the :class:`Task`, it is not.
+
+        Args:
+            task_id: the task's id, or the :class:`Task`.
+            url: an absolute http(s) URL; None clears it.
+
+        Returns:
+            The updated :class:`Task`.
+
+        Raises:
+            TypeError, ValueError: a URL that is not absolute http(s) (nothing is sent).
+            NotFoundError: no such task.
+        """
+        url = web_url("url", url, nullable=True)
+        task = self._record(task_id) or await self.get(self._ids(task_id)["task_id"])
+        if task.run_id is not None:
+            return await self._org.processes.tasks.set_webhook(task, url=url)
+        return await self.update(task, webhook=url)
+
+    async def archive(self, task_id: str | Task, /) -> None:
         """Archive a one-off task: ``DELETE /organizations/{org}/tasks/{task_id}`` (204).
 
         :meth:`restore` brings it back.
@@ -889,18 +512,18 @@ class Tasks(Resource):
             NotFoundError: no such task.
             ValidationError: the task belongs to a process (archive the process).
         """
-        await self._send(ARCHIVE_TASK, {"task_id": task_id})
+        await self._send(ARCHIVE_TASK, self._ids(task_id))
 
-    async def delete(self, task_id: str) -> None:
+    async def delete(self, task_id: str | Task, /) -> None:
         """Delete a one-off task for good: ``DELETE .../tasks/{task_id}/delete`` (204).
 
         Raises:
             NotFoundError: no such task.
             ValidationError: the task belongs to a process.
         """
-        await self._send(DELETE_TASK, {"task_id": task_id})
+        await self._send(DELETE_TASK, self._ids(task_id))
 
-    async def restore(self, task_id: str) -> Task:
+    async def restore(self, task_id: str | Task, /) -> Task:
         """Restore an archived one-off task: ``PUT .../tasks/{task_id}/restore``.
 
         Returns:
@@ -909,23 +532,4 @@ class Tasks(Resource):
         Raises:
             NotFoundError: no such task.
         """
-        return await self._item(RESTORE_TASK, Task, {"task_id": task_id})
-
-
-def _task_id(task_id: str | None) -> str:
-    if task_id is None:
-        raise ValueError("task_id is required (pass the task's id)")
-    expect("task_id", task_id, str)
-    require("task_id", task_id)
-    return check_id(task_id, "task_id")
-
-
-def _completion(
-    task_id: str, is_approved: bool | None, override_user: int | None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"task_id": task_id}
-    if is_approved is not None:
-        body["is_approved"] = is_approved
-    if override_user is not None:
-        body["override_user"] = override_user
-    return body
+        return await self._item(RESTORE_TASK, Task, self._ids(task_id))

@@ -14,7 +14,7 @@ import attrs
 
 from tallyfy_async.testing._state import State, User
 
-TokenKind = Literal["password", "client_credentials", "app_user", "personal"]
+TokenKind = Literal["password", "client_credentials", "app_user", "personal", "browser"]
 
 
 @attrs.define(slots=True, eq=False)

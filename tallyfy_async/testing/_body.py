@@ -24,14 +24,33 @@ def refused(status: int, message: str) -> ApiError:
     return error(status, {"error": True, "message": message})
 
 
+class UploadedFile:
+    """A file part of a multipart body: its name, type and bytes."""
+
+    __slots__ = ("content", "content_type", "filename")
+
+    def __init__(self, filename: str, content_type: str, content: bytes) -> None:
+        self.filename = filename
+        self.content_type = content_type
+        self.content = content
+
+
 class Body:
-    """What was read: ``value`` for the routes (and the log), ``error`` when it is refused."""
+    """What was read: ``value`` for the routes (and the log), ``error`` when it is refused,
+    and the file parts of a multipart body (kept out of ``value``, as PHP keeps them out of
+    the input)."""
 
-    __slots__ = ("error", "value")
+    __slots__ = ("error", "files", "value")
 
-    def __init__(self, value: Any = None, error: ApiError | None = None) -> None:
+    def __init__(
+        self,
+        value: Any = None,
+        error: ApiError | None = None,
+        files: dict[str, UploadedFile] | None = None,
+    ) -> None:
         self.value = value
         self.error = error
+        self.files = files or {}
 
 
 async def read_body(request: web.BaseRequest) -> Body:
@@ -39,10 +58,11 @@ async def read_body(request: web.BaseRequest) -> Body:
     if not request.body_exists:
         return Body()
     raw = b""
+    files: dict[str, UploadedFile] = {}
     try:
         if not request.content_type.startswith("multipart/"):  # read by the multipart parser
             raw = await request.read()
-        return Body(await _decode(request, raw))
+        return Body(await _decode(request, raw, files), files=files)
     except web.HTTPRequestEntityTooLarge:
         limit = request.client_max_size
         return Body(None, refused(413, f"The request body is larger than {limit} bytes."))
@@ -53,7 +73,7 @@ async def read_body(request: web.BaseRequest) -> Body:
         return Body(text, refused(400, f"The request body is not valid {kind}: {reason}"))
 
 
-async def _decode(request: web.BaseRequest, raw: bytes) -> Any:
+async def _decode(request: web.BaseRequest, raw: bytes, files: dict[str, UploadedFile]) -> Any:
     content_type = request.content_type
     if content_type == "application/x-www-form-urlencoded":
         charset = request.charset or "utf-8"
@@ -69,7 +89,8 @@ async def _decode(request: web.BaseRequest, raw: bytes) -> Any:
             elif isinstance(value, web.FileField):
                 # PHP puts uploaded files in $_FILES, not in the input; the temporary file
                 # aiohttp wrote is closed here, or its collection would warn.
-                value.file.close()
+                with value.file:
+                    files[key] = UploadedFile(value.filename, value.content_type, value.file.read())
         return _storable(fields)
     if not raw:
         return None

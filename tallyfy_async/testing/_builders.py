@@ -11,11 +11,24 @@ from tallyfy_async.testing import _seed
 from tallyfy_async.testing._actions.blueprints import add_capture, add_step, create_blueprint
 from tallyfy_async.testing._actions.runs import launch as launch_run
 from tallyfy_async.testing._actions.tasks import create_oneoff, store_owners
-from tallyfy_async.testing._dates import fmt, now_iso, parse_request_date, soon_iso
+from tallyfy_async.testing._dates import (
+    REQUEST_DATE_ORDERS,
+    fmt,
+    now_iso,
+    parse_request_date,
+    soon_iso,
+)
 from tallyfy_async.testing._fields import Fields
 from tallyfy_async.testing._http import ApiError
-from tallyfy_async.testing._state import Org, Record, State, User, Wire, new_id
-from tallyfy_async.testing._state.org import folder_wire, group_wire, tag_wire
+from tallyfy_async.testing._state import Collection, Org, Record, State, User, Wire, new_id
+from tallyfy_async.testing._state.org import (
+    StoredFile,
+    asset_wire,
+    custom_key_wire,
+    folder_wire,
+    group_wire,
+    tag_wire,
+)
 from tallyfy_async.testing._state.people import ROLES
 from tallyfy_async.testing._validate import capture_definition, form_values, owners_from
 
@@ -24,6 +37,21 @@ class DataHelpers:
     """Methods of :class:`FakeTallyfy` that fill its state directly."""
 
     state: State
+
+    @property
+    def request_dates(self) -> str:
+        """How the tenant reads request dates: ``"YYYY-MM-DD"`` (Tallyfy's documented order,
+        the default) or ``"YYYY-DD-MM"`` (day first: ``2023-15-05 14:30:00`` is 15 May).
+
+        Set it to test a client configured with ``RequestDateFormat.YEAR_DAY_MONTH``.
+        """
+        return self.state.request_dates
+
+    @request_dates.setter
+    def request_dates(self, order: str) -> None:
+        if order not in REQUEST_DATE_ORDERS:
+            raise ValueError(f"request_dates must be one of {REQUEST_DATE_ORDERS}, got {order!r}")
+        self.state.request_dates = order
 
     def add_organization(self, name: str = "Acme", *, org_id: str | None = None) -> str:
         """Create an organization; returns its id."""
@@ -81,17 +109,114 @@ class DataHelpers:
         )
         return folder_id
 
+    def add_custom_field_key(
+        self,
+        org_id: str,
+        key: str,
+        *,
+        applies_to: str,
+        field_type: str,
+        key_type: str = "custom",
+        is_required: bool = False,
+        is_active: bool = True,
+        options: Sequence[str] = (),
+        columns: Sequence[str] = (),
+    ) -> str:
+        """Define a custom-field key; returns its id. ``key_type="system"`` makes one of
+        Tallyfy's own keys, which no route can create."""
+        org = self._org(org_id)
+        fields = {
+            "key": key,
+            "applies_to": applies_to,
+            "field_type": field_type,
+            "key_type": key_type,
+            "is_required": is_required,
+            "is_active": is_active,
+            "options": list(options),
+            "columns": list(columns),
+        }
+        wire = custom_key_wire(new_id(), fields, now_iso())
+        org.custom_field_keys.add(Record(org_id, wire))
+        return str(wire["id"])
+
+    def set_custom_field(
+        self, org_id: str, applies_to: str, record_id: str | int, key: str, value: Any
+    ) -> None:
+        """Store a custom-field value as is, unchecked (a system key's, as Tallyfy sets them).
+
+        ``applies_to`` names the kind of record (``"process"``, ``"member"``, ``"capture"``...).
+        """
+        org = self._org(org_id)
+        if applies_to in ("member", "guest"):
+            slot = (applies_to, str(record_id))
+            org.custom_values[slot] = {**org.custom_values.get(slot, {}), key: value}
+            return
+        collections: dict[str, Collection[Any]] = {
+            "process": org.runs,
+            "task": org.tasks,
+            "template": org.blueprints,
+            "folder": org.folders,
+            "tag": org.tags,
+        }
+        if applies_to in collections:
+            record = collections[applies_to].get(str(record_id))
+            if record is None:
+                raise KeyError(f"no {applies_to} {record_id} in {org_id}")
+            record.update({"custom_fields": {**record.wire["custom_fields"], key: value}})
+            return
+        for blueprint in org.blueprints:
+            if applies_to == "step":
+                step = blueprint.step(str(record_id))
+                if step is not None:
+                    step.update({"custom_fields": {**step.wire["custom_fields"], key: value}})
+                    return
+                continue
+            list_key = "prerun" if applies_to == "prerun" else "captures"
+            owners: list[Record] = [blueprint] if applies_to == "prerun" else [*blueprint.steps]
+            for owner in owners:
+                items = owner.wire[list_key]
+                if any(item["id"] == record_id for item in items):
+                    merged = [
+                        {**item, "custom_fields": {**item["custom_fields"], key: value}}
+                        if item["id"] == record_id
+                        else item
+                        for item in items
+                    ]
+                    owner.update({list_key: merged})
+                    return
+        raise KeyError(f"no {applies_to} {record_id} in {org_id}")
+
+    def add_file(
+        self,
+        org_id: str,
+        content: bytes,
+        *,
+        filename: str = "file.pdf",
+        subject_type: str = "Organization",
+        subject_id: str | None = None,
+        content_type: str = "application/pdf",
+    ) -> str:
+        """Store a file directly (an organization's logo by default); returns its id."""
+        org = self._org(org_id)
+        asset_id = new_id()
+        subject = {"id": subject_id or org_id, "type": subject_type}
+        wire = asset_wire(asset_id, org_id, filename, subject, {}, now_iso())
+        org.assets.add(StoredFile(org_id, wire, content, content_type))
+        return asset_id
+
     def add_client(
         self,
         org_ids: Iterable[str] = (),
         *,
         client_id: str | None = None,
         client_secret: str | None = None,
+        redirect_uris: Iterable[str] = (),
     ) -> tuple[str, str]:
-        """Register an OAuth client linked to ``org_ids``; returns (client_id, client_secret)."""
+        """Register an OAuth client linked to ``org_ids``, with the redirect URIs its browser
+        sign-in may return to; returns (client_id, client_secret)."""
         if client_id is not None and not client_id.isdigit():
             raise ValueError("Tallyfy client ids are numeric")
-        client = self.state.add_client(set(org_ids), client_id, client_secret)
+        client = self.state.add_client(set(org_ids), client_id, client_secret, set(redirect_uris))
         return client.client_id, client.secret
 
     def add_blueprint(
@@ -184,7 +309,7 @@ class DataHelpers:
         if fields.errors:
             raise ValueError(f"invalid owners: {fields.errors}")
         now = now_iso()
-        moment = parse_request_date(deadline) if deadline else None
+        moment = parse_request_date(deadline, self.state.request_dates) if deadline else None
         if deadline and moment is None:
             raise ValueError(f"not a date the API accepts: {deadline!r}")
         when = fmt(moment) if moment else fmt(datetime.fromisoformat(now) + timedelta(days=3))
@@ -210,6 +335,7 @@ class DataHelpers:
         client_id: str | None = None,
         client_secret: str | None = None,
         oneoff_tasks: int = 10,
+        org_id: str | None = None,
     ) -> _seed.DemoOrg:
         """Add a realistic demo organization and return its ids and credentials.
 
@@ -217,6 +343,8 @@ class DataHelpers:
         blueprints of ``tasks_per_process`` steps (one whose kick-off form has a required field
         of every type), ``processes`` processes in every status (active, complete, problem,
         archived, overdue) with tasks in several statuses, and ``oneoff_tasks`` one-off tasks.
+        ``org_id``, ``client_id`` and ``client_secret`` pin what is otherwise random (a
+        script that starts the fake can then know them in advance).
         100,000 tasks (``processes=10_000, tasks_per_process=10``) take about two seconds.
         """
         return _seed.seed_demo(
@@ -229,6 +357,7 @@ class DataHelpers:
             client_id=client_id,
             client_secret=client_secret,
             oneoff_tasks=oneoff_tasks,
+            org_id=org_id,
         )
 
     def snapshot(self, org_id: str, kind: str, item_id: str) -> Wire | None:

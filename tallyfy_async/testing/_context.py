@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tallyfy_async.testing._dates import now_iso, soon_iso
+from tallyfy_async.testing._dates import now_iso, request_date_order, soon_iso
 from tallyfy_async.testing._http import forbidden, not_found
 from tallyfy_async.testing._state import Org, User
 
 if TYPE_CHECKING:
     from tallyfy_async.testing._auth import Token
+    from tallyfy_async.testing._body import UploadedFile
     from tallyfy_async.testing._server import FakeTallyfy
 
 
@@ -22,6 +23,7 @@ class Ctx:
         "_includes",
         "body",
         "fake",
+        "files",
         "now",
         "org",
         "params",
@@ -45,10 +47,14 @@ class Ctx:
         self.params = params
         self.query = query
         self.body = body
+        #: The file parts of a multipart body, by field name.
+        self.files: dict[str, UploadedFile] = {}
         self.token: Token | None = None
         self.user: User | None = None
         self.org: Org | None = None
         self.now = now_iso()
+        # Body dates of this request are read in the order its tenant expects.
+        request_date_order.set(fake.state.request_dates)
         #: Requests left in the rate-limit window, when a limit applies.
         self.rate_remaining: int | None = None
         self._includes: frozenset[str] | None = None

@@ -4,11 +4,16 @@ Responses carry ``YYYY-MM-DDTHH:MM:SS.000Z``: UTC, always three zero millisecond
 shape sort in time order, so the fake compares them as strings and never parses its own output.
 Requests may send ``YYYY-MM-DD HH:MM:SS``, a bare date or ISO 8601 with ``Z``, an offset or
 fractions; anything else (month 15 included) is refused by the caller with a 422.
+
+A tenant can be told to read request dates day first (``YYYY-DD-MM HH:MM:SS``, the order an
+older table of Tallyfy's integration guide gave): ``fake.request_dates = YEAR_DAY_MONTH``.
+ISO 8601 dates with a ``T`` are read as ISO either way.
 """
 
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.000Z"
@@ -55,13 +60,26 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def parse_request_date(value: object) -> datetime | None:
+#: The orders a tenant may read request dates in.
+YEAR_MONTH_DAY = "YYYY-MM-DD"
+YEAR_DAY_MONTH = "YYYY-DD-MM"
+REQUEST_DATE_ORDERS = (YEAR_MONTH_DAY, YEAR_DAY_MONTH)
+
+#: The order of the tenant serving the current request (set for each request).
+request_date_order: ContextVar[str] = ContextVar("request_date_order", default=YEAR_MONTH_DAY)
+
+
+def parse_request_date(value: object, order: str | None = None) -> datetime | None:
     """Read a request date; ``None`` when it is not a date the API would accept.
 
-    Naive values are taken as UTC (the API's request format carries no zone).
+    Naive values are taken as UTC (the API's request format carries no zone). ``order``
+    (the current request's tenant's by default) says whether ``YYYY-xx-xx`` dates without a
+    ``T`` are month first or day first.
     """
     if not isinstance(value, str) or not 10 <= len(value) <= 40 or value[4:5] != "-":
         return None
+    if (order or request_date_order.get()) == YEAR_DAY_MONTH and "T" not in value:
+        value = f"{value[:5]}{value[8:10]}-{value[5:7]}{value[10:]}"
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:

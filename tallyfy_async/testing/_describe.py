@@ -107,7 +107,7 @@ RESPONSES: dict[str, tuple[str, Schema]] = {
     ),
 }
 
-SUCCESS = {200: "OK", 201: "Created", 204: "No content"}
+SUCCESS = {200: "OK", 201: "Created", 204: "No content", 302: "Found: a redirect (Location)"}
 
 
 def describe(routes: Iterable[Route]) -> Schema:
@@ -164,7 +164,16 @@ def _operation(route: Route) -> Schema:
     }
     if rest.strip():
         operation["description"] = " ".join(rest.split())
-    if route.method in ("POST", "PUT"):
+    if route.form:
+        operation["consumes"] = ["multipart/form-data"]
+        file_part, *others = route.form
+        operation["parameters"].append(
+            {"name": file_part, "in": "formData", "type": "file", "required": False}
+        )
+        operation["parameters"] += [
+            {"name": name, "in": "formData", "type": "string", "required": False} for name in others
+        ]
+    elif route.method in ("POST", "PUT", "PATCH"):
         operation["parameters"].append(
             {
                 "name": "body",
@@ -174,6 +183,8 @@ def _operation(route: Route) -> Schema:
                 "schema": {"type": "object"},
             }
         )
+    if route.produces:
+        operation["produces"] = [route.produces, "application/json"]
     if route.auth == "none":
         operation["security"] = []
     return operation
@@ -192,7 +203,9 @@ def _query_parameter(name: str) -> Schema:
 def _responses(route: Route) -> Schema:
     responses: Schema = {}
     success: Schema = {"description": SUCCESS.get(route.status, "OK")}
-    if not route.empty:
+    if route.produces:
+        success["schema"] = {"type": "file"}
+    elif not route.empty:
         success["schema"] = {"type": "object"}
     responses[str(route.status)] = success
     statuses = ["400", "413"]
@@ -200,7 +213,7 @@ def _responses(route: Route) -> Schema:
         statuses += ["401", "403", "429"]
     if route.params or route.auth != "none":
         statuses.append("404")
-    if route.method != "GET" or route.auth == "none":
+    if route.method != "GET" or route.auth == "none" or route.checks_query:
         statuses.append("422")
     for status in sorted(statuses):
         responses[status] = {"$ref": f"#/responses/{RESPONSES[status][0]}"}

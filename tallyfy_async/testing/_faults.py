@@ -146,7 +146,7 @@ class Fault:
             return False
         return self._pattern is None or self._pattern.search(path) is not None
 
-    def reply(self) -> Reply | None:
+    def _reply(self) -> Reply | None:
         """The answer the fault makes instead of the route's, if it makes one."""
         if self.status is None:
             return None

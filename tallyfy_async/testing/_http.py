@@ -87,6 +87,8 @@ def unauthenticated() -> ApiError:
 
 #: The 403 of the application routes.
 APP_FORBIDDEN = "You don't have application's permissions for this organization!"
+#: The 403 of a member an administrator disabled (no source shows Tallyfy's words).
+DISABLED_MEMBER = "Your account in this organization has been disabled."
 
 
 def forbidden(message: str = "This action is unauthorized.") -> ApiError:

@@ -50,6 +50,8 @@ class LoggedRequest:
     time: float
     #: The injected fault that acted on it ("status", "drop-before", "truncate", ...), if any.
     fault: str | None = None
+    #: The path exactly as sent, percent-encoding and all (``path`` is decoded).
+    raw_path: str = ""
 
 
 @attrs.define

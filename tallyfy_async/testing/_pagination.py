@@ -38,6 +38,16 @@ def paginate(
     """
     if unpaginated and ctx.flag("without_pagination"):
         return Reply(200, dumps({"data": list(map(render, items))}))
+    body = page_of(ctx, items, render, per_page=per_page)
+    if extra_meta:
+        body["meta"] = {**extra_meta, **body["meta"]}
+    return Reply(200, dumps(body))
+
+
+def page_of(
+    ctx: Ctx, items: Sequence[T], render: Callable[[T], Any], *, per_page: int = DEFAULT_PER_PAGE
+) -> dict[str, Any]:
+    """``{"data": [...], "meta": {"pagination": {...}}}`` of the page ``ctx`` asks for."""
     # A requested size is capped; a route's own default (9999 for users) is not.
     requested = _positive(ctx.query.get("per_page"))
     size = min(requested, MAX_PER_PAGE) if requested else per_page
@@ -51,8 +61,7 @@ def paginate(
         links["previous"] = _link(ctx, page - 1)
     if page < total_pages:
         links["next"] = _link(ctx, page + 1)
-    meta: dict[str, Any] = dict(extra_meta) if extra_meta else {}
-    meta["pagination"] = {
+    pagination: dict[str, Any] = {
         "total": total,
         "count": len(chosen),
         "per_page": size,
@@ -61,7 +70,7 @@ def paginate(
         # PHP encodes an empty links array as [].
         "links": links or [],
     }
-    return Reply(200, dumps({"data": list(map(render, chosen)), "meta": meta}))
+    return {"data": list(map(render, chosen)), "meta": {"pagination": pagination}}
 
 
 def _link(ctx: Ctx, page: int) -> str:

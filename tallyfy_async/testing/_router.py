@@ -38,6 +38,12 @@ class Route:
     empty: bool = False
     #: The query parameters the handler reads (for the API description).
     query: tuple[str, ...] = ()
+    #: A read that checks its query and may refuse it with 422 (writes all may).
+    checks_query: bool = False
+    #: What a successful answer is, when it is not JSON (a file's bytes).
+    produces: str | None = None
+    #: The fields of a multipart form body, the file part first (uploads).
+    form: tuple[str, ...] = ()
 
 
 class RouteTable:
@@ -57,10 +63,15 @@ class RouteTable:
         status: int = 200,
         empty: bool = False,
         query: tuple[str, ...] = (),
+        checks_query: bool = False,
+        produces: str | None = None,
+        form: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Declare a route; ``write`` defaults to ``method != "GET"``, ``status`` is the
-        status of its successful answer (``empty``: without a body) and ``query`` the
-        parameters it reads."""
+        status of its successful answer (``empty``: without a body), ``query`` the
+        parameters it reads, ``checks_query`` whether a bad one is refused (422),
+        ``produces`` its answer's type when it is not JSON and ``form`` the fields of its
+        multipart body (the file part first)."""
 
         def register(handler: Handler) -> Handler:
             params = tuple(seg[1:-1] for seg in path.strip("/").split("/") if seg.startswith("{"))
@@ -76,6 +87,9 @@ class RouteTable:
                     status,
                     empty or status == 204,
                     query,
+                    checks_query,
+                    produces,
+                    form,
                 )
             )
             return handler
@@ -93,6 +107,10 @@ class RouteTable:
     def put(self, path: str, name: str, **options: Any) -> Callable[[Handler], Handler]:
         """Declare a PUT route."""
         return self.route("PUT", path, name, **options)
+
+    def patch(self, path: str, name: str, **options: Any) -> Callable[[Handler], Handler]:
+        """Declare a PATCH route."""
+        return self.route("PATCH", path, name, **options)
 
     def delete(self, path: str, name: str, **options: Any) -> Callable[[Handler], Handler]:
         """Declare a DELETE route."""

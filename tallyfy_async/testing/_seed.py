@@ -18,6 +18,7 @@ from tallyfy_async.testing._actions import comments
 from tallyfy_async.testing._actions.blueprints import create_blueprint
 from tallyfy_async.testing._actions.runs import archive_run, launch
 from tallyfy_async.testing._dates import DUE_SOON, fmt, now
+from tallyfy_async.testing._fields import HEX_ID
 from tallyfy_async.testing._state import Org, Record, State, User, Wire, new_id
 from tallyfy_async.testing._state.org import folder_wire, group_wire, tag_association, tag_wire
 from tallyfy_async.testing._state.runs import refresh
@@ -169,6 +170,7 @@ def seed_demo(
     client_id: str | None = None,
     client_secret: str | None = None,
     oneoff_tasks: int = 10,
+    org_id: str | None = None,
 ) -> DemoOrg:
     """Populate ``fake`` with one demo organization and return its handles.
 
@@ -178,6 +180,11 @@ def seed_demo(
     (active with some tasks done, complete, problem, archived, overdue) and one-off tasks.
     Synchronous; works before or after the server starts.
     """
+    if org_id is not None:
+        if not HEX_ID.fullmatch(org_id):
+            raise ValueError(f"org_id must be 32 lowercase hexadecimal characters, got {org_id!r}")
+        if org_id in fake.state.orgs:
+            raise ValueError(f"organization {org_id} exists already")
     # Millions of new objects would trigger the cyclic collector again and again for nothing.
     collecting = gc.isenabled()
     gc.disable()
@@ -192,6 +199,7 @@ def seed_demo(
             client_id=client_id,
             client_secret=client_secret,
             oneoff_tasks=oneoff_tasks,
+            org_id=org_id,
         )
     finally:
         if collecting:
@@ -209,11 +217,12 @@ def _seed(
     client_id: str | None,
     client_secret: str | None,
     oneoff_tasks: int,
+    org_id: str | None,
 ) -> DemoOrg:
     state = fake.state
     moment = now()
     stamp = fmt(moment)
-    org = state.add_org(org_name, stamp)
+    org = state.add_org(org_name, stamp, org_id)
     admin = state.add_user(admin_email, admin_password, "Alice", "Admin", stamp)
     state.add_member(org, admin, "admin")
     member = state.add_user("sam@acme.test", "demo-password", "Sam", "Standard", stamp)

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from tallyfy_async.testing._activity import record as record_activity
 from tallyfy_async.testing._auth import Tokens
 from tallyfy_async.testing._body import read_body
 from tallyfy_async.testing._builders import DataHelpers
@@ -21,6 +22,7 @@ from tallyfy_async.testing._describe import describe
 from tallyfy_async.testing._faults import Drop, Fault, Faults, RateLimit, RateLimiter
 from tallyfy_async.testing._http import (
     APP_FORBIDDEN,
+    DISABLED_MEMBER,
     HTML,
     JSON,
     NOT_FOUND_HTML,
@@ -71,6 +73,9 @@ class FakeTallyfy(DataHelpers):
         Seconds ``close()`` waits for requests in flight.
     max_body_size:
         Bytes a request body may have once decompressed; a larger one is refused with 413.
+    max_upload_size:
+        Bytes an uploaded file may have (Tallyfy's 100 MiB); a larger one is refused with
+        413 and nothing is stored.
     """
 
     def __init__(
@@ -85,6 +90,7 @@ class FakeTallyfy(DataHelpers):
         max_log: int = 100_000,
         shutdown_timeout: float = 0.25,
         max_body_size: int = 200 * 1024 * 1024,
+        max_upload_size: int = 100 * 1024 * 1024,
     ) -> None:
         self.state = State()
         self.tokens = Tokens(self.state, token_lifetime, client_credentials_lifetime)
@@ -102,8 +108,12 @@ class FakeTallyfy(DataHelpers):
         self._port = port
         self._shutdown_timeout = shutdown_timeout
         self._max_body_size = max_body_size
+        self.max_upload_size = max_upload_size
         self._router = Router(all_routes())
         self._description: bytes | None = None
+        #: Who is signed in to Tallyfy in "the browser" of ``/oauth/authorize``, and whether
+        #: they approve the application (see :meth:`sign_in_browser`).
+        self.browser_session: tuple[int, bool] | None = None
         self._runner: web.AppRunner | None = None
         self._bound_port: int | None = None
 
@@ -169,6 +179,11 @@ class FakeTallyfy(DataHelpers):
         """The OAuth token endpoint: ``http://127.0.0.1:PORT/api/oauth/token``."""
         return f"{self.root_url}/api/oauth/token"
 
+    @property
+    def authorize_url(self) -> str:
+        """The browser sign-in page: ``http://127.0.0.1:PORT/oauth/authorize``."""
+        return f"{self.root_url}/oauth/authorize"
+
     # ------------------------------------------------------------------ pipeline
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
@@ -210,6 +225,7 @@ class FakeTallyfy(DataHelpers):
             dict(request.query),
             body.value,
         )
+        ctx.files = body.files
 
         fault = self.faults.pick(route_path, method, ctx.query) if self.faults.items else None
         reply: Reply | None = None
@@ -219,11 +235,14 @@ class FakeTallyfy(DataHelpers):
                 await asyncio.sleep(fault.delay)
             if fault.drop == "before":
                 return self._drop(request, ctx, route, arrived, applied=False, kind="drop-before")
-            reply = fault.reply()
+            reply = fault._reply()
         fault_kind = _fault_kind(fault) if fault is not None else None
         if reply is None:
             reply = self._answer(ctx, match, body.error)
             applied = route is not None and route.write and 200 <= reply.status < 300
+            if applied:
+                assert route is not None
+                record_activity(ctx, route.name, reply)
             if fault is not None and fault.drop == "after":
                 return self._drop(request, ctx, route, arrived, applied=applied, kind="drop-after")
         if reply.status == 404 and "json" not in request.headers.get("Accept", ""):
@@ -330,6 +349,8 @@ class FakeTallyfy(DataHelpers):
                 raise not_found()
             if org_id not in self.tokens.orgs_of(token):
                 raise forbidden()
+            if ctx.user.memberships and ctx.user.disabled_in(org_id):
+                raise forbidden(DISABLED_MEMBER)
 
     def _headers(self, reply: Reply) -> dict[str, str]:
         headers = reply.headers or {}
@@ -385,6 +406,7 @@ class FakeTallyfy(DataHelpers):
                 applied=applied,
                 time=arrived,
                 fault=fault,
+                raw_path=request.rel_url.raw_path,
             )
         )
         # Trim in batches: deleting one entry from the front of a long list on every
@@ -509,6 +531,13 @@ class FakeTallyfy(DataHelpers):
         return self.tokens.issue(
             "personal", client_id=None, user_id=user_id, lifetime=None
         ).access_token
+
+    def sign_in_browser(self, user_id: int | None, *, consent: bool = True) -> None:
+        """Sign a member in to "the browser" that visits ``/oauth/authorize`` (``None`` signs
+        them out); ``consent=False`` makes them refuse the application (``access_denied``)."""
+        if user_id is not None:
+            self._user(user_id)
+        self.browser_session = None if user_id is None else (user_id, consent)
 
     def issue_token(self, user_id: int, *, lifetime: int | None = None) -> str:
         """An access token for a user without a trip to ``/oauth/token`` (not counted)."""

@@ -60,20 +60,23 @@ ID_CALLS: dict[str, IdCall] = {
     "processes.archive": lambda org, bad: org.processes.archive(bad),
     "blueprints.get": lambda org, bad: org.blueprints.get(bad),
     "tasks.get": lambda org, bad: org.tasks.get(bad),
-    "tasks.get (process)": lambda org, bad: org.tasks.get(TASK, bad),
-    "tasks.update (process)": lambda org, bad: org.tasks.update(bad, TASK, title="x"),
-    "tasks.update (task)": lambda org, bad: org.tasks.update(RUN, bad, title="x"),
-    "tasks.complete (process)": lambda org, bad: org.tasks.complete(bad, TASK),
-    "tasks.list (process)": lambda org, bad: org.tasks.list(bad).to_list(),
-    "comments.add": lambda org, bad: org.comments.add(bad, "Hello"),
-    "comments.list": lambda org, bad: org.comments.list(bad),
-}
-#: Where None means "no process" (the task is read to find it, or all tasks are listed).
-NONE_MEANS_NO_PROCESS = {
-    "tasks.get (process)",
-    "tasks.update (process)",
-    "tasks.complete (process)",
-    "tasks.list (process)",
+    "tasks.update": lambda org, bad: org.tasks.update(bad, title="x"),
+    "tasks.complete": lambda org, bad: org.tasks.complete(bad),
+    "processes.tasks.get": lambda org, bad: org.processes.tasks.get(bad, TASK),
+    "processes.tasks.update (process)": lambda org, bad: org.processes.tasks.update(
+        bad, TASK, title="x"
+    ),
+    "processes.tasks.update (task)": lambda org, bad: org.processes.tasks.update(
+        RUN, bad, title="x"
+    ),
+    "processes.tasks.complete": lambda org, bad: org.processes.tasks.complete(bad, TASK),
+    "processes.tasks.list": lambda org, bad: org.processes.tasks.list(bad).to_list(),
+    "tasks.comments.add": lambda org, bad: org.tasks.comments.add(bad, content="Hello"),
+    "tasks.comments.list": lambda org, bad: org.tasks.comments.list(bad),
+    "processes.comments.add": lambda org, bad: org.processes.comments.add(bad, content="Hi"),
+    "blueprints.automations.delete": lambda org, bad: org.blueprints.automations.delete(
+        BLUEPRINT, bad
+    ),
 }
 
 
@@ -102,7 +105,6 @@ def cases(table: dict[str, Any]) -> list[Any]:
         pytest.param(call, bad, id=f"{what}-{call}")
         for call in ID_CALLS
         for what, bad in BAD_IDS.items()
-        if not (bad is None and call in NONE_MEANS_NO_PROCESS)
     ],
 )
 async def test_unsafe_ids_are_refused_by_every_resource(
@@ -173,8 +175,10 @@ DATE_CALLS: dict[str, DateCall] = {
     "tasks.create started_at": lambda org, when: org.tasks.create(
         title="Call Jane", task_type="task", owners={"users": [1]}, deadline=SOON, started_at=when
     ),
-    "tasks.update deadline": lambda org, when: org.tasks.update(RUN, TASK, deadline=when),
-    "tasks.update_one_off deadline": lambda org, when: org.tasks.update_one_off(
+    "processes.tasks.update deadline": lambda org, when: org.processes.tasks.update(
+        RUN, TASK, deadline=when
+    ),
+    "tasks.update deadline": lambda org, when: org.tasks.update(
         TASK, title="x", owners={"users": [1], "guests": [], "groups": []}, deadline=when
     ),
     "processes.launch task deadline": lambda org, when: org.processes.launch(
@@ -219,12 +223,14 @@ async def test_naive_and_out_of_range_datetimes_are_refused(
             "tasks.create: unknown owners bucket": lambda org: org.tasks.create(
                 title="x", task_type="task", owners={"userz": [1]}, deadline=SOON
             ),
-            "tasks.update: unknown keyword": lambda org: org.tasks.update(RUN, TASK, titel="x"),
-            "comments.add: unknown keyword": lambda org: org.comments.add(
-                TASK, "Hello", labels="comment"
+            "tasks.update: unknown keyword": lambda org: org.processes.tasks.update(
+                RUN, TASK, titel="x"
             ),
-            "comments.add: unknown label": lambda org: org.comments.add(
-                TASK, "Hello", label="shout"
+            "comments.add: unknown keyword": lambda org: org.tasks.comments.add(
+                TASK, content="Hello", labels="comment"
+            ),
+            "comments.add: unknown label": lambda org: org.tasks.comments.add(
+                TASK, content="Hello", label="shout"
             ),
         }
     ),
@@ -276,18 +282,21 @@ async def test_unknown_write_fields_are_refused(
             "tasks.create: owners is a list": lambda org: org.tasks.create(
                 title="x", task_type="task", owners=[42], deadline=SOON
             ),
-            "tasks.update: position is a bool": lambda org: org.tasks.update(
+            "tasks.update: position is a bool": lambda org: org.processes.tasks.update(
                 RUN, TASK, position=True
             ),
-            "tasks.update: title of 10 KB": lambda org: org.tasks.update(
+            "tasks.update: title of 10 KB": lambda org: org.processes.tasks.update(
                 RUN, TASK, title="x" * 10_240
             ),
-            "tasks.complete: no task id": lambda org: org.tasks.complete(RUN),
-            "tasks.complete: is_approved is a str": lambda org: org.tasks.complete(
+            "tasks.complete: no task id": lambda org: org.processes.tasks.complete(RUN),
+            "tasks.complete: is_approved is a str": lambda org: org.processes.tasks.complete(
                 RUN, TASK, is_approved="yes"
             ),
-            "comments.add: content is an int": lambda org: org.comments.add(TASK, 42),
-            "comments.add: blank content": lambda org: org.comments.add(TASK, "   "),
+            "tasks.complete (any task): is_approved is a str": lambda org: org.tasks.complete(
+                TASK, is_approved="yes"
+            ),
+            "comments.add: content is an int": lambda org: org.tasks.comments.add(TASK, content=42),
+            "comments.add: blank content": lambda org: org.tasks.comments.add(TASK, content="   "),
             "blueprints.get: version is a str": lambda org: org.blueprints.get(
                 BLUEPRINT, version="2"
             ),

@@ -215,15 +215,15 @@ def runner(
             case "blueprint":
                 return await view.blueprints.get(org.blueprint_id)
             case "tasks":
-                return await view.tasks.list(run_id, per_page=5)
+                return await view.processes.tasks.list(run_id, per_page=5)
             case "launch":
                 return await view.processes.launch(
                     org.blueprint_id, name=call.marker, kickoff_fields=[]
                 )
             case "complete":
-                return await view.tasks.complete(call.target[0], call.target[1])
+                return await view.processes.tasks.complete(call.target[0], call.target[1])
             case "comment":
-                return await view.comments.add(call.target[1], call.marker)
+                return await view.tasks.comments.add(call.target[1], content=call.marker)
         raise AssertionError(call.kind)
 
     return run

@@ -45,9 +45,11 @@ def show_client(watch: Any, client: TallyfyClient, *orgs: str) -> None:
     watch.show(client, client.tokens, client.tokens.store, client._transport)
     for org in orgs:
         view = client.org(org)
-        watch.show(view, view.processes, view.tasks, view.comments)
+        watch.show(view, view.processes, view.tasks, view.tasks.comments, view.processes.tasks)
     for entry in client.tokens._entries.values():
-        watch.show(entry, entry.token, entry.app_token, entry.credentials)
+        # The flow keeps what it needs between refreshes (ApplicationUser: an app token).
+        watch.show(entry, entry.token, entry.refused, entry.credentials, entry.flow)
+        watch.show(getattr(entry.flow, "app_token", None))
 
 
 @pytest.mark.max_requests(400)
@@ -66,7 +68,7 @@ async def test_password_grant_through_expiry_revocation_rotation_and_errors(
         fake.expire_tokens()  # refresh with the refresh token (rotated)
         await org.processes.list().to_list()
         fake.revoke_tokens()  # refresh token refused: the password grant again
-        task = await org.tasks.get((await org.tasks.list(process.id).to_list())[0].id)
+        task = await org.tasks.get((await org.processes.tasks.list(process.id).to_list())[0].id)
         # Errors of every kind, each shown to the watch.
         fake.inject(path=r"/runs$", status=401, times=2)
         with watch.raises(AuthenticationError):
@@ -76,7 +78,7 @@ async def test_password_grant_through_expiry_revocation_rotation_and_errors(
             await org.processes.get(process.id)
         fake.inject(path=r"/comment$", drop="after", times=1)
         with watch.raises(OutcomeUnknownError):
-            await org.comments.add(task.id, "Hello")
+            await org.tasks.comments.add(task.id, content="Hello")
         fake.clear_faults()
         show_client(watch, client, demo.org_id)
         watch.show(process, task, *attempts, *(a.error for a in attempts if a.error))

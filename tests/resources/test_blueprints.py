@@ -531,7 +531,7 @@ async def test_automation_create_update_and_delete(
     assert blueprint.steps is not None
     first, second, third = blueprint.steps
     region = next(f for f in blueprint.prerun if f.field_type == FieldType.DROPDOWN)
-    created = await org.blueprints.create_automation(
+    created = await org.blueprints.automations.create(
         blueprint.id,
         automated_alias="Skip review for EMEA",
         condition_logic="AND",
@@ -570,7 +570,7 @@ async def test_automation_create_update_and_delete(
     inline = (await org.blueprints.get(blueprint.id)).automated_actions
     assert [a.id for a in inline] == [created.id]
 
-    updated = await org.blueprints.update_automation(
+    updated = await org.blueprints.automations.update(
         blueprint.id,
         created.id,
         conditions=[AutomationCondition(conditionable_id=first.id, conditionable_type="Step",
@@ -606,7 +606,7 @@ async def test_automation_create_update_and_delete(
     assert [a.action_type for a in updated.then_actions] == ["assignment", "deadline"]
     assert updated.then_actions[0].assignees == Owners(users=[demo.member_id])
 
-    assert await org.blueprints.delete_automation(blueprint.id, created.id) is None
+    assert await org.blueprints.automations.delete(blueprint.id, created.id) is None
     rule = checklists(demo, blueprint.id, "automated-actions", created.id)
     assert len(requests_to("DELETE", rule)) == 1
     assert (await org.blueprints.get(blueprint.id)).automated_actions == []
@@ -659,7 +659,7 @@ async def test_automation_writes_refuse_bad_input_before_sending(
 ) -> None:
     fake.reset_log()
     with pytest.raises(error, match=names):
-        await org.blueprints.create_automation(demo.kickoff_blueprint_id, **arguments)
+        await org.blueprints.automations.create(demo.kickoff_blueprint_id, **arguments)
     with pytest.raises(error, match=names):
-        await org.blueprints.update_automation(demo.kickoff_blueprint_id, "c" * 32, **arguments)
+        await org.blueprints.automations.update(demo.kickoff_blueprint_id, "c" * 32, **arguments)
     assert fake.log == []

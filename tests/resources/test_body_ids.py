@@ -16,9 +16,11 @@ CALLS: dict[str, Callable[[OrgClient, DemoOrg], Awaitable[Any]]] = {
     "launch parent_id": lambda org, demo: org.processes.launch(
         demo.blueprint_ids[0], kickoff_fields=[], parent_id=BAD
     ),
-    "complete task_id": lambda org, demo: org.tasks.complete(demo.process_ids[0], BAD),
-    "complete_one_off task_id": lambda org, demo: org.tasks.complete_one_off(BAD),
-    "resolve thread_id": lambda org, demo: org.comments.resolve("a" * 32, BAD, "done"),
+    "complete task_id": lambda org, demo: org.processes.tasks.complete(demo.process_ids[0], BAD),
+    "complete a one-off task_id": lambda org, demo: org.tasks.complete(BAD),
+    "resolve thread_id": lambda org, demo: org.tasks.comments.resolve(
+        "a" * 32, BAD, content="done"
+    ),
 }
 
 

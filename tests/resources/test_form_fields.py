@@ -260,7 +260,7 @@ async def test_reorder_moves_one_field_within_its_step(
     org: OrgClient, demo: DemoOrg, blueprint: str, step_ids: list[str], requests_to: RequestsTo
 ) -> None:
     size = (await org.steps.get(blueprint, step_ids[0])).captures[1]
-    assert await org.form_fields.reorder(blueprint, step_ids[0], size.id, 1) is None
+    assert await org.form_fields.reorder(blueprint, step_ids[0], size.id, position=1) is None
     [sent] = requests_to("PUT", captures_path(demo, blueprint, step_ids[0]))
     assert sent.body == {"capture_id": size.id, "position": 1}
     labels = [c.label for c in (await org.steps.get(blueprint, step_ids[0])).captures]
@@ -293,7 +293,7 @@ async def test_reorder_and_move_refuse_bad_positions_before_sending(
 ) -> None:
     fake.reset_log()
     with pytest.raises(error, match=names):
-        await org.form_fields.reorder("a" * 32, "b" * 32, "c" * 32, call["position"])
+        await org.form_fields.reorder("a" * 32, "b" * 32, "c" * 32, position=call["position"])
     with pytest.raises(error, match=names):
         await org.form_fields.move(
             "a" * 32, "b" * 32, "c" * 32, target_step_id="d" * 32, position=call["position"]
@@ -333,9 +333,11 @@ async def single_attempt(fake: FakeTallyfy, demo: DemoOrg) -> AsyncIterator[OrgC
 async def test_set_value_without_a_stored_value_is_a_server_error(
     single_attempt: OrgClient, demo: DemoOrg, requests_to: RequestsTo
 ) -> None:
-    # Tallyfy answers 500 when no CaptureValue exists under that id (n8n#9).
+    # Tallyfy answers 500 when no CaptureValue exists under that id.
     with pytest.raises(ServerError):
-        await single_attempt.form_fields.set_value(987654, {"id": 2, "text": "L", "value": None})
+        await single_attempt.form_fields.set_value(
+            987654, form_value={"id": 2, "text": "L", "value": None}
+        )
     [sent] = requests_to("PUT", f"/organizations/{demo.org_id}/form-field/value")
     assert sent.body == {"id": 987654, "form_value": {"id": 2, "text": "L", "value": None}}
     assert sent.status == 500
@@ -351,7 +353,7 @@ async def test_set_value_replaces_a_stored_value(
     client_name = next(f for f in before if f["field_type"] == "text")
     assert client_name["field_value"] == "Globex Corporation"
 
-    stored = await org.form_fields.set_value(client_name["value_id"], "Initech")
+    stored = await org.form_fields.set_value(client_name["value_id"], form_value="Initech")
     [sent] = requests_to("PUT", f"/organizations/{demo.org_id}/form-field/value")
     assert sent.body == {"id": client_name["value_id"], "form_value": "Initech"}
     assert stored["field_value"] == "Initech"
@@ -362,7 +364,7 @@ async def test_set_value_replaces_a_stored_value(
 async def test_set_value_refuses_a_bad_id_before_sending(org: OrgClient, fake: FakeTallyfy) -> None:
     fake.reset_log()
     with pytest.raises(TypeError, match="capture_value_id"):
-        await org.form_fields.set_value(1.5, "x")  # type: ignore[arg-type]
+        await org.form_fields.set_value(1.5, form_value="x")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="capture_value_id"):
-        await org.form_fields.set_value("", "x")
+        await org.form_fields.set_value("", form_value="x")
     assert fake.log == []

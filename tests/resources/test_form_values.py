@@ -1,4 +1,4 @@
-"""The form-value encoder: kick-off (``prerun``) and task (``taskdata``) values, catalogue §8.4.
+"""The form-value encoder: kick-off (``prerun``) and task (``taskdata``) values.
 
 Pure unit tests of ``encode_form_values``; the launches and task updates that use it are
 tested over HTTP in test_processes.py and test_tasks.py.
@@ -97,7 +97,7 @@ def test_a_non_string_key_is_refused() -> None:
     assert "key 5 is a int" in str(refused({5: "x"}))
 
 
-# --- required fields (the 91.8 % case) ----------------------------------------------
+# --- required fields (the commonest launch failure) ----------------------------------------------
 
 
 def test_every_missing_required_field_is_listed_by_label() -> None:

@@ -246,7 +246,7 @@ async def test_launch_every_field_type_at_once(
 async def test_launch_without_required_kickoff_values_is_refused_before_sending(
     org: OrgClient, fake: FakeTallyfy, demo: DemoOrg, requests_to: RequestsTo
 ) -> None:
-    """The official SDK's 91.8 %: required kick-off fields left out."""
+    """The commonest launch failure: required kick-off fields left out."""
     with pytest.raises(FormValuesError) as caught:
         await org.processes.launch(demo.kickoff_blueprint_id, name="Onboard Jane")
     error = caught.value
@@ -357,7 +357,7 @@ async def test_launch_sends_overrides_and_sharing(
     assert body["users"] == [demo.member_id] and body["tags"] == [demo.tag_ids[0]]
     assert body["starred"] is True and body["summary"] == "Last day Friday"
     assert process.starred is True and process.users == [demo.member_id]
-    first = (await org.tasks.list(process.id).first_page()).items[0]
+    first = (await org.processes.tasks.list(process.id).first_page()).items[0]
     assert first.owners is not None and first.owners.users == [demo.member_id]
     assert first.deadline == deadline
 

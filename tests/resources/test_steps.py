@@ -303,7 +303,7 @@ async def test_delete_refused_while_an_automation_depends_on_the_step(
     org: OrgClient, demo: DemoOrg, long_blueprint: str
 ) -> None:
     first, second = (await org.steps.list(long_blueprint, limit=2).to_list())[:2]
-    await org.blueprints.create_automation(
+    await org.blueprints.automations.create(
         long_blueprint,
         conditions=[
             AutomationCondition(
@@ -337,7 +337,7 @@ async def test_reorder_moves_the_step(
     org: OrgClient, demo: DemoOrg, long_blueprint: str, requests_to: RequestsTo
 ) -> None:
     last = await step_of(org, long_blueprint, 11)
-    moved = await org.steps.reorder(long_blueprint, last.id, 1)
+    moved = await org.steps.reorder(long_blueprint, last.id, position=1)
     [sent] = requests_to("PUT", steps_path(demo, long_blueprint, last.id, "reorder"))
     assert sent.body == {"position": 1}
     assert moved.id == last.id and moved.position == 1
@@ -353,7 +353,7 @@ async def test_reorder_refuses_a_bad_position_before_sending(
 ) -> None:
     fake.reset_log()
     with pytest.raises(error, match="position"):
-        await org.steps.reorder(demo.kickoff_blueprint_id, "a" * 32, position)
+        await org.steps.reorder(demo.kickoff_blueprint_id, "a" * 32, position=position)
     assert fake.log == []
 
 

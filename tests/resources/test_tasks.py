@@ -1,4 +1,4 @@
-"""``org.tasks`` over real HTTP against FakeTallyfy: what was sent, what came back."""
+"""``org.tasks`` and ``org.processes.tasks`` over real HTTP against FakeTallyfy."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def api_routes(fake: FakeTallyfy) -> list[str | None]:
 
 
 async def process_tasks(org: OrgClient, process_id: str) -> list[Task]:
-    return await org.tasks.list(process_id).to_list()
+    return await org.processes.tasks.list(process_id).to_list()
 
 
 # --- listing --------------------------------------------------------------------------------
@@ -39,7 +39,7 @@ async def test_list_a_process_s_tasks(
     org: OrgClient, demo: DemoOrg, requests_to: RequestsTo
 ) -> None:
     process_id = demo.process_ids[1]
-    tasks = await org.tasks.list(
+    tasks = await org.processes.tasks.list(
         process_id, status="active", with_=["step", "form_fields"], sort="position"
     ).to_list()
     sent = requests_to("GET", f"{org_path(demo)}/runs/{process_id}/tasks")[-1].query
@@ -78,8 +78,8 @@ async def test_list_the_organization_s_tasks_with_filters(
 
 
 async def test_list_refuses_filters_before_sending(org: OrgClient, fake: FakeTallyfy) -> None:
-    with pytest.raises(ValueError, match="q, is_oneoff: filter"):
-        org.tasks.list("a" * 32, q="x", is_oneoff=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'q'"):
+        org.processes.tasks.list("a" * 32, q="x", is_oneoff=True)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="deadline_before must be a date"):
         org.tasks.list(deadline_before=datetime(2026, 1, 1, tzinfo=UTC))
     with pytest.raises(ValueError, match="status must be one of"):
@@ -141,7 +141,7 @@ async def test_get_any_task_or_a_process_task(
     assert labels["Priority"].field_type is FieldType.DROPDOWN
     assert task.summary is not None  # single reads carry the instructions
 
-    same = await org.tasks.get(listed.id, process_id, with_=["step"])
+    same = await org.processes.tasks.get(process_id, listed.id, with_=["step"])
     assert requests_to("GET", f"{org_path(demo)}/runs/{process_id}/tasks/{listed.id}")
     assert same.id == listed.id and same.step is not None
 
@@ -149,7 +149,7 @@ async def test_get_any_task_or_a_process_task(
 async def test_get_a_task_of_another_process_is_not_found(org: OrgClient, demo: DemoOrg) -> None:
     task = (await process_tasks(org, demo.process_ids[0]))[0]
     with pytest.raises(NotFoundError):
-        await org.tasks.get(task.id, demo.process_ids[1])
+        await org.processes.tasks.get(demo.process_ids[1], task.id)
 
 
 # --- one-off tasks ------------------------------------------------------------------------------
@@ -202,9 +202,7 @@ async def test_create_with_form_fields_then_fill_them(org: OrgClient, demo: Demo
             },
         ],
     )
-    updated = await org.tasks.update_one_off(
-        task.id, form_values={"PO number": "PO-7", "currency": "usd"}
-    )
+    updated = await org.tasks.update(task.id, form_values={"PO number": "PO-7", "currency": "usd"})
     values = set(updated.taskdata.values())
     assert values == {"PO-7", "USD"}
 
@@ -231,12 +229,12 @@ async def test_create_refuses_bad_arguments_before_sending(
     assert fake.log == []
 
 
-async def test_update_one_off_fills_the_fields_tallyfy_requires(
+async def test_update_fills_the_fields_tallyfy_requires(
     org: OrgClient, demo: DemoOrg, requests_to: RequestsTo
 ) -> None:
     task_id = demo.oneoff_task_ids[1]  # not completed
     before = await org.tasks.get(task_id)
-    updated = await org.tasks.update_one_off(task_id, summary="New notes")
+    updated = await org.tasks.update(task_id, summary="New notes")
     body = requests_to("PUT", f"{org_path(demo)}/tasks/{task_id}")[-1].body
     assert before.deadline is not None and before.owners is not None
     assert body == {
@@ -249,12 +247,12 @@ async def test_update_one_off_fills_the_fields_tallyfy_requires(
     assert updated.title == before.title and updated.owners == before.owners
 
 
-async def test_update_one_off_with_everything_given_reads_nothing(
+async def test_update_with_everything_given_reads_nothing(
     org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
 ) -> None:
     task_id = demo.oneoff_task_ids[1]
     fake.reset_log()
-    updated = await org.tasks.update_one_off(
+    updated = await org.tasks.update(
         task_id,
         title="Renamed",
         deadline=datetime(2031, 5, 1, 12, 0, tzinfo=UTC),
@@ -269,38 +267,38 @@ async def test_complete_and_reopen_a_one_off_task(
     org: OrgClient, demo: DemoOrg, requests_to: RequestsTo
 ) -> None:
     task_id = demo.oneoff_task_ids[1]
-    done = await org.tasks.complete_one_off(task_id)
+    done = await org.tasks.complete(task_id)
     assert requests_to("POST", f"{org_path(demo)}/completed-tasks")[-1].body == {"task_id": task_id}
     assert done.status is TaskStatus.COMPLETED and done.completed_at is not None
-    reopened = await org.tasks.reopen_one_off(task_id)
+    reopened = await org.tasks.reopen(task_id)
     assert requests_to("DELETE", f"{org_path(demo)}/completed-tasks/{task_id}")
     assert reopened.status is TaskStatus.IN_PROGRESS and reopened.completed_at is None
 
 
-async def test_complete_without_a_process_id_picks_the_route(
+async def test_complete_by_task_id_picks_the_route(
     org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
 ) -> None:
     oneoff = demo.oneoff_task_ids[3]
     fake.reset_log()
-    done = await org.tasks.complete(task_id=oneoff)
+    done = await org.tasks.complete(oneoff)
     assert api_routes(fake) == ["tasks.get", "tasks.complete"]
     assert done.status is TaskStatus.COMPLETED
     fake.reset_log()
-    again = await org.tasks.reopen(task_id=oneoff)
+    again = await org.tasks.reopen(oneoff)
     assert api_routes(fake) == ["tasks.get", "tasks.reopen"]
     assert again.status is TaskStatus.IN_PROGRESS
 
     process_id = demo.process_ids[1]
     task = next(t for t in await process_tasks(org, process_id) if t.status != "completed")
     fake.reset_log()
-    done = await org.tasks.complete(None, task.id)
+    done = await org.tasks.complete(task.id)
     assert api_routes(fake) == ["tasks.get", "runs.tasks.complete"]
     assert done.status is TaskStatus.COMPLETED and done.run_id == process_id
 
 
 async def test_complete_needs_a_task_id(org: OrgClient) -> None:
     with pytest.raises(ValueError, match="task_id is required"):
-        await org.tasks.complete("a" * 32)
+        await org.processes.tasks.complete("a" * 32)
 
 
 async def test_archive_restore_and_delete_a_one_off_task(
@@ -329,9 +327,9 @@ async def test_update_fills_form_values_then_complete(
     process_id = demo.process_ids[0]
     first = (await process_tasks(org, process_id))[0]  # step 1 collects a required field
     with pytest.raises(ValidationError, match="Reference number is required"):
-        await org.tasks.complete(process_id, first.id)
+        await org.processes.tasks.complete(process_id, first.id)
 
-    updated = await org.tasks.update(
+    updated = await org.processes.tasks.update(
         process_id, first.id, form_values={"reference number": "REF-7", "Priority": "high"}
     )
     read = requests_to("GET", f"{org_path(demo)}/runs/{process_id}/tasks/{first.id}")[-1]
@@ -349,13 +347,13 @@ async def test_update_fills_form_values_then_complete(
     }
     assert updated.taskdata[fields["Reference number"]] == "REF-7"
 
-    done = await org.tasks.complete(process_id, first.id)
+    done = await org.processes.tasks.complete(process_id, first.id)
     assert requests_to("POST", f"{org_path(demo)}/runs/{process_id}/completed-tasks")[-1].body == {
         "task_id": first.id
     }
     assert done.status is TaskStatus.COMPLETED and done.completer_id == demo.admin_id
 
-    reopened = await org.tasks.reopen(process_id, first.id)
+    reopened = await org.processes.tasks.reopen(process_id, first.id)
     path = f"{org_path(demo)}/runs/{process_id}/completed-tasks/{first.id}"
     assert requests_to("DELETE", path)
     assert reopened.status is TaskStatus.IN_PROGRESS and reopened.completer_id is None
@@ -367,7 +365,7 @@ async def test_update_refuses_bad_form_values_before_sending(
     process_id = demo.process_ids[0]
     first = (await process_tasks(org, process_id))[0]
     with pytest.raises(FormValuesError) as caught:
-        await org.tasks.update(
+        await org.processes.tasks.update(
             process_id, first.id, form_values={"Priority": "Urgent", "Colour": "red"}
         )
     text = str(caught.value)
@@ -384,7 +382,7 @@ async def test_update_with_some_owner_buckets_keeps_the_others(
     process_id = demo.process_ids[0]
     third = (await process_tasks(org, process_id))[2]  # assigned to the admin and a group
     assert third.owners is not None and third.owners.groups == [demo.group_id]
-    updated = await org.tasks.update(
+    updated = await org.processes.tasks.update(
         process_id, third.id, owners={"guests": [demo.guest_email]}, title="Check twice"
     )
     body = requests_to("PUT", f"{org_path(demo)}/runs/{process_id}/tasks/{third.id}")[-1].body
@@ -408,7 +406,7 @@ async def test_update_with_every_bucket_reads_nothing(
     third = (await process_tasks(org, process_id))[2]
     fake.reset_log()
     deadline = datetime(2031, 1, 1, 17, 0, tzinfo=UTC)
-    updated = await org.tasks.update(
+    updated = await org.processes.tasks.update(
         process_id,
         third.id,
         owners={"users": [demo.member_id], "guests": [], "groups": []},
@@ -429,11 +427,11 @@ async def test_update_refuses_bad_arguments_before_sending(
     org: OrgClient, fake: FakeTallyfy
 ) -> None:
     with pytest.raises(ValueError, match="status must be one of in-progress, not-started"):
-        await org.tasks.update("a" * 32, "b" * 32, status="completed")
+        await org.processes.tasks.update("a" * 32, "b" * 32, status="completed")
     with pytest.raises(ValueError, match="position must be 1 or more"):
-        await org.tasks.update("a" * 32, "b" * 32, position=0)
+        await org.processes.tasks.update("a" * 32, "b" * 32, position=0)
     with pytest.raises(ValueError, match="at most 600"):
-        await org.tasks.update("a" * 32, "b" * 32, title="x" * 601)
+        await org.processes.tasks.update("a" * 32, "b" * 32, title="x" * 601)
     assert fake.log == []
 
 
@@ -446,7 +444,7 @@ async def test_complete_an_approval_on_behalf_of_someone(
     process = await org.processes.launch(blueprint_id)
     [task] = await process_tasks(org, process.id)
     assert task.task_type is TaskType.APPROVAL
-    done = await org.tasks.complete(
+    done = await org.processes.tasks.complete(
         process.id, task.id, is_approved=False, override_user=demo.member_id
     )
     body = requests_to("POST", f"{org_path(demo)}/runs/{process.id}/completed-tasks")[-1].body

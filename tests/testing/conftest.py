@@ -33,6 +33,6 @@ async def api(
 
 
 @pytest_asyncio.fixture
-async def org(tallyfy_demo: DemoOrg) -> str:
+async def org_path(tallyfy_demo: DemoOrg) -> str:
     """``/organizations/{demo org}``."""
     return f"/organizations/{tallyfy_demo.org_id}"

@@ -224,10 +224,10 @@ async def test_malformed_authorization_is_401(api: Api, template: str) -> None:
 
 
 async def test_client_credentials_tokens_are_refused_on_user_routes(
-    anonymous: Api, org: str, tallyfy_demo: DemoOrg
+    anonymous: Api, org_path: str, tallyfy_demo: DemoOrg
 ) -> None:
     app = await app_token(anonymous, tallyfy_demo)
-    for path in ("/me", f"{org}/runs"):
+    for path in ("/me", f"{org_path}/runs"):
         answer = await anonymous.get(path, token=app)
         assert answer.status == 401
         assert answer.json == UNAUTHENTICATED
@@ -356,10 +356,10 @@ async def test_a_user_in_two_orgs_sees_both(
     assert anonymous.fake.counters.token_grants[tallyfy_demo.org_id] == 1
 
 
-async def test_identity_routes(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
+async def test_identity_routes(api: Api, org_path: str, tallyfy_demo: DemoOrg) -> None:
     me: Any = (await api.get("/me")).json["data"]
     assert me["email"] == tallyfy_demo.admin_email and isinstance(me["id"], int)
-    member = (await api.get(f"{org}/me")).json["data"]
+    member = (await api.get(f"{org_path}/me")).json["data"]
     assert member["role"] == "admin" and member["is_default_admin"] is True
-    organization = (await api.get(org)).json["data"]
+    organization = (await api.get(org_path)).json["data"]
     assert organization["id"] == tallyfy_demo.org_id

@@ -18,19 +18,19 @@ KICKOFF = [
 ]
 
 
-async def create(api: Api, org: str, **body: Any) -> Any:
+async def create(api: Api, org_path: str, **body: Any) -> Any:
     answer = await api.post(
-        f"{org}/checklists", json={"title": "Audit", "type": "procedure", **body}
+        f"{org_path}/checklists", json={"title": "Audit", "type": "procedure", **body}
     )
     assert answer.status == 201, answer.text
     return answer.json["data"]
 
 
 async def test_create_returns_201_with_inline_prerun(
-    api: Api, org: str, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
 ) -> None:
     blueprint = await create(
-        api, org, prerun=KICKOFF, users=[tallyfy_demo.member_id], unknown_key="dropped"
+        api, org_path, prerun=KICKOFF, users=[tallyfy_demo.member_id], unknown_key="dropped"
     )
     assert blueprint["title"] == "Audit" and blueprint["type"] == "procedure"
     assert blueprint["users"] == [tallyfy_demo.member_id]
@@ -41,12 +41,12 @@ async def test_create_returns_201_with_inline_prerun(
         {"id": 2, "text": "Silver"},
     ]
     assert "unknown_key" not in blueprint
-    listed = await api.get(f"{org}/checklists?q=audit")
+    listed = await api.get(f"{org_path}/checklists?q=audit")
     assert [item["id"] for item in listed.json["data"]] == [blueprint["id"]]
 
 
-async def test_create_requires_title_and_type(api: Api, org: str) -> None:
-    answer = await api.post(f"{org}/checklists", json={"type": "nonsense"})
+async def test_create_requires_title_and_type(api: Api, org_path: str) -> None:
+    answer = await api.post(f"{org_path}/checklists", json={"type": "nonsense"})
     assert answer.status == 422
     assert answer.json["errors"] == {
         "title": ["The title field is required."],
@@ -54,7 +54,7 @@ async def test_create_requires_title_and_type(api: Api, org: str) -> None:
     }
 
 
-async def test_kickoff_definitions_are_checked(api: Api, org: str) -> None:
+async def test_kickoff_definitions_are_checked(api: Api, org_path: str) -> None:
     prerun = [
         {
             "label": "Size",
@@ -66,7 +66,7 @@ async def test_kickoff_definitions_are_checked(api: Api, org: str) -> None:
         {"label": "X", "field_type": "number", "required": True},
     ]
     answer = await api.post(
-        f"{org}/checklists", json={"title": "T", "type": "form", "prerun": prerun}
+        f"{org_path}/checklists", json={"title": "T", "type": "form", "prerun": prerun}
     )
     assert answer.status == 422
     assert answer.json["errors"] == {
@@ -78,9 +78,9 @@ async def test_kickoff_definitions_are_checked(api: Api, org: str) -> None:
     }
 
 
-async def test_put_requires_title_every_time(api: Api, org: str) -> None:
-    blueprint = await create(api, org)
-    answer = await api.put(f"{org}/checklists/{blueprint['id']}", json={"summary": "new"})
+async def test_put_requires_title_every_time(api: Api, org_path: str) -> None:
+    blueprint = await create(api, org_path)
+    answer = await api.put(f"{org_path}/checklists/{blueprint['id']}", json={"summary": "new"})
     assert answer.status == 422
     assert answer.json == {
         "error": True,
@@ -90,26 +90,26 @@ async def test_put_requires_title_every_time(api: Api, org: str) -> None:
 
 
 async def test_put_clears_absent_users_and_groups(
-    api: Api, org: str, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
 ) -> None:
     blueprint = await create(
-        api, org, users=[tallyfy_demo.member_id], groups=[tallyfy_demo.group_id]
+        api, org_path, users=[tallyfy_demo.member_id], groups=[tallyfy_demo.group_id]
     )
-    answer = await api.put(f"{org}/checklists/{blueprint['id']}", json={"title": "Audit 2"})
+    answer = await api.put(f"{org_path}/checklists/{blueprint['id']}", json={"title": "Audit 2"})
     assert answer.status == 200
     assert answer.json["data"]["title"] == "Audit 2"
     assert answer.json["data"]["users"] == [] and answer.json["data"]["groups"] == []
 
 
-async def test_put_prerun_replaces_the_kickoff_fields(api: Api, org: str) -> None:
-    blueprint = await create(api, org, prerun=KICKOFF)
+async def test_put_prerun_replaces_the_kickoff_fields(api: Api, org_path: str) -> None:
+    blueprint = await create(api, org_path, prerun=KICKOFF)
     kept = blueprint["prerun"][0]
     new_prerun = [
         {"id": kept["id"], "label": "Customer name", "field_type": "text", "required": True},
         {"label": "Due", "field_type": "date", "required": False},
     ]
     answer = await api.put(
-        f"{org}/checklists/{blueprint['id']}", json={"title": "Audit", "prerun": new_prerun}
+        f"{org_path}/checklists/{blueprint['id']}", json={"title": "Audit", "prerun": new_prerun}
     )
     prerun = answer.json["data"]["prerun"]
     assert [(f["label"], f["field_type"]) for f in prerun] == [
@@ -117,13 +117,13 @@ async def test_put_prerun_replaces_the_kickoff_fields(api: Api, org: str) -> Non
         ("Due", "date"),
     ]
     assert prerun[0]["id"] == kept["id"]
-    untouched = await api.put(f"{org}/checklists/{blueprint['id']}", json={"title": "Audit"})
+    untouched = await api.put(f"{org_path}/checklists/{blueprint['id']}", json={"title": "Audit"})
     assert len(untouched.json["data"]["prerun"]) == 2
 
 
-async def test_archive_restore_and_permanent_delete(api: Api, org: str) -> None:
-    blueprint = await create(api, org)
-    path = f"{org}/checklists/{blueprint['id']}"
+async def test_archive_restore_and_permanent_delete(api: Api, org_path: str) -> None:
+    blueprint = await create(api, org_path)
+    path = f"{org_path}/checklists/{blueprint['id']}"
     refused = await api.delete(f"{path}/delete")
     assert refused.status == 422
     archived = await api.delete(path)
@@ -133,7 +133,7 @@ async def test_archive_restore_and_permanent_delete(api: Api, org: str) -> None:
         "deleted_references": [],
     }
     assert (await api.get(path)).status == 404
-    only = await api.get(f"{org}/checklists?archived=only")
+    only = await api.get(f"{org_path}/checklists?archived=only")
     assert [item["id"] for item in only.json["data"]] == [blueprint["id"]]
     restored = await api.put(f"{path}/restore")
     assert restored.status == 200 and restored.json["data"]["archived_at"] is None
@@ -144,43 +144,45 @@ async def test_archive_restore_and_permanent_delete(api: Api, org: str) -> None:
     assert (await api.put(f"{path}/restore")).status == 404
 
 
-async def test_clone_copies_steps_and_fields(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
+async def test_clone_copies_steps_and_fields(
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
+) -> None:
     source = tallyfy_demo.kickoff_blueprint_id
     answer = await api.post(
-        f"{org}/checklists/{source}/clone?with=steps",
+        f"{org_path}/checklists/{source}/clone?with=steps",
         data={"tenant": tallyfy_demo.org_id, "title": "Copy"},
     )
     assert answer.status == 200
     clone = answer.json["data"]
     assert clone["id"] != source and clone["title"] == "Copy"
     assert len(clone["prerun"]) == 10 and len(clone["steps"]["data"]) == 5
-    original = (await api.get(f"{org}/checklists/{source}")).json["data"]
+    original = (await api.get(f"{org_path}/checklists/{source}")).json["data"]
     assert {f["id"] for f in clone["prerun"]}.isdisjoint({f["id"] for f in original["prerun"]})
 
 
-async def test_form_fields_of_a_blueprint(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
-    answer = await api.get(f"{org}/checklists/{tallyfy_demo.kickoff_blueprint_id}/form-fields")
+async def test_form_fields_of_a_blueprint(api: Api, org_path: str, tallyfy_demo: DemoOrg) -> None:
+    answer = await api.get(f"{org_path}/checklists/{tallyfy_demo.kickoff_blueprint_id}/form-fields")
     fields = answer.json["data"]
     assert list(fields) == ["id", "title", "form_fields", "ko_form_fields"]
     assert len(fields["ko_form_fields"]) == 10
     assert [f["label"] for f in fields["form_fields"]] == ["Reference number", "Priority"]
 
 
-async def test_delete_a_kickoff_field(api: Api, org: str) -> None:
-    blueprint = await create(api, org, prerun=KICKOFF)
+async def test_delete_a_kickoff_field(api: Api, org_path: str) -> None:
+    blueprint = await create(api, org_path, prerun=KICKOFF)
     field = blueprint["prerun"][1]["id"]
-    answer = await api.delete(f"{org}/checklists/{blueprint['id']}/preruns/{field}")
+    answer = await api.delete(f"{org_path}/checklists/{blueprint['id']}/preruns/{field}")
     assert answer.status == 204
-    after = await api.get(f"{org}/checklists/{blueprint['id']}")
+    after = await api.get(f"{org_path}/checklists/{blueprint['id']}")
     assert [f["label"] for f in after.json["data"]["prerun"]] == ["Customer"]
-    again = await api.delete(f"{org}/checklists/{blueprint['id']}/preruns/{field}")
+    again = await api.delete(f"{org_path}/checklists/{blueprint['id']}/preruns/{field}")
     assert again.status == 404
 
 
-async def test_list_filters_and_sort(api: Api, org: str) -> None:
-    await create(api, org, title="Zebra audit", starred=True)
-    starred = await api.get(f"{org}/checklists?starred=true")
+async def test_list_filters_and_sort(api: Api, org_path: str) -> None:
+    await create(api, org_path, title="Zebra audit", starred=True)
+    starred = await api.get(f"{org_path}/checklists?starred=true")
     assert [item["title"] for item in starred.json["data"]] == ["Zebra audit"]
-    by_title = await api.get(f"{org}/checklists?sort=-title")
+    by_title = await api.get(f"{org_path}/checklists?sort=-title")
     titles = [item["title"] for item in by_title.json["data"]]
     assert titles == sorted(titles, key=str.lower, reverse=True)

@@ -8,17 +8,19 @@ from tallyfy_async.testing import DemoOrg, FakeTallyfy
 from tests.testing.support import Api
 
 
-async def open_task(api: Api, org: str, demo: DemoOrg) -> tuple[str, Any]:
-    run = (await api.post(f"{org}/runs", json={"checklist_id": demo.blueprint_ids[2]})).json["data"]
-    tasks = (await api.get(f"{org}/runs/{run['id']}/tasks")).json["data"]
+async def open_task(api: Api, org_path: str, demo: DemoOrg) -> tuple[str, Any]:
+    run = (await api.post(f"{org_path}/runs", json={"checklist_id": demo.blueprint_ids[2]})).json[
+        "data"
+    ]
+    tasks = (await api.get(f"{org_path}/runs/{run['id']}/tasks")).json["data"]
     return run["id"], tasks[1]
 
 
 async def test_comment_read_through_threads(
-    api: Api, org: str, tallyfy_demo: DemoOrg, tallyfy_fake: FakeTallyfy
+    api: Api, org_path: str, tallyfy_demo: DemoOrg, tallyfy_fake: FakeTallyfy
 ) -> None:
-    _, task = await open_task(api, org, tallyfy_demo)
-    path = f"{org}/tasks/{task['id']}"
+    _, task = await open_task(api, org_path, tallyfy_demo)
+    path = f"{org_path}/tasks/{task['id']}"
     answer = await api.post(
         f"{path}/comment", json={"content": f"Ping @[{tallyfy_demo.member_id}]", "sent_to": [1]}
     )
@@ -45,9 +47,9 @@ async def test_comment_read_through_threads(
     assert tallyfy_fake.counters.comments(tallyfy_demo.org_id) == 1
 
 
-async def test_comment_rules(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
-    _, task = await open_task(api, org, tallyfy_demo)
-    path = f"{org}/tasks/{task['id']}/comment"
+async def test_comment_rules(api: Api, org_path: str, tallyfy_demo: DemoOrg) -> None:
+    _, task = await open_task(api, org_path, tallyfy_demo)
+    path = f"{org_path}/tasks/{task['id']}/comment"
     answer = await api.post(path, json={"content": "", "label": "question", "state": "hidden"})
     assert answer.status == 422
     assert answer.json["errors"] == {
@@ -55,20 +57,24 @@ async def test_comment_rules(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
         "label": ["The selected label is invalid."],
         "state": ["The selected state is invalid."],
     }
-    assert (await api.post(f"{org}/tasks/{'0' * 32}/comment", json={"content": "x"})).status == 404
+    assert (
+        await api.post(f"{org_path}/tasks/{'0' * 32}/comment", json={"content": "x"})
+    ).status == 404
 
 
 async def test_problem_blocks_completion_until_resolved(
-    api: Api, org: str, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
 ) -> None:
-    run_id, task = await open_task(api, org, tallyfy_demo)
-    base = f"{org}/tasks/{task['id']}"
+    run_id, task = await open_task(api, org_path, tallyfy_demo)
+    base = f"{org_path}/tasks/{task['id']}"
     problem = (await api.post(f"{base}/problem", json={"content": "Stuck"})).json["data"]
     assert problem["label"] == "problem"
     assert (await api.get(base)).json["data"]["problem"] is True
-    run = (await api.get(f"{org}/runs/{run_id}")).json["data"]
+    run = (await api.get(f"{org_path}/runs/{run_id}")).json["data"]
     assert run["status"] == "problem" and run["has_open_issue"] is True
-    refused = await api.post(f"{org}/runs/{run_id}/completed-tasks", json={"task_id": task["id"]})
+    refused = await api.post(
+        f"{org_path}/runs/{run_id}/completed-tasks", json={"task_id": task["id"]}
+    )
     assert refused.status == 422
     assert (
         await api.post(f"{base}/resolved-threads", json={"thread_id": problem["id"]})
@@ -79,26 +85,30 @@ async def test_problem_blocks_completion_until_resolved(
     assert resolution.json["data"]["label"] == "resolve"
     assert resolution.json["data"]["resolve_id"] == problem["id"]
     assert (await api.get(base)).json["data"]["problem"] is False
-    assert (await api.get(f"{org}/runs/{run_id}")).json["data"]["status"] == "active"
+    assert (await api.get(f"{org_path}/runs/{run_id}")).json["data"]["status"] == "active"
     again = await api.post(
         f"{base}/resolved-threads", json={"thread_id": problem["id"], "content": "x"}
     )
     assert again.status == 422
-    done = await api.post(f"{org}/runs/{run_id}/completed-tasks", json={"task_id": task["id"]})
+    done = await api.post(f"{org_path}/runs/{run_id}/completed-tasks", json={"task_id": task["id"]})
     assert done.status == 200
 
 
-async def test_bot_comment(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
-    _, task = await open_task(api, org, tallyfy_demo)
-    answer = await api.post(f"{org}/tasks/{task['id']}/bot-comment", json={"content": "Synced"})
+async def test_bot_comment(api: Api, org_path: str, tallyfy_demo: DemoOrg) -> None:
+    _, task = await open_task(api, org_path, tallyfy_demo)
+    answer = await api.post(
+        f"{org_path}/tasks/{task['id']}/bot-comment", json={"content": "Synced"}
+    )
     assert answer.json["data"]["author"]["full_name"] == "Tallyfy Bot"
 
 
-async def test_process_and_blueprint_threads(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
-    run_id, _ = await open_task(api, org, tallyfy_demo)
+async def test_process_and_blueprint_threads(
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
+) -> None:
+    run_id, _ = await open_task(api, org_path, tallyfy_demo)
     for base, include in (
-        (f"{org}/runs/{run_id}", "threads"),
-        (f"{org}/checklists/{tallyfy_demo.blueprint_ids[1]}", "threads"),
+        (f"{org_path}/runs/{run_id}", "threads"),
+        (f"{org_path}/checklists/{tallyfy_demo.blueprint_ids[1]}", "threads"),
     ):
         note = await api.post(f"{base}/comment", json={"content": "Note"})
         assert note.status == 200
@@ -114,26 +124,26 @@ async def test_process_and_blueprint_threads(api: Api, org: str, tallyfy_demo: D
             assert (await api.get(base)).json["data"]["status"] == "active"
 
 
-async def test_form_field_value_by_value_id(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
+async def test_form_field_value_by_value_id(api: Api, org_path: str, tallyfy_demo: DemoOrg) -> None:
     run_id = (
         await api.post(
-            f"{org}/runs",
+            f"{org_path}/runs",
             json={
                 "checklist_id": tallyfy_demo.kickoff_blueprint_id,
                 "prerun": tallyfy_demo.kickoff_example,
             },
         )
     ).json["data"]["id"]
-    fields = (await api.get(f"{org}/runs/{run_id}/form-fields")).json["data"]
+    fields = (await api.get(f"{org_path}/runs/{run_id}/form-fields")).json["data"]
     dropdown = next(f for f in fields["ko_form_fields"] if f["field_type"] == "dropdown")
     assert isinstance(dropdown["value_id"], int)
-    path = f"{org}/form-field/value"
+    path = f"{org_path}/form-field/value"
     answer = await api.put(
         path, json={"id": dropdown["value_id"], "form_value": {"id": 3, "text": "APAC"}}
     )
     assert answer.status == 200
     assert answer.json["data"]["field_value"] == {"id": 3, "text": "APAC", "value": None}
-    run = (await api.get(f"{org}/runs/{run_id}")).json["data"]
+    run = (await api.get(f"{org_path}/runs/{run_id}")).json["data"]
     assert run["prerun"][dropdown["id"]] == {"id": 3, "text": "APAC", "value": None}
     refused = await api.put(
         path, json={"id": dropdown["value_id"], "form_value": {"id": 3, "text": "EMEA"}}
@@ -144,12 +154,12 @@ async def test_form_field_value_by_value_id(api: Api, org: str, tallyfy_demo: De
     assert missing.status == 500 and missing.json == {"message": "Server Error"}
 
 
-async def test_guest_tasks(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
+async def test_guest_tasks(api: Api, org_path: str, tallyfy_demo: DemoOrg) -> None:
     body = {
         "title": "Sign", "task_type": "task", "owners": {"guests": [tallyfy_demo.guest_email]},
         "deadline": "2030-01-01 00:00:00",
     }  # fmt: skip
-    task = (await api.post(f"{org}/tasks", json=body)).json["data"]
-    answer = await api.get(f"{org}/guests/{tallyfy_demo.guest_id}/tasks?sort_by=deadline")
+    task = (await api.post(f"{org_path}/tasks", json=body)).json["data"]
+    answer = await api.get(f"{org_path}/guests/{tallyfy_demo.guest_id}/tasks?sort_by=deadline")
     assert [t["id"] for t in answer.json["data"]] == [task["id"]]
-    assert (await api.get(f"{org}/guests/1/tasks")).status == 404
+    assert (await api.get(f"{org_path}/guests/1/tasks")).status == 404

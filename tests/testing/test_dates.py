@@ -34,9 +34,9 @@ def task_body(demo: DemoOrg, deadline: str) -> dict[str, object]:
     ],
 )
 async def test_request_dates_are_accepted_and_written_back_in_utc(
-    api: Api, org: str, tallyfy_demo: DemoOrg, sent: str, stored: str
+    api: Api, org_path: str, tallyfy_demo: DemoOrg, sent: str, stored: str
 ) -> None:
-    answer = await api.post(f"{org}/tasks", json=task_body(tallyfy_demo, sent))
+    answer = await api.post(f"{org_path}/tasks", json=task_body(tallyfy_demo, sent))
     assert answer.status == 201, answer.text
     assert answer.json["data"]["deadline"] == stored
 
@@ -45,17 +45,17 @@ async def test_request_dates_are_accepted_and_written_back_in_utc(
     "sent", ["2023-15-05 14:30:00", "2023-02-30 10:00:00", "15/05/2023", "soon"]
 )
 async def test_impossible_dates_are_refused_naming_the_field(
-    api: Api, org: str, tallyfy_demo: DemoOrg, sent: str
+    api: Api, org_path: str, tallyfy_demo: DemoOrg, sent: str
 ) -> None:
-    answer = await api.post(f"{org}/tasks", json=task_body(tallyfy_demo, sent))
+    answer = await api.post(f"{org_path}/tasks", json=task_body(tallyfy_demo, sent))
     assert answer.status == 422
     assert answer.json["errors"] == {"deadline": ["The deadline is not a valid date."]}
 
 
 async def test_every_response_date_has_milliseconds_and_z(
-    api: Api, org: str, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
 ) -> None:
-    run = (await api.get(f"{org}/runs/{tallyfy_demo.process_ids[0]}?with=tasks")).json["data"]
+    run = (await api.get(f"{org_path}/runs/{tallyfy_demo.process_ids[0]}?with=tasks")).json["data"]
     dates = [run["created_at"], run["started_at"], run["last_updated"], run["due_date"]]
     for task in run["tasks"]["data"]:
         dates += [task["created_at"], task["deadline"], task["started_at"], task["last_updated"]]

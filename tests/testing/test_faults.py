@@ -49,23 +49,23 @@ async def test_rate_limit_without_retry_after_counts_down_the_window(
 
 
 async def test_status_fault_then_normal_service(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy
 ) -> None:
     fault = tallyfy_fake.inject(r"/runs$", method="GET", status=503, times=2)
     for _ in range(2):
-        answer = await api.get(f"{org}/runs")
+        answer = await api.get(f"{org_path}/runs")
         assert answer.status == 503
         assert answer.json == {"message": "Service Unavailable"}
-    assert (await api.get(f"{org}/runs")).status == 200
+    assert (await api.get(f"{org_path}/runs")).status == 200
     assert fault.hits == 2 and not fault.active
     assert [entry.fault for entry in tallyfy_fake.log[-3:]] == ["status", "status", None]
 
 
 async def test_fault_matches_method_and_path_only(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy
 ) -> None:
     tallyfy_fake.inject(r"/runs$", method="POST", status=500)
-    assert (await api.get(f"{org}/runs")).status == 200
+    assert (await api.get(f"{org_path}/runs")).status == 200
     assert (await api.get("/me")).status == 200
 
 
@@ -105,13 +105,13 @@ async def test_html_fault(api: Api, tallyfy_fake: FakeTallyfy) -> None:
 
 
 async def test_drop_before_leaves_the_state_unchanged(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:
     before = len(tallyfy_fake.state.orgs[tallyfy_demo.org_id].runs)
     tallyfy_fake.inject(r"/runs$", method="POST", drop="before", times=1)
     body = {"checklist_id": tallyfy_demo.blueprint_ids[2]}
     with pytest.raises(aiohttp.ServerDisconnectedError):
-        await api.post(f"{org}/runs", json=body)
+        await api.post(f"{org_path}/runs", json=body)
     assert len(tallyfy_fake.state.orgs[tallyfy_demo.org_id].runs) == before
     entry = tallyfy_fake.log[-1]
     assert (entry.route, entry.status, entry.applied, entry.fault) == (
@@ -124,13 +124,13 @@ async def test_drop_before_leaves_the_state_unchanged(
 
 
 async def test_drop_after_applies_the_request(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:
     runs = tallyfy_fake.state.orgs[tallyfy_demo.org_id].runs
     before = len(runs)
     tallyfy_fake.inject(r"/runs$", method="POST", drop="after", times=1)
     with pytest.raises(aiohttp.ServerDisconnectedError):
-        await api.post(f"{org}/runs", json={"checklist_id": tallyfy_demo.blueprint_ids[2]})
+        await api.post(f"{org_path}/runs", json={"checklist_id": tallyfy_demo.blueprint_ids[2]})
     assert len(runs) == before + 1
     entry = tallyfy_fake.log[-1]
     assert (entry.status, entry.applied, entry.fault) == (None, True, "drop-after")
@@ -138,16 +138,16 @@ async def test_drop_after_applies_the_request(
 
 
 async def test_truncated_body_is_a_payload_error(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy
 ) -> None:
     tallyfy_fake.inject(r"/runs$", truncate=True, times=1)
     async with api.session.get(
-        api.fake.base_url + f"{org}/runs", headers=api.headers()
+        api.fake.base_url + f"{org_path}/runs", headers=api.headers()
     ) as response:
         assert response.status == 200
         with pytest.raises(aiohttp.ClientPayloadError):
             await response.read()
-    assert (await api.get(f"{org}/runs")).status == 200
+    assert (await api.get(f"{org_path}/runs")).status == 200
 
 
 async def test_delay_then_normal_answer(api: Api, tallyfy_fake: FakeTallyfy) -> None:
@@ -187,11 +187,11 @@ def test_fault_arguments_are_checked(tallyfy_fake: FakeTallyfy) -> None:
 
 
 async def test_fault_matching_on_query_parameters(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy
 ) -> None:
     tallyfy_fake.inject(path=r"/runs$", query={"page": "2"}, status=500)
-    assert (await api.get(f"{org}/runs?page=1")).status == 200
-    assert (await api.get(f"{org}/runs?page=2")).status == 500
+    assert (await api.get(f"{org_path}/runs?page=1")).status == 200
+    assert (await api.get(f"{org_path}/runs?page=2")).status == 500
 
 
 async def test_204_fault_has_no_body(api: Api, tallyfy_fake: FakeTallyfy) -> None:

@@ -90,6 +90,15 @@ class LiveFake:
             self.fake = fake
             self.demo = fake.seed_demo()
             self.token = fake.issue_token(self.demo.admin_id)
+            org_id = self.demo.org_id
+            fake.add_file(
+                org_id, b"%PDF-1.4", subject_type="Task", subject_id=self.demo.oneoff_task_ids[0]
+            )
+            for kind in ("process", "task", "member", "guest", "folder", "tag", "template"):
+                fake.add_custom_field_key(org_id, "note", applies_to=kind, field_type="text")
+            fake.add_custom_field_key(
+                org_id, "origin", applies_to="process", field_type="text", key_type="system"
+            )
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
             self._ready.set()
@@ -127,7 +136,12 @@ class LiveFake:
             "folder_id": [f.id for f in org.folders],
             "user_id": sorted(org.members),
             "guest_id": [self.demo.guest_id],
+            "guest_code": [self.demo.guest_id],
             "email": [self.demo.guest_email],
+            "asset_id": [a.id for a in org.assets],
+            "key_id": [k.id for k in org.custom_field_keys],
+            "key": sorted({k.wire["key"] for k in org.custom_field_keys}),
+            "watcher_id": sorted(org.watchers),
         }
         pools["run"], pools["task"], pools["member"] = (
             pools["run_id"],

@@ -73,10 +73,32 @@ def multipart_field(value: bytes) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
+def upload(filename: str, size: int = 10) -> tuple[bytes, str]:
+    """An upload's multipart body: a file part ``name`` and the fields of a Task upload."""
+    boundary = "hostileboundary"
+    fields = {"subject_type": "Task", "subject_id": "{task}", "uploaded_from": "f"}
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    )
+    body += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="name"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    return body + b"x" * size + f"\r\n--{boundary}--\r\n".encode(), (
+        f"multipart/form-data; boundary={boundary}"
+    )
+
+
 FILE_FORM, FILE_FORM_TYPE = multipart_with_file()
+UPLOAD, UPLOAD_TYPE = upload("notes.txt")
+UPLOAD_EXE, _ = upload("run.exe")
+UPLOAD_BIG, _ = upload("big.txt", MAX_BODY)
 BAD_FIELD, BAD_FIELD_TYPE = multipart_field(b"\xff\xfe")
 RUNS = "/organizations/{org}/runs"
 TASK = "/organizations/{org}/runs/{run}/tasks/{task}"
+ASSETS = "/organizations/{org}/assets"
+VALUES = "/organizations/{org}/runs/{run}/custom-fields"
 
 ROWS = {
     # ---- bodies that claim a format and do not hold to it
@@ -189,6 +211,34 @@ ROWS = {
         "GET", RUNS, 401, headers={"Authorization": None, "X-Tallyfy-Client": None}
     ),
     "organization that does not exist": Hostile("GET", "/organizations/" + "0" * 32 + "/runs", 404),
+    # ---- files, search, custom fields
+    "upload": Hostile("POST", ASSETS, 200, UPLOAD, UPLOAD_TYPE),
+    "upload as JSON, no file": Hostile("POST", ASSETS, 422, b'{"subject_type":"Task"}', JSON),
+    "upload of an extension Tallyfy refuses": Hostile("POST", ASSETS, 422, UPLOAD_EXE, UPLOAD_TYPE),
+    "upload over the body limit": Hostile("POST", ASSETS, 413, UPLOAD_BIG, UPLOAD_TYPE),
+    "upload garbage multipart": Hostile(
+        "POST", ASSETS, 400, b"garbage", "multipart/form-data; boundary=xyz"
+    ),
+    "download of an id ²": Hostile("GET", "/organizations/{org}/file/%C2%B2/dl", 404),
+    "search without text": Hostile("GET", "/organizations/{org}/search?on=task", 422),
+    "search of an unknown type": Hostile("GET", "/organizations/{org}/search?search=a&on=x", 422),
+    "search per_page ①": Hostile(
+        "GET", "/organizations/{org}/search?search=a&per_page=%E2%91%A0", 200
+    ),
+    "custom fields as a list": Hostile("PUT", VALUES, 422, b'{"custom_fields":[1]}', JSON),
+    "custom fields of an unknown key": Hostile(
+        "PUT", VALUES, 422, b'{"custom_fields":{"nope":1}}', JSON
+    ),
+    "one custom field of an unknown key": Hostile(
+        "PATCH", VALUES + "/nope", 404, b'{"value":1}', JSON
+    ),
+    "custom fields of a guest ²": Hostile(
+        "GET", "/organizations/{org}/guests/%C2%B2/custom-fields", 404
+    ),
+    "custom field key that does not exist": Hostile(
+        "PUT", "/organizations/{org}/custom-field-keys/nope", 404, b"{}", JSON
+    ),
+    "watcher id ²": Hostile("DELETE", "/organizations/{org}/remove-watcher/%C2%B2", 404),
 }
 
 
@@ -265,11 +315,11 @@ async def test_hostile_request(
 
 
 async def test_a_404_for_a_client_that_does_not_ask_for_json_is_tallyfys_html_page(
-    api: Any, org: str
+    api: Any, org_path: str
 ) -> None:
     # The one answer that is not JSON, as production sends it.
     headers = {"X-Tallyfy-Client": "x", "Authorization": f"Bearer {api.token}"}
-    answer = await api.get(f"{org}/runs/{'0' * 32}", headers=headers)
+    answer = await api.get(f"{org_path}/runs/{'0' * 32}", headers=headers)
     assert answer.status == 404 and answer.headers["Content-Type"].startswith("text/html")
 
 

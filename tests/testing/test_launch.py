@@ -18,9 +18,9 @@ def launch_body(demo: DemoOrg, **prerun_changes: Any) -> dict[str, Any]:
 
 
 async def test_launch_creates_one_task_per_step_with_deadlines(
-    api: Api, org: str, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
 ) -> None:
-    answer = await api.post(f"{org}/runs", json=launch_body(tallyfy_demo) | {"name": "Globex"})
+    answer = await api.post(f"{org_path}/runs", json=launch_body(tallyfy_demo) | {"name": "Globex"})
     assert answer.status == 201
     run = answer.json["data"]
     assert run["name"] == "Globex"
@@ -29,7 +29,7 @@ async def test_launch_creates_one_task_per_step_with_deadlines(
     assert run["prerun_status"] == "complete"
     assert run["progress"] == {"complete": 0, "total": 5, "percent": 0}
     assert set(run["prerun"]) == set(tallyfy_demo.kickoff_example)
-    tasks = (await api.get(f"{org}/runs/{run['id']}/tasks")).json["data"]
+    tasks = (await api.get(f"{org_path}/runs/{run['id']}/tasks")).json["data"]
     assert [task["position"] for task in tasks] == [1, 2, 3, 4, 5]
     assert all(task["deadline"] > run["created_at"] for task in tasks)
     # Step i has a deadline of i+1 days: each task is due one day after the one before.
@@ -39,39 +39,43 @@ async def test_launch_creates_one_task_per_step_with_deadlines(
     assert {task["run_id"] for task in tasks} == {run["id"]}
 
 
-async def test_default_name(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
-    run = (await api.post(f"{org}/runs", json=launch_body(tallyfy_demo))).json["data"]
+async def test_default_name(api: Api, org_path: str, tallyfy_demo: DemoOrg) -> None:
+    run = (await api.post(f"{org_path}/runs", json=launch_body(tallyfy_demo))).json["data"]
     assert run["name"].startswith("Client Onboarding - ")
 
 
-async def test_prerun_as_a_non_empty_list_is_422(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
+async def test_prerun_as_a_non_empty_list_is_422(
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
+) -> None:
     body = {
         "checklist_id": tallyfy_demo.kickoff_blueprint_id,
         "prerun": [{"id": "x", "value": "y"}],
     }
-    answer = await api.post(f"{org}/runs", json=body)
+    answer = await api.post(f"{org_path}/runs", json=body)
     assert answer.status == 422
     assert answer.json["error"] is True
     assert list(answer.json["errors"]) == ["prerun"]
 
 
-async def test_empty_list_prerun_is_like_omitted(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
+async def test_empty_list_prerun_is_like_omitted(
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
+) -> None:
     purchase, offboarding = tallyfy_demo.blueprint_ids[1], tallyfy_demo.blueprint_ids[2]
-    answer = await api.post(f"{org}/runs", json={"checklist_id": offboarding, "prerun": []})
+    answer = await api.post(f"{org_path}/runs", json={"checklist_id": offboarding, "prerun": []})
     assert answer.status == 201
     # With required kick-off fields, [] is as bad as nothing.
-    missing = await api.post(f"{org}/runs", json={"checklist_id": purchase, "prerun": []})
+    missing = await api.post(f"{org_path}/runs", json={"checklist_id": purchase, "prerun": []})
     assert missing.status == 422
     assert missing.json["message"] == "Amount is required"
 
 
 async def test_missing_required_field_names_its_label(
-    api: Api, org: str, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
 ) -> None:
     body = launch_body(tallyfy_demo)
     text_id = tallyfy_demo.kickoff_field_ids["text"]
     del body["prerun"][text_id]
-    answer = await api.post(f"{org}/runs", json=body)
+    answer = await api.post(f"{org_path}/runs", json=body)
     assert answer.status == 422
     assert answer.json == {
         "error": True,
@@ -81,22 +85,22 @@ async def test_missing_required_field_names_its_label(
 
 
 async def test_unknown_prerun_keys_and_body_keys_are_dropped(
-    api: Api, org: str, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
 ) -> None:
     body = launch_body(tallyfy_demo)
     body["prerun"]["f" * 32] = "ignored"
     body["no_such_field"] = 1
-    answer = await api.post(f"{org}/runs", json=body)
+    answer = await api.post(f"{org_path}/runs", json=body)
     assert answer.status == 201
     assert "f" * 32 not in answer.json["data"]["prerun"]
     assert "no_such_field" not in answer.json["data"]
 
 
-async def test_unknown_blueprint_is_422(api: Api, org: str) -> None:
-    answer = await api.post(f"{org}/runs", json={"checklist_id": "0" * 32})
+async def test_unknown_blueprint_is_422(api: Api, org_path: str) -> None:
+    answer = await api.post(f"{org_path}/runs", json={"checklist_id": "0" * 32})
     assert answer.status == 422
     assert answer.json["errors"] == {"checklist_id": ["The selected checklist id is invalid."]}
-    missing = await api.post(f"{org}/runs", json={})
+    missing = await api.post(f"{org_path}/runs", json={})
     assert missing.json["errors"] == {"checklist_id": ["The checklist id field is required."]}
 
 
@@ -125,23 +129,27 @@ VALID: list[tuple[str, Any, Any]] = [
 
 @pytest.mark.parametrize(("field_type", "value", "stored"), VALID)
 async def test_valid_values_per_field_type(
-    api: Api, org: str, tallyfy_demo: DemoOrg, field_type: str, value: Any, stored: Any
+    api: Api, org_path: str, tallyfy_demo: DemoOrg, field_type: str, value: Any, stored: Any
 ) -> None:
-    answer = await api.post(f"{org}/runs", json=launch_body(tallyfy_demo, **{field_type: value}))
+    answer = await api.post(
+        f"{org_path}/runs", json=launch_body(tallyfy_demo, **{field_type: value})
+    )
     assert answer.status == 201, answer.text
     if field_type != "assignees_form" or value != {"users": []}:
         assert answer.json["data"]["prerun"][tallyfy_demo.kickoff_field_ids[field_type]] == stored
 
 
 async def test_assignees_form_keeps_members_guests_and_groups(
-    api: Api, org: str, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
 ) -> None:
     value = {
         "users": [tallyfy_demo.member_id],
         "guests": ["g@example.com"],
         "groups": [tallyfy_demo.group_id],
     }
-    answer = await api.post(f"{org}/runs", json=launch_body(tallyfy_demo, assignees_form=value))
+    answer = await api.post(
+        f"{org_path}/runs", json=launch_body(tallyfy_demo, assignees_form=value)
+    )
     assert answer.json["data"]["prerun"][tallyfy_demo.kickoff_field_ids["assignees_form"]] == value
 
 
@@ -168,18 +176,20 @@ INVALID: list[tuple[str, Any, str]] = [
 
 @pytest.mark.parametrize(("field_type", "value", "message"), INVALID)
 async def test_invalid_values_per_field_type(
-    api: Api, org: str, tallyfy_demo: DemoOrg, field_type: str, value: Any, message: str
+    api: Api, org_path: str, tallyfy_demo: DemoOrg, field_type: str, value: Any, message: str
 ) -> None:
-    answer = await api.post(f"{org}/runs", json=launch_body(tallyfy_demo, **{field_type: value}))
+    answer = await api.post(
+        f"{org_path}/runs", json=launch_body(tallyfy_demo, **{field_type: value})
+    )
     assert answer.status == 422
     key = f"prerun.{tallyfy_demo.kickoff_field_ids[field_type]}"
     assert answer.json == {"error": True, "message": message, "errors": {key: [message]}}
     assert api.fake.counters.launches() == 0
 
 
-async def test_task_overrides_on_launch(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
+async def test_task_overrides_on_launch(api: Api, org_path: str, tallyfy_demo: DemoOrg) -> None:
     blueprint = tallyfy_demo.blueprint_ids[2]
-    steps = (await api.get(f"{org}/checklists/{blueprint}?with=steps")).json["data"]["steps"][
+    steps = (await api.get(f"{org_path}/checklists/{blueprint}?with=steps")).json["data"]["steps"][
         "data"
     ]
     first = steps[0]["id"]
@@ -193,12 +203,12 @@ async def test_task_overrides_on_launch(api: Api, org: str, tallyfy_demo: DemoOr
             "f" * 32: {"deadline": "ignored"},
         },
     }
-    run = (await api.post(f"{org}/runs", json=body)).json["data"]
-    task = (await api.get(f"{org}/runs/{run['id']}/tasks")).json["data"][0]
+    run = (await api.post(f"{org_path}/runs", json=body)).json["data"]
+    task = (await api.get(f"{org_path}/runs/{run['id']}/tasks")).json["data"][0]
     assert task["deadline"] == "2030-01-02T03:04:05.000Z"
     assert task["owners"] == {"users": [], "guests": ["outside@example.com"], "groups": []}
     bad = await api.post(
-        f"{org}/runs",
+        f"{org_path}/runs",
         json={"checklist_id": blueprint, "tasks": {first: {"deadline": "2030-13-01"}}},
     )
     assert bad.status == 422

@@ -7,16 +7,18 @@ from tests.testing.support import Api
 
 
 async def test_log_records_what_happened(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:
-    await api.get(f"{org}/runs?status=active")
-    await api.post(f"{org}/runs", json={"checklist_id": tallyfy_demo.blueprint_ids[2]}, root=True)
-    await api.post(f"{org}/runs", json={"checklist_id": "nope"})
+    await api.get(f"{org_path}/runs?status=active")
+    await api.post(
+        f"{org_path}/runs", json={"checklist_id": tallyfy_demo.blueprint_ids[2]}, root=True
+    )
+    await api.post(f"{org_path}/runs", json={"checklist_id": "nope"})
     await api.get("/unknown")
     read, launched, refused, unknown = tallyfy_fake.log[-4:]
     assert (read.method, read.path, read.route, read.status, read.applied) == (
         "GET",
-        f"/api{org}/runs",
+        f"/api{org_path}/runs",
         "runs.list",
         200,
         False,
@@ -24,7 +26,7 @@ async def test_log_records_what_happened(
     assert read.query == {"status": "active"}
     assert read.headers["X-Tallyfy-Client"] == "APIClient"
     assert read.org_id == tallyfy_demo.org_id and read.user_id == tallyfy_demo.admin_id
-    assert launched.path == f"{org}/runs"  # sent to the root mount
+    assert launched.path == f"{org_path}/runs"  # sent to the root mount
     assert launched.body == {"checklist_id": tallyfy_demo.blueprint_ids[2]}
     assert (launched.status, launched.applied) == (201, True)
     assert (refused.status, refused.applied) == (422, False)
@@ -46,15 +48,17 @@ async def test_form_bodies_are_logged_as_dicts(
 
 
 async def test_counters(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:
     run = (
-        await api.post(f"{org}/runs", json={"checklist_id": tallyfy_demo.blueprint_ids[2]})
+        await api.post(f"{org_path}/runs", json={"checklist_id": tallyfy_demo.blueprint_ids[2]})
     ).json["data"]
     # The second task has no required form field.
-    task = (await api.get(f"{org}/runs/{run['id']}/tasks")).json["data"][1]
-    await api.post(f"{org}/runs/{run['id']}/completed-tasks", json={"task_id": task["id"]})
-    await api.post(f"{org}/runs/{run['id']}/completed-tasks", json={"task_id": task["id"]})  # 422
+    task = (await api.get(f"{org_path}/runs/{run['id']}/tasks")).json["data"][1]
+    await api.post(f"{org_path}/runs/{run['id']}/completed-tasks", json={"task_id": task["id"]})
+    await api.post(
+        f"{org_path}/runs/{run['id']}/completed-tasks", json={"task_id": task["id"]}
+    )  # 422
     counters = tallyfy_fake.counters
     assert counters.launches() == counters.launches(tallyfy_demo.org_id) == 1
     assert counters.completions(tallyfy_demo.org_id) == 1
@@ -87,9 +91,11 @@ async def test_max_log_keeps_the_newest(api: Api, tallyfy_fake: FakeTallyfy) -> 
     assert len(tallyfy_fake.log) == 3
 
 
-async def test_raw_query_keeps_the_encoding(api: Api, org: str, tallyfy_fake: FakeTallyfy) -> None:
+async def test_raw_query_keeps_the_encoding(
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy
+) -> None:
     async with api.session.get(
-        f"{api.fake.base_url}{org}/runs?q=a%20b&with=tasks,tags", headers=api.headers()
+        f"{api.fake.base_url}{org_path}/runs?q=a%20b&with=tasks,tags", headers=api.headers()
     ) as response:
         assert response.status == 200
     entry = tallyfy_fake.log[-1]

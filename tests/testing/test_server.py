@@ -39,13 +39,15 @@ async def test_urls(tallyfy_fake: FakeTallyfy) -> None:
         _ = FakeTallyfy().base_url
 
 
-async def test_cached_json_follows_every_write(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
+async def test_cached_json_follows_every_write(
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
+) -> None:
     run_id = tallyfy_demo.process_ids[0]
-    before = (await api.get(f"{org}/runs/{run_id}/tasks")).json["data"]
-    await api.put(f"{org}/runs/{run_id}/tasks/{before[1]['id']}", json={"title": "Changed"})
-    after = (await api.get(f"{org}/runs/{run_id}/tasks")).json["data"]
+    before = (await api.get(f"{org_path}/runs/{run_id}/tasks")).json["data"]
+    await api.put(f"{org_path}/runs/{run_id}/tasks/{before[1]['id']}", json={"title": "Changed"})
+    after = (await api.get(f"{org_path}/runs/{run_id}/tasks")).json["data"]
     assert after[1]["title"] == "Changed" and after[1]["last_updated"] >= before[1]["last_updated"]
-    listed = (await api.get(f"{org}/tasks?q=changed")).json["data"]
+    listed = (await api.get(f"{org_path}/tasks?q=changed")).json["data"]
     assert [task["id"] for task in listed] == [before[1]["id"]]
 
 

@@ -29,24 +29,24 @@ async def blueprint_with_steps(fake: FakeTallyfy, demo: DemoOrg, count: int = 3)
     )  # fmt: skip
 
 
-async def steps_of(api: Api, org: str, blueprint: str) -> list[Any]:
-    answer = await api.get(f"{org}/checklists/{blueprint}/steps?per_page=100")
+async def steps_of(api: Api, org_path: str, blueprint: str) -> list[Any]:
+    answer = await api.get(f"{org_path}/checklists/{blueprint}/steps?per_page=100")
     steps: list[Any] = answer.json["data"]
     return steps
 
 
 async def test_steps_paginate_and_ignore_without_pagination(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:
     blueprint = await blueprint_with_steps(tallyfy_fake, tallyfy_demo, 12)
-    first = await api.get(f"{org}/checklists/{blueprint}/steps?without_pagination=true")
+    first = await api.get(f"{org_path}/checklists/{blueprint}/steps?without_pagination=true")
     pagination = first.json["meta"]["pagination"]
     assert (pagination["total"], pagination["per_page"], pagination["total_pages"]) == (12, 10, 2)
     assert [s["position"] for s in first.json["data"]] == list(range(1, 11))
 
 
 async def test_create_appends_and_drops_position_alias_roles(
-    api: Api, org: str, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_demo: DemoOrg
 ) -> None:
     blueprint = tallyfy_demo.blueprint_ids[2]
     body = {
@@ -59,28 +59,28 @@ async def test_create_appends_and_drops_position_alias_roles(
         "start_date": {"value": 1, "unit": "hours"},
         "assignees": [tallyfy_demo.admin_id],
     }
-    answer = await api.post(f"{org}/checklists/{blueprint}/steps", json=body)
+    answer = await api.post(f"{org_path}/checklists/{blueprint}/steps", json=body)
     assert answer.status == 201
     step = answer.json["data"]
     assert step["position"] == 6 and step["alias"] != "mine" and step["roles"] == []
     assert step["deadline"] == {"value": 2, "unit": "days", "option": "from", "step": "start_run"}
     assert step["start_date"] == {"value": 1, "unit": "hours"}
     assert (step["assignees"], step["guests"], step["groups"]) == ([tallyfy_demo.admin_id], [], [])
-    blueprint_after = (await api.get(f"{org}/checklists/{blueprint}")).json["data"]
+    blueprint_after = (await api.get(f"{org_path}/checklists/{blueprint}")).json["data"]
     assert blueprint_after["steps_count"] == 6
     refused = await api.post(
-        f"{org}/checklists/{blueprint}/steps", json={"deadline": {"unit": "eons"}}
+        f"{org_path}/checklists/{blueprint}/steps", json={"deadline": {"unit": "eons"}}
     )
     assert refused.status == 422
     assert set(refused.json["errors"]) == {"title", "deadline.value", "deadline.unit"}
 
 
 async def test_put_requires_title_and_empties_absent_buckets(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:
     blueprint = await blueprint_with_steps(tallyfy_fake, tallyfy_demo, 1)
-    [step] = await steps_of(api, org, blueprint)
-    path = f"{org}/checklists/{blueprint}/steps/{step['id']}"
+    [step] = await steps_of(api, org_path, blueprint)
+    path = f"{org_path}/checklists/{blueprint}/steps/{step['id']}"
     refused = await api.put(path, json={"summary": "x"})
     assert refused.status == 422
     assert refused.json["errors"] == {"title": ["The title field is required."]}
@@ -99,32 +99,32 @@ async def test_put_requires_title_and_empties_absent_buckets(
 
 
 async def test_delete_clone_and_reorder(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:
     blueprint = await blueprint_with_steps(tallyfy_fake, tallyfy_demo, 3)
-    first, second, third = await steps_of(api, org, blueprint)
-    base = f"{org}/checklists/{blueprint}/steps"
+    first, second, third = await steps_of(api, org_path, blueprint)
+    base = f"{org_path}/checklists/{blueprint}/steps"
     copy = (await api.post(f"{base}/{first['id']}/clone")).json["data"]
     assert copy["id"] != first["id"] and copy["position"] == 4
     assert [c["label"] for c in copy["captures"]] == ["Name", "Size"]
     assert {c["id"] for c in copy["captures"]}.isdisjoint({c["id"] for c in first["captures"]})
     moved = await api.put(f"{base}/{third['id']}/reorder", json={"position": 1})
     assert moved.json["data"]["position"] == 1
-    assert [s["id"] for s in await steps_of(api, org, blueprint)] == [
+    assert [s["id"] for s in await steps_of(api, org_path, blueprint)] == [
         third["id"], first["id"], second["id"], copy["id"],
     ]  # fmt: skip
     assert (await api.put(f"{base}/{third['id']}/reorder", json={"position": 0})).status == 422
     deleted = await api.delete(f"{base}/{first['id']}")
     assert deleted.status == 204
-    assert [s["position"] for s in await steps_of(api, org, blueprint)] == [1, 2, 3]
+    assert [s["position"] for s in await steps_of(api, org_path, blueprint)] == [1, 2, 3]
     assert (await api.get(f"{base}/{first['id']}")).status == 404
 
 
 async def test_a_step_an_automation_uses_cannot_be_deleted(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:
     blueprint = await blueprint_with_steps(tallyfy_fake, tallyfy_demo, 2)
-    first, second = await steps_of(api, org, blueprint)
+    first, second = await steps_of(api, org_path, blueprint)
     rule = {
         "automated_alias": "Show review",
         "conditions": [
@@ -138,19 +138,19 @@ async def test_a_step_an_automation_uses_cannot_be_deleted(
             {"action_type": "visibility", "action_verb": "show", "target_step_id": second["id"]}
         ],
     }
-    created = await api.post(f"{org}/checklists/{blueprint}/automated-actions", json=rule)
+    created = await api.post(f"{org_path}/checklists/{blueprint}/automated-actions", json=rule)
     assert created.status == 200
     automation = created.json["data"]
     assert automation["condition_logic"] == "AND" and len(automation["conditions"][0]["id"]) == 32
-    inline = (await api.get(f"{org}/checklists/{blueprint}")).json["data"]["automated_actions"]
+    inline = (await api.get(f"{org_path}/checklists/{blueprint}")).json["data"]["automated_actions"]
     assert [a["id"] for a in inline] == [automation["id"]]
-    refused = await api.delete(f"{org}/checklists/{blueprint}/steps/{first['id']}")
+    refused = await api.delete(f"{org_path}/checklists/{blueprint}/steps/{first['id']}")
     assert refused.status == 422
     assert (
         refused.json["message"]
         == "Cannot delete this step because there are rules dependent on it."
     )
-    path = f"{org}/checklists/{blueprint}/automated-actions/{automation['id']}"
+    path = f"{org_path}/checklists/{blueprint}/automated-actions/{automation['id']}"
     partial = await api.put(path, json={"automated_alias": "Renamed"})
     assert partial.status == 422 and set(partial.json["errors"]) == {"conditions", "then_actions"}
     updated = await api.put(
@@ -165,15 +165,17 @@ async def test_a_step_an_automation_uses_cannot_be_deleted(
     assert (await api.put(path, json=bad_target)).status == 422
     assert (await api.delete(path)).status == 204
     assert (await api.delete(path)).status == 404
-    assert (await api.delete(f"{org}/checklists/{blueprint}/steps/{first['id']}")).status == 204
+    assert (
+        await api.delete(f"{org_path}/checklists/{blueprint}/steps/{first['id']}")
+    ).status == 204
 
 
 async def test_captures_create_update_reorder_move_delete(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:
     blueprint = await blueprint_with_steps(tallyfy_fake, tallyfy_demo, 2)
-    first, second = await steps_of(api, org, blueprint)
-    base = f"{org}/checklists/{blueprint}/steps/{first['id']}/captures"
+    first, second = await steps_of(api, org_path, blueprint)
+    base = f"{org_path}/checklists/{blueprint}/steps/{first['id']}/captures"
     body = {
         "label": "Items", "field_type": "table", "required": False,
         "columns": [{"id": 1, "label": "Item"}, {"id": 2, "label": "Qty"}], "unknown": 1,
@@ -187,7 +189,7 @@ async def test_captures_create_update_reorder_move_delete(
     assert updated.json["data"]["label"] == "Lines" and updated.json["data"]["id"] == table["id"]
     reordered = await api.put(base, json={"capture_id": table["id"], "position": 1})
     assert reordered.status == 200
-    step = (await api.get(f"{org}/checklists/{blueprint}/steps/{first['id']}")).json["data"]
+    step = (await api.get(f"{org_path}/checklists/{blueprint}/steps/{first['id']}")).json["data"]
     assert [(c["label"], c["position"]) for c in step["captures"]] == [
         ("Lines", 1),
         ("Name", 2),
@@ -198,22 +200,22 @@ async def test_captures_create_update_reorder_move_delete(
         f"{base}/{table['id']}/move-out", json={"target_step_id": second["id"], "position": 1}
     )
     assert moved.json["data"]["step_id"] == second["id"]
-    target = (await api.get(f"{org}/checklists/{blueprint}/steps/{second['id']}")).json["data"]
+    target = (await api.get(f"{org_path}/checklists/{blueprint}/steps/{second['id']}")).json["data"]
     assert target["captures"][0]["id"] == table["id"]
     assert (
         await api.delete(
-            f"{org}/checklists/{blueprint}/steps/{second['id']}/captures/{table['id']}"
+            f"{org_path}/checklists/{blueprint}/steps/{second['id']}/captures/{table['id']}"
         )
     ).status == 204
     assert (await api.delete(f"{base}/{table['id']}")).status == 404
 
 
 async def test_capture_definitions_are_checked(
-    api: Api, org: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:
     blueprint = await blueprint_with_steps(tallyfy_fake, tallyfy_demo, 1)
-    [step] = await steps_of(api, org, blueprint)
-    base = f"{org}/checklists/{blueprint}/steps/{step['id']}/captures"
+    [step] = await steps_of(api, org_path, blueprint)
+    base = f"{org_path}/checklists/{blueprint}/steps/{step['id']}/captures"
     answer = await api.post(base, json={"field_type": "dropdown", "label": "Pick"})
     assert answer.status == 422
     assert answer.json["errors"] == {
@@ -235,6 +237,6 @@ async def test_capture_definitions_are_checked(
     }
 
 
-async def test_publish(api: Api, org: str, tallyfy_demo: DemoOrg) -> None:
-    answer = await api.put(f"{org}/checklists/{tallyfy_demo.blueprint_ids[0]}/publish")
+async def test_publish(api: Api, org_path: str, tallyfy_demo: DemoOrg) -> None:
+    answer = await api.put(f"{org_path}/checklists/{tallyfy_demo.blueprint_ids[0]}/publish")
     assert answer.status == 204

@@ -49,6 +49,7 @@ def set_kickoff(blueprint: Blueprint, definitions: Sequence[Wire], now: str) -> 
         if old is not None:
             field["created_at"] = old["created_at"]
             field["alias"] = old["alias"]
+            field["custom_fields"] = old.get("custom_fields") or {}
         fields.append(field)
     blueprint.update({"prerun": fields}, now)
 

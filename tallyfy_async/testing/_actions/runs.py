@@ -99,6 +99,8 @@ def launch(
                 prevent_guest_comment=step_fields["prevent_guest_comment"],
                 is_soft_start_date=step_fields["is_soft_start_date"],
                 top_secret=step_fields["top_secret"],
+                # A task starts with its step's custom-field values.
+                custom_fields=dict(step_fields.get("custom_fields") or {}),
             ),
             run,
             step,

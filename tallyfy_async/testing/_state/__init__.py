@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 
+from tallyfy_async.testing._dates import YEAR_MONTH_DAY
 from tallyfy_async.testing._state.blueprints import Blueprint, Step
 from tallyfy_async.testing._state.comments import Comment
 from tallyfy_async.testing._state.org import Org, org_wire
@@ -46,11 +47,20 @@ class State:
         self._next_guest_id = 50001
         self._next_client_id = 101
         self._next_association_id = 1
+        #: The order request dates are read in (``_dates.YEAR_MONTH_DAY`` or ``YEAR_DAY_MONTH``).
+        self.request_dates = YEAR_MONTH_DAY
+        self._next_activity_id = 1
 
     def association_id(self) -> int:
         """A new integer id for a tag or folder association."""
         value = self._next_association_id
         self._next_association_id += 1
+        return value
+
+    def activity_id(self) -> int:
+        """A new integer id for an activity feed item."""
+        value = self._next_activity_id
+        self._next_activity_id += 1
         return value
 
     def add_org(self, name: str, now: str, org_id: str | None = None) -> Org:
@@ -98,7 +108,11 @@ class State:
         return guest
 
     def add_client(
-        self, org_ids: set[str], client_id: str | None = None, secret: str | None = None
+        self,
+        org_ids: set[str],
+        client_id: str | None = None,
+        secret: str | None = None,
+        redirect_uris: set[str] | None = None,
     ) -> Client:
         """Register an OAuth client (numeric id) linked to ``org_ids``."""
         if client_id is None:
@@ -106,6 +120,8 @@ class State:
                 self._next_client_id += 1
             client_id = str(self._next_client_id)
             self._next_client_id += 1
-        client = Client(client_id, secret or secrets.token_urlsafe(30), set(org_ids))
+        client = Client(
+            client_id, secret or secrets.token_urlsafe(30), set(org_ids), set(redirect_uris or ())
+        )
         self.clients[client_id] = client
         return client

@@ -137,6 +137,7 @@ def blueprint_wire(
         "folder_changeable_by_launcher": False,
         "can_add_oot": False,
         "kickoff_sharing_user_id": None,
+        "custom_fields": {},
     }
     wire.update(fields)
     return wire
@@ -175,6 +176,7 @@ def step_wire(
         "top_secret": False,
         "send_chromeless": False,
         "tags": [],
+        "custom_fields": {},
         "created_at": now,
         "last_updated": now,
         "archived_at": None,
@@ -210,6 +212,7 @@ def field_wire(
         "prefix": definition.get("prefix"),
         "suffix": definition.get("suffix"),
         "settings": definition.get("settings") or {},
+        "custom_fields": {},
         "created_at": now,
         "last_updated": now,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tallyfy_async.testing._state.blueprints import Blueprint
 from tallyfy_async.testing._state.comments import Comment
 from tallyfy_async.testing._state.people import Guest, User
@@ -10,13 +12,29 @@ from tallyfy_async.testing._state.runs import Run
 from tallyfy_async.testing._state.tasks import Task
 
 
+class StoredFile(Record):
+    """An uploaded file: its asset record and its bytes."""
+
+    __slots__ = ("content", "content_type")
+
+    def __init__(self, org_id: str, wire: Wire, content: bytes, content_type: str) -> None:
+        super().__init__(org_id, wire)
+        self.content = content
+        self.content_type = content_type
+
+
 class Org:
-    """An organization: its members, guests, groups, tags, folders, blueprints, runs and tasks."""
+    """An organization: its members, guests, groups, tags, folders, blueprints, runs, tasks,
+    files and custom fields."""
 
     __slots__ = (
+        "activity",
+        "assets",
         "blueprints",
         "capture_values",
         "comments",
+        "custom_field_keys",
+        "custom_values",
         "default_admin_id",
         "folder_objects",
         "folders",
@@ -28,6 +46,7 @@ class Org:
         "runs",
         "tags",
         "tasks",
+        "watchers",
         "wire",
     )
 
@@ -48,8 +67,17 @@ class Org:
         self.comments: dict[str, Comment] = {}
         #: Form-field value id -> (the task or run holding it, the field id).
         self.capture_values: dict[int, tuple[Task | Run, str]] = {}
+        self.assets: Collection[StoredFile] = Collection()
+        self.custom_field_keys: Collection[Record] = Collection()
+        #: Custom-field values of records whose payloads do not carry them (members,
+        #: guests), by (kind, record id).
+        self.custom_values: dict[tuple[str, str], Wire] = {}
+        #: Organization-level webhook subscriptions, by integer id.
+        self.watchers: dict[int, Wire] = {}
         #: The next ``increment_id`` per kind ("run", "task", "blueprint").
         self.increments: dict[str, int] = {"run": 1, "task": 1, "blueprint": 1, "value": 1}
+        #: The activity feed, oldest first (``_activity.record`` adds to it).
+        self.activity: list[Wire] = []
 
     def next_increment(self, kind: str, count: int = 1) -> int:
         """Reserve ``count`` increment ids of a kind; returns the first."""
@@ -130,6 +158,10 @@ def group_wire(group_id: str, name: str, members: list[int], guests: list[str], 
     }
 
 
+#: Titles of the tags Tallyfy makes itself, hidden from listings unless ``all=true``.
+AUTO_GENERATED = re.compile(r"^(from|task|step):")
+
+
 def tag_wire(tag_id: str, title: str, color: str, now: str) -> Wire:
     """A tag's fields."""
     return {
@@ -137,7 +169,8 @@ def tag_wire(tag_id: str, title: str, color: str, now: str) -> Wire:
         "title": title,
         "color": color,
         "type": "public",
-        "auto_generated": False,
+        "auto_generated": bool(AUTO_GENERATED.match(title)),
+        "custom_fields": {},
         "created_at": now,
         "deleted_at": None,
     }
@@ -152,6 +185,7 @@ def folder_wire(folder_id: str, name: str, folder_type: str, position: int, now:
         "total": 0,
         "position": position,
         "folder_type": folder_type,
+        "custom_fields": {},
         "created_at": now,
     }
 
@@ -169,4 +203,43 @@ def tag_association(
         "title": tag.wire["title"],
         "color": tag.wire["color"],
         "created_at": now,
+    }
+
+
+def asset_wire(
+    asset_id: str, org_id: str, filename: str, subject: Wire, fields: Wire, now: str
+) -> Wire:
+    """A stored file's asset object (``url`` relative to the API root, as in field values)."""
+    path = f"organizations/{org_id}/file/{asset_id}/dl"
+    return {
+        "id": asset_id,
+        "filename": filename,
+        "version": 1,
+        "uploaded_from": fields.get("uploaded_from"),
+        "uploaded_at": now,
+        "step_id": fields.get("step_id"),
+        "source": fields.get("source") or "local",
+        "system": fields.get("system"),
+        "uploaded_to_s3": True,
+        "subject": subject,
+        "url": path,
+        "full_url": f"https://go.tallyfy.com/api/{path}",
+        "archived_at": None,
+    }
+
+
+def custom_key_wire(key_id: str, fields: Wire, now: str) -> Wire:
+    """A custom-field key's fields."""
+    return {
+        "id": key_id,
+        "key": fields["key"],
+        "applies_to": fields["applies_to"],
+        "field_type": fields["field_type"],
+        "key_type": fields.get("key_type") or "custom",
+        "is_required": bool(fields.get("is_required", False)),
+        "is_active": bool(fields.get("is_active", True)),
+        "options": list(fields.get("options") or []),
+        "columns": list(fields.get("columns") or []),
+        "created_at": now,
+        "last_updated": now,
     }

@@ -9,12 +9,13 @@ from __future__ import annotations
 from tallyfy_async.testing._state.records import Wire
 
 ROLES = ("admin", "standard", "light")
+_NO_CHANGES: Wire = {}
 
 
 class User:
     """A Tallyfy user (member) and the organizations they belong to."""
 
-    __slots__ = ("email", "id", "password", "roles", "wire")
+    __slots__ = ("email", "id", "memberships", "password", "roles", "wire")
 
     def __init__(self, user_id: int, email: str, password: str, wire: Wire) -> None:
         self.id = user_id
@@ -23,15 +24,32 @@ class User:
         self.wire = wire
         #: organization id -> role, in the order the user joined them.
         self.roles: dict[str, str] = {}
+        #: organization id -> the fields of the membership that differ from the user's own
+        #: (``status``: ``invited`` or ``disabled``, who disabled or approved them, when).
+        self.memberships: dict[str, Wire] = {}
 
     def member_wire(self, org_id: str, default_admin_id: int | None) -> Wire:
-        """The user as a member of one organization (role included)."""
+        """The user as a member of one organization (role and membership status included)."""
         role = self.roles.get(org_id, "standard")
         return {
             **self.wire,
+            **self.memberships.get(org_id, _NO_CHANGES),
             "role": role,
             "is_default_admin": self.id == default_admin_id,
         }
+
+    def status_in(self, org_id: str) -> str:
+        """``active``, ``invited`` or ``disabled`` in one organization."""
+        return str(self.memberships.get(org_id, _NO_CHANGES).get("status", "active"))
+
+    def disabled_in(self, org_id: str) -> bool:
+        """Whether an administrator disabled this member in ``org_id``."""
+        membership = self.memberships.get(org_id)
+        return membership is not None and membership.get("status") == "disabled"
+
+    def change_membership(self, org_id: str, **changes: object) -> None:
+        """Record what differs in one organization (``status="disabled"``, ...)."""
+        self.memberships.setdefault(org_id, {}).update(changes)
 
     @property
     def full_name(self) -> str:
@@ -117,11 +135,15 @@ def guest_wire(
 
 
 class Client:
-    """An OAuth client: numeric id, secret, and the organizations it may act for."""
+    """An OAuth client: numeric id, secret, the organizations it may act for, and the
+    redirect URIs registered for the browser sign-in."""
 
-    __slots__ = ("client_id", "org_ids", "secret")
+    __slots__ = ("client_id", "org_ids", "redirect_uris", "secret")
 
-    def __init__(self, client_id: str, secret: str, org_ids: set[str]) -> None:
+    def __init__(
+        self, client_id: str, secret: str, org_ids: set[str], redirect_uris: set[str]
+    ) -> None:
         self.client_id = client_id
         self.secret = secret
         self.org_ids = org_ids
+        self.redirect_uris = redirect_uris

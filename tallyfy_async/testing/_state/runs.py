@@ -91,6 +91,8 @@ def run_wire(
         "groups": [],
         "parent_id": None,
         "can_add_oot": False,
+        # A process starts with its blueprint's custom-field values.
+        "custom_fields": dict(blueprint.wire.get("custom_fields") or {}) if blueprint else {},
     }
     wire.update(fields)
     return wire

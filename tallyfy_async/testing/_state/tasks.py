@@ -120,6 +120,7 @@ def task_wire(
         "run_status": run_status,
         "top_secret": False,
         "stage_id": None,
+        "custom_fields": {},
     }
     if fields:
         wire.update(fields)

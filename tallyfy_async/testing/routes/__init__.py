@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from tallyfy_async.testing._router import Route
 from tallyfy_async.testing.routes import (
+    activity,
+    authorize,
     automations,
     blueprints,
     captures,
     comments,
+    custom_fields,
+    files,
     folders,
     form_values,
     groups,
@@ -18,14 +22,18 @@ from tallyfy_async.testing.routes import (
     oauth,
     org_tasks,
     processes,
+    search,
     steps,
     tags,
     tasks,
+    watchers,
 )
 
 _MODULES = (
     oauth,
+    authorize,
     identity,
+    activity,
     blueprints,
     steps,
     captures,
@@ -40,6 +48,10 @@ _MODULES = (
     groups,
     tags,
     folders,
+    files,
+    search,
+    custom_fields,
+    watchers,
     meta,
 )
 

@@ -72,6 +72,7 @@ def update_capture(ctx: Ctx) -> Reply:
     capture = field_wire(old["id"], "step_id", step.id, definition, old["position"], ctx.now)
     capture["created_at"] = old["created_at"]
     capture["alias"] = old["alias"]
+    capture["custom_fields"] = old.get("custom_fields") or {}
     place_capture(step, capture, definition.get("position", old["position"]), ctx.now)
     return data(step.capture(capture["id"]))
 

@@ -9,7 +9,11 @@ from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Org, Record, Wire, new_id
 from tallyfy_async.testing._state.org import group_wire
-from tallyfy_async.testing.routes._common import sort_by, wire_of
+from tallyfy_async.testing.routes._common import sort_by, wrap
+from tallyfy_async.testing.routes._permissions import require_member_with
+
+#: The organization setting that lets standard members manage groups.
+MANAGE_GROUPS = "allow_manage_groups"
 
 routes = RouteTable()
 
@@ -22,7 +26,11 @@ def _group(ctx: Ctx) -> Record:
 
 
 def _body(fields: Fields, org: Org, group: Record | None) -> Wire:
-    """name (required, unique), description (absent or a string), members, guests."""
+    """name (required, unique), description (absent or a string), members, guests.
+
+    ``members`` and ``guests`` are read as ``$data['members'] ?? []``: an update that leaves
+    one out empties it, as a step update empties its absent assignee buckets.
+    """
     values: Wire = {}
     name = fields.string("name", required=True, max_len=200)
     if name is not None and any(
@@ -33,15 +41,37 @@ def _body(fields: Fields, org: Org, group: Record | None) -> Wire:
     if fields.has("description"):
         # 'sometimes|required|string': null and "" are refused .
         values["description"] = fields.string("description", required=True)
-    if fields.has("members"):
-        values["members"] = fields.known("members", org.members, integers=True)
-    if fields.has("guests"):
-        values["guests"] = fields.emails("guests")
+    values["members"] = fields.known("members", org.members, integers=True)
+    values["guests"] = fields.emails("guests")
     fields.check()
     return values
 
 
-@routes.get("/organizations/{org}/groups", "groups.list", query=("page", "per_page", "q"))
+def _show(ctx: Ctx, group: Record) -> Wire:
+    """A group with the includes asked for: ``users`` and ``guests`` as objects, ``assets``."""
+    includes = ctx.includes
+    if not includes:
+        return group.wire
+    org = ctx.the_org()
+    shown = dict(group.wire)
+    if "users" in includes:
+        members = (org.members.get(user_id) for user_id in group.wire["members"])
+        shown["users"] = wrap(
+            [user.member_wire(org.id, org.default_admin_id) for user in members if user]
+        )
+    if "guests" in includes:
+        guests = (org.guests.get(email.lower()) for email in group.wire["guests"])
+        shown["guests"] = wrap([guest.wire for guest in guests if guest])
+    if "assets" in includes:
+        shown["assets"] = wrap([])
+    return shown
+
+
+@routes.get(
+    "/organizations/{org}/groups",
+    "groups.list",
+    query=("page", "per_page", "q", "sort", "sort_by", "with"),
+)
 def list_groups(ctx: Ctx) -> Reply:
     """Groups, always paginated (``without_pagination`` is ignored)."""
     groups = ctx.the_org().groups.every()
@@ -49,19 +79,21 @@ def list_groups(ctx: Ctx) -> Reply:
     if q:
         groups = [g for g in groups if q in g.wire["name"].lower()]
     ordered = sort_by(ctx, groups, ("name", "created_at", "last_updated"))
-    return paginate(ctx, ordered, wire_of, unpaginated=False)
+    return paginate(ctx, ordered, lambda group: _show(ctx, group), unpaginated=False)
 
 
-@routes.get("/organizations/{org}/groups/{group_id}", "groups.get")
+@routes.get("/organizations/{org}/groups/{group_id}", "groups.get", query=("with",))
 def get_group(ctx: Ctx) -> Reply:
     """One group."""
-    return data(_group(ctx).wire)
+    return data(_show(ctx, _group(ctx)))
 
 
 @routes.post("/organizations/{org}/groups", "groups.create", status=201)
 def create_group(ctx: Ctx) -> Reply:
-    """Create a group (201)."""
+    """Create a group (201): administrators, and standard members where the organization lets
+    them manage groups."""
     org = ctx.the_org()
+    require_member_with(ctx, org, MANAGE_GROUPS)
     values = _body(Fields(ctx.body), org, None)
     wire = group_wire(new_id(), values.pop("name"), [], [], ctx.now)
     wire.update(values)
@@ -74,20 +106,26 @@ def create_group(ctx: Ctx) -> Reply:
 
 @routes.put("/organizations/{org}/groups/{group_id}", "groups.update", status=201)
 def update_group(ctx: Ctx) -> Reply:
-    """Update a group: ``name`` every time; members/guests replace.
+    """Update a group: ``name`` every time; ``members`` and ``guests`` replace what the group
+    had, and one left out is emptied.
 
     Answers 201: the docs say 201, odd as it is, and a
     client that accepts any 2xx is right either way.
     """
     org = ctx.the_org()
+    require_member_with(ctx, org, MANAGE_GROUPS)
     group = _group(ctx)
     values = _body(Fields(ctx.body), org, group)
     group.update(values, ctx.now)
+    for email in values["guests"]:
+        ctx.fake.state.add_guest(org, email, ctx.now)
     return data(group.wire, 201)
 
 
 @routes.delete("/organizations/{org}/groups/{group_id}", "groups.delete", status=204)
 def delete_group(ctx: Ctx) -> Reply:
     """Delete a group (204)."""
-    ctx.the_org().groups.remove(_group(ctx).id)
+    org = ctx.the_org()
+    require_member_with(ctx, org, MANAGE_GROUPS)
+    org.groups.remove(_group(ctx).id)
     return empty(204)

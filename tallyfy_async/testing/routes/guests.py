@@ -1,14 +1,15 @@
-"""Guests of an organization, addressed by email."""
+"""Guests of an organization, addressed by email (percent-encoded in the path)."""
 
 from __future__ import annotations
 
 from tallyfy_async.testing._context import Ctx
 from tallyfy_async.testing._fields import EMAIL, Fields
-from tallyfy_async.testing._http import Reply, data, invalid_field, not_found
+from tallyfy_async.testing._http import Reply, data, empty, invalid_field, not_found
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Guest, Wire
-from tallyfy_async.testing.routes._common import LISTING
+from tallyfy_async.testing.routes._common import LISTING, sort_by
+from tallyfy_async.testing.routes._permissions import require_not_light
 
 routes = RouteTable()
 
@@ -25,7 +26,9 @@ _DETAILS = {
     "opportunity_name": None,
     "timezone": None,
     "external_sync_source": None,
+    "status": None,
 }
+_GUEST = "/organizations/{org}/guests/{email}"
 
 
 def _guest(ctx: Ctx) -> Guest:
@@ -46,7 +49,8 @@ def list_guests(ctx: Ctx) -> Reply:
     q = ctx.query.get("q", "").lower()
     if q:
         guests = [g for g in guests if q in g.email.lower()]
-    return paginate(ctx, guests, _wire, per_page=GUESTS_PER_PAGE)
+    ordered = sort_by(ctx, guests, ("email", "first_name", "last_name", "created_at"))
+    return paginate(ctx, ordered, _wire, per_page=GUESTS_PER_PAGE)
 
 
 @routes.get("/organizations/{org}/guests-list", "guests.list_minimal")
@@ -58,8 +62,12 @@ def list_guests_minimal(ctx: Ctx) -> Reply:
 
 @routes.post("/organizations/{org}/guests", "guests.create", status=201)
 def create_guest(ctx: Ctx) -> Reply:
-    """Create a guest (201); an email that belongs to a member is refused."""
+    """Create a guest (201); an email that belongs to a member is refused.
+
+    ``phone`` is not read (the fields are ``phone_1`` and ``phone_2``): it is dropped.
+    """
     org = ctx.the_org()
+    require_not_light(ctx, org)
     fields = Fields(ctx.body)
     email = fields.string("email", required=True)
     first_name = fields.string("first_name", max_len=200) or ""
@@ -80,21 +88,26 @@ def create_guest(ctx: Ctx) -> Reply:
     return data(guest.wire, 201)
 
 
-@routes.get("/organizations/{org}/guests/{email}", "guests.get")
+@routes.get(_GUEST, "guests.get")
 def get_guest(ctx: Ctx) -> Reply:
     """One guest by URL-encoded email."""
     return data(_guest(ctx).wire)
 
 
-@routes.put("/organizations/{org}/guests/{email}", "guests.update", status=201)
+@routes.put(_GUEST, "guests.update", status=201)
 def update_guest(ctx: Ctx) -> Reply:
     """Only ``associated_members`` is stored; profile fields are dropped.
 
-    Answers 201, as the docs say (odd, but documented).
+    The body must repeat the guest's ``email`` (``required|exists``). Answers 201, as the docs
+    say (odd, but documented).
     """
     org = ctx.the_org()
+    require_not_light(ctx, org)
     guest = _guest(ctx)
     fields = Fields(ctx.body)
+    email = fields.string("email", required=True)
+    if email is not None and email.lower() not in org.guests:
+        fields.fail("email", "The selected email is invalid.")
     members = (
         fields.known("associated_members", org.members, integers=True)
         if fields.has("associated_members")
@@ -106,13 +119,43 @@ def update_guest(ctx: Ctx) -> Reply:
     return data(guest.wire, 201)
 
 
-@routes.delete("/organizations/{org}/guests/{email}", "guests.remove")
+@routes.delete(_GUEST, "guests.remove")
 def remove_guest(ctx: Ctx) -> Reply:
     """Remove a guest (200 with the guest); an unknown email is a 422 (exists rule)."""
     org = ctx.the_org()
+    require_not_light(ctx, org)
     guest = org.guests.get(ctx.params["email"].lower())
     if guest is None:
         raise invalid_field("email", "The selected email is invalid.")
     del org.guests[guest.email.lower()]
     guest.wire["deleted_at"] = ctx.now
     return data(guest.wire)
+
+
+def _change_details(ctx: Ctx, **changes: object) -> Reply:
+    """Change a guest's details (the caller must not be a light member); 204."""
+    require_not_light(ctx, ctx.the_org())
+    guest = _guest(ctx)
+    guest.wire["details"] = {**guest.wire["details"], **changes}
+    return empty(204)
+
+
+@routes.delete(f"{_GUEST}/disable", "guests.disable", status=204)
+def disable_guest(ctx: Ctx) -> Reply:
+    """Disable a guest: they keep their tasks but cannot open them."""
+    user = ctx.the_user().id
+    return _change_details(ctx, status="disabled", disabled_at=ctx.now, disabled_by=user)
+
+
+@routes.put(f"{_GUEST}/enable", "guests.enable", status=204)
+def enable_guest(ctx: Ctx) -> Reply:
+    """Enable a disabled guest again."""
+    user = ctx.the_user().id
+    return _change_details(
+        ctx,
+        status="active",
+        disabled_at=None,
+        disabled_by=None,
+        reactivated_at=ctx.now,
+        reactivated_by=user,
+    )

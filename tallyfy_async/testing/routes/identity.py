@@ -26,11 +26,12 @@ def my_organizations(ctx: Ctx) -> Reply:
     orgs = [ctx.fake.state.orgs[org_id] for org_id in user.roles if org_id in allowed]
 
     def render(org: Org) -> Wire:
+        membership = user.memberships.get(org.id, {})
         return {
             **org.wire,
-            "user_status": "active",
+            "user_status": user.status_in(org.id),
             "joined_on": user.wire["created_at"],
-            "disabled_on": None,
+            "disabled_on": membership.get("disabled_at"),
             "last_accessed": ctx.now,
             "user_role": user.roles[org.id],
         }

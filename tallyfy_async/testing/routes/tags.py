@@ -10,13 +10,12 @@ from tallyfy_async.testing._http import Reply, data, empty, invalid_field, not_f
 from tallyfy_async.testing._pagination import paginate
 from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Blueprint, Org, Record, Run, Wire, new_id
-from tallyfy_async.testing._state.org import tag_association, tag_wire
+from tallyfy_async.testing._state.org import AUTO_GENERATED, tag_association, tag_wire
 from tallyfy_async.testing.routes._common import sort_by, wrap
 
 routes = RouteTable()
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-AUTO = re.compile(r"^(from|task|step):")
 
 
 def _tag(ctx: Ctx) -> Record:
@@ -57,7 +56,7 @@ def _body(fields: Fields, org: Org, tag: Record | None) -> Wire:
         values["color"] = color
     fields.check()
     if title is not None:
-        values["auto_generated"] = bool(AUTO.match(title))
+        values["auto_generated"] = bool(AUTO_GENERATED.match(title))
     return values
 
 

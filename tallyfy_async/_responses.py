@@ -1,0 +1,127 @@
+"""What a request brings back: the :class:`Response`, a body kept undecoded, an attempt.
+
+The transport builds these; resources, listings and the ``on_attempt`` hook read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from tallyfy_async._serde import json_loads
+from tallyfy_async.errors import TransportError
+
+
+@attrs.frozen
+class Response:
+    """A response of the API.
+
+    Attributes:
+        status: the HTTP status.
+        headers: the response headers.
+        body: the decoded JSON body (or text of a non-JSON body; None when empty); an
+            :class:`EncodedBody` when it was asked for undecoded (``decoded()`` reads it).
+    """
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: Any
+
+    def decoded(self) -> Response:
+        """This response with its body decoded, if it came undecoded (``decode=False``).
+
+        Raises:
+            TransportError: when the body is not valid JSON.
+        """
+        body = self.body
+        if isinstance(body, EncodedBody):
+            return Response(self.status, self.headers, body.decode())
+        return self
+
+    @property
+    def data(self) -> Any:
+        """The body with Tallyfy's ``data`` envelope removed."""
+        body = self.body
+        if isinstance(body, dict) and "data" in body:
+            return body["data"]
+        return body
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The body's ``meta`` object (pagination), or an empty dict."""
+        body = self.body
+        meta = body.get("meta") if isinstance(body, dict) else None
+        return meta if isinstance(meta, dict) else {}
+
+
+@attrs.frozen
+class EncodedBody:
+    """A 2xx body kept as the bytes that arrived (``Transport.request(decode=False)``).
+
+    Listings fetch pages ahead this way and decode each one when the walk reaches it:
+    bytes are one object the garbage collector never looks at, where a decoded page is
+    a thousand (see ``pagination``).
+    """
+
+    raw: bytes = attrs.field(repr=False)
+    content_type: str
+    charset: str | None
+    status: int
+    method: str
+    url: str
+
+    def decode(self) -> Any:
+        """The body as the transport decodes it.
+
+        Raises:
+            TransportError: when the body is not valid JSON.
+        """
+        try:
+            return decode_body(self.status, self.content_type, self.charset, self.raw)
+        except (ValueError, RecursionError) as exc:
+            raise TransportError(
+                f"the {self.status} response is not valid JSON", method=self.method, url=self.url
+            ) from exc
+
+
+def decode_body(status: int, content_type: str, charset: str | None, raw: bytes) -> Any:
+    """A response body: JSON decoded, other text kept as text (Tallyfy's HTML 404 page).
+
+    Raises:
+        ValueError, RecursionError: for a 2xx JSON body that cannot be read.
+    """
+    if not raw:
+        return None
+    if "json" in content_type:
+        try:
+            return json_loads(raw)
+        except (ValueError, RecursionError):
+            if status < 300:
+                raise
+    return raw.decode(charset or "utf-8", errors="replace")
+
+
+@attrs.frozen
+class Attempt:
+    """One attempt of one call, as given to the ``on_attempt`` hook.
+
+    Attributes:
+        method: the HTTP method.
+        url: the URL (no secrets).
+        attempt: 1 for the first attempt.
+        status: the HTTP status, None when no response arrived.
+        elapsed: seconds the attempt took.
+        error: what went wrong when no response arrived.
+    """
+
+    method: str
+    url: str
+    attempt: int
+    status: int | None
+    elapsed: float
+    error: BaseException | None = None
+
+
+__all__ = ["Attempt", "EncodedBody", "Response", "decode_body"]
