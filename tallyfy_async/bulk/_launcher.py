@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tallyfy_async._job import declare_minimum
+from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models.form_fields import FormField
 from tallyfy_async.models.processes import Process
 
@@ -66,7 +67,7 @@ class Launcher:
         *,
         name: str,
         kickoff: Mapping[Any, Any] | None = None,
-        dedupe_key: str | int | None = None,
+        dedupe_key: UnsetOr[str | int] = UNSET,
         **options: Any,
     ) -> Process:
         """Launch one process (``processes.launch`` with the cached kick-off fields).

@@ -245,7 +245,7 @@ class Processes(Resource):
         roles: UnsetOr[Mapping[str, Mapping[str, Any]]] = UNSET,
         tags: UnsetOr[Sequence[str]] = UNSET,
         folders: UnsetOr[Sequence[str]] = UNSET,
-        dedupe_key: str | int | None = None,
+        dedupe_key: UnsetOr[str | int] = UNSET,
     ) -> Process:
         """Launch a process from a blueprint: ``POST /organizations/{org}/runs`` (201).
 
@@ -298,7 +298,7 @@ class Processes(Resource):
             ValidationError: Tallyfy refused the launch (422).
         """
         body = self._body(PROCESS_FIELDS, locals(), skip=("dedupe_key",))
-        key = None if dedupe_key is None else check_key(dedupe_key)
+        key = None if dedupe_key is UNSET else check_key(dedupe_key)
         if key is not None:
             body["name"] = with_key(name, key, "name", NAME_MAX)
         if kickoff_fields is UNSET:

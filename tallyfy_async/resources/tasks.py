@@ -301,7 +301,7 @@ class Tasks(Resource):
         tags: UnsetOr[Sequence[str]] = UNSET,
         form_fields: UnsetOr[Sequence[FormField | Mapping[str, Any]]] = UNSET,
         run_id: UnsetOr[str] = UNSET,
-        dedupe_key: str | int | None = None,
+        dedupe_key: UnsetOr[str | int] = UNSET,
     ) -> Task:
         """Create a one-off task: ``POST /organizations/{org}/tasks`` (201).
 
@@ -338,7 +338,7 @@ class Tasks(Resource):
                 lookups found nothing, or failed).
         """
         body = self._body(CREATE_FIELDS, locals(), skip=("dedupe_key",))
-        key = None if dedupe_key is None else check_key(dedupe_key)
+        key = None if dedupe_key is UNSET else check_key(dedupe_key)
         if key is None:
             return await self._item(CREATE_TASK, Task, json=body.json())
         body["title"] = with_key(title, key, "title", TITLE_MAX)
