@@ -96,3 +96,21 @@ EXPORT_BUFFER: Final = 1000
 DEDUPE_KEY_MAX: Final = 100
 #: Sends of one create at most, each after a lookup found nothing.
 EXACTLY_ONCE_SENDS: Final = 3
+
+# Webhooks.
+#: Largest delivery body read; Tallyfy's payloads are a few kilobytes.
+WEBHOOK_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
+#: Deliveries parsed and waiting for a callback; when full the receiver waits.
+WEBHOOK_QUEUE_SIZE: Final = 1000
+#: Callbacks running at once.
+WEBHOOK_CONCURRENCY: Final = 8
+#: How long a delivery is remembered to drop its duplicates, seconds.
+WEBHOOK_DEDUPE_TTL: Final = 24 * 3600.0
+#: Deliveries the in-memory dedupe store remembers at most (the oldest are forgotten).
+WEBHOOK_DEDUPE_MAX_KEYS: Final = 100_000
+#: Events whose callback raised, kept for inspection or replay (the oldest are dropped).
+WEBHOOK_MAX_FAILED: Final = 10_000
+#: Refused deliveries from an accepted organization, kept with their body.
+WEBHOOK_MAX_REJECTED: Final = 1000
+#: How long closing a receiver waits for its queue to drain, seconds.
+WEBHOOK_DRAIN_TIMEOUT: Final = 30.0

@@ -12,5 +12,15 @@ from tallyfy_async.testing._faults import Fault, RateLimit
 from tallyfy_async.testing._log import Counters, LoggedRequest
 from tallyfy_async.testing._seed import DemoOrg
 from tallyfy_async.testing._server import FakeTallyfy
+from tallyfy_async.testing._webhooks import WebhookDelivery, WebhookSender
 
-__all__ = ["Counters", "DemoOrg", "FakeTallyfy", "Fault", "LoggedRequest", "RateLimit"]
+__all__ = [
+    "Counters",
+    "DemoOrg",
+    "FakeTallyfy",
+    "Fault",
+    "LoggedRequest",
+    "RateLimit",
+    "WebhookDelivery",
+    "WebhookSender",
+]

@@ -31,12 +31,14 @@ from tallyfy_async.testing._state.org import (
 )
 from tallyfy_async.testing._state.people import ROLES
 from tallyfy_async.testing._validate import capture_definition, form_values, owners_from
+from tallyfy_async.testing._webhooks import WebhookSender
 
 
 class DataHelpers:
     """Methods of :class:`FakeTallyfy` that fill its state directly."""
 
     state: State
+    webhooks: WebhookSender
 
     @property
     def request_dates(self) -> str:
@@ -273,6 +275,7 @@ class DataHelpers:
         """Launch a process as ``user_id`` (any member by default); returns the run id.
 
         ``kickoff`` values are checked as ``POST /runs`` checks ``prerun`` (ValueError).
+        While the fake runs, the blueprint's webhook hears of the launch, as through the API.
         """
         org = self._org(org_id)
         blueprint = org.blueprints.get(blueprint_id)
@@ -286,6 +289,7 @@ class DataHelpers:
         except ApiError as refused:
             raise ValueError(refused.reply.body.decode()) from None
         run = launch_run(org, blueprint, launcher, now_iso(), soon_iso(), name=name, prerun=prerun)
+        self.webhooks.process_launched(org, run)
         return run.id
 
     def add_task(

@@ -39,6 +39,7 @@ from tallyfy_async.testing._json import dumps
 from tallyfy_async.testing._log import Counters, LoggedRequest
 from tallyfy_async.testing._router import Route, Router
 from tallyfy_async.testing._state import State
+from tallyfy_async.testing._webhooks import WebhookSender
 from tallyfy_async.testing.routes import all_routes
 
 logger = logging.getLogger("tallyfy_async.testing")
@@ -103,6 +104,9 @@ class FakeTallyfy(DataHelpers):
         self.random = random.Random(seed)
         self.faults = Faults(self.random)
         self.limiter = RateLimiter(rate_limit)
+        #: Webhook deliveries: settings (``deliver_twice``, ``set_date_format``), the
+        #: record of what was sent (``deliveries``) and ``await fake.webhooks.wait()``.
+        self.webhooks = WebhookSender(self.state)
         self.max_log = max_log
         self._host = host
         self._port = port
@@ -138,6 +142,7 @@ class FakeTallyfy(DataHelpers):
             raise
         self._runner = runner
         self._bound_port = int(runner.addresses[0][1])
+        self.webhooks.start()
         return self
 
     async def close(self) -> None:
@@ -145,6 +150,7 @@ class FakeTallyfy(DataHelpers):
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        await self.webhooks.close()
 
     async def __aenter__(self) -> FakeTallyfy:
         return await self.start()

@@ -1,0 +1,325 @@
+"""From a delivery (headers and body) to a typed event.
+
+The organization header is checked first (it is the only authenticity signal Tallyfy
+sends), then the body's size, then the body itself: JSON, one of the two documented
+shapes, every date readable without guessing. Each refusal is a
+:class:`~tallyfy_async.webhooks.WebhookError` subclass carrying the HTTP status a
+receiver answers with.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import datetime, tzinfo
+from typing import Any, Final, TypeVar
+
+from tallyfy_async._constants import WEBHOOK_MAX_BODY_BYTES
+from tallyfy_async._serde import Converter, json_loads
+from tallyfy_async.webhooks._dates import read_webhook_date, time_zone
+from tallyfy_async.webhooks._errors import (
+    MissingOrganizationError,
+    UnexpectedOrganizationError,
+    WebhookError,
+    WebhookNotJSONError,
+    WebhookShapeError,
+    WebhookTooLargeError,
+)
+from tallyfy_async.webhooks._events import (
+    EventKind,
+    ProcessEvent,
+    TaskCompletedEvent,
+    WebhookEvent,
+)
+
+T = TypeVar("T")
+
+#: The header Tallyfy names the organization in.
+ORG_HEADER: Final = "X-Tallyfy-orgID"
+
+#: Wire names that are not Python names (top level), and ``this_task``, read as ``task``.
+_TOP_LEVEL: Final[dict[str, str]] = {
+    "this_task": "task",
+    "process-tasks": "process_tasks",
+    "form-fields": "form_fields",
+    "ko-form-fields": "ko_form_fields",
+    "guest-links": "guest_links",
+}
+
+#: Keys only a process payload has (a task payload nests its process under ``process``).
+_PROCESS_KEYS: Final = frozenset({"checklist_id", "process-tasks", "increment_id", "prerun"})
+
+_KINDS: Final = {kind.value: kind for kind in EventKind}
+
+#: What a time-zone argument may be: one zone for every organization, or one per org id.
+TimeZones = str | tzinfo | Mapping[str, str | tzinfo] | None
+
+
+class Organizations:
+    """The organizations a receiver accepts, and the time zone of each."""
+
+    __slots__ = ("_zone", "_zones", "expected")
+
+    def __init__(self, org_id: str | Iterable[str], timezone: TimeZones = None) -> None:
+        ids = [org_id] if isinstance(org_id, str) else list(org_id)
+        if not ids or not all(isinstance(i, str) and i.strip() for i in ids):
+            raise ValueError(
+                "org_id must name the organization(s) whose deliveries to accept: an id, "
+                f"or a collection of ids; got {org_id!r:.80}"
+            )
+        #: Lower-case ids (Tallyfy's ids are lower-case hex; the header is compared as is).
+        self.expected = frozenset(i.strip().lower() for i in ids)
+        self._zone: tzinfo | None = None
+        self._zones: dict[str, tzinfo] = {}
+        if isinstance(timezone, Mapping):
+            self._zones = {str(k).strip().lower(): time_zone(v) for k, v in timezone.items()}
+        elif timezone is not None:
+            self._zone = time_zone(timezone)
+
+    def check(self, headers: Mapping[str, str]) -> str:
+        """The organization id of a delivery, once the header is found acceptable.
+
+        Raises:
+            MissingOrganizationError, UnexpectedOrganizationError: 403.
+        """
+        org_id = _header(headers, ORG_HEADER)
+        if org_id is None or not org_id.strip():
+            raise MissingOrganizationError()
+        org_id = org_id.strip()
+        if org_id.lower() not in self.expected:
+            raise UnexpectedOrganizationError(org_id, self.expected)
+        return org_id
+
+    def zone(self, org_id: str) -> tzinfo | None:
+        """The time zone of ``org_id``'s webhook dates, when one was given."""
+        if self._zones:
+            return self._zones.get(org_id.lower(), self._zone)
+        return self._zone
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by name, whatever its case (aiohttp's headers already ignore case)."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lower = name.lower()
+    for key, found in headers.items():
+        if key.lower() == lower:
+            return found
+    return None
+
+
+def check_size(size: int, limit: int) -> None:
+    """Raise :class:`WebhookTooLargeError` when ``size`` is over ``limit``."""
+    if size > limit:
+        raise WebhookTooLargeError(size, limit)
+
+
+def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEvent:
+    """The event in a body whose organization header was accepted.
+
+    Raises:
+        WebhookNotJSONError, WebhookShapeError, WebhookDateError: 400.
+        UnexpectedOrganizationError: when the body names another organization (403).
+    """
+    try:
+        data = json_loads(body)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        raise WebhookNotJSONError(
+            "webhook refused: the body is not JSON (Tallyfy posts a JSON object)"
+        ) from None
+    if not isinstance(data, dict):
+        raise WebhookShapeError(
+            f"webhook refused: the body is JSON {type(data).__name__}, not the object of a "
+            "process or task-completion payload"
+        )
+    fields: dict[str, Any] = {_TOP_LEVEL.get(key) or key: value for key, value in data.items()}
+    fields["org_id"] = org_id
+    named = fields.get("event")
+    kind = _KINDS.get(named) if isinstance(named, str) else None
+    if named is not None and kind is None:
+        raise WebhookShapeError(
+            f"webhook refused: event {named!r:.60} is not one the SDK reads ({', '.join(_KINDS)})"
+        )
+    converter = _converter(zone)
+    if "this_task" in data:
+        if kind not in (None, EventKind.TASK_COMPLETED):
+            raise WebhookShapeError(f"webhook refused: a task payload named {named!r}")
+        fields["kind"] = EventKind.TASK_COMPLETED
+        _tidy_task_payload(fields, org_id)
+        return _structure(converter, fields, TaskCompletedEvent)
+    if "id" in data and not _PROCESS_KEYS.isdisjoint(data):
+        if kind is EventKind.TASK_COMPLETED:
+            raise WebhookShapeError("webhook refused: a process payload named task.completed")
+        if kind is None:
+            done = fields.get("completed_at") is not None
+            kind = EventKind.PROCESS_COMPLETED if done else EventKind.PROCESS_LAUNCHED
+        fields["kind"] = kind
+        return _structure(converter, fields, ProcessEvent)
+    shown = ", ".join(sorted(data)[:8]) or "none"
+    raise WebhookShapeError(
+        "webhook refused: neither a task-completion payload (no this_task) nor a process "
+        f"payload (id with checklist_id, process-tasks...); top-level keys: {shown}"
+    )
+
+
+def _tidy_task_payload(fields: dict[str, Any], org_id: str) -> None:
+    """PHP quirks of the task payload: ``[]`` for "no next task", ``ClientURL``; and the
+    organization named in the body must be the header's."""
+    if fields.get("next_task") == []:
+        fields["next_task"] = None
+    process = fields.get("process")
+    if type(process) is dict:
+        if "ClientURL" in process:
+            process = {**process}
+            process["client_url"] = process.pop("ClientURL")
+            fields["process"] = process
+        named = process.get("organization_id")
+        if isinstance(named, str) and named.strip().lower() != org_id.lower():
+            raise UnexpectedOrganizationError(
+                org_id,
+                {org_id},
+                detail=f"webhook refused: X-Tallyfy-orgID is {org_id!r} but the payload's "
+                f"process belongs to {named!r}",
+            )
+    elif process == []:
+        fields["process"] = None
+
+
+def _structure(converter: Converter, fields: dict[str, Any], model: type[T]) -> T:
+    try:
+        return converter.structure(fields, model)
+    except WebhookError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise WebhookShapeError(
+            f"webhook refused: not a {model.__name__} payload as documented ({exc})"
+        ) from None
+
+
+# --- the converter ------------------------------------------------------------------
+
+_JSON_TYPES: Final[dict[Any, type | tuple[type, ...]]] = {
+    str: str,
+    int: int,
+    float: (int, float),
+    bool: bool,
+    list: list,
+    dict: dict,
+    type(None): type(None),
+}
+
+
+def _json_union(tp: Any) -> bool:
+    """``int | str``, ``FieldValue``...: unions of plain JSON types."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return False
+    return all((typing.get_origin(a) or a) in _JSON_TYPES for a in typing.get_args(tp))
+
+
+def _check_json(tp: Any) -> Callable[[Any, Any], Any]:
+    accepted = tuple(
+        {t for a in typing.get_args(tp) for t in _flat(_JSON_TYPES[typing.get_origin(a) or a])}
+    )
+
+    def hook(value: Any, _: Any) -> Any:
+        if not isinstance(value, accepted):
+            raise TypeError(f"{type(value).__name__} {value!r:.40} where {tp} belongs")
+        return value
+
+    return hook
+
+
+def _is_mapping(tp: Any) -> bool:
+    return typing.get_origin(tp) is dict
+
+
+def _flat(value: type | tuple[type, ...]) -> tuple[type, ...]:
+    return value if isinstance(value, tuple) else (value,)
+
+
+class _EventConverter(Converter):
+    """The SDK's converter, reading dates in the organization's webhook format.
+
+    PHP writes an empty object as ``[]``: every mapping field reads ``[]`` as empty.
+    """
+
+    def __init__(self, zone: tzinfo | None) -> None:
+        super().__init__()
+        self.zone = zone
+        self.register_structure_hook(datetime, lambda v, _: self._read_date(v))
+        self.register_structure_hook_factory(_json_union, _check_json)
+        self.register_structure_hook_factory(_is_mapping, self._mapping_hook)
+
+    def _read_date(self, text: str) -> datetime:
+        parsed = read_webhook_date(text, self.zone)
+        if len(self._dates) >= 4096:
+            self._dates.clear()
+        self._dates[text] = parsed
+        return parsed
+
+    def _mapping_hook(self, tp: Any) -> Callable[[Any, Any], Any]:
+        value_type = (typing.get_args(tp) or (Any, Any))[1]
+        value_hook = None if value_type in (Any, object) else self.get_structure_hook(value_type)
+
+        def hook(value: Any, _: Any) -> dict[Any, Any]:
+            if type(value) is list and not value:
+                return {}
+            if not isinstance(value, dict):
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+            if value_hook is None:
+                return dict(value)
+            return {k: value_hook(v, value_type) for k, v in value.items()}
+
+        return hook
+
+
+@functools.lru_cache(maxsize=64)
+def _converter(zone: tzinfo | None) -> _EventConverter:
+    """One converter per time zone (a converter remembers the dates it has read)."""
+    return _EventConverter(zone)
+
+
+# --- the public function -------------------------------------------------------------
+
+
+def parse(
+    body: bytes | str,
+    headers: Mapping[str, str],
+    *,
+    expected_org_id: str | Collection[str],
+    timezone: TimeZones = None,
+    max_body_size: int = WEBHOOK_MAX_BODY_BYTES,
+) -> WebhookEvent:
+    """Turn one webhook delivery into a typed event.
+
+    Args:
+        body: the request body, as received.
+        headers: the request headers (any mapping; the name is matched whatever its case).
+        expected_org_id: the organization whose deliveries are accepted, or a collection
+            of them (a service receiving for many customers).
+        timezone: the organization's IANA time zone (``"America/Chicago"``), or a mapping
+            of organization id to time zone. Needed only when the organization writes
+            webhook dates as ``d/m/Y h:i A T`` with an abbreviation that means several
+            offsets (``CST``...); see :class:`WebhookDateError`.
+        max_body_size: bodies longer than this many bytes are refused before parsing.
+
+    Returns:
+        A :class:`ProcessEvent` (launched or completed) or a :class:`TaskCompletedEvent`.
+
+    Raises:
+        MissingOrganizationError, UnexpectedOrganizationError: the ``X-Tallyfy-orgID``
+            header is missing or not expected (a receiver answers 403).
+        WebhookTooLargeError: the body is over ``max_body_size`` (413).
+        WebhookNotJSONError, WebhookShapeError, WebhookDateError: the body is not JSON,
+            not a documented payload, or has a date that cannot be read without a
+            guess (400).
+        ValueError: for an unknown time zone name.
+    """
+    organizations = Organizations(expected_org_id, timezone)
+    org_id = organizations.check(headers)
+    size = len(body) if isinstance(body, bytes | bytearray) else len(body.encode())
+    check_size(size, max_body_size)
+    return read_event(body, org_id, organizations.zone(org_id))

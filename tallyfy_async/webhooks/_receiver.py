@@ -1,0 +1,486 @@
+"""The aiohttp.web receiver: answer Tallyfy at once, run callbacks from a bounded queue.
+
+Tallyfy sends each delivery once and never again, whatever the answer, so the receiver
+acknowledges a delivery as soon as it is parsed and queued, and from then on keeps hold of
+the event: a callback that raises leaves it in :attr:`WebhookReceiver.failed`, and closing
+hands back whatever was not delivered. The queue is bounded; when it is full a delivery
+waits for room instead of being refused (a refusal would lose it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from typing import Final
+
+import attrs
+from aiohttp import web
+
+from tallyfy_async._constants import (
+    WEBHOOK_CONCURRENCY,
+    WEBHOOK_DEDUPE_TTL,
+    WEBHOOK_DRAIN_TIMEOUT,
+    WEBHOOK_MAX_BODY_BYTES,
+    WEBHOOK_MAX_FAILED,
+    WEBHOOK_MAX_REJECTED,
+    WEBHOOK_QUEUE_SIZE,
+)
+from tallyfy_async.webhooks._dedupe import DedupeStore, MemoryDedupeStore
+from tallyfy_async.webhooks._errors import (
+    WebhookError,
+    WebhookOrganizationError,
+    WebhookPayloadError,
+    WebhookTooLargeError,
+)
+from tallyfy_async.webhooks._events import WebhookEvent
+from tallyfy_async.webhooks._parse import Organizations, TimeZones, check_size, read_event
+
+log = logging.getLogger("tallyfy_async.webhooks")
+
+#: What the receiver calls with each event.
+EventCallback = Callable[[WebhookEvent], Awaitable[object]]
+
+_READ_CHUNK: Final = 64 * 1024
+
+
+@attrs.frozen(kw_only=True)
+class FailedEvent:
+    """An event whose callback raised; :meth:`WebhookReceiver.replay` runs it again.
+
+    Attributes:
+        event: the event.
+        error: what the callback raised (its traceback is in ``traceback``, not kept on
+            the exception, so a kept failure does not keep the callback's frames alive).
+        traceback: the formatted traceback.
+        failed_at: when, seconds since the epoch.
+    """
+
+    event: WebhookEvent
+    error: Exception
+    traceback: str = attrs.field(repr=False)
+    failed_at: float
+
+
+@attrs.frozen(kw_only=True)
+class RejectedDelivery:
+    """A delivery from an accepted organization refused as unreadable (400), with its body,
+    so it can be read again once the cause is fixed (a missing ``timezone=``, say).
+
+    Attributes:
+        org_id: the organization of its ``X-Tallyfy-orgID`` header.
+        body: the body as received.
+        error: why it was refused.
+        received_at: when, seconds since the epoch.
+    """
+
+    org_id: str
+    body: bytes = attrs.field(repr=False)
+    error: WebhookError
+    received_at: float
+
+
+@attrs.frozen(kw_only=True)
+class ReceiverStats:
+    """Counts since the receiver was made.
+
+    Attributes:
+        received: deliveries that reached the receiver.
+        accepted: new events queued (duplicates not included).
+        duplicates: deliveries dropped as already seen.
+        refused: deliveries answered 4xx or 503.
+        delivered: callbacks that returned.
+        failed: callbacks that raised (replays included).
+        queued: events waiting for a callback now.
+        running: callbacks running now.
+        undelivered: events handed back by :meth:`WebhookReceiver.close`.
+        dedupe_errors: deliveries let through because the dedupe store raised.
+    """
+
+    received: int
+    accepted: int
+    duplicates: int
+    refused: int
+    delivered: int
+    failed: int
+    queued: int
+    running: int
+    undelivered: int
+    dedupe_errors: int
+
+
+class WebhookReceiver:
+    """An aiohttp.web handler for Tallyfy's webhooks (``webhooks.handler(...)`` builds one).
+
+    A delivery is checked (organization header, size, JSON, shape, dates), deduplicated,
+    queued and answered 200; a malformed one is answered 400, a wrong or missing
+    organization 403, a body over the limit 413, a delivery after :meth:`close` 503.
+    Callbacks run from the queue, at most ``concurrency`` at a time.
+
+    Lifecycle: :meth:`install` adds the route and closes the receiver when the
+    application is cleaned up (after the server stopped taking requests and the requests
+    in flight finished); or use ``async with`` or :meth:`close`. Workers run only while
+    there is work, so an idle receiver holds no task.
+
+    Args:
+        on_event: ``async def on_event(event)``, called once per new event
+            (:class:`ProcessEvent` or :class:`TaskCompletedEvent`).
+        org_id: the organization whose deliveries are accepted, or a collection of them.
+        timezone: the organization's IANA time zone, or a mapping of organization id to
+            time zone (see :func:`parse`).
+        dedupe: where deliveries are remembered (default: a :class:`MemoryDedupeStore`;
+            give several receivers one shared store).
+        dedupe_ttl: how long a delivery is remembered, seconds (default a day).
+        max_body_size: bodies over this many bytes are refused with 413 (default 4 MiB).
+        queue_size: events waiting for a callback at most; past it deliveries wait.
+        concurrency: callbacks running at once.
+        max_failed: failed events kept at most (``None``: no limit); past it the oldest
+            is dropped and logged at ERROR.
+        max_rejected: unreadable deliveries kept, with their bodies.
+        drain_timeout: how long :meth:`close` waits for the queue, seconds.
+
+    Raises:
+        ValueError, TypeError: for a bad argument (before anything is received).
+    """
+
+    def __init__(
+        self,
+        on_event: EventCallback,
+        *,
+        org_id: str | Collection[str],
+        timezone: TimeZones = None,
+        dedupe: DedupeStore | None = None,
+        dedupe_ttl: float = WEBHOOK_DEDUPE_TTL,
+        max_body_size: int = WEBHOOK_MAX_BODY_BYTES,
+        queue_size: int = WEBHOOK_QUEUE_SIZE,
+        concurrency: int = WEBHOOK_CONCURRENCY,
+        max_failed: int | None = WEBHOOK_MAX_FAILED,
+        max_rejected: int = WEBHOOK_MAX_REJECTED,
+        drain_timeout: float = WEBHOOK_DRAIN_TIMEOUT,
+    ) -> None:
+        if not callable(on_event):
+            raise TypeError(f"on_event must be an async function, got {on_event!r:.60}")
+        for name, value in (
+            ("max_body_size", max_body_size),
+            ("queue_size", queue_size),
+            ("concurrency", concurrency),
+        ):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if dedupe_ttl <= 0 or drain_timeout < 0:
+            raise ValueError("dedupe_ttl must be positive and drain_timeout not negative")
+        if dedupe is not None and not isinstance(dedupe, DedupeStore):
+            raise TypeError("dedupe must have an async add(key, ttl) -> bool method")
+        self.on_event = on_event
+        self.organizations = Organizations(org_id, timezone)
+        self.dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
+        self._memory_dedupe = self.dedupe if type(self.dedupe) is MemoryDedupeStore else None
+        self.dedupe_ttl = float(dedupe_ttl)
+        self.max_body_size = max_body_size
+        self.queue_size = queue_size
+        self.concurrency = concurrency
+        self.max_failed = max_failed
+        self.drain_timeout = drain_timeout
+        #: Events whose callback raised, oldest first (see :meth:`replay`).
+        self.failed: deque[FailedEvent] = deque()
+        #: Unreadable deliveries from accepted organizations, with their bodies.
+        self.rejected: deque[RejectedDelivery] = deque(maxlen=max_rejected)
+        #: Events not delivered when the receiver closed (also returned by :meth:`close`).
+        self.undelivered: list[WebhookEvent] = []
+        self._pending: deque[WebhookEvent] = deque()
+        self._slots: asyncio.Semaphore | None = None
+        self._admitting = 0
+        self._workers: set[asyncio.Task[None]] = set()
+        self._idle: asyncio.Event | None = None
+        self._closing = False
+        self._closed = False
+        self._counts = dict.fromkeys(
+            (
+                "received",
+                "accepted",
+                "duplicates",
+                "refused",
+                "delivered",
+                "failed",
+                "dedupe_errors",
+            ),
+            0,
+        )
+
+    # ------------------------------------------------------------------ aiohttp
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        """Handle one delivery (the aiohttp.web handler)."""
+        counts = self._counts
+        counts["received"] += 1
+        if self._closed:
+            counts["refused"] += 1
+            log.error(
+                "Tallyfy webhook refused with 503: the receiver is closed (Tallyfy will not "
+                "send it again); close the receiver only after the server stopped"
+            )
+            return web.Response(status=503, text="receiver closed")
+        try:
+            org_id = self.organizations.check(request.headers)
+        except WebhookOrganizationError as refused:
+            return self._refuse(refused)
+        body = b""
+        try:
+            body = await self._read(request)
+            event = read_event(body, org_id, self.organizations.zone(org_id))
+        except WebhookError as refused:
+            if not isinstance(refused, WebhookOrganizationError | WebhookTooLargeError):
+                self.rejected.append(
+                    RejectedDelivery(
+                        org_id=org_id, body=body, error=refused, received_at=time.time()
+                    )
+                )
+            return self._refuse(refused)
+        if not await self._first_sight(event.dedupe_key):
+            counts["duplicates"] += 1
+            return web.Response(text="duplicate")
+        counts["accepted"] += 1
+        await self._admit(event)
+        return web.Response(text="accepted")
+
+    def install(self, app: web.Application, path: str = "/hooks/tallyfy") -> None:
+        """Route ``POST path`` to this receiver and close it when ``app`` is cleaned up.
+
+        aiohttp cleans an application up after its server stopped accepting requests and
+        the requests in flight finished: every event they queued is then drained (for up
+        to ``drain_timeout`` seconds) or handed back in :attr:`undelivered`.
+        """
+        app.router.add_post(path, self)
+        app.on_cleanup.append(self._on_cleanup)
+
+    async def _on_cleanup(self, _: web.Application) -> None:
+        await self.close()
+
+    async def _read(self, request: web.Request) -> bytes:
+        """The body, refused past ``max_body_size`` before more than that is read."""
+        limit = self.max_body_size
+        length = request.content_length
+        if length is not None:
+            check_size(length, limit)
+            try:
+                return await request.content.readexactly(length)
+            except asyncio.IncompleteReadError as short:
+                raise WebhookPayloadError(
+                    f"webhook refused: the body ended after {len(short.partial)} of the "
+                    f"{length} bytes announced"
+                ) from None
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await request.content.read(_READ_CHUNK):
+            size += len(chunk)
+            check_size(size, limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _refuse(self, refused: WebhookError) -> web.Response:
+        self._counts["refused"] += 1
+        log.warning("Tallyfy webhook refused with %d: %s", refused.status, refused)
+        return web.Response(status=refused.status, text=str(refused))
+
+    async def _first_sight(self, key: str) -> bool:
+        """Whether ``key`` is new; a failing store lets the delivery through (a duplicate
+        is better than a lost event)."""
+        memory = self._memory_dedupe
+        if memory is not None:
+            return memory.add_now(key, self.dedupe_ttl)
+        try:
+            return bool(await self.dedupe.add(key, self.dedupe_ttl))
+        except Exception:
+            self._counts["dedupe_errors"] += 1
+            log.warning("webhook dedupe store failed; delivering %s anyway", key, exc_info=True)
+            return True
+
+    # ------------------------------------------------------------------ the queue
+
+    async def _admit(self, event: WebhookEvent) -> None:
+        """Queue ``event``, waiting while the queue is full; never drops it."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.queue_size)
+            self._idle = asyncio.Event()
+        self._admitting += 1
+        try:
+            await self._slots.acquire()
+        except asyncio.CancelledError:
+            # The request was cancelled (server shutdown) while waiting for room.
+            self.undelivered.append(event)
+            raise
+        finally:
+            self._admitting -= 1
+        if self._closed:  # woken by close(): hand it back
+            self.undelivered.append(event)
+            return
+        self._pending.append(event)
+        assert self._idle is not None
+        self._idle.clear()
+        if len(self._workers) < self.concurrency:
+            worker = asyncio.get_running_loop().create_task(self._work())
+            self._workers.add(worker)
+            worker.add_done_callback(self._worker_done)
+
+    async def _work(self) -> None:
+        pending = self._pending
+        assert self._slots is not None
+        while pending:
+            event = pending.popleft()
+            self._slots.release()
+            try:
+                await self.on_event(event)
+            except asyncio.CancelledError:
+                self.undelivered.append(event)
+                raise
+            except Exception as exc:
+                self._failure(event, exc)
+            else:
+                self._counts["delivered"] += 1
+
+    def _worker_done(self, worker: asyncio.Task[None]) -> None:
+        self._workers.discard(worker)
+        if not self._workers and not self._pending and self._idle is not None:
+            self._idle.set()
+
+    def _failure(self, event: WebhookEvent, exc: Exception) -> None:
+        self._counts["failed"] += 1
+        log.warning(
+            "webhook callback raised on %s (%s); the event is kept in receiver.failed",
+            event.kind.value,
+            event.dedupe_key,
+            exc_info=exc,
+        )
+        text = "".join(traceback.format_exception(exc))
+        exc.__traceback__ = None
+        self.failed.append(
+            FailedEvent(event=event, error=exc, traceback=text, failed_at=time.time())
+        )
+        if self.max_failed is not None and len(self.failed) > self.max_failed:
+            dropped = self.failed.popleft()
+            log.error(
+                "webhook: more than %d failed events kept; dropped the oldest (%s)",
+                self.max_failed,
+                dropped.event.dedupe_key,
+            )
+
+    # ------------------------------------------------------------------ for the application
+
+    async def replay(self, events: Iterable[WebhookEvent]) -> int:
+        """Queue ``events`` again (no duplicate check); returns how many.
+
+        Raises:
+            RuntimeError: when the receiver is closed.
+        """
+        if self._closed or self._closing:
+            raise RuntimeError("the webhook receiver is closed; replay into a new one")
+        count = 0
+        for event in events:
+            await self._admit(event)
+            count += 1
+        return count
+
+    async def replay_failed(self) -> int:
+        """Take every event of :attr:`failed` and queue it again; returns how many."""
+        events = [failure.event for failure in self.failed]
+        self.failed.clear()
+        return await self.replay(events)
+
+    @property
+    def stats(self) -> ReceiverStats:
+        """The counts so far."""
+        queued = len(self._pending)
+        return ReceiverStats(
+            **self._counts,
+            queued=queued,
+            running=len(self._workers),
+            undelivered=len(self.undelivered),
+        )
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has finished."""
+        return self._closed
+
+    async def join(self) -> None:
+        """Wait until every queued event has been through its callback."""
+        while self._pending or self._workers or self._admitting:
+            assert self._idle is not None
+            await self._idle.wait()
+            await asyncio.sleep(0)
+
+    async def close(
+        self, *, drain: bool = True, drain_timeout: float | None = None
+    ) -> list[WebhookEvent]:
+        """Stop: deliver what is queued (``drain``, up to ``drain_timeout`` seconds, by default
+        the receiver's), then cancel the callbacks still running and hand back every
+        event not delivered. Idempotent.
+
+        Returns:
+            The events not delivered (also kept in :attr:`undelivered`): queued ones, those
+            whose callback was cancelled, those still waiting for room.
+        """
+        if self._closed:
+            return list(self.undelivered)
+        self._closing = True
+        if drain:
+            try:
+                await asyncio.wait_for(
+                    self.join(), self.drain_timeout if drain_timeout is None else drain_timeout
+                )
+            except TimeoutError:
+                log.warning("webhook receiver: the queue did not drain in time")
+        self._closed = True
+        workers = list(self._workers)
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        while self._pending:
+            self.undelivered.append(self._pending.popleft())
+        waiting = self._admitting
+        if waiting and self._slots is not None:
+            for _ in range(waiting):  # wake the deliveries waiting for room: they hand back
+                self._slots.release()
+            for _ in range(100):
+                if not self._admitting:
+                    break
+                await asyncio.sleep(0)
+        if self.undelivered:
+            log.error(
+                "webhook receiver closed with %d event(s) not delivered: they are in "
+                "receiver.undelivered (and returned by close())",
+                len(self.undelivered),
+            )
+        return list(self.undelivered)
+
+    async def __aenter__(self) -> WebhookReceiver:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __del__(self) -> None:
+        if self._pending or self._workers:
+            warnings.warn(
+                f"webhook receiver garbage-collected with {len(self._pending)} queued "
+                "event(s) and running callbacks: install() it or close() it",
+                ResourceWarning,
+                stacklevel=1,
+            )
+
+    def __repr__(self) -> str:
+        s = self.stats
+        return (
+            f"<WebhookReceiver orgs={len(self.organizations.expected)} accepted={s.accepted} "
+            f"duplicates={s.duplicates} delivered={s.delivered} failed={s.failed} "
+            f"queued={s.queued}{' closed' if self._closed else ''}>"
+        )
+
+
+#: ``webhooks.handler(on_event, org_id=...)``: the name the SDK's design gives
+#: :class:`WebhookReceiver`'s constructor.
+handler = WebhookReceiver
