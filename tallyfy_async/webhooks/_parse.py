@@ -63,14 +63,17 @@ class Organizations:
     __slots__ = ("_zone", "_zones", "expected")
 
     def __init__(self, org_id: str | Iterable[str], timezone: TimeZones = None) -> None:
-        ids = [org_id] if isinstance(org_id, str) else list(org_id)
+        if isinstance(org_id, str):
+            ids: list[object] = [org_id]
+        else:
+            ids = list(org_id) if isinstance(org_id, Iterable) else []
         if not ids or not all(isinstance(i, str) and i.strip() for i in ids):
             raise ValueError(
                 "org_id must name the organization(s) whose deliveries to accept: an id, "
                 f"or a collection of ids; got {org_id!r:.80}"
             )
         #: Lower-case ids (Tallyfy's ids are lower-case hex; the header is compared as is).
-        self.expected = frozenset(i.strip().lower() for i in ids)
+        self.expected = frozenset(str(i).strip().lower() for i in ids)
         self._zone: tzinfo | None = None
         self._zones: dict[str, tzinfo] = {}
         if isinstance(timezone, Mapping):

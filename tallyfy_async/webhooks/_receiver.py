@@ -10,7 +10,9 @@ waits for room instead of being refused (a refusal would lose it).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+import sys
 import time
 import traceback
 import warnings
@@ -96,6 +98,7 @@ class ReceiverStats:
         delivered: callbacks that returned.
         failed: callbacks that raised (replays included).
         queued: events waiting for a callback now.
+        waiting: deliveries waiting for room in the full queue now (not yet answered).
         running: callbacks running now.
         undelivered: events handed back by :meth:`WebhookReceiver.close`.
         dedupe_errors: deliveries let through because the dedupe store raised.
@@ -108,6 +111,7 @@ class ReceiverStats:
     delivered: int
     failed: int
     queued: int
+    waiting: int
     running: int
     undelivered: int
     dedupe_errors: int
@@ -176,6 +180,7 @@ class WebhookReceiver:
         if dedupe is not None and not isinstance(dedupe, DedupeStore):
             raise TypeError("dedupe must have an async add(key, ttl) -> bool method")
         self.on_event = on_event
+        _mark_coroutine_function(self)
         self.organizations = Organizations(org_id, timezone)
         self.dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
         self._memory_dedupe = self.dedupe if type(self.dedupe) is MemoryDedupeStore else None
@@ -322,30 +327,32 @@ class WebhookReceiver:
         assert self._idle is not None
         self._idle.clear()
         if len(self._workers) < self.concurrency:
-            worker = asyncio.get_running_loop().create_task(self._work())
-            self._workers.add(worker)
-            worker.add_done_callback(self._worker_done)
+            self._workers.add(asyncio.get_running_loop().create_task(self._work()))
 
     async def _work(self) -> None:
         pending = self._pending
         assert self._slots is not None
-        while pending:
-            event = pending.popleft()
-            self._slots.release()
-            try:
-                await self.on_event(event)
-            except asyncio.CancelledError:
-                self.undelivered.append(event)
-                raise
-            except Exception as exc:
-                self._failure(event, exc)
-            else:
-                self._counts["delivered"] += 1
-
-    def _worker_done(self, worker: asyncio.Task[None]) -> None:
-        self._workers.discard(worker)
-        if not self._workers and not self._pending and self._idle is not None:
-            self._idle.set()
+        try:
+            while pending:
+                event = pending.popleft()
+                self._slots.release()
+                try:
+                    await self.on_event(event)
+                except asyncio.CancelledError:
+                    self.undelivered.append(event)
+                    raise
+                except Exception as exc:
+                    self._failure(event, exc)
+                else:
+                    self._counts["delivered"] += 1
+        finally:
+            # Leave the worker set now, not in a done callback: a delivery queued after
+            # this line must see one worker fewer and start another.
+            current = asyncio.current_task()
+            if current is not None:
+                self._workers.discard(current)
+            if not self._workers and not pending and self._idle is not None:
+                self._idle.set()
 
     def _failure(self, event: WebhookEvent, exc: Exception) -> None:
         self._counts["failed"] += 1
@@ -397,6 +404,7 @@ class WebhookReceiver:
         return ReceiverStats(
             **self._counts,
             queued=queued,
+            waiting=self._admitting,
             running=len(self._workers),
             undelivered=len(self.undelivered),
         )
@@ -439,6 +447,7 @@ class WebhookReceiver:
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        self._workers.clear()  # a worker cancelled before it started never left the set
         while self._pending:
             self.undelivered.append(self._pending.popleft())
         waiting = self._admitting
@@ -464,9 +473,10 @@ class WebhookReceiver:
         await self.close()
 
     def __del__(self) -> None:
-        if self._pending or self._workers:
+        pending = getattr(self, "_pending", None)  # absent when __init__ refused its arguments
+        if pending or getattr(self, "_workers", None):
             warnings.warn(
-                f"webhook receiver garbage-collected with {len(self._pending)} queued "
+                f"webhook receiver garbage-collected with {len(pending or ())} queued "
                 "event(s) and running callbacks: install() it or close() it",
                 ResourceWarning,
                 stacklevel=1,
@@ -479,6 +489,16 @@ class WebhookReceiver:
             f"duplicates={s.duplicates} delivered={s.delivered} failed={s.failed} "
             f"queued={s.queued}{' closed' if self._closed else ''}>"
         )
+
+
+def _mark_coroutine_function(receiver: WebhookReceiver) -> None:
+    """Let aiohttp route the receiver itself: it wraps (with a DeprecationWarning) any
+    handler that is not a coroutine function, and an object with an async ``__call__``
+    is not one unless marked."""
+    if sys.version_info >= (3, 12):
+        inspect.markcoroutinefunction(receiver)  # type: ignore[arg-type]
+    else:  # what asyncio.iscoroutinefunction looks for before 3.12
+        receiver._is_coroutine = asyncio.coroutines._is_coroutine  # type: ignore[attr-defined]
 
 
 #: ``webhooks.handler(on_event, org_id=...)``: the name the SDK's design gives

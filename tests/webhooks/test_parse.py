@@ -1,0 +1,239 @@
+"""``webhooks.parse``: the documented payloads, typed; every refusal typed and explained."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tallyfy_async import TallyfyError, webhooks
+from tallyfy_async.models.common import Progress
+from tallyfy_async.webhooks import (
+    Capture,
+    EventKind,
+    MissingOrganizationError,
+    ProcessEvent,
+    TaskCompletedEvent,
+    UnexpectedOrganizationError,
+    WebhookError,
+    WebhookNotJSONError,
+    WebhookShapeError,
+    WebhookTooLargeError,
+)
+from tests.webhooks.support import EXAMPLE_ORG, body, example, headers, models_in
+
+
+def parse(payload: Any, org_id: str = EXAMPLE_ORG, **kw: Any) -> webhooks.WebhookEvent:
+    return webhooks.parse(body(payload), headers(org_id), expected_org_id=EXAMPLE_ORG, **kw)
+
+
+def test_the_documented_process_payload_leaves_nothing_in_extra() -> None:
+    event = parse(example("process"))
+
+    assert isinstance(event, ProcessEvent)
+    assert [(path, m.extra) for path, m in models_in(event) if m.extra] == []
+    assert event.kind is EventKind.PROCESS_LAUNCHED  # completed_at is null
+    assert event.org_id == EXAMPLE_ORG
+    assert event.id == "abc123def456ghi789jkl012mno345pq"
+    assert event.status == "in-progress"
+    assert event.progress == 60
+    assert event.started_at == datetime(2025, 10, 1, 9, 15, tzinfo=UTC)
+    assert event.completed_at is None
+    assert event.due_soon is True
+    assert event.process_tasks["legal-review"] == "task002def"
+    assert event.ko_form_fields["vendor-name"] == "Widget Suppliers Inc"
+    assert event.guest_links["compliance@vendor.com"].link_for_guest.endswith("guestcode456def")
+    assert [u.full_name for u in event.users] == ["John Smith", "Jane Doe"]
+    assert event.groups[0].name == "Legal Team"
+    assert event.launcher is not None and event.launcher.email == "john@acmecorp.com"
+
+
+def test_the_documented_task_payload_leaves_nothing_in_extra() -> None:
+    event = parse(example("task"))
+
+    assert isinstance(event, TaskCompletedEvent)
+    assert [(path, m.extra) for path, m in models_in(event) if m.extra] == []
+    assert event.kind is EventKind.TASK_COMPLETED
+    task = event.task
+    assert task.id == "task003ghi789xyz"
+    assert task.completed_at == datetime(2025, 10, 2, 14, 30, tzinfo=UTC)
+    assert task.completed_by is not None and task.completed_by.full_name == "John Smith"
+    assert task.captures["capture123timeline"] == Capture(
+        alias="contract-value", label="Contract Value", value="50000"
+    )
+    assert task.owners is not None and task.owners.guests == ["external.reviewer@vendor.com"]
+    assert task.assets[0].filename == "signed-contract.pdf"
+    assert event.form_fields["approval-date"] == "2025-10-02"
+    assert event.process_tasks["task004jkl"] == "task004jkl"
+    assert event.template is not None and event.template.alias == "vendor-contract-review"
+    process = event.process
+    assert process is not None
+    assert process.client_url == "https://go.tallyfy.com/tracker/run123abc456"
+    assert process.process_forms["step002"]["capture002timeline"].value == "Approved"
+    assert process.tags[0].color == "#FF6B6B"
+    assert event.next_task is not None and event.next_task.title == "Execute Contract"
+    assert event.next_task.captures == {}
+
+
+def test_keys_tallyfy_adds_tomorrow_are_kept_in_extra_at_every_level() -> None:
+    payload = example("task")
+    payload["brand-new"] = 1
+    payload["this_task"]["sla"] = "gold"
+    payload["process"]["stage"] = {"id": "s1"}
+
+    event = parse(payload)
+
+    assert event.extra == {"brand-new": 1}
+    assert isinstance(event, TaskCompletedEvent)
+    assert event.task.extra == {"sla": "gold"}
+    assert event.process is not None and event.process.extra == {"stage": {"id": "s1"}}
+
+
+def test_php_empty_arrays_read_as_nothing() -> None:
+    payload = example("task")
+    payload["next_task"] = []
+    payload["this_task"]["captures"] = []
+    payload["guest-links"] = []
+    payload["form-fields"] = []
+    payload["process"]["process_forms"] = {"step001": []}
+
+    event = parse(payload)
+
+    assert isinstance(event, TaskCompletedEvent)
+    assert event.next_task is None
+    assert event.task.captures == {}
+    assert event.guest_links == {}
+    assert event.form_fields == {}
+    assert event.process is not None and event.process.process_forms == {"step001": {}}
+
+
+def test_a_process_with_completed_at_is_a_completion_and_an_object_progress_is_typed() -> None:
+    payload = example("process")
+    payload.update(
+        completed_at="2025-10-03T10:00:00Z",
+        status="complete",
+        progress={"complete": 4, "total": 4, "percent": 100},
+    )
+
+    event = parse(payload)
+
+    assert isinstance(event, ProcessEvent)
+    assert event.kind is EventKind.PROCESS_COMPLETED
+    assert event.progress == Progress(complete=4, total=4, percent=100)
+
+
+def test_the_event_name_of_organization_webhooks_decides_the_kind() -> None:
+    payload = example("process")
+    payload["event"] = "process.completed"
+    assert parse(payload).kind is EventKind.PROCESS_COMPLETED
+
+    payload["event"] = "task.assigned"
+    with pytest.raises(WebhookShapeError, match="task.assigned"):
+        parse(payload)
+
+    task = example("task")
+    task["event"] = "process.launched"
+    with pytest.raises(WebhookShapeError):
+        parse(task)
+
+
+def test_dedupe_keys_identify_the_event_not_the_delivery() -> None:
+    first = parse(example("task"))
+    again = parse(example("task"))
+    recompleted = example("task")
+    recompleted["this_task"]["completed_at"] = "2025-10-02T15:00:00Z"
+    launched = parse(example("process"))
+    completed = example("process")
+    completed["completed_at"] = "2025-10-03T10:00:00Z"
+
+    assert first.dedupe_key == again.dedupe_key
+    assert parse(recompleted).dedupe_key != first.dedupe_key
+    assert parse(completed).dedupe_key != launched.dedupe_key
+    assert EXAMPLE_ORG in first.dedupe_key
+
+
+# --- refusals --------------------------------------------------------------------------
+
+
+def test_a_delivery_without_the_organization_header_is_refused_403() -> None:
+    with pytest.raises(MissingOrganizationError) as refused:
+        webhooks.parse(body(example("task")), {}, expected_org_id=EXAMPLE_ORG)
+    assert refused.value.status == 403
+    assert "X-Tallyfy-orgID" in str(refused.value)
+
+
+def test_a_delivery_from_another_organization_is_refused_403() -> None:
+    with pytest.raises(UnexpectedOrganizationError) as refused:
+        parse(example("process"), org_id="someone-else")
+    assert refused.value.status == 403
+    assert refused.value.org_id == "someone-else"
+    assert "someone-else" in str(refused.value)
+
+
+def test_the_header_is_found_whatever_its_case_and_any_of_several_orgs_is_accepted() -> None:
+    event = webhooks.parse(
+        body(example("process")),
+        {"x-tallyfy-orgid": EXAMPLE_ORG},
+        expected_org_id={"another", EXAMPLE_ORG},
+    )
+    assert event.org_id == EXAMPLE_ORG
+
+
+def test_a_task_payload_naming_another_organization_than_its_header_is_refused() -> None:
+    payload = example("task")
+    payload["process"]["organization_id"] = "someone-else"
+    with pytest.raises(UnexpectedOrganizationError, match="belongs to 'someone-else'"):
+        parse(payload)
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_parsed() -> None:
+    with pytest.raises(WebhookTooLargeError) as refused:
+        webhooks.parse(b"x" * 101, headers(), expected_org_id=EXAMPLE_ORG, max_body_size=100)
+    assert refused.value.status == 413
+    assert (refused.value.size, refused.value.limit) == (101, 100)
+
+
+@pytest.mark.parametrize("raw", [b"", b"not json", b"{", b'{"a": NaN}', b"\xff\xfe"])
+def test_a_body_that_is_not_json_is_refused_400(raw: bytes) -> None:
+    with pytest.raises(WebhookNotJSONError) as refused:
+        webhooks.parse(raw, headers(), expected_org_id=EXAMPLE_ORG)
+    assert refused.value.status == 400
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [],
+        "text",
+        {"hello": "world"},
+        {"this_task": "not an object"},
+        {"this_task": {"title": "no id"}},
+        {"id": "r1", "checklist_id": "c1", "users": "everyone"},
+        {"id": "r1", "checklist_id": "c1", "started_by": {"id": 1}},
+        {"id": "r1", "checklist_id": "c1", "created_at": "yesterday"},
+    ],
+)
+def test_json_of_an_unknown_shape_is_refused_400(payload: Any) -> None:
+    with pytest.raises(WebhookError) as refused:
+        parse(payload)
+    assert refused.value.status == 400
+
+
+def test_every_refusal_is_a_tallyfy_error_and_payload_errors_are_value_errors() -> None:
+    for cls in (MissingOrganizationError, WebhookTooLargeError, WebhookShapeError):
+        assert issubclass(cls, WebhookError)
+        assert issubclass(cls, TallyfyError)
+    assert issubclass(WebhookNotJSONError, ValueError)
+    assert issubclass(webhooks.WebhookDateError, ValueError)
+
+
+@pytest.mark.parametrize("org_id", ["", [], ["  "], 42])
+def test_a_missing_expected_organization_is_a_usage_error(org_id: Any) -> None:
+    with pytest.raises(ValueError, match="org_id"):
+        webhooks.parse(body(example("task")), headers(), expected_org_id=org_id)
+
+
+def test_an_unknown_time_zone_name_is_a_usage_error() -> None:
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        parse(example("task"), timezone="Mars/Olympus")

@@ -1,0 +1,350 @@
+"""The aiohttp.web receiver, over real HTTP: answers, duplicates, failures, back-pressure,
+shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from tallyfy_async import webhooks
+from tallyfy_async.webhooks import (
+    MemoryDedupeStore,
+    TaskCompletedEvent,
+    WebhookEvent,
+    WebhookNotJSONError,
+    WebhookReceiver,
+    WebhookShapeError,
+)
+from tests.webhooks.support import EXAMPLE_ORG, example, headers, served
+
+
+def task_payload(number: int, org_id: str = EXAMPLE_ORG) -> dict[str, Any]:
+    """The documented task payload, for task number ``number`` (a distinct event)."""
+    payload = example("task")
+    payload["this_task"]["id"] = f"task-{number:05d}"
+    payload["process"]["organization_id"] = org_id
+    return payload
+
+
+class Recorder:
+    """A callback that records events; it can be held at a gate or made to fail."""
+
+    def __init__(self) -> None:
+        self.events: list[WebhookEvent] = []
+        self.gate: asyncio.Event | None = None
+        self.fail_ids: set[str] = set()
+        self.running = 0
+        self.most_running = 0
+
+    async def __call__(self, event: WebhookEvent) -> None:
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        try:
+            if self.gate is not None:
+                await self.gate.wait()
+            assert isinstance(event, TaskCompletedEvent)
+            if event.task.id in self.fail_ids:
+                raise RuntimeError(f"downstream refused {event.task.id}")
+            self.events.append(event)
+        finally:
+            self.running -= 1
+
+
+async def until(condition: Any, what: str) -> None:
+    """Wait for ``condition()`` (a bounded loop: a hang fails the test, no time is measured)."""
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def test_a_delivery_is_answered_200_and_reaches_the_callback_typed() -> None:
+    recorder = Recorder()
+    async with served(webhooks.handler(recorder, org_id=EXAMPLE_ORG)) as hook:
+        assert await hook.post(task_payload(1)) == (200, "accepted")
+        await hook.receiver.join()
+
+    assert [e.task.id for e in recorder.events if isinstance(e, TaskCompletedEvent)] == [
+        "task-00001"
+    ]
+    assert hook.receiver.stats.delivered == 1
+
+
+async def test_a_duplicate_delivery_is_answered_200_and_dropped() -> None:
+    recorder = Recorder()
+    async with served(webhooks.handler(recorder, org_id=EXAMPLE_ORG)) as hook:
+        assert await hook.post(task_payload(1)) == (200, "accepted")
+        assert await hook.post(task_payload(1)) == (200, "duplicate")
+        assert await hook.post(task_payload(2)) == (200, "accepted")
+        await hook.receiver.join()
+
+    assert len(recorder.events) == 2
+    stats = hook.receiver.stats
+    assert (stats.accepted, stats.duplicates, stats.delivered) == (2, 1, 2)
+
+
+async def test_a_wrong_or_missing_organization_is_answered_403_and_never_called_back() -> None:
+    recorder = Recorder()
+    async with served(webhooks.handler(recorder, org_id=EXAMPLE_ORG)) as hook:
+        status, text = await hook.post(task_payload(1, "intruder"), org_id="intruder")
+        assert status == 403 and "intruder" in text
+        missing = await hook.post(task_payload(2), headers={"Content-Type": "application/json"})
+        assert missing[0] == 403
+        await hook.receiver.join()
+
+    assert recorder.events == []
+    assert hook.receiver.stats.refused == 2
+    assert list(hook.receiver.rejected) == []  # forged deliveries are not kept
+
+
+async def test_unreadable_deliveries_are_answered_400_and_kept_with_their_body() -> None:
+    async with served(webhooks.handler(Recorder(), org_id=EXAMPLE_ORG)) as hook:
+        assert (await hook.post(b"<html>"))[0] == 400
+        assert (await hook.post({"hello": "world"}))[0] == 400
+
+    rejected = list(hook.receiver.rejected)
+    assert [type(r.error) for r in rejected] == [WebhookNotJSONError, WebhookShapeError]
+    assert rejected[0].body == b"<html>" and rejected[0].org_id == EXAMPLE_ORG
+
+
+async def test_a_body_over_the_limit_is_answered_413() -> None:
+    receiver = webhooks.handler(Recorder(), org_id=EXAMPLE_ORG, max_body_size=1000)
+    async with served(receiver) as hook:
+        status, text = await hook.post(b"x" * 5000)
+        assert status == 413 and "1,000-byte limit" in text
+
+        async def chunks() -> Any:  # no Content-Length: counted while read
+            for _ in range(10):
+                yield b"y" * 500
+
+        assert (await hook.post(chunks()))[0] == 413  # type: ignore[arg-type]
+
+
+async def test_a_callback_that_raises_is_logged_counted_and_kept_for_replay(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    recorder = Recorder()
+    recorder.fail_ids = {"task-00002"}
+    caplog.set_level(logging.WARNING, logger="tallyfy_async.webhooks")
+    async with served(webhooks.handler(recorder, org_id=EXAMPLE_ORG)) as hook:
+        for number in (1, 2, 3):
+            assert (await hook.post(task_payload(number)))[0] == 200
+        await hook.receiver.join()
+
+        failed = list(hook.receiver.failed)
+        assert len(failed) == 1
+        event = failed[0].event
+        assert isinstance(event, TaskCompletedEvent) and event.task.id == "task-00002"
+        assert isinstance(failed[0].error, RuntimeError)
+        assert "downstream refused task-00002" in failed[0].traceback
+        assert hook.receiver.stats.failed == 1
+        warned = [r for r in caplog.records if r.name == "tallyfy_async.webhooks"]
+        assert any(r.levelno >= logging.WARNING and r.exc_info for r in warned)
+
+        recorder.fail_ids.clear()  # the downstream system is back
+        assert await hook.receiver.replay_failed() == 1
+        await hook.receiver.join()
+
+    assert sorted(e.task.id for e in recorder.events if isinstance(e, TaskCompletedEvent)) == [
+        "task-00001",
+        "task-00002",
+        "task-00003",
+    ]
+    assert list(hook.receiver.failed) == []
+
+
+async def test_a_full_queue_makes_deliveries_wait_instead_of_refusing_them() -> None:
+    recorder = Recorder()
+    recorder.gate = asyncio.Event()
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG, queue_size=2, concurrency=1)
+    async with served(receiver) as hook:
+        posts = [asyncio.create_task(hook.post(task_payload(n))) for n in range(5)]
+        # One callback running, two queued, two deliveries waiting for room, unanswered.
+        await until(lambda: receiver.stats.waiting == 2, "two deliveries waiting")
+        stats = receiver.stats
+        assert (stats.running, stats.queued, stats.waiting) == (1, 2, 2)
+        assert not any(post.done() for post in posts[3:])
+
+        recorder.gate.set()
+        answers = await asyncio.gather(*posts)
+        await receiver.join()
+
+    assert answers == [(200, "accepted")] * 5
+    assert len(recorder.events) == 5
+
+
+async def test_callbacks_run_at_most_concurrency_at_a_time() -> None:
+    recorder = Recorder()
+    recorder.gate = asyncio.Event()
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG, concurrency=3)
+    async with served(receiver) as hook:
+        for number in range(10):
+            await hook.post(task_payload(number))
+        await until(lambda: recorder.running == 3, "three callbacks running")
+        assert receiver.stats.queued == 7
+        recorder.gate.set()
+        await receiver.join()
+
+    assert recorder.most_running == 3
+    assert len(recorder.events) == 10
+    assert receiver.stats.running == 0  # no worker left behind
+
+
+async def test_the_application_cleanup_drains_the_queue() -> None:
+    recorder = Recorder()
+    recorder.gate = asyncio.Event()
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG, concurrency=1)
+    async with served(receiver) as hook:
+        for number in range(4):
+            assert (await hook.post(task_payload(number)))[0] == 200
+        assert recorder.events == []
+        # Let the callbacks through only once the server is shutting down.
+        asyncio.get_running_loop().call_soon(recorder.gate.set)
+
+    assert receiver.closed
+    assert len(recorder.events) == 4
+    assert receiver.undelivered == []
+
+
+async def test_closing_without_draining_hands_back_every_event_not_delivered() -> None:
+    recorder = Recorder()
+    recorder.gate = asyncio.Event()  # never opened: the callback hangs
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG, queue_size=2, concurrency=1)
+    async with served(receiver, install=False) as hook:
+        posts = [asyncio.create_task(hook.post(task_payload(n))) for n in range(5)]
+        await until(lambda: receiver.stats.waiting == 2, "two deliveries waiting")
+
+        handed_back = await receiver.close(drain=False)
+        answers = await asyncio.gather(*posts)
+
+        assert await hook.post(task_payload(9)) == (503, "receiver closed")
+
+    assert answers == [(200, "accepted")] * 5  # each was accepted, and is handed back
+    ids = sorted(e.task.id for e in handed_back if isinstance(e, TaskCompletedEvent))
+    assert ids == [f"task-{n:05d}" for n in range(5)]
+    assert receiver.undelivered == handed_back
+    assert receiver.stats.running == 0
+
+
+async def test_a_drain_that_outlasts_its_timeout_hands_back_the_rest() -> None:
+    recorder = Recorder()
+    recorder.gate = asyncio.Event()
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG, concurrency=1)
+    async with served(receiver, install=False) as hook:
+        for number in range(3):
+            await hook.post(task_payload(number))
+        handed_back = await receiver.close(drain_timeout=0.01)
+
+    assert len(handed_back) == 3
+    assert await receiver.close() == handed_back  # idempotent
+
+
+async def test_a_failing_dedupe_store_lets_deliveries_through() -> None:
+    class Broken:
+        async def add(self, key: str, ttl: float) -> bool:
+            raise ConnectionError("redis is down")
+
+    recorder = Recorder()
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG, dedupe=Broken())
+    async with served(receiver) as hook:
+        assert (await hook.post(task_payload(1)))[0] == 200
+        assert (await hook.post(task_payload(1)))[0] == 200
+        await receiver.join()
+
+    assert len(recorder.events) == 2  # a duplicate rather than a lost event
+    assert receiver.stats.dedupe_errors == 2
+
+
+async def test_receivers_sharing_a_store_drop_each_others_duplicates() -> None:
+    store = MemoryDedupeStore()
+    first, second = Recorder(), Recorder()
+    a = webhooks.handler(first, org_id=EXAMPLE_ORG, dedupe=store)
+    b = webhooks.handler(second, org_id=EXAMPLE_ORG, dedupe=store)
+    async with served(a) as hook_a, served(b) as hook_b:
+        assert await hook_a.post(task_payload(1)) == (200, "accepted")
+        assert await hook_b.post(task_payload(1)) == (200, "duplicate")
+
+    assert (len(first.events), len(second.events)) == (1, 0)
+
+
+async def test_the_design_one_liner_routes_a_receiver() -> None:
+    recorder = Recorder()
+    app = web.Application()
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG)
+    app.router.add_post("/hooks/tallyfy", receiver)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/hooks/tallyfy"
+        async with aiohttp.ClientSession() as session:
+            import json
+
+            async with session.post(
+                url, data=json.dumps(task_payload(1)), headers=headers()
+            ) as answer:
+                assert answer.status == 200
+        await receiver.join()
+    finally:
+        await runner.cleanup()
+        await receiver.close()
+    assert len(recorder.events) == 1
+
+
+async def test_each_organization_is_read_in_its_own_time_zone() -> None:
+    recorder: list[WebhookEvent] = []
+
+    async def on_event(event: WebhookEvent) -> None:
+        recorder.append(event)
+
+    receiver = webhooks.handler(
+        on_event,
+        org_id=["org-chicago", "org-shanghai"],
+        timezone={"org-chicago": "America/Chicago", "org-shanghai": "Asia/Shanghai"},
+    )
+    async with served(receiver) as hook:
+        for org_id in ("org-chicago", "org-shanghai"):
+            payload = task_payload(1, org_id)
+            payload["this_task"]["completed_at"] = "02/10/2025 09:30 AM " + (
+                "CDT" if org_id == "org-chicago" else "CST"
+            )
+            assert (await hook.post(payload, org_id=org_id))[0] == 200
+        await receiver.join()
+
+    when = {
+        e.org_id: e.task.completed_at.isoformat()
+        for e in recorder
+        if isinstance(e, TaskCompletedEvent) and e.task.completed_at
+    }
+    assert when == {
+        "org-chicago": "2025-10-02T14:30:00+00:00",
+        "org-shanghai": "2025-10-02T01:30:00+00:00",
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"org_id": ""}, ValueError),
+        ({"org_id": EXAMPLE_ORG, "queue_size": 0}, ValueError),
+        ({"org_id": EXAMPLE_ORG, "concurrency": -1}, ValueError),
+        ({"org_id": EXAMPLE_ORG, "max_body_size": True}, ValueError),
+        ({"org_id": EXAMPLE_ORG, "dedupe_ttl": 0}, ValueError),
+        ({"org_id": EXAMPLE_ORG, "timezone": "Nowhere/Town"}, ValueError),
+        ({"org_id": EXAMPLE_ORG, "dedupe": object()}, TypeError),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_is_received(
+    options: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        WebhookReceiver(Recorder(), **options)
+    with pytest.raises(TypeError):
+        WebhookReceiver("not a function", org_id=EXAMPLE_ORG)  # type: ignore[arg-type]
