@@ -129,7 +129,7 @@ def test_the_event_name_of_organization_webhooks_decides_the_kind() -> None:
     assert parse(payload).kind is EventKind.PROCESS_COMPLETED
 
     payload["event"] = "task.assigned"
-    with pytest.raises(WebhookShapeError, match="task.assigned"):
+    with pytest.raises(WebhookShapeError, match=r"task\.assigned"):
         parse(payload)
 
     task = example("task")
