@@ -47,6 +47,8 @@ class Sizes:
     official_threads: int
     #: Seconds a child process may take before it is stopped.
     job_timeout_s: float
+    # 7. webhooks: deliveries in flight (warm-up and window as for small GETs)
+    hook_in_flight: int = 16
     #: Other processes may use at most this share of either core during a measured window;
     #: past it the run is repeated (other work on a shared machine skews every figure).
     foreign_limit_pct: float = 10.0
@@ -125,6 +127,7 @@ SMOKE = Sizes(
     decode_min_s=0.0,
     official_threads=2,
     job_timeout_s=60.0,
+    hook_in_flight=2,
     foreign_retries=0,
     quiet_wait_s=0.0,
 )

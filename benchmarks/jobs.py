@@ -19,6 +19,9 @@ CLIENT_LABELS: dict[str, str] = {
     "raw_orjson_uvloop": "raw aiohttp + orjson + uvloop",
     "official": "tallyfy 3.1.0 (official, sync)",
     "decode": "decoding micro-benchmark",
+    "hook_bare": "bare aiohttp.web handler (reads the body)",
+    "hook_sdk": "tallyfy-async webhooks.handler (json)",
+    "hook_sdk_orjson": "tallyfy-async webhooks.handler (orjson)",
 }
 
 #: The decoder every other decoder is compared with.

@@ -201,6 +201,16 @@ def check_targets(data: dict[str, Any]) -> Targets:
                     digits=1,
                     suffix="x",
                 )
+    bare = runs(data, "webhooks", "hook_bare")
+    for client, name in (("hook_sdk", "json"), ("hook_sdk_orjson", "orjson")):
+        receiver = runs(data, "webhooks", client)
+        if bare and receiver:
+            t.ratio(
+                f"webhook receiver ({name}): deliveries/s >= 0.5x a bare aiohttp.web handler",
+                window_values(receiver, "ops_per_s"),
+                window_values(bare, "ops_per_s"),
+                lambda r: r >= 0.5,
+            )
     for client in ("sdk", "sdk_speed"):
         rs = runs(data, "small_get", client, 256)
         t.ratio(
@@ -644,6 +654,48 @@ def _decode(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _webhooks(data: dict[str, Any]) -> list[str]:
+    if not any(r["workload"] == "webhooks" for r in data["results"]):
+        return []
+    level = levels(data, "webhooks")[0]
+    bare = runs(data, "webhooks", "hook_bare")
+    base = window_values(bare, "ops_per_s")
+    base_cpu = window_values(bare, "server_cpu_us_per_op")
+    out = [
+        "## 7. Webhook receiver",
+        "",
+        f"Tallyfy's documented task-completion payload (each with a new task id), {level} in "
+        "flight over keep-alive connections, into an endpoint in its own process on the server "
+        "core (stock asyncio loop): a bare aiohttp.web handler that only reads the body, and "
+        "`tallyfy_async.webhooks.handler` (organization check, JSON, typed event, dedupe, queue, "
+        "answer; a callback that does nothing). The load comes from a minimal asyncio-streams "
+        "client on the client core, so the endpoint sets the pace. `capacity vs bare` compares "
+        "server CPU per delivery (bare over receiver): the rate each could reach on a core of "
+        "its own. `lost` is deliveries answered 200 that never reached the callback.",
+        "",
+    ]
+    out += _client_table(
+        data,
+        "webhooks",
+        [
+            ("endpoint", lambda rs: label(rs[0]["client"])),
+            ("deliveries/s", _window_range("ops_per_s")),
+            ("vs bare", _rate_vs(base)),
+            ("server CPU µs/delivery", _window_median("server_cpu_us_per_op", 1)),
+            (
+                "capacity vs bare",
+                lambda rs: fmt_range(
+                    ratios(base_cpu, window_values(rs, "server_cpu_us_per_op")), 2
+                ),
+            ),
+            ("p99 ms", _window_median("p99_ms", 2)),
+            ("lost", lambda rs: str([r.get("lost", "-") for r in rs])),
+            *_SERVER_LOAD_ERRORS,
+        ],
+    )
+    return out
+
+
 def _setup(data: dict[str, Any]) -> list[str]:
     m = data["machine"]
     cores = data["cores"]
@@ -702,7 +754,8 @@ def render(data: dict[str, Any], notes: str | None = None) -> str:
         [list(row) for row in targets.rows],
     )
     out.append("")
-    for section in (_small_get, _paging, _export, _storm, _launch, _bulk, _decode, _setup):
+    sections = (_small_get, _paging, _export, _storm, _launch, _bulk, _decode, _webhooks, _setup)
+    for section in sections:
         lines = section(data)
         if lines:
             out += lines

@@ -45,11 +45,23 @@ PRELOAD = (
     "benchmarks.client_raw",
     "benchmarks.client_official",
     "benchmarks.decoding",
+    "benchmarks.hooks",
     "tallyfy_async.testing",
     "uvloop",
 )
-ALL_WORKLOADS = ("small_get", "paging", "export", "token_storm", "launch", "bulk", "decode")
+ALL_WORKLOADS = (
+    "small_get",
+    "paging",
+    "export",
+    "token_storm",
+    "launch",
+    "bulk",
+    "decode",
+    "webhooks",
+)
 COMPARED = ("sdk", "sdk_speed", "raw_json", "raw_orjson_uvloop", "official")
+#: The webhook endpoints, measured side by side (see benchmarks/hooks.py).
+HOOK_CLIENTS = ("hook_bare", "hook_sdk", "hook_sdk_orjson")
 PACKAGES = (
     "tallyfy-async",
     "aiohttp",
@@ -72,6 +84,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "raw_orjson_uvloop": ("orjson", "uvloop"),
     "official": ("tallyfy",),
     "decode": (),
+    "hook_sdk_orjson": ("orjson",),
 }
 
 
@@ -126,6 +139,8 @@ def plan(
             group(workload, ("sdk", "sdk_speed"), sizes.reps)
         elif workload == "decode":
             group(workload, ("decode",), 1)
+        elif workload == "webhooks":
+            group(workload, HOOK_CLIENTS, sizes.reps_key, sizes.hook_in_flight)
         else:
             raise ValueError(f"unknown workload {workload!r}; known: {', '.join(ALL_WORKLOADS)}")
     return groups
@@ -232,7 +247,7 @@ def run(
         server.stop()
         if affinity is not None:
             os.sched_setaffinity(0, affinity)
-    skipped = {c: missing(c) for c in (*COMPARED, "decode") if missing(c)}
+    skipped = {c: missing(c) for c in (*COMPARED, *HOOK_CLIENTS, "decode") if missing(c)}
     return {
         "profile": sizes.name,
         "sizes": asdict(sizes),

@@ -578,6 +578,13 @@ def decode(job: Job) -> dict[str, Any]:
     return run_decoding(job)
 
 
+def webhooks(job: Job) -> dict[str, Any]:
+    """Deliveries a second into a webhook endpoint (see :mod:`benchmarks.hooks`)."""
+    from benchmarks.hooks import run_hooks
+
+    return run_hooks(job)
+
+
 WORKLOADS: dict[str, Callable[[Job], dict[str, Any]]] = {
     "small_get": small_get,
     "paging": paging,
@@ -586,4 +593,5 @@ WORKLOADS: dict[str, Callable[[Job], dict[str, Any]]] = {
     "launch": launch,
     "bulk": bulk_jobs,
     "decode": decode,
+    "webhooks": webhooks,
 }

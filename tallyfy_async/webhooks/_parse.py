@@ -49,7 +49,7 @@ _TOP_LEVEL: Final[dict[str, str]] = {
 }
 
 #: Keys only a process payload has (a task payload nests its process under ``process``).
-_PROCESS_KEYS: Final = frozenset({"checklist_id", "process-tasks", "increment_id", "prerun"})
+_PROCESS_KEYS: Final = frozenset({"checklist_id", "process_tasks", "increment_id", "prerun"})
 
 _KINDS: Final = {kind.value: kind for kind in EventKind}
 
@@ -138,7 +138,11 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
             f"webhook refused: the body is JSON {type(data).__name__}, not the object of a "
             "process or task-completion payload"
         )
-    fields: dict[str, Any] = {_TOP_LEVEL.get(key) or key: value for key, value in data.items()}
+    is_task = "this_task" in data
+    fields: dict[str, Any] = data  # freshly parsed: ours to rename keys in
+    for wire, name in _TOP_LEVEL.items():
+        if wire in fields:
+            fields[name] = fields.pop(wire)
     fields["org_id"] = org_id
     named = fields.get("event")
     kind = _KINDS.get(named) if isinstance(named, str) else None
@@ -147,13 +151,13 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
             f"webhook refused: event {named!r:.60} is not one the SDK reads ({', '.join(_KINDS)})"
         )
     converter = _converter(zone)
-    if "this_task" in data:
+    if is_task:
         if kind not in (None, EventKind.TASK_COMPLETED):
             raise WebhookShapeError(f"webhook refused: a task payload named {named!r}")
         fields["kind"] = EventKind.TASK_COMPLETED
         _tidy_task_payload(fields, org_id)
         return _structure(converter, fields, TaskCompletedEvent)
-    if "id" in data and not _PROCESS_KEYS.isdisjoint(data):
+    if "id" in fields and not _PROCESS_KEYS.isdisjoint(fields):
         if kind is EventKind.TASK_COMPLETED:
             raise WebhookShapeError("webhook refused: a process payload named task.completed")
         if kind is None:
@@ -161,7 +165,7 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
             kind = EventKind.PROCESS_COMPLETED if done else EventKind.PROCESS_LAUNCHED
         fields["kind"] = kind
         return _structure(converter, fields, ProcessEvent)
-    shown = ", ".join(sorted(data)[:8]) or "none"
+    shown = ", ".join(sorted(map(str, fields))[:8]) or "none"
     raise WebhookShapeError(
         "webhook refused: neither a task-completion payload (no this_task) nor a process "
         f"payload (id with checklist_id, process-tasks...); top-level keys: {shown}"
@@ -191,9 +195,9 @@ def _tidy_task_payload(fields: dict[str, Any], org_id: str) -> None:
         fields["process"] = None
 
 
-def _structure(converter: Converter, fields: dict[str, Any], model: type[T]) -> T:
+def _structure(converter: _EventConverter, fields: dict[str, Any], model: type[T]) -> T:
     try:
-        return converter.structure(fields, model)
+        return converter.read(model, fields)
     except WebhookError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -220,6 +224,20 @@ def _json_union(tp: Any) -> bool:
     if typing.get_origin(tp) not in (typing.Union, types.UnionType):
         return False
     return all((typing.get_origin(a) or a) in _JSON_TYPES for a in typing.get_args(tp))
+
+
+def _any_json(tp: Any) -> bool:
+    """A union every JSON value belongs to (``FieldValue``): nothing to check or convert."""
+    if not _json_union(tp):
+        return False
+    return {typing.get_origin(a) or a for a in typing.get_args(tp)} >= {
+        str,
+        int,
+        float,
+        bool,
+        list,
+        dict,
+    }
 
 
 def _check_json(tp: Any) -> Callable[[Any, Any], Any]:
@@ -252,9 +270,23 @@ class _EventConverter(Converter):
     def __init__(self, zone: tzinfo | None) -> None:
         super().__init__()
         self.zone = zone
+        self._events: dict[type, Callable[[Any], Any]] = {}
         self.register_structure_hook(datetime, lambda v, _: self._read_date(v))
         self.register_structure_hook_factory(_json_union, _check_json)
         self.register_structure_hook_factory(_is_mapping, self._mapping_hook)
+
+    def read(self, model: type[T], fields: dict[str, Any]) -> T:
+        """``fields`` (freshly parsed, taken apart as they are read) as ``model``."""
+        read = self._events.get(model)
+        if read is None:
+            read = self._events[model] = self.item_structurer(model)
+        event: T = read(fields)
+        return event
+
+    def _field_expr(self, var: str, tp: Any, namespace: dict[str, Any], slot: str) -> str:
+        if _any_json(tp):
+            return var
+        return super()._field_expr(var, tp, namespace, slot)
 
     def _read_date(self, text: str) -> datetime:
         parsed = read_webhook_date(text, self.zone)
@@ -265,16 +297,18 @@ class _EventConverter(Converter):
 
     def _mapping_hook(self, tp: Any) -> Callable[[Any, Any], Any]:
         value_type = (typing.get_args(tp) or (Any, Any))[1]
-        value_hook = None if value_type in (Any, object) else self.get_structure_hook(value_type)
+        plain = value_type in (Any, object) or _any_json(value_type)
+        # The values are freshly parsed: read them apart rather than copy them.
+        read = None if plain else self.item_structurer(value_type)
 
         def hook(value: Any, _: Any) -> dict[Any, Any]:
             if type(value) is list and not value:
                 return {}
             if not isinstance(value, dict):
                 raise TypeError(f"expected a JSON object, got {type(value).__name__}")
-            if value_hook is None:
-                return dict(value)
-            return {k: value_hook(v, value_type) for k, v in value.items()}
+            if read is None:
+                return value  # plain JSON values, freshly parsed
+            return {key: read(item) for key, item in value.items()}
 
         return hook
 

@@ -333,7 +333,7 @@ class WebhookReceiver:
         pending = self._pending
         assert self._slots is not None
         try:
-            while pending:
+            while pending or await _one_more_look(pending):
                 event = pending.popleft()
                 self._slots.release()
                 try:
@@ -489,6 +489,13 @@ class WebhookReceiver:
             f"duplicates={s.duplicates} delivered={s.delivered} failed={s.failed} "
             f"queued={s.queued}{' closed' if self._closed else ''}>"
         )
+
+
+async def _one_more_look(pending: deque[WebhookEvent]) -> bool:
+    """Whether work arrived after one turn of the event loop: under load the next delivery
+    is usually parsed in that turn, and a worker kept costs less than a task started."""
+    await asyncio.sleep(0)
+    return bool(pending)
 
 
 def _mark_coroutine_function(receiver: WebhookReceiver) -> None:
