@@ -20,7 +20,7 @@ if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not
 
 from benchmarks.config import SMOKE  # noqa: E402
 from benchmarks.report import render  # noqa: E402
-from benchmarks.run import ALL_WORKLOADS, COMPARED, missing, run  # noqa: E402
+from benchmarks.run import ALL_WORKLOADS, COMPARED, HOOK_CLIENTS, missing, run  # noqa: E402
 
 WINDOW_KEYS = ("ops", "errors", "wall_s", "cpu_s", "ops_per_s", "cpu_us_per_op")
 
@@ -55,6 +55,23 @@ def test_every_workload_completes_without_failures(data: dict[str, Any]) -> None
     assert ("token_storm", "sdk") in ran
     assert ("bulk", "sdk") in ran
     assert ("decode", "decode") in ran
+    hooks = [client for client in HOOK_CLIENTS if not missing(client)]
+    assert {"hook_bare", "hook_sdk"} <= set(hooks)
+    assert {("webhooks", client) for client in hooks} <= ran
+
+
+def test_the_webhook_receiver_loses_no_delivery(data: dict[str, Any]) -> None:
+    receivers = [r for r in data["results"] if r["client"] in ("hook_sdk", "hook_sdk_orjson")]
+    assert receivers
+    for result in receivers:
+        endpoint = result["endpoint"]
+        assert result["lost"] == 0
+        assert endpoint["accepted"] == endpoint["delivered"] == result["sent"]
+        assert endpoint["refused"] == endpoint["duplicates"] == endpoint["undelivered"] == 0
+    (bare,) = [r for r in data["results"] if r["client"] == "hook_bare"]
+    assert bare["endpoint"]["requests"] == bare["sent"] > 0
+    sdk_json = [r["endpoint"]["json"] for r in receivers if r["client"] == "hook_sdk"]
+    assert sdk_json == ["json"]  # the SDK without its speed extra, as CI runs it
 
 
 def test_request_workloads_report_well_formed_numbers(data: dict[str, Any]) -> None:
@@ -116,6 +133,7 @@ def test_the_report_renders_every_section(data: dict[str, Any]) -> None:
         "## 5. Launches",
         "## 6. Bulk jobs",
         "## Decoding",
+        "## 7. Webhook receiver",
         "## How this run was made",
     ):
         assert heading in report
