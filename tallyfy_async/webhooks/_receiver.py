@@ -271,6 +271,7 @@ class WebhookReceiver:
         length = request.content_length
         if length is not None:
             check_size(length, limit)
+        if length is not None and "Content-Encoding" not in request.headers:
             try:
                 return await request.content.readexactly(length)
             except asyncio.IncompleteReadError as short:
@@ -278,6 +279,8 @@ class WebhookReceiver:
                     f"webhook refused: the body ended after {len(short.partial)} of the "
                     f"{length} bytes announced"
                 ) from None
+        # No length, or a compressed body (aiohttp inflates it): count while reading, so a
+        # small body that inflates to gigabytes is stopped at the limit.
         chunks: list[bytes] = []
         size = 0
         while chunk := await request.content.read(_READ_CHUNK):

@@ -348,3 +348,21 @@ def test_bad_arguments_are_refused_before_anything_is_received(
         WebhookReceiver(Recorder(), **options)
     with pytest.raises(TypeError):
         WebhookReceiver("not a function", org_id=EXAMPLE_ORG)  # type: ignore[arg-type]
+
+
+async def test_a_compressed_body_is_read_inflated_and_limited_inflated() -> None:
+    import gzip
+    import json
+
+    recorder = Recorder()
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG, max_body_size=20_000)
+    async with served(receiver) as hook:
+        zipped = {**headers(), "Content-Encoding": "gzip"}
+        small = gzip.compress(json.dumps(task_payload(1)).encode())
+        assert await hook.post(small, headers=zipped) == (200, "accepted")
+        bomb = gzip.compress(b"[" + b"0," * 50_000 + b"0]")  # 100 kB inflated, 200 bytes sent
+        assert len(bomb) < 20_000
+        assert (await hook.post(bomb, headers=zipped))[0] == 413
+        await receiver.join()
+
+    assert len(recorder.events) == 1
