@@ -18,9 +18,13 @@ class WebhookError(TallyfyError):
 
     Attributes:
         status: the HTTP status the receiver answers with.
+        reason: the short text it answers with. The message, with the details, goes to
+            the log only: a caller that is not Tallyfy learns nothing from the answer
+            (not which organizations are accepted, nor what the limit is).
     """
 
     status = 400
+    reason = "refused"
 
 
 class WebhookOrganizationError(WebhookError):
@@ -31,6 +35,7 @@ class WebhookOrganizationError(WebhookError):
     """
 
     status = 403
+    reason = "organization not accepted"
 
 
 class MissingOrganizationError(WebhookOrganizationError):
@@ -73,6 +78,7 @@ class WebhookTooLargeError(WebhookError):
     """
 
     status = 413
+    reason = "body too large"
 
     def __init__(self, size: int, limit: int) -> None:
         self.size = size
@@ -89,6 +95,8 @@ class WebhookPayloadError(WebhookError, ValueError):
 
     A ``ValueError`` too, so code that catches bad input in general still catches it.
     """
+
+    reason = "not a Tallyfy webhook payload"
 
 
 class WebhookNotJSONError(WebhookPayloadError):

@@ -245,7 +245,12 @@ class WebhookReceiver:
                     )
                 )
             return self._refuse(refused)
-        if not await self._first_sight(event.dedupe_key):
+        try:
+            new = await self._first_sight(event.dedupe_key)
+        except asyncio.CancelledError:  # the server is stopping: keep the event
+            self.undelivered.append(event)
+            raise
+        if not new:
             counts["duplicates"] += 1
             return web.Response(text="duplicate")
         counts["accepted"] += 1
@@ -292,7 +297,7 @@ class WebhookReceiver:
     def _refuse(self, refused: WebhookError) -> web.Response:
         self._counts["refused"] += 1
         log.warning("Tallyfy webhook refused with %d: %s", refused.status, refused)
-        return web.Response(status=refused.status, text=str(refused))
+        return web.Response(status=refused.status, text=refused.reason)
 
     async def _first_sight(self, key: str) -> bool:
         """Whether ``key`` is new; a failing store lets the delivery through (a duplicate
