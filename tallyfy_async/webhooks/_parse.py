@@ -165,7 +165,7 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
             kind = EventKind.PROCESS_COMPLETED if done else EventKind.PROCESS_LAUNCHED
         fields["kind"] = kind
         return _structure(converter, fields, ProcessEvent)
-    shown = ", ".join(sorted(map(str, fields))[:8]) or "none"
+    shown = ", ".join(sorted(str(key) for key in data if key != "org_id")[:8]) or "none"
     raise WebhookShapeError(
         "webhook refused: neither a task-completion payload (no this_task) nor a process "
         f"payload (id with checklist_id, process-tasks...); top-level keys: {shown}"
@@ -180,9 +180,7 @@ def _tidy_task_payload(fields: dict[str, Any], org_id: str) -> None:
     process = fields.get("process")
     if type(process) is dict:
         if "ClientURL" in process:
-            process = {**process}
             process["client_url"] = process.pop("ClientURL")
-            fields["process"] = process
         named = process.get("organization_id")
         if isinstance(named, str) and named.strip().lower() != org_id.lower():
             raise UnexpectedOrganizationError(
