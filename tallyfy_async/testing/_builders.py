@@ -289,7 +289,7 @@ class DataHelpers:
         except ApiError as refused:
             raise ValueError(refused.reply.body.decode()) from None
         run = launch_run(org, blueprint, launcher, now_iso(), soon_iso(), name=name, prerun=prerun)
-        self.webhooks.process_launched(org, run)
+        self.webhooks._on_launch(org, run)
         return run.id
 
     def add_task(

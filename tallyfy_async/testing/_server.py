@@ -106,7 +106,7 @@ class FakeTallyfy(DataHelpers):
         self.limiter = RateLimiter(rate_limit)
         #: Webhook deliveries: settings (``deliver_twice``, ``set_date_format``), the
         #: record of what was sent (``deliveries``) and ``await fake.webhooks.wait()``.
-        self.webhooks = WebhookSender(self.state)
+        self.webhooks = WebhookSender._of(self.state)
         self.max_log = max_log
         self._host = host
         self._port = port
@@ -142,7 +142,7 @@ class FakeTallyfy(DataHelpers):
             raise
         self._runner = runner
         self._bound_port = int(runner.addresses[0][1])
-        self.webhooks.start()
+        self.webhooks._start()
         return self
 
     async def close(self) -> None:
@@ -150,7 +150,7 @@ class FakeTallyfy(DataHelpers):
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
-        await self.webhooks.close()
+        await self.webhooks._close()
 
     async def __aenter__(self) -> FakeTallyfy:
         return await self.start()

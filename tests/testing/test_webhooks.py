@@ -82,22 +82,22 @@ def blueprint(fake: FakeTallyfy, demo: DemoOrg, hooks: Hooks, **step_two: Any) -
     )
 
 
-async def launch_and_complete(api: Api, org: str, blueprint_id: str, done: int = 3) -> str:
+async def launch_and_complete(api: Api, org_path: str, blueprint_id: str, done: int = 3) -> str:
     launched = await api.post(
-        f"{org}/runs", json={"checklist_id": blueprint_id, "prerun": {}, "name": "ACME"}
+        f"{org_path}/runs", json={"checklist_id": blueprint_id, "prerun": {}, "name": "ACME"}
     )
     assert launched.status == 422  # the kick-off field is required
-    fields = (await api.get(f"{org}/checklists/{blueprint_id}")).json["data"]["prerun"]
+    fields = (await api.get(f"{org_path}/checklists/{blueprint_id}")).json["data"]["prerun"]
     launched = await api.post(
-        f"{org}/runs",
+        f"{org_path}/runs",
         json={"checklist_id": blueprint_id, "prerun": {fields[0]["id"]: "ACME"}, "name": "ACME"},
     )
     assert launched.status == 201
     run_id: str = launched.json["data"]["id"]
-    tasks = (await api.get(f"{org}/runs/{run_id}/tasks")).json["data"]
+    tasks = (await api.get(f"{org_path}/runs/{run_id}/tasks")).json["data"]
     for task in tasks[:done]:
         completed = await api.post(
-            f"{org}/runs/{run_id}/completed-tasks", json={"task_id": task["id"]}
+            f"{org_path}/runs/{run_id}/completed-tasks", json={"task_id": task["id"]}
         )
         assert completed.status == 200
     return run_id
@@ -108,9 +108,9 @@ def keys(value: Any) -> set[str]:
 
 
 async def test_payloads_have_exactly_the_documented_keys(
-    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org: str, hooks: Hooks
+    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org_path: str, hooks: Hooks
 ) -> None:
-    await launch_and_complete(api, org, blueprint(tallyfy_fake, tallyfy_demo, hooks))
+    await launch_and_complete(api, org_path, blueprint(tallyfy_fake, tallyfy_demo, hooks))
     await tallyfy_fake.webhooks.wait()
 
     bodies = hooks.bodies()
@@ -140,9 +140,9 @@ async def test_payloads_have_exactly_the_documented_keys(
 
 
 async def test_each_delivery_carries_the_organization_header_and_json(
-    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org: str, hooks: Hooks
+    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org_path: str, hooks: Hooks
 ) -> None:
-    await launch_and_complete(api, org, blueprint(tallyfy_fake, tallyfy_demo, hooks), done=1)
+    await launch_and_complete(api, org_path, blueprint(tallyfy_fake, tallyfy_demo, hooks), done=1)
     await tallyfy_fake.webhooks.wait()
 
     assert len(hooks.requests) == 2
@@ -154,15 +154,15 @@ async def test_each_delivery_carries_the_organization_header_and_json(
 
 
 async def test_a_delivery_is_sent_in_the_background_once_and_never_retried(
-    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org: str, hooks: Hooks
+    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org_path: str, hooks: Hooks
 ) -> None:
     bp = blueprint(tallyfy_fake, tallyfy_demo, hooks)
     hooks.status = 500
     hooks.gate = asyncio.Event()
 
-    fields = (await api.get(f"{org}/checklists/{bp}")).json["data"]["prerun"]
+    fields = (await api.get(f"{org_path}/checklists/{bp}")).json["data"]["prerun"]
     launched = await api.post(
-        f"{org}/runs", json={"checklist_id": bp, "prerun": {fields[0]["id"]: "ACME"}}
+        f"{org_path}/runs", json={"checklist_id": bp, "prerun": {fields[0]["id"]: "ACME"}}
     )
 
     # The launch was answered while its webhook is still waiting for the receiver.
@@ -189,12 +189,12 @@ async def test_an_unreachable_receiver_is_recorded_not_retried(
 
 
 async def test_a_step_webhook_takes_priority_and_a_task_webhook_fires_for_its_task(
-    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org: str, hooks: Hooks
+    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org_path: str, hooks: Hooks
 ) -> None:
     bp = blueprint(tallyfy_fake, tallyfy_demo, hooks, webhook=f"{hooks.url}/b")
-    await launch_and_complete(api, org, bp)
+    await launch_and_complete(api, org_path, bp)
     oneoff = await api.post(
-        f"{org}/tasks",
+        f"{org_path}/tasks",
         json={
             "title": "Call the vendor",
             "task_type": "task",
@@ -205,7 +205,7 @@ async def test_a_step_webhook_takes_priority_and_a_task_webhook_fires_for_its_ta
     )
     assert oneoff.status in (200, 201)
     task_id = oneoff.json["data"]["id"]
-    assert (await api.post(f"{org}/completed-tasks", json={"task_id": task_id})).status == 200
+    assert (await api.post(f"{org_path}/completed-tasks", json={"task_id": task_id})).status == 200
     await tallyfy_fake.webhooks.wait()
 
     on_a = [b["this_task"]["title"] if "this_task" in b else b["status"] for b in hooks.bodies()]
@@ -217,10 +217,10 @@ async def test_a_step_webhook_takes_priority_and_a_task_webhook_fires_for_its_ta
 
 
 async def test_it_can_be_told_to_deliver_every_payload_twice(
-    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org: str, hooks: Hooks
+    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org_path: str, hooks: Hooks
 ) -> None:
     tallyfy_fake.webhooks.deliver_twice = True
-    await launch_and_complete(api, org, blueprint(tallyfy_fake, tallyfy_demo, hooks), done=1)
+    await launch_and_complete(api, org_path, blueprint(tallyfy_fake, tallyfy_demo, hooks), done=1)
     await tallyfy_fake.webhooks.wait()
 
     bodies = hooks.bodies()
@@ -230,12 +230,12 @@ async def test_it_can_be_told_to_deliver_every_payload_twice(
 
 
 async def test_it_writes_human_dates_in_the_organization_time_zone(
-    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org: str, hooks: Hooks
+    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org_path: str, hooks: Hooks
 ) -> None:
     tallyfy_fake.webhooks.set_date_format(
         tallyfy_demo.org_id, HUMAN_FORMAT, timezone="Asia/Kolkata"
     )
-    await launch_and_complete(api, org, blueprint(tallyfy_fake, tallyfy_demo, hooks), done=1)
+    await launch_and_complete(api, org_path, blueprint(tallyfy_fake, tallyfy_demo, hooks), done=1)
     await tallyfy_fake.webhooks.wait()
 
     launch, task = hooks.bodies()

@@ -70,14 +70,21 @@ class WebhookSender:
         timeout: seconds one POST may take.
     """
 
-    def __init__(self, state: State) -> None:
-        self.state = state
+    def __init__(self) -> None:
+        self._state = State()  # the fake's own, given by _of()
         self.deliveries: list[WebhookDelivery] = []
         self.deliver_twice = False
         self.timeout = DELIVERY_TIMEOUT
         self._session: aiohttp.ClientSession | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self._running = False
+
+    @classmethod
+    def _of(cls, state: State) -> WebhookSender:
+        """The sender of a fake whose state is ``state``."""
+        sender = cls()
+        sender._state = state
+        return sender
 
     # ------------------------------------------------------------------ settings
 
@@ -89,7 +96,7 @@ class WebhookSender:
         ``date_format`` is ``"yyyy-MM-ddTHH:mm:ssZ"`` (ISO, the default) or
         ``"d/m/Y h:i A T"``; ``timezone`` an IANA name (``"America/Chicago"``).
         """
-        org = self.state.orgs.get(org_id)
+        org = self._state.orgs.get(org_id)
         if org is None:
             raise KeyError(f"no organization {org_id}")
         if date_format not in DATE_FORMATS:
@@ -104,20 +111,22 @@ class WebhookSender:
 
     def uses_human_dates(self, org_id: str) -> bool:
         """Whether the organization's webhooks write ``d/m/Y h:i A T`` dates."""
-        return self.state.orgs[org_id].wire.get("webhook_date_field_format") == HUMAN_FORMAT
+        return self._state.orgs[org_id].wire.get("webhook_date_field_format") == HUMAN_FORMAT
 
     # ------------------------------------------------------------------ events
 
-    def process_launched(self, org: Org, run: Run) -> None:
+    # The fake's routes and data helpers call these when the state changes.
+
+    def _on_launch(self, org: Org, run: Run) -> None:
         """A process was launched: tell its blueprint's webhook."""
         url = run.blueprint.wire["webhook"] if run.blueprint is not None else None
         if url:
-            self._send(url, org, "process.launched", Payloads(self.state, org).process(run))
+            self._send(url, org, "process.launched", Payloads(self._state, org).process(run))
 
-    def task_completed(self, org: Org, task: Task, *, run_was_complete: bool) -> None:
+    def _on_completion(self, org: Org, task: Task, *, run_was_complete: bool) -> None:
         """A task was completed: tell its webhook, then, when that completed the process,
         the blueprint's webhook."""
-        payloads = Payloads(self.state, org)
+        payloads = Payloads(self._state, org)
         url = _task_url(task)
         if url:
             self._send(url, org, "task.completed", payloads.task_completed(task))
@@ -129,7 +138,7 @@ class WebhookSender:
 
     # ------------------------------------------------------------------ sending
 
-    def start(self) -> None:
+    def _start(self) -> None:
         """Deliver from now on (the fake started)."""
         self._running = True
 
@@ -138,7 +147,7 @@ class WebhookSender:
         while self._sending:
             await asyncio.gather(*list(self._sending), return_exceptions=True)
 
-    async def close(self, grace: float = 5.0) -> None:
+    async def _close(self, grace: float = 5.0) -> None:
         """Finish the deliveries in flight (cancel them after ``grace`` s), close the session."""
         self._running = False
         if self._sending:

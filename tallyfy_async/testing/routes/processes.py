@@ -210,7 +210,7 @@ def launch_run(ctx: Ctx) -> Reply:
         run.tags.append(
             tag_association(ctx.fake.state.association_id(), tag, run.id, "Run", ctx.now)
         )
-    ctx.fake.webhooks.process_launched(org, run)
+    ctx.fake.webhooks._on_launch(org, run)
     return data(run_dict(run, ctx.includes), 201)
 
 

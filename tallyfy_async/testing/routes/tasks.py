@@ -101,7 +101,7 @@ def complete_checked(ctx: Ctx, task: Task, fields: Fields) -> None:
         raise invalid_first(missing)
     run_was_complete = task.run is not None and task.run.wire["status"] == "complete"
     complete(task, override or ctx.the_user().id, ctx.now, ctx.soon, is_approved)
-    ctx.fake.webhooks.task_completed(ctx.the_org(), task, run_was_complete=run_was_complete)
+    ctx.fake.webhooks._on_completion(ctx.the_org(), task, run_was_complete=run_was_complete)
 
 
 def task_id_of(ctx: Ctx, fields: Fields) -> str | None:
