@@ -286,6 +286,16 @@ class _EventConverter(Converter):
             return var
         return super()._field_expr(var, tp, namespace, slot)
 
+    def _model_hook(self, model: type) -> Callable[[Any], Any]:
+        # Every object of a payload is freshly parsed: nested models too are read by
+        # taking their dicts apart, not copies of them.
+        hook = super()._model_hook(model)
+        reader = self._readers.get(model)
+        if reader is not None and hook is reader.structure:
+            consume: Callable[[Any], Any] = reader.consume
+            return consume
+        return hook
+
     def _read_date(self, text: str) -> datetime:
         parsed = read_webhook_date(text, self.zone)
         if len(self._dates) >= 4096:
