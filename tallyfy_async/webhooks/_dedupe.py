@@ -15,6 +15,9 @@ from typing import Protocol, runtime_checkable
 
 from tallyfy_async._constants import WEBHOOK_DEDUPE_MAX_KEYS
 
+#: Seconds between two sweeps of the expired keys (a key is checked on its own lookup).
+_SWEEP_EVERY = 1.0
+
 
 @runtime_checkable
 class DedupeStore(Protocol):
@@ -62,6 +65,7 @@ class MemoryDedupeStore:
         self._expiry: OrderedDict[str, float] = OrderedDict()
         #: Keys forgotten before they expired, to stay under ``max_keys``.
         self.evicted = 0
+        self._next_sweep = float("-inf")
 
     def __len__(self) -> int:
         return len(self._expiry)
@@ -75,11 +79,13 @@ class MemoryDedupeStore:
         now = self._clock()
         expiry = self._expiry
         known = expiry.get(key)
-        if known is not None and known > now:
-            return False
         if known is not None:
+            if known > now:
+                return False
             del expiry[key]
-        self._forget_expired(now)
+        if now >= self._next_sweep:
+            self._next_sweep = now + _SWEEP_EVERY
+            self._forget_expired(now)
         expiry[key] = now + ttl
         if len(expiry) > self.max_keys:
             expiry.popitem(last=False)

@@ -197,8 +197,12 @@ class WebhookReceiver:
         #: Events not delivered when the receiver closed (also returned by :meth:`close`).
         self.undelivered: list[WebhookEvent] = []
         self._pending: deque[WebhookEvent] = deque()
-        self._slots: asyncio.Semaphore | None = None
-        self._admitting = 0
+        #: Deliveries waiting for room in the full queue, oldest first.
+        self._room: deque[asyncio.Future[None]] = deque()
+        #: Places promised to deliveries woken from ``_room`` that have not taken them yet.
+        self._promised = 0
+        #: Deliveries inside :meth:`_admit_when_room` (waiting, or woken and not yet back).
+        self._waiting = 0
         self._workers: set[asyncio.Task[None]] = set()
         self._idle: asyncio.Event | None = None
         self._closing = False
@@ -245,16 +249,21 @@ class WebhookReceiver:
                     )
                 )
             return self._refuse(refused)
-        try:
-            new = await self._first_sight(event.dedupe_key)
-        except asyncio.CancelledError:  # the server is stopping: keep the event
-            self.undelivered.append(event)
-            raise
+        memory = self._memory_dedupe
+        if memory is not None:  # the default store: nothing to await
+            new = memory.add_now(event.dedupe_key, self.dedupe_ttl)
+        else:
+            try:
+                new = await self._first_sight(event.dedupe_key)
+            except asyncio.CancelledError:  # the server is stopping: keep the event
+                self.undelivered.append(event)
+                raise
         if not new:
             counts["duplicates"] += 1
             return web.Response(text="duplicate")
         counts["accepted"] += 1
-        await self._admit(event)
+        if not self._enqueue(event):
+            await self._admit_when_room(event)
         return web.Response(text="accepted")
 
     def install(self, app: web.Application, path: str = "/hooks/tallyfy") -> None:
@@ -300,11 +309,8 @@ class WebhookReceiver:
         return web.Response(status=refused.status, text=refused.reason)
 
     async def _first_sight(self, key: str) -> bool:
-        """Whether ``key`` is new; a failing store lets the delivery through (a duplicate
-        is better than a lost event)."""
-        memory = self._memory_dedupe
-        if memory is not None:
-            return memory.add_now(key, self.dedupe_ttl)
+        """Whether ``key`` is new in a store of the application's; a failing store lets
+        the delivery through (a duplicate is better than a lost event)."""
         try:
             return bool(await self.dedupe.add(key, self.dedupe_ttl))
         except Exception:
@@ -314,36 +320,66 @@ class WebhookReceiver:
 
     # ------------------------------------------------------------------ the queue
 
-    async def _admit(self, event: WebhookEvent) -> None:
-        """Queue ``event``, waiting while the queue is full; never drops it."""
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.queue_size)
-            self._idle = asyncio.Event()
-        self._admitting += 1
+    def _enqueue(self, event: WebhookEvent) -> bool:
+        """Queue ``event`` if there is room (and nobody waits for it); False otherwise."""
+        if self._closed:  # hand it back
+            self.undelivered.append(event)
+            return True
+        if self._room or len(self._pending) + self._promised >= self.queue_size:
+            return False
+        self._pending.append(event)
+        idle = self._idle
+        if idle is None:
+            idle = self._idle = asyncio.Event()
+        elif idle.is_set():
+            idle.clear()
+        if len(self._workers) < self.concurrency:
+            self._workers.add(asyncio.get_running_loop().create_task(self._work()))
+        return True
+
+    async def _admit_when_room(self, event: WebhookEvent) -> None:
+        """Wait (in arrival order) until the queue has room for ``event``; never drop it."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._room.append(waiter)
+        self._waiting += 1
         try:
-            await self._slots.acquire()
+            await waiter
         except asyncio.CancelledError:
             # The request was cancelled (server shutdown) while waiting for room.
+            if waiter in self._room:
+                self._room.remove(waiter)
+            elif not self._closed:
+                self._promised -= 1
+                self._make_room()  # pass the place on
             self.undelivered.append(event)
             raise
         finally:
-            self._admitting -= 1
+            self._waiting -= 1
         if self._closed:  # woken by close(): hand it back
             self.undelivered.append(event)
             return
+        self._promised -= 1
         self._pending.append(event)
         assert self._idle is not None
         self._idle.clear()
-        if len(self._workers) < self.concurrency:
-            self._workers.add(asyncio.get_running_loop().create_task(self._work()))
+
+    def _make_room(self) -> None:
+        """A place in the queue freed: promise it to the oldest waiting delivery."""
+        room = self._room
+        while room:
+            waiter = room.popleft()
+            if not waiter.done():
+                self._promised += 1
+                waiter.set_result(None)
+                return
 
     async def _work(self) -> None:
         pending = self._pending
-        assert self._slots is not None
         try:
             while pending or await _one_more_look(pending):
                 event = pending.popleft()
-                self._slots.release()
+                if self._room:
+                    self._make_room()
                 try:
                     await self.on_event(event)
                 except asyncio.CancelledError:
@@ -395,7 +431,8 @@ class WebhookReceiver:
             raise RuntimeError("the webhook receiver is closed; replay into a new one")
         count = 0
         for event in events:
-            await self._admit(event)
+            if not self._enqueue(event):
+                await self._admit_when_room(event)
             count += 1
         return count
 
@@ -412,7 +449,7 @@ class WebhookReceiver:
         return ReceiverStats(
             **self._counts,
             queued=queued,
-            waiting=self._admitting,
+            waiting=self._waiting,
             running=len(self._workers),
             undelivered=len(self.undelivered),
         )
@@ -424,7 +461,7 @@ class WebhookReceiver:
 
     async def join(self) -> None:
         """Wait until every queued event has been through its callback."""
-        while self._pending or self._workers or self._admitting:
+        while self._pending or self._workers or self._waiting:
             assert self._idle is not None
             await self._idle.wait()
             await asyncio.sleep(0)
@@ -458,14 +495,14 @@ class WebhookReceiver:
         self._workers.clear()  # a worker cancelled before it started never left the set
         while self._pending:
             self.undelivered.append(self._pending.popleft())
-        waiting = self._admitting
-        if waiting and self._slots is not None:
-            for _ in range(waiting):  # wake the deliveries waiting for room: they hand back
-                self._slots.release()
-            for _ in range(100):
-                if not self._admitting:
-                    break
-                await asyncio.sleep(0)
+        for waiter in self._room:  # the deliveries waiting for room hand their events back
+            if not waiter.done():
+                waiter.set_result(None)
+        self._room.clear()
+        for _ in range(100):
+            if not self._waiting:
+                break
+            await asyncio.sleep(0)
         if self.undelivered:
             log.error(
                 "webhook receiver closed with %d event(s) not delivered: they are in "
