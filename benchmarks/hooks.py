@@ -133,19 +133,19 @@ def run_hooks(job: Job) -> dict[str, Any]:
             try:
                 idle = current_rss_mb()
                 await deliveries.deliver(0)
-                if sizes.warmup_s > 0:
+                if sizes.hook_warmup_s > 0:
                     await run_async(
                         lambda n: deliveries.deliver(1_000_000_000 + n),
                         job.in_flight,
                         count=sizes.max_requests,
-                        duration_s=sizes.warmup_s,
+                        duration_s=sizes.hook_warmup_s,
                         record=False,
                     )
                 window = await run_async(
                     lambda n: deliveries.deliver(2_000_000_000 + n),
                     job.in_flight,
                     count=sizes.max_requests,
-                    duration_s=sizes.measure_s,
+                    duration_s=sizes.hook_measure_s,
                     control_url=f"http://127.0.0.1:{endpoint.port}",
                 )
             finally:

@@ -658,6 +658,7 @@ def _webhooks(data: dict[str, Any]) -> list[str]:
     if not any(r["workload"] == "webhooks" for r in data["results"]):
         return []
     level = levels(data, "webhooks")[0]
+    sizes = data["sizes"]
     bare = runs(data, "webhooks", "hook_bare")
     base = window_values(bare, "ops_per_s")
     base_cpu = window_values(bare, "server_cpu_us_per_op")
@@ -666,7 +667,9 @@ def _webhooks(data: dict[str, Any]) -> list[str]:
         "",
         f"Tallyfy's documented task-completion payload (each with a new task id), {level} in "
         "flight over keep-alive connections, into an endpoint in its own process on the server "
-        "core (stock asyncio loop): a bare aiohttp.web handler that only reads the body, and "
+        f"core (stock asyncio loop; {sizes.get('hook_warmup_s', '?')} s of warm-up, then a "
+        f"{sizes.get('hook_measure_s', '?')} s window): a bare aiohttp.web handler that only "
+        "reads the body, and "
         "`tallyfy_async.webhooks.handler` (organization check, JSON, typed event, dedupe, queue, "
         "answer; a callback that does nothing). The load comes from a minimal asyncio-streams "
         "client on the client core, so the endpoint sets the pace. `capacity vs bare` compares "
