@@ -83,3 +83,24 @@ class Api:
     async def delete(self, path: str, **options: Any) -> Answer:
         """DELETE."""
         return await self.call("DELETE", path, **options)
+
+
+def add_vendor_review(fake: FakeTallyfy, org_id: str, webhook: str, /, **step_two: Any) -> str:
+    """A blueprint whose webhook is ``webhook``: a required kick-off field "Vendor", three
+    steps (Review, Approve, Sign), an optional form field "Value" on Approve (``step_two``
+    adds fields to that step)."""
+    return fake.add_blueprint(
+        org_id,
+        title="Vendor review",
+        kickoff=[{"label": "Vendor", "field_type": "text", "required": True}],
+        steps=[
+            "Review",
+            {
+                "title": "Approve",
+                "captures": [{"label": "Value", "field_type": "text", "required": False}],
+                **step_two,
+            },
+            "Sign",
+        ],
+        webhook=webhook,
+    )

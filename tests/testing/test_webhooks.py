@@ -16,7 +16,7 @@ from aiohttp import web
 
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 from tallyfy_async.testing._webhooks import HUMAN_FORMAT
-from tests.testing.support import Api
+from tests.testing.support import Api, add_vendor_review
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HUMAN_DATE = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2} [AP]M \S+")
@@ -64,22 +64,8 @@ async def hooks() -> AsyncIterator[Hooks]:
 
 
 def blueprint(fake: FakeTallyfy, demo: DemoOrg, hooks: Hooks, **step_two: Any) -> str:
-    """Three steps, a kick-off field and a form field on step two; webhook to ``/a``."""
-    return fake.add_blueprint(
-        demo.org_id,
-        title="Vendor review",
-        kickoff=[{"label": "Vendor", "field_type": "text", "required": True}],
-        steps=[
-            "Review",
-            {
-                "title": "Approve",
-                "captures": [{"label": "Value", "field_type": "text", "required": False}],
-                **step_two,
-            },
-            "Sign",
-        ],
-        webhook=f"{hooks.url}/a",
-    )
+    """The vendor review blueprint, its webhook to ``/a``."""
+    return add_vendor_review(fake, demo.org_id, f"{hooks.url}/a", **step_two)
 
 
 async def launch_and_complete(api: Api, org_path: str, blueprint_id: str, done: int = 3) -> str:

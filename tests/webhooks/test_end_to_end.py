@@ -20,6 +20,7 @@ from tallyfy_async.webhooks import (
     WebhookDateError,
     WebhookEvent,
 )
+from tests.testing.support import add_vendor_review
 from tests.webhooks.support import Served, models_in, served
 
 
@@ -86,20 +87,7 @@ async def world_of(
     inbox = Inbox()
     receiver = webhooks.handler(inbox, org_id=demo.org_id, **(receiver_options or {}))
     async with served(receiver) as hook:
-        blueprint_id = fake.add_blueprint(
-            demo.org_id,
-            title="Vendor review",
-            kickoff=[{"label": "Vendor", "field_type": "text", "required": True}],
-            steps=[
-                "Review",
-                {
-                    "title": "Approve",
-                    "captures": [{"label": "Value", "field_type": "text", "required": False}],
-                },
-                "Sign",
-            ],
-            webhook=hook.url,
-        )
+        blueprint_id = add_vendor_review(fake, demo.org_id, hook.url)
         async with TallyfyClient(
             demo.credentials, base_url=fake.base_url, token_url=fake.token_url
         ) as client:

@@ -104,7 +104,7 @@ class Payloads:
         }
 
     def task_summary(self, task: Task) -> Wire:
-        """A task as ``next_task`` shows it."""
+        """A task as ``next_task`` shows it (``this_task`` adds its completion)."""
         wire = task.wire
         return {
             "id": task.id,
@@ -165,17 +165,9 @@ class Payloads:
         wire = task.wire
         run = task.run
         this_task = {
-            "id": task.id,
-            "title": wire["title"],
-            "alias": wire["alias"],
-            "status": wire["status"],
-            "summary": task.summary,
-            "deadline": self.date(wire["deadline"]),
-            "position": wire["position"],
+            **self.task_summary(task),
             "completed_at": self.date(wire["completed_at"]),
             "completed_by": self.person(wire["completer_id"]),
-            "captures": self.captures(task),
-            "owners": self.owners(task),
             "assets": _assets(task),
         }
         if run is None:
