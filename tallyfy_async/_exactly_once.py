@@ -171,9 +171,7 @@ async def create_once(
                 log.info("%s: the answer was lost but it was created; not sent again", what)
                 return existing
             if sends == C.EXACTLY_ONCE_SENDS:
-                unknown.add_note(
-                    f"sent {sends} times, each answer lost, and the key was not found"
-                )
+                unknown.add_note(f"sent {sends} times, each answer lost, and the key was not found")
                 raise
             log.info("%s: the answer was lost and it was not created; sending again", what)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -361,8 +361,7 @@ class Transport:
             raise _AttemptFailed(
                 Failure.NOT_SENT,
                 exc,
-                "the call's deadline passed while it waited for the organization's rate "
-                "allowance",
+                "the call's deadline passed while it waited for the organization's rate allowance",
             ) from exc
         status: int | None = None
         headers: CIMultiDictProxy[str] | None = None

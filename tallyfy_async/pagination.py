@@ -20,9 +20,12 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from tallyfy_async import _constants as C
+from tallyfy_async import notebook
 from tallyfy_async._progress import ProgressArg, ProgressView
 from tallyfy_async._responses import EncodedBody, Response
+from tallyfy_async._tables import html_table
 from tallyfy_async.errors import PaginationError, UnexpectedResponseError
+from tallyfy_async.notebook import DataFrame
 
 T = TypeVar("T")
 
@@ -77,6 +80,19 @@ class Page(Generic[T]):
             f"<Page {self.current_page}/{self.total_pages}: {len(self.items)} {kind} "
             f"of {self.total}>"
         )
+
+    def _repr_html_(self) -> str:
+        """The page as one HTML table, a row per item (Jupyter shows it)."""
+        return html_table(self.items, caption=repr(self)[1:-1])
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """The page's items as plain dicts (``to_dict()`` of each model)."""
+        return notebook.to_dicts(self.items)
+
+    def to_pandas(self) -> DataFrame:
+        """The page's items as a ``pandas.DataFrame`` with timezone-aware datetime
+        columns (:func:`tallyfy_async.notebook.to_pandas`; the ``pandas`` extra)."""
+        return notebook.to_pandas(self.items)
 
 
 def read_page(response: Response, structure: Callable[[Any], T], asked: int) -> Page[T]:
@@ -352,6 +368,17 @@ class Paginator(Generic[T]):
                 items.append(item)
                 view.advance(done=1)
         return items
+
+    async def to_dicts(self, *, progress: ProgressArg = False) -> list[dict[str, Any]]:
+        """Every item (up to ``limit``) as a plain dict: :meth:`to_list`, then each
+        model's ``to_dict()``."""
+        return notebook.to_dicts(await self.to_list(progress=progress))
+
+    async def to_pandas(self, *, progress: ProgressArg = False) -> DataFrame:
+        """Every item (up to ``limit``) as a ``pandas.DataFrame`` with timezone-aware
+        datetime columns (:func:`tallyfy_async.notebook.to_pandas`; the ``pandas`` extra).
+        """
+        return notebook.to_pandas(await self.to_list(progress=progress))
 
 
 __all__ = ["FetchPage", "Page", "Paginator", "read_page"]

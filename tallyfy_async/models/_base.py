@@ -8,7 +8,8 @@ values pass through; Fractal includes (``with=``) are unwrapped from their
 
 A model prints as one short line (``Process(id='…', name='Onboard Jane',
 status='active')``): a notebook shows a listing of a thousand of them without scrolling
-through pages of ``None``. ``to_dict()`` gives every field.
+through pages of ``None``. ``to_dict()`` gives every field. In Jupyter a model shows as a
+table of the fields it has set (``_repr_html_``), secrets masked.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import enum
 import json
 from datetime import date, datetime, time
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -25,8 +26,10 @@ from tallyfy_async._readers import INCLUDE
 T = TypeVar("T")
 
 #: Fields a model's repr shows, in order: its id, what a person calls it, its state.
-_NAMING = ("title", "name", "label", "full_name", "text", "automated_alias", "content", "message")
-_STATE = ("status", "state")
+NAMING = ("title", "name", "label", "full_name", "text", "automated_alias", "content", "message")
+STATE = ("status", "state")
+#: Field metadata key: the value grants access (a guest's forever link); tables mask it.
+SENSITIVE: Final = "tallyfy_sensitive"
 #: The longest repr, and the longest text of a naming field in it.
 _REPR_LIMIT = 120
 _TEXT_LIMIT = 40
@@ -68,7 +71,7 @@ class Model:
     def __repr__(self) -> str:
         names = {a.name for a in attrs.fields(type(self))}
         shown: list[tuple[str, Any]] = []
-        for group in (("id",), _NAMING, _STATE):
+        for group in (("id",), NAMING, STATE):
             for name in group:
                 value = getattr(self, name) if name in names else None
                 if value is not None and value != "":
@@ -94,6 +97,12 @@ class Model:
             line = line[: _REPR_LIMIT - 2] + "…)"
         return line
 
+    def _repr_html_(self) -> str:
+        """The model as an HTML table of the fields it has set (Jupyter shows it)."""
+        from tallyfy_async._tables import html_model
+
+        return html_model(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The model as a plain dict (nested models too), ``extra`` keys merged in.
 
@@ -118,3 +127,8 @@ class Model:
 def included(*, default: Any = None) -> Any:
     """A field filled by a ``with=`` include, sent as ``{"data": ...}`` and unwrapped."""
     return attrs.field(default=default, metadata={INCLUDE: True})
+
+
+def sensitive(*, default: Any = None) -> Any:
+    """A field whose value grants access (a guest's forever link): tables mask it."""
+    return attrs.field(default=default, metadata={SENSITIVE: True})

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from tallyfy_async._serde import OpenStrEnum
-from tallyfy_async.models._base import Model, included
+from tallyfy_async.models._base import Model, included, sensitive
 
 
 class MemberRole(OpenStrEnum):
@@ -148,7 +148,7 @@ class Guest(Model):
     email: str
     first_name: str | None = None
     last_name: str | None = None
-    link: str | None = None
+    link: str | None = sensitive()
     last_accessed_at: datetime | None = None
     last_known_ip: str | None = None
     last_known_country: str | None = None
