@@ -196,11 +196,16 @@ def html_table(rows: Sequence[Any], *, caption: str, chosen: Sequence[str] | Non
     )
 
 
-def html_model(model: Any) -> str:
-    """One model as a two-column table (field, value) of the fields it has set."""
+def model_items(model: Any) -> list[tuple[str, Any]]:
+    """The fields a model has set, then its ``extra`` keys, as (name, value), masked."""
     items = [(n, value_of(model, n)) for n in _fields(model)]
     items += [(f"extra.{k}", value_of(model, k)) for k in getattr(model, EXTRA, {})]
-    items = [(n, v) for n, v in items if not _empty(v)]
+    return [(n, v) for n, v in items if not _empty(v)]
+
+
+def html_model(model: Any) -> str:
+    """One model as a two-column table (field, value) of the fields it has set."""
+    items = model_items(model)
     left_out = len(items) - MAX_MODEL_FIELDS
     rows = "".join(
         f"<tr>{_td(n, VALUE_LIMIT, 'th')}{_td(v, VALUE_LIMIT)}</tr>"
@@ -247,3 +252,10 @@ def text_table(
     if dropped:
         lines.append(f"({len(dropped)} more columns: {', '.join(dropped)}; {more})")
     return "\n".join(lines)
+
+
+def text_model(model: Any) -> str:
+    """One model as aligned ``field  value`` lines of the fields it has set."""
+    items = model_items(model)
+    size = max((len(name) for name, _ in items), default=0)
+    return "\n".join(f"{name.ljust(size)}  {cell(value, VALUE_LIMIT)}" for name, value in items)

@@ -1,6 +1,7 @@
 """``bulk.export``: every blueprint, process and task of an organization, streamed.
 
-Three organization-wide listings, 100 a page, archived records included: blueprints (with
+Three organization-wide listings, 100 a page, archived records included (unless told
+otherwise): blueprints (with
 their steps, as an include), processes, and tasks (process tasks and one-off tasks alike).
 No request per process or per blueprint: an export of N records takes about N / 100
 requests, the fewest the routes allow, and reports its count next to that minimum. Records
@@ -58,6 +59,7 @@ class OrganizationExport:
     Args:
         org: the organization.
         kinds: what to export, in this order (all three by default).
+        archived: include archived records (the default).
         blueprint_includes: includes of the blueprint listing (their steps by default).
         concurrency: pages fetched ahead in each listing.
         progress: True, False or a callable, as for ``bulk.run``.
@@ -76,6 +78,7 @@ class OrganizationExport:
         org: OrgClient,
         *,
         kinds: Sequence[Kind] = KINDS,
+        archived: bool = True,
         blueprint_includes: Sequence[str] = ("steps",),
         concurrency: int = C.EXPORT_CONCURRENCY,
         progress: ProgressArg = False,
@@ -87,6 +90,7 @@ class OrganizationExport:
         check_progress(progress)
         self.org = org
         self.kinds = tuple(kinds)
+        self.archived = archived
         self.blueprint_includes = list(blueprint_includes)
         self.concurrency = concurrency
         self._progress = progress
@@ -129,11 +133,9 @@ class OrganizationExport:
         await self.aclose()
 
     def _listing(self, kind: Kind) -> Paginator[Any]:
-        paging: dict[str, Any] = {
-            "archived": True,
-            "per_page": C.MAX_PER_PAGE,
-            "concurrency": self.concurrency,
-        }
+        paging: dict[str, Any] = {"per_page": C.MAX_PER_PAGE, "concurrency": self.concurrency}
+        if self.archived:
+            paging["archived"] = True
         if kind == "blueprint":
             if self.blueprint_includes:
                 paging["with_"] = self.blueprint_includes

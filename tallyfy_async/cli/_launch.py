@@ -1,0 +1,156 @@
+"""``launch``: one process per CSV row, exactly once, with a report a rerun resumes from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tallyfy_async import _constants as C
+from tallyfy_async import bulk
+from tallyfy_async._urls import check_id
+from tallyfy_async.cli._connect import Target, connect, connection_options
+from tallyfy_async.cli._csv_rows import SEPARATOR, ColumnPlan, CsvFile, CsvRow, row_key
+from tallyfy_async.cli._failures import ExitCode, Failure, run
+from tallyfy_async.models.processes import Process
+
+
+class UnreadableRow(ValueError):
+    """A CSV row that could not be read; its message starts with its line number."""
+
+
+def _blueprint(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        return check_id(value, "--blueprint")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command(
+    epilog="Columns are matched to the blueprint's kick-off fields by label or alias "
+    f"(ignoring case). A cell holding several values (multiselect choices, table cells, "
+    f"assignees: member ids, guest emails, group ids) separates them with '{SEPARATOR}'. "
+    "Each process is launched exactly once: its key (--key-column, else a digest of the "
+    "row) is recorded at the end of its name, so a launch whose answer was lost is looked "
+    "up before it is sent again. The report (JSON Lines) records every row's outcome as "
+    "the launch goes; a rerun with it skips the rows done and retries the rest."
+)
+@click.option("--csv", "csv_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The rows: a header of column names, then one row per process.")  # fmt: skip
+@click.option("--blueprint", "blueprint_id", required=True, callback=_blueprint,
+              help="The id of the blueprint to launch.")  # fmt: skip
+@click.option("--name", "name_template",
+              help="Each process's name, a template over the columns: 'Purchase {request}' "
+              "[default: the 'name' column].")  # fmt: skip
+@click.option("--key-column",
+              help="The column identifying a row across runs (an order number) [default: a "
+              "digest of the row's values].")  # fmt: skip
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The report to write and resume from [default: FILE.report.jsonl beside "
+              "the CSV].")  # fmt: skip
+@click.option(
+    "--ignore-unknown-columns",
+    is_flag=True,
+    help="Leave out columns that match no kick-off field instead of refusing.",
+)
+@click.option("--concurrency", type=click.IntRange(1, 256),
+              default=C.DEFAULT_BULK_CONCURRENCY, show_default=True,
+              help="Launches in flight at once.")  # fmt: skip
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Progress on standard error.")  # fmt: skip
+@connection_options
+def launch(
+    target: Target,
+    csv_path: Path,
+    blueprint_id: str,
+    name_template: str | None,
+    key_column: str | None,
+    report_path: Path | None,
+    ignore_unknown_columns: bool,
+    concurrency: int,
+    progress: bool,
+) -> None:
+    """Launch one process of a blueprint per CSV row, kick-off values from the columns."""
+    report_path = report_path or csv_path.with_suffix(".report.jsonl")
+    rows = CsvFile(csv_path)
+    lines: dict[str, int] = {}
+    launched: list[Process] = []
+
+    async def work() -> bulk.BulkReport:
+        async with connect(target) as session:
+            launcher = bulk.Launcher(session.org, blueprint_id)
+            plan = ColumnPlan.make(
+                rows.header,
+                await launcher.kickoff_fields(),
+                name=name_template,
+                key_column=key_column,
+                ignore_unknown=ignore_unknown_columns,
+            )
+
+            def key(row: CsvRow) -> str:
+                lines[row_key(row, plan.key_column)] = row.line
+                return row_key(row, plan.key_column)
+
+            async def launch_one(row: CsvRow) -> Process:
+                if row.values is None:
+                    raise UnreadableRow(f"line {row.line}: {row.problem}")
+                process = await launcher.launch(
+                    name=plan.name.format_map(row.values),
+                    kickoff=plan.kickoff(row.values),
+                    dedupe_key=key(row),
+                )
+                launched.append(process)
+                return process
+
+            try:
+                return await bulk.run(
+                    rows.rows(),
+                    launch_one,
+                    key=key,
+                    concurrency=concurrency,
+                    progress=progress,
+                    label="launches",
+                    journal=report_path,
+                    resume=_earlier(report_path),
+                    keep_results=False,
+                )
+            except OSError as exc:
+                raise Failure(ExitCode.FILE, f"cannot write {report_path}: {exc}") from None
+
+    try:
+        report = run(work)
+    finally:
+        rows.close()
+    click.echo(describe(report, len(launched), lines, report_path))
+    if not report.complete:
+        click.get_current_context().exit(int(ExitCode.FAILED))
+
+
+def _earlier(report_path: Path) -> bulk.BulkReport | None:
+    """The report of an earlier run, to resume from, if there is one."""
+    if not report_path.exists():
+        return None
+    try:
+        return bulk.BulkReport.load(report_path)
+    except (OSError, ValueError) as exc:
+        raise Failure(
+            ExitCode.FILE, f"the report {report_path} cannot be read to resume from: {exc}"
+        ) from None
+
+
+def describe(
+    report: bulk.BulkReport, launched: int, lines: dict[str, int], report_path: Path
+) -> str:
+    """What the launch did: counts, every row that failed (with its line), the report."""
+    counts = report.counts
+    text = [
+        f"launched {launched:,} processes; {counts['failed']:,} rows failed, "
+        f"{counts['unknown']:,} unknown; {report.carried_over:,} done in an earlier run",
+    ]
+    for outcome in report.failed + report.unknown:
+        where = f"line {lines[outcome.key]}" if outcome.key in lines else "earlier run"
+        text.append(f"  {where} ({outcome.key}): {outcome.error_type}: {outcome.message}")
+    text.append(f"report: {report_path} (a rerun with it launches nothing twice)")
+    text.append(report.summary())
+    return "\n".join(text)

@@ -1,0 +1,194 @@
+"""Quick looks: ``orgs``, ``whoami``, ``get KIND ID`` and ``list KIND [NAME=VALUE...]``."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import attrs
+import click
+
+from tallyfy_async.cli._connect import Target, connect, connection_options
+from tallyfy_async.cli._failures import ExitCode, Failure, run
+from tallyfy_async.cli._output import format_option, show
+from tallyfy_async.client import OrgClient
+
+#: Records shown by ``list`` unless ``--limit`` says otherwise.
+LIST_LIMIT = 50
+
+
+@attrs.frozen
+class Kind:
+    """A kind of record the quick looks read: its resource, and what its ids look like."""
+
+    resource: Callable[[OrgClient], Any]
+    id_type: Callable[[str], Any] = str
+
+
+KINDS: dict[str, Kind] = {
+    "blueprints": Kind(lambda org: org.blueprints),
+    "processes": Kind(lambda org: org.processes),
+    "tasks": Kind(lambda org: org.tasks),
+    "members": Kind(lambda org: org.members, int),
+    "guests": Kind(lambda org: org.guests),
+    "groups": Kind(lambda org: org.groups),
+    "tags": Kind(lambda org: org.tags),
+    "folders": Kind(lambda org: org.folders),
+}
+#: A kind may also be named in the singular.
+_SINGULAR = {name.removesuffix("es" if name == "processes" else "s"): name for name in KINDS}
+
+
+def _kind(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    name = _SINGULAR.get(value.lower(), value.lower())
+    if name not in KINDS:
+        raise click.BadParameter(f"{value!r} is not one of: {', '.join(KINDS)}")
+    return name
+
+
+kind_argument = click.argument("kind", callback=_kind, metavar="KIND")
+_KINDS_HELP = f"KIND is one of {', '.join(KINDS)} (or the singular)."
+
+
+@click.command()
+@connection_options
+@format_option
+def orgs(target: Target, as_json: bool | None) -> None:
+    """List the organizations the user belongs to (id, name, role)."""
+
+    async def work() -> list[Any]:
+        async with connect(target, org=False) as session:
+            return await session.client.organizations().to_list()
+
+    show(run(work), as_json=as_json, columns=["id", "name", "user_role"])
+
+
+@click.command()
+@connection_options
+@format_option
+def whoami(target: Target, as_json: bool | None) -> None:
+    """Show the user the credentials sign in as."""
+
+    async def work() -> Any:
+        async with connect(target, org=False) as session:
+            return await session.client.me()
+
+    show(run(work), as_json=as_json)
+
+
+@click.command(epilog=_KINDS_HELP)
+@kind_argument
+@click.argument("record_id", metavar="ID")
+@connection_options
+@format_option
+def get(target: Target, kind: str, record_id: str, as_json: bool | None) -> None:
+    """Show one record: its every field."""
+    try:
+        parsed = KINDS[kind].id_type(record_id)
+    except ValueError:
+        raise click.BadParameter(f"{record_id!r} is not an id of {kind}", param_hint="ID") from None
+
+    async def work() -> Any:
+        async with connect(target) as session:
+            resource = KINDS[kind].resource(session.org)
+            try:
+                return await resource.get(parsed)
+            except ValueError as exc:  # an id of the wrong shape, refused before sending
+                raise Failure(ExitCode.USAGE, str(exc)) from None
+
+    show(run(work), as_json=as_json)
+
+
+@click.command(
+    name="list",
+    epilog=f"{_KINDS_HELP} A filter is any option of the SDK's listing of that kind, "
+    "written NAME=VALUE: status=active, archived=true, q=onboarding, owners=42,43. "
+    "An unknown name is refused with the list of those the kind takes.",
+)
+@kind_argument
+@click.argument("filters", nargs=-1, metavar="[NAME=VALUE]...")
+@click.option(
+    "--limit",
+    type=click.IntRange(0),
+    default=LIST_LIMIT,
+    show_default=True,
+    help="Records at most (0: every one).",
+)
+@click.option("--columns", help="Columns of the table, comma-separated (default: the set ones).")
+@connection_options
+@format_option
+def list_(
+    target: Target,
+    kind: str,
+    filters: tuple[str, ...],
+    limit: int,
+    columns: str | None,
+    as_json: bool | None,
+) -> None:
+    """List records of one kind, filtered."""
+
+    async def work() -> tuple[list[Any], int]:
+        async with connect(target) as session:
+            listing = KINDS[kind].resource(session.org).list
+            options = parse_filters(listing, filters)
+            try:
+                paginator = listing(**options, limit=limit or None)
+                first = await paginator  # kept: the walk starts from it
+            except (TypeError, ValueError) as exc:  # a filter value refused before sending
+                raise Failure(ExitCode.USAGE, str(exc)) from None
+            return await paginator.to_list(), first.total
+
+    items, total = run(work)
+    chosen = [c.strip() for c in columns.split(",")] if columns else None
+    show(items, as_json=as_json, columns=chosen)
+    if len(items) < total:
+        click.echo(f"{len(items):,} of {total:,} {kind} (--limit 0 shows every one)", err=True)
+
+
+def parse_filters(listing: Callable[..., Any], filters: tuple[str, ...]) -> dict[str, Any]:
+    """``NAME=VALUE`` words as keyword arguments of ``listing``, each value read as its
+    parameter's type says (a bool, an int, a date, a comma-separated list).
+
+    Raises:
+        click.BadParameter: a word without ``=``, or a name the listing does not take.
+    """
+    parameters = {
+        name.removesuffix("_"): parameter
+        for name, parameter in inspect.signature(listing).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        and name not in ("per_page", "limit", "concurrency")
+    }
+    options: dict[str, Any] = {}
+    for word in filters:
+        name, equals, text = word.partition("=")
+        parameter = parameters.get(name.strip())
+        if not equals or parameter is None:
+            raise click.BadParameter(
+                f"{word!r}: filters are NAME=VALUE with NAME one of {', '.join(parameters)}",
+                param_hint="NAME=VALUE",
+            )
+        options[parameter.name] = _value(str(parameter.annotation), text.strip())
+    return options
+
+
+def _value(annotation: str, text: str) -> Any:
+    if "Sequence" in annotation and "," in text:
+        return [_scalar(annotation, part.strip()) for part in text.split(",")]
+    return _scalar(annotation, text)
+
+
+def _scalar(annotation: str, text: str) -> Any:
+    lowered = text.lower()
+    if "bool" in annotation and lowered in ("true", "false", "yes", "no"):
+        return lowered in ("true", "yes")
+    if re.search(r"\bint\b", annotation) and re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.search(r"\bdate\b", annotation):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    return text
