@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -122,8 +123,9 @@ def launch(
         report = run(work)
     finally:
         rows.close()
-    click.echo(describe(report, len(launched), lines, report_path))
-    if not report.complete:
+    text, complete = describe(report, len(launched), lines, report_path)
+    click.echo(text)
+    if not complete:
         click.get_current_context().exit(int(ExitCode.FAILED))
 
 
@@ -141,16 +143,23 @@ def _earlier(report_path: Path) -> bulk.BulkReport | None:
 
 def describe(
     report: bulk.BulkReport, launched: int, lines: dict[str, int], report_path: Path
-) -> str:
-    """What the launch did: counts, every row that failed (with its line), the report."""
-    counts = report.counts
+) -> tuple[str, bool]:
+    """What the launch did for the CSV's rows (the report may hold rows since removed
+    from it): counts, every row that failed with its line, the report; and whether every
+    row is done."""
+    outcomes = [report.outcomes[key] for key in lines if key in report.outcomes]
+    status = Counter(outcome.status for outcome in outcomes)
     text = [
-        f"launched {launched:,} processes; {counts['failed']:,} rows failed, "
-        f"{counts['unknown']:,} unknown; {report.carried_over:,} done in an earlier run",
+        f"launched {launched:,} processes; {status[bulk.ItemStatus.FAILED]:,} rows failed, "
+        f"{status[bulk.ItemStatus.UNKNOWN]:,} unknown; {report.carried_over:,} done in an "
+        "earlier run",
     ]
-    for outcome in report.failed + report.unknown:
-        where = f"line {lines[outcome.key]}" if outcome.key in lines else "earlier run"
-        text.append(f"  {where} ({outcome.key}): {outcome.error_type}: {outcome.message}")
-    text.append(f"report: {report_path} (a rerun with it launches nothing twice)")
-    text.append(report.summary())
-    return "\n".join(text)
+    for outcome in outcomes:
+        if outcome.status is not bulk.ItemStatus.DONE:
+            line = lines[str(outcome.key)]
+            text.append(f"  line {line} ({outcome.key}): {outcome.error_type}: {outcome.message}")
+    text.append(
+        f"{len(outcomes):,} rows in {report.elapsed:.1f} s, {report.requests:,} requests; "
+        f"report: {report_path} (a rerun with it launches nothing twice)"
+    )
+    return "\n".join(text), status[bulk.ItemStatus.DONE] == len(outcomes)

@@ -5,7 +5,7 @@ describe it (it shares no code
 with the SDK's models, converter or transport), so tests run against it catch the SDK's
 mistakes rather than repeat them. Use it with ``async with FakeTallyfy() as fake:``, through
 the pytest fixtures ``tallyfy_fake``/``tallyfy_demo`` (``tallyfy_async.testing.plugin``), or as
-a command: ``python -m tallyfy_async.testing --seed-demo``.
+a command: ``tallyfy-async serve-fake``.
 """
 
 from tallyfy_async.testing._faults import Fault, RateLimit

@@ -87,7 +87,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 async def test_command_line_server(session: aiohttp.ClientSession) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tallyfy_async.testing", "--port", "0", "--seed-demo",
+        sys.executable, "-m", "tallyfy_async", "serve-fake", "--port", "0",
         "--processes", "5", "--tasks-per-process", "2",
         cwd=ROOT, env=_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The standalone fake as a script in another language drives it: every login value pinned."""
+"""The standalone fake (`tallyfy-async serve-fake`) as a script in another language drives it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ async def start(*flags: str) -> tuple[asyncio.subprocess.Process, dict[str, Any]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tallyfy_async.testing", "--port", "0", "--json", *flags,
+        sys.executable, "-m", "tallyfy_async", "serve-fake", "--port", "0", "--json", *flags,
         cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stdout is not None
@@ -53,7 +53,7 @@ async def token(session: aiohttp.ClientSession, login: dict[str, Any]) -> dict[s
 
 async def test_every_login_value_can_be_pinned(session: aiohttp.ClientSession) -> None:
     process, login = await start(
-        "--seed-demo", "--processes", "3", "--org-id", ORG_ID, "--client-id", "4242",
+        "--processes", "3", "--org-id", ORG_ID, "--client-id", "4242",
         "--client-secret", "pinned-secret", "--admin-email", "ops@example.com",
         "--admin-password", "pinned-password",
     )  # fmt: skip
@@ -78,7 +78,7 @@ async def test_every_login_value_can_be_pinned(session: aiohttp.ClientSession) -
 async def test_without_the_demo_the_pinned_values_still_apply(
     session: aiohttp.ClientSession,
 ) -> None:
-    process, login = await start("--client-secret", "s3", "--org-id", ORG_ID)
+    process, login = await start("--no-demo", "--client-secret", "s3", "--org-id", ORG_ID)
     try:
         assert (login["org_id"], login["client_secret"]) == (ORG_ID, "s3")
         headers = await token(session, login)
@@ -91,7 +91,7 @@ async def test_without_the_demo_the_pinned_values_still_apply(
 
 
 async def test_the_tenant_can_read_request_dates_day_first(session: aiohttp.ClientSession) -> None:
-    process, login = await start("--seed-demo", "--processes", "1", "--request-dates", "YYYY-DD-MM")
+    process, login = await start("--processes", "1", "--request-dates", "YYYY-DD-MM")
     try:
         headers = await token(session, login)
         me_url = f"{login['base_url']}/organizations/{login['org_id']}/me"

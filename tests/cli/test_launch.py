@@ -1,0 +1,200 @@
+"""``tallyfy-async launch``: a process per CSV row, exactly once, rerun from its report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tallyfy_async.cli._csv_rows import ColumnPlan
+from tallyfy_async.models import FieldColumn, FieldOption, FieldType, FormField
+from tallyfy_async.testing import DemoOrg, FakeTallyfy
+from tests.cli.conftest import no_traceback, start, tool
+
+PURCHASES = """request,Amount,Vendor email,Needed by
+PR-1001,120.00,orders@paperco.test,2026-12-01
+PR-1002,89.90,sales@inkworks.test,
+PR-1003,1450.00,hello@chairs.test
+PR-1004,75.00,desk@office.test,2027-01-15T09:00:00Z
+"""
+
+
+@pytest.fixture
+def demo(fake: FakeTallyfy) -> DemoOrg:
+    return fake.seed_demo(processes=0)
+
+
+def purchase(demo: DemoOrg) -> str:
+    return demo.blueprint_ids[1]  # kick-off: Amount (required), Vendor email, Needed by
+
+
+def launched(fake: FakeTallyfy, demo: DemoOrg) -> dict[str, dict[str, Any]]:
+    """The processes of the fake's organization by name."""
+    org = fake.state.orgs[demo.org_id]
+    runs = [fake.snapshot(demo.org_id, "runs", run.id) for run in org.runs.every()]
+    return {run["name"]: run for run in runs if run is not None}
+
+
+def kickoff_by_label(fake: FakeTallyfy, demo: DemoOrg, run: dict[str, Any]) -> dict[str, Any]:
+    blueprint = fake.snapshot(demo.org_id, "blueprints", purchase(demo))
+    assert blueprint is not None
+    labels = {field["id"]: field["label"] for field in blueprint["prerun"]}
+    return {labels[key]: value for key, value in run["prerun"].items() if value is not None}
+
+
+async def test_a_bad_row_is_reported_by_line_and_a_rerun_launches_nothing_twice(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = tmp_path / "purchases.csv"
+    rows.write_text(PURCHASES)
+    args = ["launch", "--csv", str(rows), "--blueprint", purchase(demo),
+            "--name", "Purchase {request}", "--key-column", "request"]  # fmt: skip
+    first = await tool(*args, env=env)
+    assert first.code == 1, first.text  # the work ran, one row failed
+    no_traceback(first)
+    assert "launched 3 processes; 1 rows failed, 0 unknown" in first.out
+    assert "line 4 (line 4): UnreadableRow: line 4: 3 values for 4 columns" in first.out
+    names = launched(fake, demo)
+    assert sorted(names) == [
+        "Purchase PR-1001 [PR-1001]",
+        "Purchase PR-1002 [PR-1002]",
+        "Purchase PR-1004 [PR-1004]",
+    ]
+    assert kickoff_by_label(fake, demo, names["Purchase PR-1001 [PR-1001]"]) == {
+        "Amount": "120.00",
+        "Vendor email": "orders@paperco.test",
+        "Needed by": "2026-12-01T00:00:00.000Z",
+    }
+    assert kickoff_by_label(fake, demo, names["Purchase PR-1002 [PR-1002]"]) == {
+        "Amount": "89.90",
+        "Vendor email": "sales@inkworks.test",
+    }
+    lines = (tmp_path / "purchases.report.jsonl").read_text().splitlines()
+    report = [json.loads(line) for line in lines]
+    outcomes = {r["key"]: r for r in report if r.get("status") in ("done", "failed")}
+    assert outcomes["line 4"]["message"] == "line 4: 3 values for 4 columns"
+    assert outcomes["PR-1001"]["result"]["name"] == "Purchase PR-1001 [PR-1001]"
+
+    fake.reset_log()
+    again = await tool(*args, env=env)
+    assert again.code == 1, again.text  # line 4 is still unreadable
+    assert "launched 0 processes; 1 rows failed, 0 unknown; 3 done in an earlier run" in again.out
+    assert launched(fake, demo) == names
+    assert not [r for r in fake.log if r.method == "POST" and r.path.endswith("/runs")]
+
+    rows.write_text(PURCHASES.replace("PR-1003,1450.00,hello@chairs.test", "PR-1003,1450.00,,"))
+    fixed = await tool(*args, env=env)
+    assert fixed.code == 0, fixed.text
+    assert "launched 1 processes; 0 rows failed" in fixed.out
+    assert len(launched(fake, demo)) == 4
+
+
+async def test_a_launch_killed_midway_is_finished_by_a_rerun_without_duplicates(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = tmp_path / "many.csv"
+    rows.write_text("name,Amount\n" + "".join(f"Order {n},{n}.00\n" for n in range(1, 41)))
+    fake.inject(path=r"/runs$", method="POST", delay=0.2)  # slow launches, still applied
+    args = ["launch", "--csv", str(rows), "--blueprint", purchase(demo), "--concurrency", "4"]
+    process = await start(*args, env=env)
+    report = tmp_path / "many.report.jsonl"
+    while len(launched(fake, demo)) < 8:
+        await asyncio.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # no grace, no report summary: a power cut
+    await process.wait()
+    before = len(launched(fake, demo))
+    assert 8 <= before < 40 and report.exists()
+
+    fake.clear_faults()
+    again = await tool(*args, env=env)
+    assert again.code == 0, again.text
+    names = Counter(name.split(" [")[0] for name in launched(fake, demo))
+    assert names == Counter(f"Order {n}" for n in range(1, 41))  # each exactly once
+    assert "done in an earlier run" in again.out
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "extra", "code", "message"),
+    [
+        (None, [], 5, "cannot read"),
+        ("", [], 5, "is empty: its first line must name the columns"),
+        (
+            "name,Amount,Colour\nA,1,red\n",
+            [],
+            5,
+            "columns that match no kick-off field: ['Colour']",
+        ),
+        ("name,Vendor email\nA,a@b.test\n", [], 5, "the blueprint requires ['Amount']"),
+        ("Amount\n1\n", [], 2, "say how to name each process"),
+        ("name,Amount,Amount\nA,1,2\n", [], 5, "columns named twice"),
+        ("name,Amount\nA,1\n", ["--key-column", "id"], 2, "no column 'id'"),
+    ],
+)
+async def test_a_csv_that_cannot_be_used_is_refused_before_any_launch(
+    fake: FakeTallyfy,
+    demo: DemoOrg,
+    env: dict[str, str],
+    tmp_path: Path,
+    csv_text: str | None,
+    extra: list[str],
+    code: int,
+    message: str,
+) -> None:
+    rows = tmp_path / "rows.csv"
+    if csv_text is not None:
+        rows.write_text(csv_text)
+    result = await tool(
+        "launch", "--csv", str(rows), "--blueprint", purchase(demo), *extra, env=env
+    )
+    assert result.code == code, result.text
+    assert message in result.err
+    no_traceback(result)
+    assert not [r for r in fake.log if r.method == "POST" and r.path.endswith("/runs")]
+
+
+async def test_unknown_columns_can_be_ignored_and_rows_that_are_not_utf8_fail_alone(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_bytes(b"name,Amount,Note\nA,1,x\nB,2,caf\xe9\nC,3,\n")
+    result = await tool(
+        "launch", "--csv", str(rows), "--blueprint", purchase(demo), "--ignore-unknown-columns",
+        env=env,
+    )  # fmt: skip
+    assert result.code == 1, result.text
+    assert "line 3 (line 3): UnreadableRow: line 3: bytes that are not UTF-8" in result.out
+    assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "C"]
+
+
+def test_cells_holding_several_values_are_split() -> None:
+    fields = [
+        FormField(id="a" * 32, label="Channels", field_type=FieldType.MULTISELECT,
+                  options=[FieldOption(id=1, text="Slack"), FieldOption(id=2, text="Email")]),
+        FormField(id="b" * 32, label="Line items", field_type=FieldType.TABLE,
+                  columns=[FieldColumn(id=1, label="Item"), FieldColumn(id=2, label="Qty")]),
+        FormField(id="c" * 32, alias="team", label="Account team", field_type=FieldType.ASSIGNEES),
+        FormField(id="d" * 32, label="Client name", field_type=FieldType.TEXT),
+    ]  # fmt: skip
+    plan = ColumnPlan.make(
+        ["Client Name", "channels", "Line items", "team"], fields,
+        name="{Client Name}", key_column=None, ignore_unknown=False,
+    )  # fmt: skip
+    kickoff = plan.kickoff(
+        {
+            "Client Name": "Globex; Inc",
+            "channels": "Slack; Email",
+            "Line items": "Widget;3",
+            "team": f"42; casey@example.com; {'e' * 32}",
+        }
+    )
+    assert kickoff == {
+        "d" * 32: "Globex; Inc",
+        "a" * 32: ["Slack", "Email"],
+        "b" * 32: ["Widget", "3"],
+        "c" * 32: {"users": [42], "guests": ["casey@example.com"], "groups": ["e" * 32]},
+    }
