@@ -44,16 +44,16 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def login_env(fake: FakeTallyfy, demo: DemoOrg, **extra: str) -> dict[str, str]:
     """Environment variables that point the tool at ``demo`` with a password grant."""
-    return clean_env(
-        TALLYFY_BASE_URL=fake.base_url,
-        TALLYFY_TOKEN_URL=fake.token_url,
-        TALLYFY_ORG_ID=demo.org_id,
-        TALLYFY_CLIENT_ID=demo.client_id,
-        TALLYFY_CLIENT_SECRET=demo.client_secret,
-        TALLYFY_USERNAME=demo.admin_email,
-        TALLYFY_PASSWORD=demo.admin_password,
-        **extra,
-    )
+    login = {
+        "TALLYFY_BASE_URL": fake.base_url,
+        "TALLYFY_TOKEN_URL": fake.token_url,
+        "TALLYFY_ORG_ID": demo.org_id,
+        "TALLYFY_CLIENT_ID": demo.client_id,
+        "TALLYFY_CLIENT_SECRET": demo.client_secret,
+        "TALLYFY_USERNAME": demo.admin_email,
+        "TALLYFY_PASSWORD": demo.admin_password,
+    }
+    return clean_env(**{**login, **extra})
 
 
 async def start(
