@@ -98,8 +98,11 @@ def test_secret_keys_are_masked_but_flags_are_not() -> None:
         extra={"access_token": "tok-123", "client_secret": "sec-456", "api_key": "key-789"},
     )
     guest = Guest(id=1, email="casey@example.com", link="https://go.tallyfy.com/guest/abc")
-    markup = task._repr_html_() + table([task])._repr_html_() + guest._repr_html_() + repr(
-        table([guest])
+    markup = (
+        task._repr_html_()
+        + table([task])._repr_html_()
+        + guest._repr_html_()
+        + repr(table([guest]))
     )
     for secret in ("tok-123", "sec-456", "key-789", "guest/abc"):
         assert secret not in markup

@@ -156,10 +156,24 @@ def readme_commands() -> list[str]:
 
 def test_the_readme_has_its_two_commands_and_ci_runs_the_second_one() -> None:
     install_and_run, test = readme_commands()
-    assert install_and_run == "pip install . && python examples/export_demo.py"
+    assert install_and_run == "pip install . && tallyfy-async export --fake --out export.sqlite"
     assert test.startswith('pip install ".[dev]" && python -m pytest ')
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert test in ci, "CI must run the README's test command exactly"
+
+
+async def test_the_first_command_exports_the_demo_organization(tmp_path: Path) -> None:
+    install_and_run, _ = readme_commands()
+    _, export = install_and_run.split(" && ")
+    program, *args = shlex.split(export)
+    script = Path(sys.executable).with_name(program)  # the console script pip installed
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "tallyfy_async"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALLYFY_")}
+    output = await run(*command, *args, cwd=tmp_path, env=env)
+    assert re.search(r"^exported 3 blueprints, 1,000 processes \(100 archived\), ", output, re.M)
+    assert re.search(r"records in [\d.]+ s \([\d,]+ records/s\)", output), output
+    assert (tmp_path / "export.sqlite").stat().st_size > 1_000_000
+    assert [p.name for p in tmp_path.iterdir()] == ["export.sqlite"]
 
 
 def test_extras_are_quoted_so_every_shell_takes_them() -> None:
