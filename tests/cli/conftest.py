@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -71,13 +70,17 @@ async def tool(
     env: dict[str, str],
     cwd: Path | None = None,
     stdin: bytes | None = None,
-    timeout: float = 120,
 ) -> Result:
-    """Run the tool to its end."""
+    """Run the tool to its end (two minutes at most)."""
     process = await start(*args, env=env, cwd=cwd, stdin=stdin)
-    out, err = await asyncio.wait_for(process.communicate(stdin), timeout=timeout)
+    out, err = await asyncio.wait_for(process.communicate(stdin), timeout=120)
     assert process.returncode is not None
     return Result(process.returncode, out.decode(), err.decode())
+
+
+def names(folder: Path) -> list[str]:
+    """The names of the files in ``folder``."""
+    return sorted(path.name for path in folder.iterdir())
 
 
 def no_traceback(result: Result) -> None:

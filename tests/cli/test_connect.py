@@ -105,6 +105,12 @@ async def test_a_network_failure_exits_6(demo: DemoOrg, fake: FakeTallyfy) -> No
     no_traceback(result)
 
 
+def listing(pid: int) -> tuple[str, list[str]]:
+    """A process's command line as ``ps`` shows it to every user, and its children."""
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    return argv, Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
 async def test_secrets_from_the_environment_are_not_in_the_process_listing(
     fake: FakeTallyfy, demo: DemoOrg, tmp_path: Path
 ) -> None:
@@ -113,8 +119,7 @@ async def test_secrets_from_the_environment_are_not_in_the_process_listing(
     try:
         await asyncio.sleep(1.0)
         assert process.returncode is None
-        argv = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode()
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        argv, children = listing(process.pid)
         assert "export" in argv and children == []  # the tool itself, no helper process
         for secret in (demo.client_secret, demo.admin_password):
             assert secret not in argv

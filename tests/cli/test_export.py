@@ -17,7 +17,7 @@ from tallyfy_async import TallyfyClient
 from tallyfy_async.cli._writers import TABLES
 from tallyfy_async.models import Blueprint, Process, Task
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
-from tests.cli.conftest import no_traceback, start, tool
+from tests.cli.conftest import names, no_traceback, start, tool
 
 #: The fake's collections, by the export's kinds.
 COLLECTIONS = {"blueprint": "blueprints", "process": "runs", "task": "tasks"}
@@ -88,7 +88,7 @@ async def test_json_lines_hold_every_record_as_the_organization_does(
     assert f"{len(rows['process'])} processes (6 archived)" in result.out
     assert "(minimum " in result.out
     assert "records: " in result.err  # progress, as plain lines when not on a terminal
-    assert [p.name for p in tmp_path.iterdir()] == ["export.jsonl"]
+    assert names(tmp_path) == ["export.jsonl"]
 
 
 async def test_sqlite_has_a_table_per_kind_with_a_column_per_field(
@@ -178,7 +178,7 @@ async def test_a_failed_export_leaves_the_previous_file_and_nothing_else(
     assert "Error: not found, or not visible to this user" in result.err
     no_traceback(result)
     assert out.read_text() == "the previous export"
-    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert names(tmp_path) == [name]
 
 
 async def test_an_interrupted_export_leaves_no_file(
@@ -188,7 +188,7 @@ async def test_an_interrupted_export_leaves_no_file(
     fake.inject(path=r"/tasks$", method="GET", query={"page": "2"}, delay=30)
     process = await start("export", "--out", str(out), env=env)
     for _ in range(200):  # until the export is under way: its temporary file exists
-        if list(tmp_path.iterdir()):
+        if names(tmp_path):
             break
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.3)
@@ -196,7 +196,7 @@ async def test_an_interrupted_export_leaves_no_file(
     _, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 130, err.decode()
     assert "Error: interrupted" in err.decode() and "Traceback" not in err.decode()
-    assert list(tmp_path.iterdir()) == []
+    assert names(tmp_path) == []
 
 
 async def test_the_format_comes_from_the_extension_or_the_flag(

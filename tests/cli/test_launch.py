@@ -103,7 +103,7 @@ async def test_a_launch_killed_midway_is_finished_by_a_rerun_without_duplicates(
     args = ["launch", "--csv", str(rows), "--blueprint", purchase(demo), "--concurrency", "4"]
     process = await start(*args, env=env)
     report = tmp_path / "many.report.jsonl"
-    while len(launched(fake, demo)) < 8:
+    while len(launched(fake, demo)) < 8:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     process.send_signal(signal.SIGKILL)  # no grace, no report summary: a power cut
     await process.wait()
