@@ -201,12 +201,20 @@ class ProgressView:
             self._stream.flush()
 
 
+def _in_jupyter_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel (not merely in a process that imported
+    ipykernel): IPython's running shell has a kernel."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and hasattr(shell, "kernel")
+
+
 def _tqdm_bar(label: str, total: int | None, stream: IO[str]) -> Any:
     """A tqdm bar when tqdm is installed and ``stream`` is a terminal (or the work runs in
     a Jupyter kernel, where tqdm draws a widget), else None."""
     isatty = getattr(stream, "isatty", None)
     terminal = isatty is not None and isatty()
-    if not terminal and "ipykernel" not in sys.modules:
+    if not terminal and not _in_jupyter_kernel():
         return None
     try:
         auto = importlib.import_module("tqdm.auto")

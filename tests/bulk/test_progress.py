@@ -86,6 +86,16 @@ async def test_plain_lines_when_standard_error_is_not_a_terminal(
     assert " in " in lines[-1]
 
 
+async def test_a_process_that_merely_imported_ipykernel_gets_plain_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import ipykernel.kernelspec  # noqa: F401  (what a test running notebooks imports)
+
+    await bulk.run(range(40), slow_work, concurrency=2, progress=True, label="rows")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and all(line.startswith("rows: ") for line in lines)
+
+
 async def test_nothing_is_shown_when_progress_is_off(capsys: pytest.CaptureFixture[str]) -> None:
     await bulk.run(range(20), slow_work)
     assert capsys.readouterr().err == ""
