@@ -5,7 +5,8 @@ result shows is importable from a public submodule and listed in its ``__all__``
 ``tallyfy_async.models`` (every response model and enumeration), ``tallyfy_async.auth``
 (credentials, tokens, stores, the token cache), ``tallyfy_async.pagination``,
 ``tallyfy_async.testing`` (the fake server and its pytest fixtures), ``tallyfy_async.bulk``
-(bulk jobs), ``tallyfy_async.rate`` (the adaptive rate).
+(bulk jobs), ``tallyfy_async.rate`` (the adaptive rate), ``tallyfy_async.notebook``
+(listings as tables), ``tallyfy_async.cli`` (the ``tallyfy-async`` command).
 """
 
 from tallyfy_async import bulk, rate
