@@ -327,6 +327,13 @@ class WebhookReceiver:
             return True
         if self._room or len(self._pending) + self._promised >= self.queue_size:
             return False
+        self._push(event)
+        return True
+
+    def _push(self, event: WebhookEvent) -> None:
+        """Queue ``event`` in its place, with a worker to take it: the workers running may
+        all be about to leave (a place passed on by a cancelled delivery wakes the next
+        one after the worker that freed it has gone)."""
         self._pending.append(event)
         idle = self._idle
         if idle is None:
@@ -335,7 +342,6 @@ class WebhookReceiver:
             idle.clear()
         if len(self._workers) < self.concurrency:
             self._workers.add(asyncio.get_running_loop().create_task(self._work()))
-        return True
 
     async def _admit_when_room(self, event: WebhookEvent) -> None:
         """Wait (in arrival order) until the queue has room for ``event``; never drop it."""
@@ -359,9 +365,7 @@ class WebhookReceiver:
             self.undelivered.append(event)
             return
         self._promised -= 1
-        self._pending.append(event)
-        assert self._idle is not None
-        self._idle.clear()
+        self._push(event)
 
     def _make_room(self) -> None:
         """A place in the queue freed: promise it to the oldest waiting delivery."""

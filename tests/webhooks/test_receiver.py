@@ -4,6 +4,7 @@ shutdown."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -182,6 +183,47 @@ async def test_a_full_queue_makes_deliveries_wait_instead_of_refusing_them() -> 
 
     assert answers == [(200, "accepted")] * 5
     assert len(recorder.events) == 5
+
+
+async def test_a_place_passed_on_by_a_cancelled_delivery_still_reaches_a_callback() -> None:
+    delivered: list[str] = []
+    gate = asyncio.Event()
+    waiting: dict[int, asyncio.Task[int]] = {}
+
+    async def on_event(event: WebhookEvent) -> None:
+        assert isinstance(event, TaskCompletedEvent)
+        if event.task.id == "task-00000":
+            await gate.wait()
+        delivered.append(event.task.id)
+        if event.task.id == "task-00001":
+            # Taking event 1 freed a place promised to delivery 2, which is cancelled before
+            # it takes it (its request cut short) and passes the place on to delivery 3,
+            # after this callback's worker has found the queue empty and left.
+            waiting[2].cancel()
+
+    def event(number: int) -> WebhookEvent:
+        return webhooks.parse(
+            json.dumps(task_payload(number)), headers(), expected_org_id=EXAMPLE_ORG
+        )
+
+    receiver = webhooks.handler(on_event, org_id=EXAMPLE_ORG, queue_size=1, concurrency=1)
+    await receiver.replay([event(0)])
+    await asyncio.sleep(0)  # event 0's callback starts (and is held): the queue is empty
+    await receiver.replay([event(1)])
+    for number in (2, 3):
+        waiting[number] = asyncio.create_task(receiver.replay([event(number)]))
+        await asyncio.sleep(0)
+    assert receiver.stats.waiting == 2
+    gate.set()
+    async with asyncio.timeout(10):  # a hang fails the test; nothing is timed
+        await asyncio.gather(*waiting.values(), return_exceptions=True)
+        await receiver.join()
+    await receiver.close()
+
+    assert delivered == ["task-00000", "task-00001", "task-00003"]
+    assert [e.task.id for e in receiver.undelivered if isinstance(e, TaskCompletedEvent)] == [
+        "task-00002"
+    ]
 
 
 async def test_callbacks_run_at_most_concurrency_at_a_time() -> None:
