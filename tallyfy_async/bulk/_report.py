@@ -307,6 +307,41 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
             yield record
 
 
+#: How every record :func:`_write` writes begins.
+_RECORD_STARTS = (b'{"key":', b'{"summary":')
+
+
+def _drop_cut_record(path: Path) -> None:
+    """Cut off a record the file ends in without its line break (a job killed while
+    writing it; :meth:`BulkReport.load` ignores it), so that lines appended next are read
+    as lines of their own rather than glued to it. A last line that is not one of our
+    records is left alone."""
+    try:
+        file = open(path, "rb+")  # noqa: SIM115
+    except FileNotFoundError:
+        return
+    with file:
+        end = file.seek(0, os.SEEK_END)
+        if end == 0:
+            return
+        file.seek(end - 1)
+        if file.read(1) == b"\n":
+            return
+        cut = b""
+        while end > 0:
+            start = max(0, end - 64 * 1024)
+            file.seek(start)
+            cut = file.read(end - start) + cut
+            newline = cut.rfind(b"\n")
+            if newline >= 0:
+                start += newline + 1
+                cut = cut[newline + 1 :]
+                break
+            end = start
+        if any(cut.startswith(begin) or begin.startswith(cut) for begin in _RECORD_STARTS):
+            file.truncate(start)
+
+
 def _write(file: IO[str], record: dict[str, Any]) -> None:
     file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
 
@@ -320,6 +355,7 @@ class Journal:
 
     def __init__(self, path: PathArg) -> None:
         self.path = Path(path)
+        _drop_cut_record(self.path)
         self._file: IO[str] = open(self.path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
 
     def started(self, key: Key) -> None:

@@ -83,6 +83,29 @@ async def test_load_reads_a_journal_and_ignores_a_cut_last_line(tmp_path: Path) 
     assert "in flight when the job stopped" in (loaded.outcomes["b"].message or "")
 
 
+async def test_a_journal_cut_mid_line_takes_a_resumed_run_and_reads_back(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    # A power cut while item 1's outcome was being written: its line is cut short.
+    path.write_text(
+        '{"key":0,"status":"started"}\n'
+        '{"key":0,"status":"done","result":0,"seconds":0.1}\n'
+        '{"key":1,"status":"started"}\n'
+        '{"key":1,"status":"do'
+    )
+
+    async def work(n: int) -> int:
+        return n
+
+    report = await bulk.run(range(3), work, resume=path, journal=path)
+    assert report.carried_over == 1 and report.processed == 2
+    reread = BulkReport.load(path)
+    assert {key: outcome.status for key, outcome in reread.outcomes.items()} == {
+        0: ItemStatus.DONE,
+        1: ItemStatus.DONE,
+        2: ItemStatus.DONE,
+    }
+
+
 async def test_load_refuses_a_file_that_is_not_a_report(tmp_path: Path) -> None:
     path = tmp_path / "other.jsonl"
     path.write_text('{"id": 1}\n')
