@@ -200,9 +200,17 @@ def test_the_test_extra_holds_what_the_fixtures_need_and_dev_the_rest() -> None:
 
 
 def test_documents_cite_only_files_of_the_repository() -> None:
+    # CHANGELOG names files a change removed: only what lies outside the repository is
+    # checked there.
+    for record in (ROOT / "CHANGELOG.md", ROOT / "SECURITY.md"):
+        text = record.read_text(encoding="utf-8")
+        assert "shared/" not in text and "catalogue" not in text.lower(), record.name
+        assert not re.search(r"DESIGN\.md|\bissue \d", text), record.name
     for document in [README, *sorted((ROOT / "docs").glob("*.md"))]:
         text = document.read_text(encoding="utf-8")
         assert "shared/" not in text and "catalogue" not in text.lower(), document.name
+        # Nor the design notes beside the repository, nor the issues behind a change.
+        assert not re.search(r"DESIGN\.md|\bissue \d", text), document.name
         for path in re.findall(r"`((?:[\w.-]+/)*[\w-]+\.(?:md|py|json|toml))`", text):
             assert (ROOT / path).exists() or path.startswith(("test_", "block")), (
                 f"{document.name} cites {path}, which the repository does not have"

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 
 from tallyfy_async.testing._state import Org, Run, State, Task, Wire
 
-#: ``webhook_date_field_format`` values (catalogue §8.1): the default and the human one.
+#: The organization setting ``webhook_date_field_format``: ISO 8601 (the default), or the
+#: human ``d/m/Y h:i A T`` in the organization's time zone.
 ISO_FORMAT = "yyyy-MM-ddTHH:mm:ssZ"
 HUMAN_FORMAT = "d/m/Y h:i A T"
 DATE_FORMATS = (ISO_FORMAT, HUMAN_FORMAT)
