@@ -3,7 +3,8 @@
 ``progress=True`` shows a tqdm bar (the ``progress`` extra) when standard error is a
 terminal, and otherwise writes a plain line there every few seconds (a log file, a CI job).
 A callable gets a :class:`Progress` snapshot twice a second and once at the end. False shows
-nothing.
+nothing. A display that fails (a callback that raises) is logged once at WARNING on the
+``tallyfy_async.bulk`` logger and shows no more: the work goes on and keeps its result.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -19,6 +21,8 @@ from typing import IO, Any
 import attrs
 
 from tallyfy_async import _constants as C
+
+log = logging.getLogger("tallyfy_async.bulk")
 
 
 @attrs.frozen
@@ -176,8 +180,7 @@ class ProgressView:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
-        if self._on:
-            self._show(final=True)
+        self._show(final=True)
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -188,17 +191,27 @@ class ProgressView:
             self._show(final=False)
 
     def _show(self, *, final: bool) -> None:
+        if not self._on:
+            return
         snapshot = self.snapshot(final=final)
-        if self._callback is not None:
-            self._callback(snapshot)
-        elif self._bar is not None:
-            extra = f"failed {snapshot.failed}, unknown {snapshot.unknown}"
-            if snapshot.allowance is not None:
-                extra += f", allowance {snapshot.allowance}"
-            self._bar.set_postfix_str(extra, refresh=final)
-        else:
-            self._stream.write(snapshot.line() + "\n")
-            self._stream.flush()
+        try:
+            if self._callback is not None:
+                self._callback(snapshot)
+            elif self._bar is not None:
+                extra = f"failed {snapshot.failed}, unknown {snapshot.unknown}"
+                if snapshot.allowance is not None:
+                    extra += f", allowance {snapshot.allowance}"
+                self._bar.set_postfix_str(extra, refresh=final)
+            else:
+                self._stream.write(snapshot.line() + "\n")
+                self._stream.flush()
+        except Exception:
+            # Progress only watches the work: a display that fails must not cost the work
+            # its result (a finished job's report), nor fail it hours later.
+            self._on = False
+            log.warning(
+                "%s: the progress display failed; no more progress", self.label, exc_info=True
+            )
 
 
 def _in_jupyter_kernel() -> bool:

@@ -63,6 +63,24 @@ async def test_a_callback_gets_snapshots_and_a_final_one() -> None:
     assert finished == sorted(finished)
 
 
+async def test_a_callback_that_raises_costs_the_job_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls = 0
+
+    def broken(snapshot: Progress) -> None:
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("the dashboard is down")
+
+    report = await bulk.run(range(60), slow_work, concurrency=4, progress=broken)
+    assert report.counts == {"done": 54, "failed": 6, "unknown": 0}
+    assert calls == 1  # then no more progress
+    [warned] = [r for r in caplog.records if r.name == "tallyfy_async.bulk"]
+    assert warned.levelname == "WARNING" and "progress" in warned.getMessage()
+    assert "the dashboard is down" in caplog.text
+
+
 async def test_progress_shows_the_allowance_of_the_organizations_in_use(
     org: OrgClient, demo: DemoOrg
 ) -> None:
@@ -102,12 +120,12 @@ async def test_nothing_is_shown_when_progress_is_off(capsys: pytest.CaptureFixtu
 
 
 async def test_a_tqdm_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """tqdm is the ``progress`` extra; the ``test`` extra installs it."""
+    """tqdm is the ``progress`` extra; the ``dev`` extra installs it."""
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     await bulk.run(range(30), slow_work, concurrency=3, progress=True, label="launches")
     drawn = terminal.getvalue()
-    assert "launches" in drawn
+    assert "launches: 100%|" in drawn  # tqdm's bar (a plain line has no bar)
     assert "30/30" in drawn
     assert "failed 3, unknown 0" in drawn
 
