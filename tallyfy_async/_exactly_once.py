@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from tallyfy_async.resources.processes import Processes
     from tallyfy_async.resources.tasks import Tasks
 
-log = logging.getLogger(__name__)
+#: What became of a create whose answer was lost is told where bulk jobs tell their news.
+log = logging.getLogger("tallyfy_async.bulk")
 
 T = TypeVar("T")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +51,22 @@ async def test_a_lost_answer_of_an_applied_launch_returns_the_process_without_re
     assert lookup.query["q"] == "[row-1]"
     assert lookup.query["archived"] == "true"
     assert lookup.query["checklist_id"] == demo.kickoff_blueprint_id
+
+
+async def test_what_became_of_a_lost_answer_is_logged_at_info_under_tallyfy_async_bulk(
+    org: OrgClient, demo: DemoOrg, fake: FakeTallyfy, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="tallyfy_async")
+    fake.inject(path=r"/runs$", method="POST", drop="after", times=1)
+    await launch(org, demo, "row-8")
+    fake.inject(path=r"/runs$", method="POST", drop="before", times=1)
+    await launch(org, demo, "row-9")
+    told = [r.getMessage() for r in caplog.records if r.name == "tallyfy_async.bulk"]
+    assert told == [
+        "launch [row-8]: the answer was lost but it was created; not sent again",
+        "launch [row-9]: the answer was lost and it was not created; sending again",
+    ]
+    assert {r.levelname for r in caplog.records if r.name == "tallyfy_async.bulk"} == {"INFO"}
 
 
 async def test_a_launch_lost_before_it_was_applied_is_sent_once_more(
