@@ -81,17 +81,23 @@ async def test_blueprints_come_with_their_steps_in_the_same_request(big_org: Org
 async def test_records_stream_through_a_small_buffer(
     big_org: OrgClient, big: DemoOrg, fake: FakeTallyfy
 ) -> None:
-    async with bulk.export(big_org, kinds=["task"], concurrency=2) as export:
-        async for _record in export:
-            break
-        await asyncio.sleep(0.3)  # the walk runs ahead until the buffer is full, then waits
-        fetched = export.requests
     total_pages = pages(len(fake.state.orgs[big.org_id].tasks.every()))
     # The page read, the buffer's pages, one waiting for room, the two fetched ahead.
     buffered = C.EXPORT_BUFFER // C.MAX_PER_PAGE
-    assert fetched <= 1 + buffered + 1 + 2 < total_pages
-    await asyncio.sleep(0.05)
-    assert export.requests == fetched  # stopped: nothing more is fetched
+    ahead = 1 + buffered + 1 + 2
+    async with bulk.export(big_org, kinds=["task"], concurrency=2) as export:
+        async for _record in export:
+            break
+        # The walk runs ahead until the buffer is full, then waits: wait for it to get
+        # there (a bounded loop, however slow the machine), or past it.
+        for _ in range(2000):
+            if export.requests >= ahead:
+                break
+            await asyncio.sleep(0.005)
+        fetched = export.requests
+        assert fetched <= ahead < total_pages
+        await asyncio.sleep(0.05)
+        assert export.requests == fetched  # stopped: nothing more is fetched
 
 
 async def test_progress_counts_every_record(big_org: OrgClient) -> None:
