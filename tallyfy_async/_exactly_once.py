@@ -26,7 +26,11 @@ characters, no brackets or control characters), and the name must leave room for
 listing shows at that moment: a create the server is still working on when the client gave
 up (a read timeout against a slow server) can land after the lookup found nothing, so give
 the read timeout room. Renaming a process (or dropping the ``" [key]"``) makes its key
-unfindable. Archived processes and tasks are looked up too.
+unfindable. Archived processes and tasks are looked up too. A key names one create for
+good: when a key is used again by another job (the row numbers of two spreadsheets
+launching the same blueprint), a lookup (after a lost answer, or for a resumed item) finds
+the earlier job's process and returns it in place of a launch that was never made; build
+keys that cannot repeat (``"hr-2025-03:row-17"``).
 """
 
 from __future__ import annotations
