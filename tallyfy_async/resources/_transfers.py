@@ -268,7 +268,12 @@ class FileStream:
         if self._task is not None:
             raise RuntimeError("a FileStream is entered once")
         self._task = asyncio.ensure_future(self._run())
-        head = await self._next()
+        try:
+            head = await self._next()
+        except BaseException:
+            # No block will run to end the download (cancelled, or refused): end it here.
+            await self._stop()
+            raise
         assert isinstance(head, FileHead)
         self.filename, self.content_type, self.size = head.filename, head.content_type, head.size
         return self
@@ -279,12 +284,16 @@ class FileStream:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self._stop()
+
+    async def _stop(self) -> None:
+        """End the download and free its connection; its own outcome is not raised here."""
         task = self._task
-        if task is not None and not task.done():
-            task.cancel()
         if task is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            task.cancel()
+            # wait() neither raises the download's outcome nor swallows a cancellation of
+            # the caller.
+            await asyncio.wait([task])
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._chunks()

@@ -6,6 +6,7 @@ when complete, so an interrupted or refused one leaves nothing at the destinatio
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -401,3 +402,53 @@ async def test_redirects_are_not_followed_and_the_cap_holds_without_a_length(
         async with org.files.open("endless", max_size=None) as file:
             assert file.size is None and len(await file.read()) == 20_000
     assert written(tmp_path) == []
+
+
+@pytest.fixture
+async def late_head_server() -> AsyncIterator[tuple[str, list[str]]]:
+    """A server that answers a download late, then streams it; it notes a dropped client."""
+    events: list[str] = []
+
+    async def late(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(0.3)
+        response = web.StreamResponse()
+        try:
+            await response.prepare(request)
+            for _ in range(200):
+                await response.write(b"x" * 65536)
+        except ConnectionError:
+            events.append("dropped")
+            raise
+        events.append("sent whole")
+        return response
+
+    app = web.Application()
+    app.router.add_get("/api/organizations/{org}/file/late/dl", late)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/api", events
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_stream_cancelled_before_its_head_ends_the_download(
+    late_head_server: tuple[str, list[str]],
+) -> None:
+    base_url, events = late_head_server
+    async with TallyfyClient(PersonalAccessToken("t" * 40), base_url=base_url) as client:
+        entering = asyncio.ensure_future(
+            client.org("a" * 32).files.open("late", max_size=None).__aenter__()
+        )
+        await asyncio.sleep(0.1)
+        entering.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await entering
+        # The connection is let go now, not when the client closes.
+        for _ in range(100):
+            if events:
+                break
+            await asyncio.sleep(0.02)
+        assert events == ["dropped"]
