@@ -23,6 +23,7 @@ from tallyfy_async.pagination import Paginator, read_page
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._body import Body
+from tallyfy_async.resources._checks import at_least
 
 SEARCH: Final = Route("GET", "/search")
 
@@ -81,9 +82,11 @@ class Search(Resource):
             :class:`SearchResults`: a :class:`SearchBlock` for each type asked for.
 
         Raises:
-            TypeError, ValueError: a blank query or an unknown type (nothing is sent).
+            TypeError, ValueError: a blank query, an unknown type or a per_page below 1
+                (nothing is sent).
         """
         query = self._search_query(q, types)
+        at_least("per_page", per_page, 1)
         response = await self._send(SEARCH, params={**query, "page": 1, "per_page": per_page})
         blocks: dict[str, SearchBlock[Any]] = {}
         for on in query["on"]:
