@@ -12,19 +12,14 @@ from typing import ClassVar
 
 import attrs
 
+from tallyfy_async.auth.credentials import GivenToken, non_empty
 from tallyfy_async.auth.flows import TokenEndpoint, TokenFlow
-from tallyfy_async.auth.tokens import Token
 
 #: What to check when the API refuses a token of the browser sign-in.
 BROWSER_TOKEN_HINT = """\
 This client uses a token from the browser sign-in, which the SDK cannot refresh: it lasts
 about six months, and the member can revoke it sooner. Send the member through the sign-in
 again (tallyfy_async.oauth.authorize_url) for a new one."""
-
-
-def _non_empty(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{type(instance).__name__}.{attribute.name} must not be empty")
 
 
 def _aware(instance: object, attribute: attrs.Attribute[datetime | None], value: object) -> None:
@@ -49,7 +44,7 @@ class BrowserToken:
     renewable: ClassVar[bool] = False
     refused_hint: ClassVar[str] = BROWSER_TOKEN_HINT
 
-    token: str = attrs.field(repr=False, validator=_non_empty)
+    token: str = attrs.field(repr=False, validator=non_empty)
     expires_at: datetime | None = attrs.field(default=None, validator=_aware)
 
     def expired(self, now: datetime | None = None) -> bool:
@@ -67,16 +62,4 @@ class BrowserToken:
 
     def flow(self, endpoint: TokenEndpoint) -> TokenFlow:
         """The token itself, every time (Tallyfy refuses it once it expires)."""
-        return _Held(self, endpoint)
-
-
-@attrs.define
-class _Held:
-    """The one token there is."""
-
-    credentials: BrowserToken
-    endpoint: TokenEndpoint
-
-    async def obtain(self, previous: Token | None) -> Token:
-        now = self.endpoint.clock()
-        return Token(access_token=self.credentials.token, expires_at=float("inf"), obtained_at=now)
+        return GivenToken(self.token, endpoint)

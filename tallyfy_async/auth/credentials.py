@@ -29,9 +29,13 @@ def _numeric_client_id(instance: object, attribute: attrs.Attribute[str], value:
         )
 
 
-def _non_empty(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not value or not value.strip():
-        raise ValueError(f"{type(instance).__name__}.{attribute.name} must not be empty")
+def non_empty(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    """An attrs validator: a secret or a name is given as text, not blank."""
+    where = f"{type(instance).__name__}.{attribute.name}"
+    if not isinstance(value, str):
+        raise TypeError(f"{where} must be a str, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{where} must not be empty")
 
 
 class _AnyOrganization:
@@ -58,11 +62,11 @@ class PersonalAccessToken(_AnyOrganization):
     renewable: ClassVar[bool] = False
     refused_hint: ClassVar[str] = PERSONAL_TOKEN_HINT
 
-    token: str = attrs.field(repr=False, validator=_non_empty)
+    token: str = attrs.field(repr=False, validator=non_empty)
 
     def flow(self, endpoint: TokenEndpoint) -> TokenFlow:
         """The token itself, every time."""
-        return _Given(self, endpoint)
+        return GivenToken(self.token, endpoint)
 
 
 @attrs.frozen
@@ -70,9 +74,9 @@ class PasswordGrant(_AnyOrganization):
     """OAuth password grant: an application acting as one Tallyfy user."""
 
     client_id: str = attrs.field(converter=str, validator=_numeric_client_id)
-    client_secret: str = attrs.field(repr=False, validator=_non_empty)
-    username: str = attrs.field(validator=_non_empty)
-    password: str = attrs.field(repr=False, validator=_non_empty)
+    client_secret: str = attrs.field(repr=False, validator=non_empty)
+    username: str = attrs.field(validator=non_empty)
+    password: str = attrs.field(repr=False, validator=non_empty)
     scope: str | None = None
 
     def grant_form(self) -> dict[str, str]:
@@ -100,7 +104,7 @@ class ClientCredentials(_AnyOrganization):
     """
 
     client_id: str = attrs.field(converter=str, validator=_numeric_client_id)
-    client_secret: str = attrs.field(repr=False, validator=_non_empty)
+    client_secret: str = attrs.field(repr=False, validator=non_empty)
     scope: str | None = None
 
     def grant_form(self) -> dict[str, str]:
@@ -122,8 +126,8 @@ class RefreshToken(_AnyOrganization):
     """A refresh token obtained earlier; rotated refresh tokens go to the TokenStore."""
 
     client_id: str = attrs.field(converter=str, validator=_numeric_client_id)
-    client_secret: str = attrs.field(repr=False, validator=_non_empty)
-    refresh_token: str = attrs.field(repr=False, validator=_non_empty)
+    client_secret: str = attrs.field(repr=False, validator=non_empty)
+    refresh_token: str = attrs.field(repr=False, validator=non_empty)
 
     def grant_form(self) -> None:
         """None: a refused refresh token has no other grant to fall back to."""
@@ -143,8 +147,8 @@ class ApplicationUser(_AnyOrganization):
     """
 
     client_id: str = attrs.field(converter=str, validator=_numeric_client_id)
-    client_secret: str = attrs.field(repr=False, validator=_non_empty)
-    email: str = attrs.field(validator=_non_empty)
+    client_secret: str = attrs.field(repr=False, validator=non_empty)
+    email: str = attrs.field(validator=non_empty)
 
     def check_org(self, org: str | None) -> None:
         """A member token belongs to one organization: refuse calls that name none."""
@@ -166,15 +170,17 @@ def _scoped(form: dict[str, str], scope: str | None) -> dict[str, str]:
 
 
 @attrs.define
-class _Given:
-    """A personal access token: the one token there is."""
+class GivenToken:
+    """The flow of credentials that are a token given whole (a personal access token, a
+    browser sign-in's): that token, every time; the SDK cannot renew it."""
 
-    credentials: PersonalAccessToken
+    token: str = attrs.field(repr=False)
     endpoint: TokenEndpoint
 
     async def obtain(self, previous: Token | None) -> Token:
+        """The token, as it was given."""
         now = self.endpoint.clock()
-        return Token(access_token=self.credentials.token, expires_at=float("inf"), obtained_at=now)
+        return Token(access_token=self.token, expires_at=float("inf"), obtained_at=now)
 
 
 @attrs.define

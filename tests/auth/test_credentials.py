@@ -40,3 +40,5 @@ def test_blank_secrets_are_refused() -> None:
         PersonalAccessToken(token=" ")
     with pytest.raises(ValueError, match="password must not be empty"):
         PasswordGrant(client_id="1", client_secret="s", username="u", password="")
+    with pytest.raises(TypeError, match="client_secret must be a str, got int"):
+        ClientCredentials(client_id="1", client_secret=123)  # type: ignore[arg-type]
