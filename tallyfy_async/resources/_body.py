@@ -107,16 +107,23 @@ class Body:
         """The ``names`` not put (yet)."""
         return [name for name in names if name not in self._values]
 
-    async def resend(self, names: Iterable[str], read: Callable[[], Awaitable[object]]) -> None:
+    async def resend(
+        self,
+        names: Iterable[str],
+        read: Callable[[], Awaitable[object]],
+        *,
+        given: object | None = None,
+    ) -> None:
         """Fill the fields in ``names`` not given with their current values.
 
         Tallyfy empties a list a PUT leaves out, so leaving an argument out must send
         back what is stored. ``read`` (the record's current state) is awaited once,
-        and only when a field is missing.
+        and only when a field is missing; ``given``, the record as the caller passed it
+        in place of its ids, is used as it is instead, when there is one.
         """
         unsent = self.unsent(names)
         if unsent:
-            current = await read()
+            current = given if given is not None else await read()
             for name in unsent:
                 self._values[name] = getattr(current, name)
 

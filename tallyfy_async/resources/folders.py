@@ -155,12 +155,9 @@ class Folders(Resource):
         """
         body = self._body(UPDATE_FIELDS, locals())
         ids = self._ids(folder_id)
-        given = self._record(folder_id)
-
-        async def current() -> Folder:
-            return given if given is not None else await self.get(ids["folder_id"])
-
-        await body.resend(("name",), current)
+        await body.resend(
+            ("name",), lambda: self.get(ids["folder_id"]), given=self._record(folder_id)
+        )
         return await self._item(UPDATE_FOLDER, Folder, ids, json=body.json())
 
     async def delete(self, folder_id: str | Folder, /) -> None:

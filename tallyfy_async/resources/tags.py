@@ -169,12 +169,7 @@ class Tags(Resource):
         """
         body = self._body(UPDATE_FIELDS, locals())
         ids = self._ids(tag_id)
-        given = self._record(tag_id)
-
-        async def current() -> Tag:
-            return given if given is not None else await self.get(ids["tag_id"])
-
-        await body.resend(("title",), current)
+        await body.resend(("title",), lambda: self.get(ids["tag_id"]), given=self._record(tag_id))
         return await self._item(UPDATE_TAG, Tag, ids, json=body.json())
 
     async def delete(self, tag_id: str | Tag, /) -> None:

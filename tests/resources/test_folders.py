@@ -33,6 +33,12 @@ async def test_create_list_update_and_delete_folders(
     assert moved.parent_id is None
     renamed = await org.folders.update(moved, name="Europe")
     assert renamed.name == "Europe" and (await org.folders.get(renamed)).name == "Europe"
+    reads = len(requests_to("GET", f"/organizations/{demo.org_id}/folders/{child.id}"))
+    await org.folders.update(renamed, parent_id=parent.id)
+    # Given the Folder, its name is sent back as it is, without a read.
+    assert len(requests_to("GET", f"/organizations/{demo.org_id}/folders/{child.id}")) == reads
+    put = requests_to("PUT", f"/organizations/{demo.org_id}/folders/{child.id}")[-1]
+    assert put.body == {"name": "Europe", "parent_id": parent.id}
 
     await org.folders.delete(renamed)
     with pytest.raises(NotFoundError):

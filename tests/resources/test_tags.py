@@ -28,6 +28,12 @@ async def test_create_read_update_and_delete_a_tag(
     assert recolored.color == "#00ff00"
     renamed = await org.tags.update(recolored, title="Very urgent")
     assert renamed.title == "Very urgent"
+    reads = len(requests_to("GET", f"/organizations/{demo.org_id}/tags/{tag.id}"))
+    await org.tags.update(renamed, color="#0000ff")
+    # Given the Tag, its title is sent back as it is, without a read.
+    assert len(requests_to("GET", f"/organizations/{demo.org_id}/tags/{tag.id}")) == reads
+    put = requests_to("PUT", f"/organizations/{demo.org_id}/tags/{tag.id}")[-1]
+    assert put.body == {"title": "Very urgent", "color": "#0000ff"}
 
     await org.tags.delete(tag)
     with pytest.raises(NotFoundError):
