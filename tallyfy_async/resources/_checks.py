@@ -143,6 +143,18 @@ def emails(field: str, values: Any) -> list[str]:
     ]
 
 
+def int_id(field: str, value: Any, model: type[Any]) -> int:
+    """An integer id, given as the id or as the ``model`` that carries it (its ``id``).
+
+    Raises:
+        TypeError: neither an int nor a ``model``, naming ``field``.
+    """
+    if isinstance(value, model):
+        value = value.id
+    expect(field, value, int)
+    return int(value)
+
+
 def one_subject(method: str, **arguments: tuple[str, Any]) -> tuple[str, Any]:
     """The one record given among several arguments, as (its wire type, its id).
 

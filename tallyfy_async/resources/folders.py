@@ -15,7 +15,7 @@ from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._body import Body
-from tallyfy_async.resources._checks import expect, one_subject
+from tallyfy_async.resources._checks import int_id, one_subject
 
 LIST_FOLDERS: Final = Route("GET", "/folders")
 CREATE_FOLDER: Final = Route("POST", "/folders")
@@ -221,10 +221,8 @@ class Folders(Resource):
             TypeError: an id that is not an int (nothing sent).
             NotFoundError: no such filing.
         """
-        if isinstance(folder_object_id, FolderObject):
-            folder_object_id = folder_object_id.id
-        expect("folder_object_id", folder_object_id, int)
-        await self._send(REMOVE_OBJECT, {"folder_object_id": folder_object_id})
+        filing = int_id("folder_object_id", folder_object_id, FolderObject)
+        await self._send(REMOVE_OBJECT, {"folder_object_id": filing})
 
 
 __all__ = ["Folders"]

@@ -22,7 +22,7 @@ from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._body import Body
-from tallyfy_async.resources._checks import email, expect, items
+from tallyfy_async.resources._checks import email, int_id, items
 
 LIST_MEMBERS: Final = Route("GET", "/users")
 LIST_MEMBERS_MINIMAL: Final = Route("GET", "/users-list")
@@ -63,25 +63,14 @@ INVITE_FIELDS: Final = {
 PEOPLE_FILTERS: Final = {"q": kinds.TEXT, "sort": kinds.TEXT, "with_": kinds.WITH}
 
 
-def member_id(name: str, value: Any) -> int:
-    """A member's id, given as the id or as the member (a :class:`User` or :class:`Member`).
-
-    Raises:
-        TypeError: naming ``name``.
-    """
-    if isinstance(value, User):
-        return value.id
-    expect(name, value, int)
-    return int(value)
-
-
 def member_ids(name: str, values: Any) -> list[int]:
-    """Member ids, each given as the id or as the member.
+    """Member ids, each given as the id or as the member (a :class:`User` or :class:`Member`).
 
     Raises:
         TypeError: naming ``name[i]``.
     """
-    return [member_id(f"{name}[{i}]", value) for i, value in enumerate(items(name, values, object))]
+    listed = items(name, values, object)
+    return [int_id(f"{name}[{i}]", value, User) for i, value in enumerate(listed)]
 
 
 #: A list of members, sent as their ids.
@@ -277,7 +266,7 @@ class Members(Resource):
         """
         query: dict[str, Any] = {}
         if reassign_to is not UNSET:
-            query = {"with_reassignment": True, "to": member_id("reassign_to", reassign_to)}
+            query = {"with_reassignment": True, "to": int_id("reassign_to", reassign_to, User)}
         return await self._item(REMOVE_MEMBER, Member, self._ids(user_id), params=query)
 
     async def disable(self, user_id: int | User, /) -> None:

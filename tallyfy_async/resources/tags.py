@@ -16,7 +16,7 @@ from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._body import Body
-from tallyfy_async.resources._checks import expect, one_subject
+from tallyfy_async.resources._checks import expect, int_id, one_subject
 
 LIST_TAGS: Final = Route("GET", "/tags")
 CREATE_TAG: Final = Route("POST", "/tags")
@@ -237,10 +237,8 @@ class Tags(Resource):
             TypeError: an id that is not an int (nothing sent).
             NotFoundError: no such association.
         """
-        if isinstance(association_id, TagAssociation):
-            association_id = association_id.id
-        expect("association_id", association_id, int)
-        await self._send(DETACH_TAG, {"association_id": association_id})
+        association = int_id("association_id", association_id, TagAssociation)
+        await self._send(DETACH_TAG, {"association_id": association})
 
 
 __all__ = ["Tags"]
