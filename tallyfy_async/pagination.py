@@ -230,11 +230,9 @@ class Paginator(Generic[T]):
         self._first: Page[T] | None = None
 
     def __repr__(self) -> str:
-        options = "".join(
-            f" {name}={value}"
-            for name, value in (("limit", self.limit), ("concurrency", self.concurrency))
-            if value not in (None, 1)
-        )
+        options = "" if self.limit is None else f" limit={self.limit}"
+        if self.concurrency != 1:
+            options += f" concurrency={self.concurrency}"
         first = self._first
         if first is None:
             return f"<Paginator per_page={self.per_page}{options}, not fetched yet>"

@@ -122,3 +122,5 @@ async def test_pages_and_paginators_print_as_one_short_line(
         f"<Paginator {page.total} Task in {page.total_pages} pages of 5 concurrency=2>"
     )
     assert isinstance(page.items[0], Task) and not isinstance(page.items[0], Process)
+    one = client.org(demo.org_id).tasks.list(limit=1)
+    assert repr(one) == "<Paginator per_page=100 limit=1, not fetched yet>"
