@@ -52,8 +52,6 @@ DEFAULT_TOKEN_LIFETIME: Final = 3600.0
 DEFAULT_REFRESH_MARGIN: Final = 60.0
 
 # Responses.
-#: Error bodies are read up to this many bytes for the exception message.
-MAX_ERROR_BODY: Final = 64 * 1024
 #: Largest JSON response we agree to read into memory.
 MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 

@@ -131,10 +131,6 @@ class TokenCache:
         credentials = self._credentials(org)
         return credentials.refused_hint if credentials is not None else None
 
-    def is_personal(self, org: str | None) -> bool:
-        """Whether this organization's token cannot be replaced (a personal access token)."""
-        return not self.renewable(org)
-
     def _usable(self, entry: _Entry, token: Token | None) -> bool:
         return (
             token is not None
