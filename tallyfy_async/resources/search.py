@@ -37,10 +37,6 @@ HITS: Final[dict[SearchType, type[Any]]] = {
     SearchType.STEP: StepHit,
 }
 TYPE: Final = kinds.Choice(choices=frozenset(member.value for member in SearchType))
-SEARCH_QUERY: Final = {
-    "q": kinds.Text(required=True, filled=True, wire="search"),
-    "types": kinds.Checked(function=lambda name, value: _types(name, value), wire="on"),
-}
 
 
 def _types(name: str, value: Any) -> list[str]:
@@ -50,6 +46,12 @@ def _types(name: str, value: Any) -> list[str]:
         raise TypeError(f"{name} must name one type or more: {', '.join(sorted(TYPE.choices))}")
     checked = [TYPE.check(f"{name}[{index}]", each) for index, each in enumerate(values)]
     return list(dict.fromkeys(checked))
+
+
+SEARCH_QUERY: Final = {
+    "q": kinds.Text(required=True, filled=True, wire="search"),
+    "types": kinds.Checked(function=_types, wire="on"),
+}
 
 
 class Search(Resource):
