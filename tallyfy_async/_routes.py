@@ -1,9 +1,10 @@
 """Routes as data: a method and a path template, compiled with checked ids.
 
 A resource method names its route, so the whole surface can be listed and compared
-with ``api/endpoints.json``::
+with Tallyfy's route table (the tests keep a copy, ``tests/data/endpoints.json``). A
+resource writes its routes from the scope it hangs under (see ``resources._scopes``)::
 
-    GET_RUN = Route("GET", "/organizations/{org}/runs/{run_id}")
+    GET_PROCESS = Route("GET", "/runs/{process_id}")  # /organizations/{org}/runs/{process_id}
 """
 
 from __future__ import annotations
