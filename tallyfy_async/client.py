@@ -456,4 +456,4 @@ class OrgClient:
         return await self.client.request(method, path, org=self.org_id, params=params, json=json)
 
 
-__all__ = ["OrgClient", "TallyfyClient"]
+__all__ = ["OrgClient", "QueryParams", "TallyfyClient"]

@@ -379,4 +379,4 @@ class Paginator(Generic[T]):
         return notebook.to_pandas(await self.to_list(progress=progress))
 
 
-__all__ = ["FetchPage", "Page", "Paginator", "read_page"]
+__all__ = ["FetchPage", "Page", "Paginator", "ProgressArg", "read_page"]

@@ -503,4 +503,4 @@ class CustomFields(Resource):
             self._known.pop(key.applies_to, None)
 
 
-__all__ = ["CustomFieldValues", "CustomFields"]
+__all__ = ["CustomFieldValues", "CustomFields", "RecordId"]

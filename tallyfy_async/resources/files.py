@@ -341,4 +341,4 @@ def _upload_name(content: Content, filename: UnsetOr[str]) -> str:
     return _filename("filename", filename)
 
 
-__all__ = ["FileStream", "Files"]
+__all__ = ["Content", "FileStream", "Files"]
