@@ -291,6 +291,10 @@ class Converter(cattrs.Converter):
             return f"({{}} if type({var}) is list and not {var} else {var})"
         if origin is list and all(a in _PASSTHROUGH for a in args):
             return var  # JSON already gave a list of plain values
+        if origin is tuple and args[1:] == (Ellipsis,) and args[0] in _PASSTHROUGH:
+            # Tallyfy sends some scalars as a list of one (the activity feed's
+            # "verb": ["completed"]): a tuple field reads a list or a bare value alike.
+            return f"(tuple({var}) if type({var}) is list else ({var},))"
         if tp is datetime:
             namespace["dates"] = self._dates
             namespace["read_date"] = self._read_date

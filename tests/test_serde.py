@@ -399,3 +399,19 @@ def test_field_definitions_the_reader_cannot_serve_are_refused(field: Any) -> No
 def test_a_date_out_of_range_in_utc_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="out of range"):
         parse_datetime("0001-01-01T00:00:00+01:00")
+
+
+def test_a_tuple_field_reads_a_list_of_one_or_a_bare_value_alike() -> None:
+    # Tallyfy's activity feed sends "verb": ["completed"] where a plain value belongs.
+    from tallyfy_async.models import ActivityItem
+
+    listed = default_converter.structure(
+        {"id": 1, "verb": ["completed"], "actor_id": [7], "description": ["x"]}, ActivityItem
+    )
+    bare = default_converter.structure(
+        {"id": 1, "verb": "completed", "actor_id": 7, "description": "x"}, ActivityItem
+    )
+    absent = default_converter.structure({"id": 1, "verb": None}, ActivityItem)
+    assert (listed.verb, listed.actor_id, listed.description) == (("completed",), (7,), ("x",))
+    assert (bare.verb, bare.actor_id, bare.description) == (("completed",), (7,), ("x",))
+    assert (absent.verb, absent.actor, absent.extra) == ((), (), {})

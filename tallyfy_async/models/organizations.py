@@ -61,9 +61,10 @@ class Organization(Model):
 class ActivityItem(Model):
     """One change in an organization's activity feed: who did what to which object.
 
-    ``verb``, ``type``, ``source``, ``actor_type``, ``actor_id`` and ``description`` are
-    single values; Tallyfy's documentation shows some of them as lists, so they are kept as
-    sent.
+    Tallyfy sends ``verb``, ``type``, ``source``, ``actor_type``, ``actor_id``,
+    ``description`` and ``actor`` as lists (of one value, as far as anyone has seen), so
+    they are tuples here, a bare value being read as a tuple of one:
+    ``"completed" in item.verb``, ``item.description[0]``.
 
     Attributes:
         id: the item's integer id.
@@ -82,21 +83,21 @@ class ActivityItem(Model):
 
     id: int
     organization_id: str | None = None
-    verb: Any = None
-    type: Any = None
-    source: Any = None
-    actor_type: Any = None
-    actor_id: Any = None
+    verb: tuple[str, ...] = ()
+    type: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    actor_type: tuple[str, ...] = ()
+    actor_id: tuple[Any, ...] = ()
     auditable_type: str | None = None
     auditable_id: Any = None
     parentable_type: str | None = None
     parentable_id: Any = None
-    description: Any = None
+    description: tuple[str, ...] = ()
     field: str | None = None
     old_value: Any = None
     text: Any = None
     references: Any = None
-    actor: Any = None
+    actor: tuple[Any, ...] = ()
     undoable: bool | None = None
     origin: Any = None
     created_at: datetime | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from tallyfy_async.testing._activity import ENTITY_TYPES, matches
 from tallyfy_async.testing._context import Ctx
@@ -59,10 +60,12 @@ def _is_day(text: str) -> bool:
 def _keep(item: Wire, query: dict[str, str]) -> bool:
     for key in _EQUAL:
         wanted = query.get(key)
-        if wanted is not None and str(item[key]).lower() != wanted.lower():
+        if wanted is not None and wanted.lower() not in [
+            str(v).lower() for v in _listed(item[key])
+        ]:
             return False
     email = query.get("actor_email")
-    if email is not None and item["actor"]["email"].lower() != email.lower():
+    if email is not None and email.lower() not in [a["email"].lower() for a in item["actor"]]:
         return False
     entity_type = query.get("entity_type")
     if entity_type is not None and not matches(item, entity_type, query["entity_id"]):
@@ -73,7 +76,12 @@ def _keep(item: Wire, query: dict[str, str]) -> bool:
     if "created_before" in query and day > query["created_before"]:
         return False
     search = query.get("search", "").lower()
-    return not search or search in item["description"].lower()
+    return not search or any(search in line.lower() for line in item["description"])
+
+
+def _listed(value: Any) -> list[Any]:
+    """A field the feed sends as a list of one (``verb``), or a plain one (``field``)."""
+    return value if isinstance(value, list) else [value]
 
 
 @routes.get(
