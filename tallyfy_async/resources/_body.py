@@ -113,6 +113,7 @@ class Body:
         read: Callable[[], Awaitable[object]],
         *,
         given: object | None = None,
+        required: bool = False,
     ) -> None:
         """Fill the fields in ``names`` not given with their current values.
 
@@ -120,12 +121,22 @@ class Body:
         back what is stored. ``read`` (the record's current state) is awaited once,
         and only when a field is missing; ``given``, the record as the caller passed it
         in place of its ids, is used as it is instead, when there is one.
+
+        Raises:
+            ValueError: ``required`` fields (Tallyfy refuses a PUT without them) the record
+                has no value for: sending ``null`` would only earn a 422.
         """
         unsent = self.unsent(names)
         if unsent:
             current = given if given is not None else await read()
             for name in unsent:
-                self._values[name] = getattr(current, name)
+                value = getattr(current, name)
+                if required and value is None:
+                    raise ValueError(
+                        f"{self._where}{name} is required on every update and the record has "
+                        f"none to send back; pass {name}="
+                    )
+                self._values[name] = value
 
     def values(self) -> dict[str, Any]:
         """The checked fields, not converted (for a definition nested in another body)."""

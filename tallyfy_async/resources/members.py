@@ -219,7 +219,7 @@ class Members(Resource):
         """
         body = self._body(PROFILE_FIELDS, locals())
         ids = self._ids(user_id)
-        await body.resend(PROFILE_REQUIRED, lambda: self.get(ids["user_id"]))
+        await body.resend(PROFILE_REQUIRED, lambda: self.get(ids["user_id"]), required=True)
         return await self._item(UPDATE_MEMBER, Member, ids, json=body.json())
 
     async def set_role(self, user_id: int | User, /, *, role: MemberRole | str) -> Member:

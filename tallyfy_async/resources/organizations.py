@@ -92,7 +92,7 @@ class Me(Resource):
             TypeError, ValueError: an unknown argument, a blank name, a value too long.
         """
         body = self._body(PROFILE_FIELDS, locals())
-        await body.resend(PROFILE_REQUIRED, self)
+        await body.resend(PROFILE_REQUIRED, self, required=True)
         return await self._item(UPDATE_ME, Member, json=body.json())
 
 

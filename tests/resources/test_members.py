@@ -125,6 +125,19 @@ async def test_update_re_sends_the_names_and_timezone_it_was_not_given(
     assert updated.job_title == "Ops lead" and updated.first_name == "Sam"
 
 
+async def test_update_refuses_to_send_back_a_required_field_the_member_lacks(
+    org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
+) -> None:
+    # Tallyfy answers 422 to a PUT whose timezone is null: say so before sending it.
+    fake.state.users[demo.member_id].wire["timezone"] = None
+    fake.reset_log()
+    with pytest.raises(ValueError, match=r"timezone is required on every update.*timezone="):
+        await org.members.update(demo.member_id, job_title="Ops lead")
+    assert api_calls(fake) == [("GET", users_path(demo, demo.member_id))]
+    updated = await org.members.update(demo.member_id, job_title="Ops lead", timezone="UTC")
+    assert updated.timezone == "UTC"
+
+
 async def test_update_with_every_required_field_sends_one_request(
     org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
 ) -> None:
