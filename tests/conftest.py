@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from tallyfy_async import TallyfyClient
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
+from tests.redis_server import (
+    RedisServer,
+    missing_redis_message,
+    redis_binary,
+    redis_required,
+)
 
 
 @pytest.fixture
@@ -30,3 +36,23 @@ async def client(fake: FakeTallyfy, demo: DemoOrg) -> AsyncIterator[TallyfyClien
         demo.credentials, base_url=fake.base_url, token_url=fake.token_url
     ) as tallyfy:
         yield tallyfy
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A fresh ``redis-server`` on a free loopback port, stopped after the test.
+
+    Skips when the binary is missing, unless ``TALLYFY_REQUIRE_REDIS=1`` (set by ``.ci/run``)
+    makes that a failure.
+    """
+    binary = redis_binary()
+    if binary is None:
+        if redis_required():
+            pytest.fail(missing_redis_message())
+        pytest.skip(missing_redis_message())
+    server = RedisServer(binary)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
