@@ -48,6 +48,7 @@ async def main() -> None:
         refresh_margin=config["refresh_margin"],
     ) as tallyfy:
         if config.get("once"):
+            say("CALLING")
             await tallyfy.request("GET", f"/organizations/{org}/me")
             say((await tallyfy.tokens.token(org)).fingerprint())
             return
