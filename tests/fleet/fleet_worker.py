@@ -6,6 +6,8 @@ succeeded, then keeps calling the API until ``stop`` arrives on stdin, and print
 line with its counts. ``stall`` on stdin makes it take the organization's refresh lock and
 hold it (printing ``STALLED``) until it is killed: a holder that dies inside the lock.
 ``once`` makes it do one call, print the access token's fingerprint and exit.
+``die_on_save`` makes it exit (status 3) right after it presented a refresh token and before
+it saved the rotated one: the case no store can recover.
 """
 
 from __future__ import annotations
@@ -17,9 +19,16 @@ import sys
 from collections import Counter
 from typing import Any
 
-from tallyfy_async import RefreshToken, TallyfyClient
-from tallyfy_async.auth import FileTokenStore, TokenStore
+from tallyfy_async import PasswordGrant, RefreshToken, TallyfyClient, Token
+from tallyfy_async.auth import Credentials, FileTokenStore, StoredToken, TokenStore
 from tallyfy_async.stores import RedisTokenStore
+
+
+class DyingStore(RedisTokenStore):
+    """Dies after the refresh token was presented, before the rotated one is saved."""
+
+    async def save_versioned(self, key: str, token: Token, version: int) -> StoredToken:
+        os._exit(3)
 
 
 def say(line: str) -> None:
@@ -31,14 +40,22 @@ async def main() -> None:
     org = config["org_id"]
     store: TokenStore
     if "redis_url" in config:
-        store = RedisTokenStore(config["redis_url"], lock_timeout=config["lock_timeout"])
+        kind = DyingStore if config.get("die_on_save") else RedisTokenStore
+        store = kind(config["redis_url"], lock_timeout=config["lock_timeout"])
     else:
         store = FileTokenStore(config["token_file"])
-    credentials = RefreshToken(
+    credentials: Credentials = RefreshToken(
         client_id=config["client_id"],
         client_secret=config["client_secret"],
         refresh_token=config["refresh_token"],
     )
+    if "password" in config:
+        credentials = PasswordGrant(
+            client_id=config["client_id"],
+            client_secret=config["client_secret"],
+            username=config["username"],
+            password=config["password"],
+        )
     outcomes: Counter[str] = Counter()
     async with TallyfyClient(
         credentials,
