@@ -66,7 +66,7 @@ async def test_with_a_refresh_token_only_the_fleet_is_told_to_authorize_again(
     ) as tallyfy:
         with pytest.raises(AuthenticationError) as raised:
             await tallyfy.request("GET", f"/organizations/{demo.org_id}/me")
-    assert raised.value.hint is not None and "Authorize again" in raised.value.hint
+    assert raised.value.hint is not None and "get a new refresh token" in raised.value.hint
     assert spent not in str(raised.value)
     # Only the dead worker's refresh was granted; the spent token was refused.
     assert fake.counters.grants_by_type == {"refresh_token": 1}
