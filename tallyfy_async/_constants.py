@@ -51,6 +51,22 @@ RETRY_BUDGET_BURST: Final = 100.0
 DEFAULT_TOKEN_LIFETIME: Final = 3600.0
 DEFAULT_REFRESH_MARGIN: Final = 60.0
 
+# Shared token stores (``tallyfy_async.stores``, ``FileTokenStore``).
+#: Expiry of the refresh lock in Redis; its holder renews it every third of it, so a dead
+#: or frozen holder delays the others by at most this (plus one poll).
+TOKEN_LOCK_TIMEOUT: Final = 5.0
+#: Longest wait for the refresh lock of an organization before TokenStoreError.
+TOKEN_LOCK_WAIT: Final = 30.0
+#: Longest time a store operation retries an unreachable Redis before TokenStoreError.
+TOKEN_STORE_UNAVAILABLE_WAIT: Final = 30.0
+#: How long a stored token with a refresh token is kept: Passport's refresh tokens live
+#: 30 days, and a worker restarted later must still find the newest one.
+REFRESH_TOKEN_TTL: Final = 30 * 24 * 3600.0
+#: How long a stored token without a refresh token outlives its expiry.
+TOKEN_TTL_MARGIN: Final = 60.0
+#: Connect and read timeouts of a Redis client made from a URL, seconds.
+REDIS_SOCKET_TIMEOUT: Final = 1.0
+
 # Responses.
 #: Largest JSON response we agree to read into memory.
 MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024

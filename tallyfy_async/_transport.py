@@ -322,7 +322,7 @@ class Transport:
                     # Discard only the token that failed and replay once: a 401 was
                     # not applied. The replay is not a retry.
                     assert self.tokens is not None
-                    self.tokens.invalidate(org, token)
+                    await self.tokens.invalidate(org, token)
                     log.info(
                         "%s %s -> 401: the token was refused; replaying once with a new one",
                         call.method,
