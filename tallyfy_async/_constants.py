@@ -121,9 +121,9 @@ FLEET_RATE_DECREASE: Final = 0.5
 FLEET_RATE_RECOVERY: Final = 0.1
 #: The fleet's rate never falls below this share of the configured rate.
 FLEET_RATE_FLOOR: Final = 0.01
-#: A process reserves a slot at most this many seconds ahead (a ``Retry-After`` that arrives
-#: meanwhile cannot recall the slots already handed out, so they stay few).
-FLEET_RESERVE_AHEAD: Final = 0.1
+#: A slot is reserved at most this many seconds ahead; a request further back in the queue
+#: waits and asks again.
+FLEET_RESERVE_AHEAD: Final = 30.0
 #: Processes that took a slot within this many seconds count as the fleet (their number
 #: divides the budget between them while Redis is unreachable).
 FLEET_MEMBER_WINDOW: Final = 10.0

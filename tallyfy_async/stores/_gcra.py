@@ -11,7 +11,9 @@ emission interval ``T = 1 / rate`` and a burst of ``b`` requests, a request at `
 not go yet is given the time it may, ``wait`` seconds from now, and ``tat`` moves as if it
 had arrived then, provided ``wait <= max_wait``; otherwise nothing changes and the caller
 learns how long it would wait. One round trip per request: the caller sleeps ``wait`` and
-sends.
+sends. The reply also says how long a ``Retry-After`` still holds the organization: a
+process that learns of a hold while one of its requests sleeps towards a slot inside it
+reserves that request again (a slot handed out cannot be recalled).
 
 **Retry-After and AIMD** (as ``tallyfy_async.rate`` does for one process, shared here by
 the fleet): a 429 holds every request of the organization until ``now + retry_after``
@@ -83,20 +85,22 @@ def rate_at(p: Params, s: State, t: float) -> float:
     return min(p.rate, s.low + p.rate * p.recovery * (t - s.lowered_at))
 
 
-def reserve(p: Params, s: State, t: float, max_wait: float) -> tuple[bool, float, int]:
-    """Reserve a slot at or after ``t``: (reserved, wait in seconds, epoch).
+def reserve(p: Params, s: State, t: float, max_wait: float) -> tuple[bool, float, int, float]:
+    """Reserve a slot at or after ``t``: (reserved, wait in seconds, epoch, hold left).
 
-    Not reserved when the wait would exceed ``max_wait`` (nothing changes).
+    Not reserved when the wait would exceed ``max_wait`` (nothing changes). ``hold left``
+    is how long the organization is still held by a ``Retry-After``.
     """
     interval = 1 / rate_at(p, s, t)
     start = max(t, s.hold)
     new_tat = max(s.tat, start) + interval
     at = max(start, new_tat - p.burst * interval)
     wait = at - t
+    held = rounded(max(0.0, s.hold - t))
     if wait > max_wait:
-        return False, rounded(wait), s.epoch
+        return False, rounded(wait), s.epoch, held
     s.tat = rounded(new_tat)
-    return True, rounded(wait), s.epoch
+    return True, rounded(wait), s.epoch, held
 
 
 def refuse(p: Params, s: State, t: float, retry_after: float, epoch: int) -> bool:
@@ -170,13 +174,14 @@ if ARGV[1] == 'reserve' then
   local new_tat = math.max(tat, start) + interval
   local at = math.max(start, new_tat - burst * interval)
   local wait = at - now
+  local held = fmt(math.max(0, hold - now))
   if wait > max_wait then
-    return {0, fmt(wait), epoch, members}
+    return {0, fmt(wait), epoch, members, held}
   end
   tat = rounded(new_tat)
   redis.call('HSET', KEYS[1], 'tat', fmt(tat))
   keep()
-  return {1, fmt(wait), epoch, members}
+  return {1, fmt(wait), epoch, members, held}
 end
 
 if ARGV[1] == 'refuse' then

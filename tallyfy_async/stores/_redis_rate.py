@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: asyncio may wake a sleeper this early (its clock's resolution, and rounding to µs).
+_CLOCK_SLACK = 1e-3
+
 
 class RedisRateBudget:
     """A :class:`~tallyfy_async.rate.RateControl` whose rate is shared by a fleet in Redis.
@@ -49,8 +52,9 @@ class RedisRateBudget:
 
     - **The shared budget**: GCRA, as redis-cell implements it, run atomically by a Lua script
       against the Redis server's clock. Each request reserves its slot and learns how long to
-      wait: one round trip per request. Within each process the requests queue first in,
-      first out, and only the first asks Redis, at most ``0.1 s`` ahead of its slot.
+      wait: one round trip per request (a request more than 30 s back in the queue asks
+      again when it nears the front). A request that learns of a ``Retry-After`` hold
+      while it sleeps towards a slot inside it asks again.
     - **429s**: each process keeps its own :class:`~tallyfy_async.rate.AdaptiveGate` (its
       allowance of requests in flight), and a 429 also reaches Redis: its ``Retry-After``
       holds the whole fleet, and the fleet's rate halves (growing back by a tenth of
@@ -67,8 +71,9 @@ class RedisRateBudget:
             client made from a URL is closed by :meth:`aclose`.
         rate: requests a second per organization for the whole fleet (Tallyfy allows 600 a
             minute per user by default: 10 a second, less a margin).
-        burst: requests that may go at once after a quiet spell (a tenth of a second's worth
-            by default, at least 1).
+        burst: requests that may go at once after a quiet spell (1: none; over any ``t``
+            seconds the fleet sends at most ``burst + rate * t``). A larger burst lets a quiet
+            fleet start at once, and spends part of the server's window doing so.
         prefix: in front of every key (``<prefix>{<org_id>}`` and ``...:fleet``; the braces
             keep an organization's keys in one slot of a Redis Cluster).
         ceiling: the most requests in flight one process's :class:`AdaptiveGate` allows
@@ -89,7 +94,7 @@ class RedisRateBudget:
         redis: str | Redis,
         *,
         rate: float,
-        burst: int | None = None,
+        burst: int = 1,
         prefix: str = "tallyfy:rate:",
         ceiling: int = C.DEFAULT_MAX_CONCURRENCY,
         fleet_size: int | None = None,
@@ -101,8 +106,6 @@ class RedisRateBudget:
             raise ValueError(f"rate must be a positive number of requests a second, got {rate!r}")
         if not math.isfinite(rate):
             raise ValueError(f"rate must be finite, got {rate!r}")
-        if burst is None:
-            burst = max(1, math.ceil(rate / 10))
         if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
             raise ValueError(f"burst must be a whole number >= 1, got {burst!r}")
         if isinstance(ceiling, bool) or not isinstance(ceiling, int) or ceiling < 1:
@@ -206,10 +209,11 @@ class RedisRateBudget:
 
     def _share(self) -> _gcra.Params:
         """This process's part of the budget while Redis is unreachable."""
-        fleet = self.fleet_size or self._members_seen
-        return attrs.evolve(self.params, rate=self.params.rate / max(1, fleet))
+        fleet = max(1, self.fleet_size or self._members_seen)
+        p = self.params
+        return attrs.evolve(p, rate=p.rate / fleet, burst=max(1, p.burst // fleet))
 
-    async def _reserve(self, gate: FleetGate, max_wait: float) -> tuple[bool, float, int]:
+    async def _reserve(self, gate: FleetGate, max_wait: float) -> tuple[bool, float, int, float]:
         if self._available():
             member = ""
             clock = time.monotonic()
@@ -224,28 +228,30 @@ class RedisRateBudget:
                 self._went_down(exc)
             else:
                 self._came_back()
-                reserved, wait, epoch, members = reply
+                reserved, wait, epoch, members, held = reply
                 if int(members) > 0:
                     self._members_seen = int(members)
-                return bool(int(reserved)), float(wait), int(epoch)
-        reserved, wait, epoch = _gcra.reserve(
+                return bool(int(reserved)), float(wait), int(epoch), float(held)
+        reserved, wait, epoch, held = _gcra.reserve(
             self._share(), gate.local_state, _gcra.now(), max_wait
         )
-        return reserved, wait, -epoch - 1  # negative: a slot of the local budget
+        return reserved, wait, -epoch - 1, held  # negative epoch: a slot of the local budget
 
-    def _refused(self, gate: FleetGate, epoch: int, headers: Mapping[str, str] | None) -> None:
-        if self.closed:
-            return
+    def _refused(self, gate: FleetGate, epoch: int, headers: Mapping[str, str] | None) -> float:
+        """Hold and slow the fleet after a 429; returns the hold, seconds."""
         wait = parse_retry_after(headers.get("Retry-After")) if headers else None
         if wait is None:
             wait = C.RATE_PAUSE_WITHOUT_RETRY_AFTER
         wait = min(wait, C.MAX_RATE_PAUSE)
+        if self.closed:
+            return wait
         if epoch < 0:  # the slot came from the local budget, Redis being away
             _gcra.refuse(self._share(), gate.local_state, _gcra.now(), wait, -epoch - 1)
-            return
+            return wait
         task = asyncio.get_running_loop().create_task(self._report(gate, epoch, wait))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        return wait
 
     async def _report(self, gate: FleetGate, epoch: int, wait: float) -> None:
         """Hold and slow the fleet (in Redis; in memory while it is away)."""
@@ -279,8 +285,9 @@ class FleetGate:
         self.local = AdaptiveGate(org_id, budget.ceiling)
         #: The budget in memory, used while Redis is unreachable.
         self.local_state = _gcra.State()
-        #: The first of this process's waiters asks Redis; the others queue behind it.
-        self._asking = asyncio.Lock()
+        #: Event loop time until which a 429's ``Retry-After`` holds the organization, as
+        #: far as this process has learned (from Redis's replies and its own 429s).
+        self.held_until = 0.0
 
     @property
     def allowance(self) -> int:
@@ -309,18 +316,19 @@ class FleetGate:
 
     async def _slot(self, deadline: float) -> int:
         loop = asyncio.get_running_loop()
-        async with self._asking:
-            while True:
-                max_wait = min(C.FLEET_RESERVE_AHEAD, max(0.0, deadline - loop.time()))
-                reserved, wait, epoch = await self._budget._reserve(self, max_wait)
-                if reserved:
-                    break
-                # Come back when the slot is near (a reservation far ahead could not be
-                # recalled by a Retry-After that arrives meanwhile).
+        while True:
+            max_wait = min(C.FLEET_RESERVE_AHEAD, max(0.0, deadline - loop.time()))
+            reserved, wait, epoch, held = await self._budget._reserve(self, max_wait)
+            answered = loop.time()
+            self.held_until = max(self.held_until, answered + held)
+            if not reserved:  # far back in the queue (or past the deadline: timed out)
                 await asyncio.sleep(max(wait - C.FLEET_RESERVE_AHEAD, 0.001))
-        if wait > 0:
-            await asyncio.sleep(wait)  # the next waiter asks meanwhile
-        return epoch
+                continue
+            if wait > 0:
+                await asyncio.sleep(wait)
+            # A hold learned meanwhile (a 429 of the fleet) covers this slot: ask again.
+            if self.held_until <= loop.time() + _CLOCK_SLACK:
+                return epoch
 
     def release(
         self, ticket: object, status: int | None, headers: Mapping[str, str] | None
@@ -330,7 +338,8 @@ class FleetGate:
         local_ticket, epoch = ticket
         self.local.release(local_ticket, status, headers)
         if status == 429:
-            self._budget._refused(self, epoch, headers)
+            wait = self._budget._refused(self, epoch, headers)
+            self.held_until = max(self.held_until, asyncio.get_running_loop().time() + wait)
 
     def __repr__(self) -> str:
         return f"<FleetGate {self.org_id}: {self.local!r}>"

@@ -56,7 +56,7 @@ def test_it_is_a_rate_control_of_one_gate_per_organization() -> None:
     assert isinstance(budget, RateControl)
     gate = budget.gate("org1")
     assert isinstance(gate, OrgGate) and budget.gate("org1") is gate
-    assert budget.params.burst == 3  # a tenth of a second's worth, rounded up
+    assert budget.params.burst == 1
     assert budget.allowances() == {"org1": 64}
 
 
