@@ -55,7 +55,7 @@ async def work(settings: dict[str, Any]) -> dict[str, Any]:
     budget = RedisRateBudget(
         settings["redis_url"],
         rate=settings["rate"],
-        burst=settings.get("burst"),
+        burst=settings.get("burst", 1),
         prefix=settings["prefix"],
         fleet_size=settings.get("fleet_size"),
     )
