@@ -90,7 +90,7 @@ async def redis_calls(url: str) -> int:
 
 async def one_run(
     target: Any, fleet_token: str, redis_url: str, workers: int, rate: float, limit: int,
-    seconds: float, label: str,
+    seconds: float, label: str, recovery: float | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One fleet of ``workers`` processes for ``seconds``; its figures."""
     settings = {
@@ -104,6 +104,8 @@ async def one_run(
         "seconds": seconds,
         "concurrency": CONCURRENCY,
     }
+    if recovery is not None:
+        settings["recovery"] = recovery
     async with aiohttp.ClientSession() as session:
         await control(session, target, "/rate-limit", requests=limit, per_seconds=1.0)
         calls_before = await redis_calls(redis_url)
@@ -121,6 +123,7 @@ async def one_run(
         "workers": workers,
         "rate": rate,
         "limit": limit,
+        "recovery": recovery,
         "achieved": achieved,
         "of_budget": achieved / rate,
         "share_429": refused / max(1, accepted + refused),
@@ -138,17 +141,26 @@ async def run_all(
     reps: int = 3,
     fleets: tuple[int, ...] = FLEETS,
     limit: int | None = None,
+    redis_url: str | None = None,
+    recovery: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Every run, repetitions interleaved; the server allows ``limit`` a second (``rate``)."""
+    """Every run, repetitions interleaved; the server allows ``limit`` a second (``rate``).
+
+    ``redis_url``: a Redis to use (by default a ``redis-server`` of its own is started);
+    ``recovery``: the budget's setting (its default when None).
+    """
     limit = int(rate) if limit is None else limit
-    binary = redis_binary()
-    if binary is None:
-        raise SystemExit(missing_redis_message())
-    redis_server = RedisServer(binary)
+    redis_server = None
+    if redis_url is None:
+        binary = redis_binary()
+        if binary is None:
+            raise SystemExit(missing_redis_message())
+        redis_server = RedisServer(binary)
+        redis_server.start()
+        redis_url = redis_server.url
     server = ServerProcess(
         ServerSpec(export_tasks=100, core=None), multiprocessing.get_context("spawn")
     )
-    redis_server.start()
     try:
         target = server.start()
         fleet_token = await token(target)
@@ -156,8 +168,8 @@ async def run_all(
         for rep in range(reps):
             for workers in fleets:
                 row = await one_run(
-                    target, fleet_token, redis_server.url, workers, rate, limit, seconds,
-                    f"{workers}-{rep}",
+                    target, fleet_token, redis_url, workers, rate, limit, seconds,
+                    f"{workers}-{rep}", recovery,
                 )  # fmt: skip
                 row["rep"] = rep
                 rows.append(row)
@@ -169,7 +181,8 @@ async def run_all(
         return rows
     finally:
         server.stop()
-        redis_server.close()
+        if redis_server is not None:
+            redis_server.close()
 
 
 def _median_range(values: list[float], fmt: str) -> str:
@@ -206,6 +219,9 @@ def main() -> None:
     parser.add_argument(
         "--limit", type=int, help="the server's limit per 1-second window (default: the rate)"
     )
+    parser.add_argument(
+        "--recovery", type=float, help="the budget's recovery, share of the rate a second"
+    )
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each run")
     parser.add_argument("--reps", type=int, default=3, help="repetitions of each fleet")
     parser.add_argument(
@@ -213,7 +229,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     fleets = tuple(int(size) for size in args.fleets.split(","))
-    rows = asyncio.run(run_all(args.rate, args.seconds, args.reps, fleets, args.limit))
+    rows = asyncio.run(
+        run_all(args.rate, args.seconds, args.reps, fleets, args.limit, recovery=args.recovery)
+    )
     print(table(rows))
 
 

@@ -10,7 +10,7 @@ logged. The tests and ``benchmarks/fleet.py`` run it.
 
 Settings: ``base_url``, ``token`` (one access token for the whole fleet, so the server counts
 the fleet as one user), ``org_id``, ``task_id``, ``redis_url``, ``prefix``, ``rate``, and
-optionally ``burst``, ``fleet_size``, ``calls`` (100), ``concurrency`` (8), ``seconds``
+optionally ``burst``, ``fleet_size``, ``recovery``, ``calls`` (100), ``concurrency`` (8), ``seconds``
 (instead of ``calls``: read until this many seconds have passed since the start line).
 """
 
@@ -58,6 +58,7 @@ async def work(settings: dict[str, Any]) -> dict[str, Any]:
         burst=settings.get("burst", 1),
         prefix=settings["prefix"],
         fleet_size=settings.get("fleet_size"),
+        **({"recovery": settings["recovery"]} if "recovery" in settings else {}),
     )
     ok = 0
     failed: list[str] = []
