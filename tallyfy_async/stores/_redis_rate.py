@@ -186,8 +186,17 @@ class RedisRateBudget:
             "",
         ]
 
-    def _available(self) -> bool:
-        return self._down_until == 0 or time.monotonic() >= self._down_until
+    def _may_try(self) -> bool:
+        """Whether to ask Redis: always while it answers; once it is down, one caller a
+        second (the others keep to the local share meanwhile, rather than each waiting for
+        a Redis that may not answer)."""
+        if self._down_until == 0:
+            return True
+        clock = time.monotonic()
+        if clock < self._down_until:
+            return False
+        self._down_until = clock + C.REDIS_RETRY_INTERVAL
+        return True
 
     def _went_down(self, exc: BaseException) -> None:
         self._down_until = time.monotonic() + C.REDIS_RETRY_INTERVAL
@@ -214,7 +223,7 @@ class RedisRateBudget:
         return attrs.evolve(p, rate=p.rate / fleet, burst=max(1, p.burst // fleet))
 
     async def _reserve(self, gate: FleetGate, max_wait: float) -> tuple[bool, float, int, float]:
-        if self._available():
+        if self._may_try():
             member = ""
             clock = time.monotonic()
             if clock >= self._member_due:
@@ -255,7 +264,7 @@ class RedisRateBudget:
 
     async def _report(self, gate: FleetGate, epoch: int, wait: float) -> None:
         """Hold and slow the fleet (in Redis; in memory while it is away)."""
-        if self._available():
+        if self._may_try():
             args = [*self._args("refuse"), repr(wait), str(epoch)]
             try:
                 lowered, rate, _ = await self._script(keys=self._keys(gate.org_id), args=args)

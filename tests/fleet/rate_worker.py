@@ -10,8 +10,9 @@ logged. The tests and ``benchmarks/fleet.py`` run it.
 
 Settings: ``base_url``, ``token`` (one access token for the whole fleet, so the server counts
 the fleet as one user), ``org_id``, ``task_id``, ``redis_url``, ``prefix``, ``rate``, and
-optionally ``burst``, ``fleet_size``, ``recovery``, ``calls`` (100), ``concurrency`` (8), ``seconds``
-(instead of ``calls``: read until this many seconds have passed since the start line).
+optionally ``burst``, ``fleet_size``, ``recovery``, ``calls`` (100), ``concurrency`` (8),
+``seconds`` (instead of ``calls``: read until this many seconds have passed since the start
+line).
 """
 
 from __future__ import annotations
