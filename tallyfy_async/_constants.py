@@ -128,3 +128,20 @@ WEBHOOK_MAX_FAILED: Final = 10_000
 WEBHOOK_MAX_REJECTED: Final = 1000
 #: How long closing a receiver waits for its queue to drain, seconds.
 WEBHOOK_DRAIN_TIMEOUT: Final = 30.0
+
+# A fleet's rate budget in Redis (``stores.RedisRateBudget``).
+#: A 429 multiplies the fleet's rate by this (multiplicative decrease).
+FLEET_RATE_DECREASE: Final = 0.5
+#: The fleet's rate grows back by this share of the configured rate each second after the
+#: ``Retry-After`` hold ends (additive increase): from half to whole in 5 s.
+FLEET_RATE_RECOVERY: Final = 0.1
+#: The fleet's rate never falls below this share of the configured rate.
+FLEET_RATE_FLOOR: Final = 0.01
+#: A slot is reserved at most this many seconds ahead; a request further back in the queue
+#: waits and asks again.
+FLEET_RESERVE_AHEAD: Final = 30.0
+#: Processes that took a slot within this many seconds count as the fleet (their number
+#: divides the budget between them while Redis is unreachable).
+FLEET_MEMBER_WINDOW: Final = 10.0
+#: While Redis is unreachable, it is tried again this often (seconds).
+REDIS_RETRY_INTERVAL: Final = 1.0

@@ -225,6 +225,10 @@ class Transport:
         self.closed = True
         if self.tokens is not None:
             await self.tokens.aclose()
+        # A rate control with connections of its own (a budget in Redis) closes with us.
+        close_rate = getattr(self.rate_control, "aclose", None)
+        if close_rate is not None:
+            await close_rate()
         if self._session is not None:
             await self._session.close()
 
