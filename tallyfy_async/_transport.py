@@ -156,7 +156,11 @@ class Transport:
         self.tokens: TokenCache | None = None  # wired by the client
         #: Each organization's adaptive allowance (see ``rate``).
         self.rate_control = rate_control or AdaptiveRate(ceiling=max_concurrency)
-        self._rate_always = adaptive_rate is True
+        # A rate control the application passes (a fleet's budget, say) is meant for every
+        # request; the default one only paces bulk jobs unless asked to do more.
+        self._rate_always = adaptive_rate is True or (
+            adaptive_rate is None and rate_control is not None
+        )
         self._rate_in_jobs = adaptive_rate is None
         self._trace_configs = trace_configs
         self._headers = {

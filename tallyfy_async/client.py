@@ -91,9 +91,12 @@ class TallyfyClient:
         on_attempt: called once per attempt with an :class:`Attempt`.
         adaptive_rate: pace requests per organization by Tallyfy's answers (429,
             ``Retry-After``, ``X-RateLimit-Remaining``; see :mod:`tallyfy_async.rate`).
-            None (default): inside bulk jobs only; True: every request; False: never.
+            None (default): every request when ``rate_control`` is given, else inside bulk
+            jobs only; True: every request; False: never.
         rate_control: each organization's allowance (an :class:`~tallyfy_async.rate.AdaptiveRate`
-            up to ``max_concurrency`` by default; a limiter shared by a fleet plugs in here).
+            up to ``max_concurrency`` by default; a limiter shared by a fleet, such as
+            :class:`~tallyfy_async.stores.RedisRateBudget`, plugs in here and then paces every
+            request).
 
     Raises:
         ValueError, TypeError: for a bad URL, credentials or knob (nothing is sent).

@@ -21,7 +21,8 @@ organization's :class:`AdaptiveGate` keeps that from happening:
 The gates sit in front of the client's own first-in-first-out limit (``max_concurrency``),
 so two jobs on one client share one organization's allowance. They act on requests made
 inside a bulk job (:func:`tallyfy_async.bulk.run`), or on every request with
-``TallyfyClient(adaptive_rate=True)``; ``adaptive_rate=False`` turns them off.
+``TallyfyClient(adaptive_rate=True)`` or a ``rate_control`` passed to the client;
+``adaptive_rate=False`` turns them off.
 
 :class:`RateControl` is the small protocol the transport talks to: a limiter shared by a
 fleet of workers (a budget kept in Redis, say) implements it and is passed as

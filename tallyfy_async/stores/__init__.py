@@ -3,7 +3,7 @@
 - :class:`RedisTokenStore`: one token per organization for every process, refreshed once
   under redis-py's lock (``TallyfyClient(token_store=...)``).
 - :class:`RedisRateBudget`: one rate budget per organization for the whole fleet
-  (``TallyfyClient(rate_control=..., adaptive_rate=True)``).
+  (``TallyfyClient(rate_control=...)``).
 - :class:`RedisDedupeStore`: webhook deliveries seen once by every receiver
   (``webhooks.handler(..., dedupe=...)``).
 

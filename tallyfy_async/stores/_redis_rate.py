@@ -42,11 +42,11 @@ class RedisRateBudget:
         from tallyfy_async.stores import RedisRateBudget
 
         budget = RedisRateBudget("redis://redis.internal:6379/0", rate=9.5)
-        async with TallyfyClient(credentials, rate_control=budget, adaptive_rate=True):
+        async with TallyfyClient(credentials, rate_control=budget):
             ...
 
-    ``adaptive_rate=True`` puts every request through the budget (by default only those of
-    bulk jobs go through it). The client closes the budget when it closes.
+    Every request of the client goes through the budget (``adaptive_rate=False`` turns it
+    off). The client closes the budget when it closes.
 
     How it works (details in :mod:`tallyfy_async.stores._gcra`):
 

@@ -326,6 +326,24 @@ async def test_client_switch_turns_the_gates_on_everywhere_or_off(
             assert report.requests == 3
 
 
+async def test_a_rate_control_the_application_passes_paces_every_request(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
+    """A fleet's shared budget means nothing if plain calls skip it: passed, it paces them all."""
+    blueprint_id = demo.blueprint_ids[0]
+    for adaptive_rate, paced in ((None, 1), (True, 1), (False, 0)):
+        shared = AdaptiveRate(ceiling=4)
+        async with TallyfyClient(
+            demo.credentials,
+            base_url=fake.base_url,
+            token_url=fake.token_url,
+            rate_control=shared,
+            adaptive_rate=adaptive_rate,
+        ) as client:
+            await client.org(demo.org_id).blueprints.get(blueprint_id)
+            assert shared.gate(demo.org_id).requests == paced, adaptive_rate
+
+
 async def test_a_write_that_never_got_a_place_before_its_deadline_was_not_delivered(
     fake: FakeTallyfy, demo: DemoOrg
 ) -> None:
