@@ -60,6 +60,9 @@ class _Entry:
     pending: asyncio.Task[Token] | None = None
     #: The store's version of ``token`` (versioned stores; 0: not from the store).
     version: int = 0
+    #: ``token`` was obtained but its save failed (the store was unreachable): it holds the
+    #: only live refresh token, so it goes back to the store before it is used again.
+    unsaved: bool = False
     lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
 
 
@@ -159,7 +162,7 @@ class TokenCache:
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = _Entry()
-        elif self._usable(entry, entry.token):
+        elif not entry.unsaved and self._usable(entry, entry.token):
             assert entry.token is not None
             return entry.token
         return await self._refresh(key, entry, entry.token)
@@ -196,7 +199,7 @@ class TokenCache:
     async def _refresh(self, key: str, entry: _Entry, stale: Token | None) -> Token:
         if entry.pending is None or entry.pending.done():
             current = entry.token
-            if current is not stale and self._usable(entry, current):
+            if current is not stale and not entry.unsaved and self._usable(entry, current):
                 assert current is not None
                 return current  # another caller refreshed while we were deciding
             entry.pending = asyncio.get_running_loop().create_task(self._run_refresh(key, entry))
@@ -252,19 +255,34 @@ class TokenCache:
         assert entry.flow is not None
         async with store.lock(key):
             record = await store.load_versioned(key)
-            if record is None and entry.token is not None and entry.version > 0:
-                # The store lost it (a Redis that came back empty): put back what this
-                # process holds, unless another process already put back a newer one.
+            if (
+                entry.token is not None
+                and entry.version > 0
+                and (record is None or record.version < entry.version)
+            ):
+                # The store lost it (a Redis that came back empty, maybe already refilled
+                # with an older version by a process that was behind), or this process
+                # could not save it: put back what this process holds, unless another
+                # process already put back a version as new. Adopting an older version
+                # would present a refresh token that has rotated away.
                 held = StoredToken(entry.token, entry.version, _same(entry.token, entry.refused))
                 record = await store.restore(key, held)
             if record is not None:
                 self._adopt(entry, record)
+            entry.unsaved = False
             if self._usable(entry, entry.token):
                 assert entry.token is not None
                 return entry.token
             token = await entry.flow.obtain(entry.token)
             # Saved before use, and only over the version this refresh started from.
-            saved = await store.save_versioned(key, token, entry.version)
+            try:
+                saved = await store.save_versioned(key, token, entry.version)
+            except BaseException:
+                # The refresh token presented is spent: the new token, not the old one, is
+                # what this process must put back once the store answers (the version its
+                # save would have had, so that it wins over the one it replaces).
+                entry.token, entry.version, entry.unsaved = token, entry.version + 1, True
+                raise
             if saved.token.access_token != token.access_token:
                 log.warning(
                     "a newer token for %s was saved while this refresh ran (its lock "
