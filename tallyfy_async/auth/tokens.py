@@ -133,9 +133,9 @@ class VersionedTokenStore(LockingTokenStore, Protocol):
     """A locking store whose saves are checked against the version they were based on.
 
     A process whose refresh outlived its lock (it froze, the lock expired, another process
-    refreshed) must not overwrite the newer token: :meth:`save_versioned` saves only when the
-    stored version is still the one read, and otherwise returns the newer record, which the
-    token cache then adopts. Plain :meth:`load` and :meth:`save` keep working for everything
+    refreshed) must not overwrite the newer token: :meth:`save_versioned` saves only when no
+    version newer than the one read is stored, and otherwise returns the newer record, which
+    the token cache then adopts. Plain :meth:`load` and :meth:`save` keep working for everything
     else.
     """
 
@@ -144,7 +144,10 @@ class VersionedTokenStore(LockingTokenStore, Protocol):
         ...
 
     async def save_versioned(self, key: str, token: Token, version: int) -> StoredToken:
-        """Save ``token`` if the stored version is still ``version`` (or nothing is stored).
+        """Save ``token`` unless a version newer than ``version`` is stored.
+
+        (An older one is there only when the store lost its data and a process that was
+        behind put it back: the token being saved replaces it.)
 
         Returns:
             the record stored now: ``token`` at ``version + 1``, or the newer record that
@@ -301,11 +304,12 @@ class FileTokenStore:
         await self._update(change)
 
     async def save_versioned(self, key: str, token: Token, version: int) -> StoredToken:
-        """Save ``token`` if the stored version is still ``version``; the record stored now."""
+        """Save ``token`` unless a version newer than ``version`` is stored; the record
+        stored now."""
 
         def change(data: dict[str, Any]) -> tuple[StoredToken, bool]:
             old = _record(data.get(key))
-            if old is not None and old.version != version:
+            if old is not None and old.version > version:
                 return old, False
             new = StoredToken(token, version + 1)
             data[key] = _entry(new)

@@ -38,9 +38,11 @@ log = logging.getLogger("tallyfy_async.stores")
 T = TypeVar("T")
 
 # ARGV: expected version ("" = any), token JSON, fingerprint, TTL in ms (0 = none).
+# Loses only to a newer version: an older one is there only if Redis lost its data and a
+# process that was behind put it back, and the token being saved replaces it.
 _SAVE = """
 local stored = redis.call('HGET', KEYS[1], 'version')
-if ARGV[1] ~= '' and stored and stored ~= ARGV[1] then
+if ARGV[1] ~= '' and stored and tonumber(stored) > tonumber(ARGV[1]) then
   return {0, stored, redis.call('HGET', KEYS[1], 'token'), redis.call('HGET', KEYS[1], 'refused')}
 end
 local base = tonumber(stored or '0')
@@ -206,7 +208,8 @@ class RedisTokenStore:
         return self._record(version, token, refused)
 
     async def save_versioned(self, key: str, token: Token, version: int) -> StoredToken:
-        """Save ``token`` if the stored version is still ``version``; the record stored now."""
+        """Save ``token`` unless a version newer than ``version`` is stored; the record
+        stored now."""
         reply = await self._retrying(
             "saving a token",
             lambda: self._save(keys=[self._key(key)], args=[str(version), *self._args(token)]),
