@@ -17,7 +17,7 @@ import redis.asyncio as redis
 
 from tallyfy_async import PersonalAccessToken, TallyfyClient, Timeouts, TransportError
 from tallyfy_async.rate import OrgGate, RateControl
-from tallyfy_async.stores import RedisRateBudget
+from tallyfy_async.stores import RedisRateBudget, RedisTokenStore
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 from tests.fleet.rate_worker import ROOT
 from tests.redis_server import RedisServer
@@ -159,3 +159,37 @@ def test_the_package_imports_without_redis_and_says_how_to_install_it() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert out.count('pip install "tallyfy-async[redis]"') == 2, out
+
+
+class CountingBudget(RedisRateBudget):
+    closes = 0
+
+    async def aclose(self) -> None:
+        self.closes += 1
+        await super().aclose()
+
+
+class CountingStore(RedisTokenStore):
+    closes = 0
+
+    async def aclose(self) -> None:
+        self.closes += 1
+        await super().aclose()
+
+
+async def test_a_client_closed_twice_closes_its_budget_and_store_once(
+    fake: FakeTallyfy, demo: DemoOrg, redis_server: RedisServer
+) -> None:
+    budget = CountingBudget(redis_server.url, rate=100)
+    store = CountingStore(redis_server.url)
+    client = TallyfyClient(
+        demo.credentials,
+        base_url=fake.base_url,
+        token_url=fake.token_url,
+        rate_control=budget,
+        token_store=store,
+    )
+    async with client:
+        await client.org(demo.org_id).tasks.get(demo.oneoff_task_ids[0])
+    await client.close()
+    assert (budget.closes, store.closes) == (1, 1)
