@@ -156,6 +156,7 @@ class Transport:
         self.tokens: TokenCache | None = None  # wired by the client
         #: Each organization's adaptive allowance (see ``rate``).
         self.rate_control = rate_control or AdaptiveRate(ceiling=max_concurrency)
+        self._rate_closed = False
         # A rate control the application passes (a fleet's budget, say) is meant for every
         # request; the default one only paces bulk jobs unless asked to do more.
         self._rate_always = adaptive_rate is True or (
@@ -229,9 +230,11 @@ class Transport:
         self.closed = True
         if self.tokens is not None:
             await self.tokens.aclose()
-        # A rate control with connections of its own (a budget in Redis) closes with us.
+        # A rate control with connections of its own (a budget in Redis) closes with us,
+        # once however often the client is closed.
         close_rate = getattr(self.rate_control, "aclose", None)
-        if close_rate is not None:
+        if close_rate is not None and not self._rate_closed:
+            self._rate_closed = True
             await close_rate()
         if self._session is not None:
             await self._session.close()
