@@ -103,7 +103,12 @@ def _without_secrets(url: str) -> str:
         return "<unreadable URL>"
     if parsed.password is not None:
         parsed = parsed.with_password("***")
-    return str(parsed.with_query(None).with_fragment(None))
+    shown = str(parsed.with_query(None).with_fragment(None))
+    # A mistyped scheme ("redis//:pw@host", "redis:pw@host") leaves the password in what
+    # yarl reads as a path: hide everything before the host.
+    if parsed.host is None and "@" in shown:
+        shown = "***@" + shown.rpartition("@")[2]
+    return shown
 
 
 def _describe_client(client: Any) -> str:
