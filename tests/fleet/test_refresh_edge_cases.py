@@ -119,3 +119,20 @@ async def test_a_redis_save_wins_over_an_older_version_put_back(redis_server: Re
 
 async def test_a_file_save_wins_over_an_older_version_put_back(tmp_path: Any) -> None:
     await saves_over_an_older_version(FileTokenStore(tmp_path / "tokens.json"))
+
+
+async def test_two_clients_sharing_one_file_store_refresh_once(
+    fake: FakeTallyfy, demo: DemoOrg, tmp_path: Any
+) -> None:
+    org = demo.org_id
+    store = FileTokenStore(tmp_path / "tokens.json")
+    async with connect(fake, demo, store) as one, connect(fake, demo, store) as two:
+        first = await one.tokens.token(org)
+        assert await two.tokens.token(org) == first
+        await one.tokens.invalidate(org, first)
+        await two.tokens.invalidate(org, first)
+        fake.counters.reset()
+        a, b = await asyncio.gather(one.tokens.token(org), two.tokens.token(org))
+        assert a == b != first
+    assert fake.counters.refresh_reuses() == 0
+    assert sum(fake.counters.token_grants.values()) == 1
