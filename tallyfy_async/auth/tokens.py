@@ -216,6 +216,9 @@ class FileTokenStore:
         self.path = Path(path)
         self.lock_wait = lock_wait
         self._lock = asyncio.Lock()
+        # The OS lock below counts re-entries of its object rather than excluding them, so
+        # the clients of this process that share this object take turns here first.
+        self._refresh_lock = asyncio.Lock()
         # One OS lock per store object, shared by its threads (the cache acquires it in
         # one worker thread and releases it in another).
         self._file_lock = filelock.FileLock(f"{self.path}.lock", thread_local=False, mode=0o600)
@@ -257,12 +260,13 @@ class FileTokenStore:
     @contextlib.asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:
         """Hold the file lock beside the token file (every key: refreshes are rare)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(self._acquire)
-        try:
-            yield
-        finally:
-            await asyncio.to_thread(self._file_lock.release)
+        async with self._refresh_lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(self._acquire)
+            try:
+                yield
+            finally:
+                await asyncio.to_thread(self._file_lock.release)
 
     async def _update(self, change: Any) -> Any:
         """Read, change and write the file under both locks; ``change(data)`` returns the
