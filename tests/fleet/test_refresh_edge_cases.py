@@ -136,3 +136,26 @@ async def test_two_clients_sharing_one_file_store_refresh_once(
         assert a == b != first
     assert fake.counters.refresh_reuses() == 0
     assert sum(fake.counters.token_grants.values()) == 1
+
+
+async def test_a_wait_for_the_file_lock_cancelled_does_not_keep_it(tmp_path: Any) -> None:
+    path = tmp_path / "tokens.json"
+    holder = FileTokenStore(path)
+    waiter = FileTokenStore(path, lock_wait=30)
+
+    async def take() -> None:
+        async with waiter.lock("org"):
+            pass
+
+    async with holder.lock("org"):
+        waiting = asyncio.create_task(take())
+        await asyncio.sleep(0.3)  # its thread is blocked on the OS lock
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+    # The waiter's thread takes the lock once the holder lets go; nobody is waiting for it
+    # any more, so it must give it back.
+    await asyncio.sleep(0.3)
+    later = FileTokenStore(path, lock_wait=5)
+    async with later.lock("org"):
+        pass
