@@ -262,11 +262,22 @@ class FileTokenStore:
         """Hold the file lock beside the token file (every key: refreshes are rare)."""
         async with self._refresh_lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            await asyncio.to_thread(self._acquire)
+            acquiring = asyncio.ensure_future(asyncio.to_thread(self._acquire))
+            try:
+                await asyncio.shield(acquiring)
+            except asyncio.CancelledError:
+                # The thread cannot be stopped and may still take the lock: give it back
+                # then, or the other processes would wait for this one to exit.
+                acquiring.add_done_callback(self._release_if_taken)
+                raise
             try:
                 yield
             finally:
                 await asyncio.to_thread(self._file_lock.release)
+
+    def _release_if_taken(self, acquiring: asyncio.Future[None]) -> None:
+        if not acquiring.cancelled() and acquiring.exception() is None:
+            self._file_lock.release()
 
     async def _update(self, change: Any) -> Any:
         """Read, change and write the file under both locks; ``change(data)`` returns the
