@@ -180,6 +180,18 @@ class Resource:
         response = await self._send(route, ids, params=params, json=json)
         return self._structure(response.data, model)
 
+    async def _raw_item(
+        self, route: Route, ids: dict[str, object] | None = None, *, params: QueryParams | None
+    ) -> dict[str, Any]:
+        """A single read's record as the dict Tallyfy sent (a ``get(..., raw=True)``)."""
+        response = await self._send(route, ids, params=params)
+        data = response.data
+        if not isinstance(data, dict):
+            raise UnexpectedResponseError(
+                f"expected a JSON object in the response's data, got {type(data).__name__}", data
+            )
+        return data
+
     def _list(
         self,
         route: Route,
