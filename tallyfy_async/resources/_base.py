@@ -132,9 +132,17 @@ class Resource:
         skip: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         """Query parameters from a listing's keyword arguments (as :meth:`_body`)."""
-        options = self._arguments(arguments, skip)
-        if options.keys() <= kinds.keys() and all(v is UNSET for v in options.values()):
+        left_out = self._not_options
+        for name, value in arguments.items():
+            if (
+                name not in left_out
+                and name not in skip
+                and (value is not UNSET or name not in kinds)
+            ):
+                break
+        else:
             return {}  # a read without options, the common case: nothing to check
+        options = self._arguments(arguments, skip)
         body = Body(self._converter)
         body.put_all(kinds, options)
         return body.query()
