@@ -722,7 +722,7 @@ def _setup(data: dict[str, Any]) -> list[str]:
         f"{m['python']}.",
         f"- Versions: {versions}; commit {m['commit']}.",
         f"- {pinned}. Repetitions are interleaved client by client (A B C D E, A B C D E, ...): "
-        f"{sizes['reps']} of each run, {sizes['reps_key']} of small GETs at 16 and 64 in flight "
+        f"{sizes['reps']} of each run, {sizes['reps_key']} of small GETs at 16 in flight and above "
         "and of paging.",
         f"- Small GETs: {sizes['warmup_s']} s warm-up, then a {sizes['measure_s']} s window. "
         "The SDK's `max_concurrency` is set to the number in flight (at least its default, 64) "
