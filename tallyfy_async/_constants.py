@@ -51,6 +51,22 @@ RETRY_BUDGET_BURST: Final = 100.0
 DEFAULT_TOKEN_LIFETIME: Final = 3600.0
 DEFAULT_REFRESH_MARGIN: Final = 60.0
 
+# Shared token stores (``tallyfy_async.stores``, ``FileTokenStore``).
+#: Expiry of the refresh lock in Redis; its holder renews it every third of it, so a dead
+#: or frozen holder delays the others by at most this (plus one poll).
+TOKEN_LOCK_TIMEOUT: Final = 5.0
+#: Longest wait for the refresh lock of an organization before TokenStoreError.
+TOKEN_LOCK_WAIT: Final = 30.0
+#: Longest time a store operation retries an unreachable Redis before TokenStoreError.
+TOKEN_STORE_UNAVAILABLE_WAIT: Final = 30.0
+#: How long a stored token with a refresh token is kept: Passport's refresh tokens live
+#: 30 days, and a worker restarted later must still find the newest one.
+REFRESH_TOKEN_TTL: Final = 30 * 24 * 3600.0
+#: How long a stored token without a refresh token outlives its expiry.
+TOKEN_TTL_MARGIN: Final = 60.0
+#: Connect and read timeouts of a Redis client made from a URL, seconds.
+REDIS_SOCKET_TIMEOUT: Final = 1.0
+
 # Responses.
 #: Largest JSON response we agree to read into memory.
 MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
@@ -112,3 +128,20 @@ WEBHOOK_MAX_FAILED: Final = 10_000
 WEBHOOK_MAX_REJECTED: Final = 1000
 #: How long closing a receiver waits for its queue to drain, seconds.
 WEBHOOK_DRAIN_TIMEOUT: Final = 30.0
+
+# A fleet's rate budget in Redis (``stores.RedisRateBudget``).
+#: A 429 multiplies the fleet's rate by this (multiplicative decrease).
+FLEET_RATE_DECREASE: Final = 0.5
+#: The fleet's rate grows back by this share of the configured rate each second after the
+#: ``Retry-After`` hold ends (additive increase): from half to whole in 5 s.
+FLEET_RATE_RECOVERY: Final = 0.1
+#: The fleet's rate never falls below this share of the configured rate.
+FLEET_RATE_FLOOR: Final = 0.01
+#: A slot is reserved at most this many seconds ahead; a request further back in the queue
+#: waits and asks again.
+FLEET_RESERVE_AHEAD: Final = 30.0
+#: Processes that took a slot within this many seconds count as the fleet (their number
+#: divides the budget between them while Redis is unreachable).
+FLEET_MEMBER_WINDOW: Final = 10.0
+#: While Redis is unreachable, it is tried again this often (seconds).
+REDIS_RETRY_INTERVAL: Final = 1.0

@@ -231,6 +231,10 @@ class Transport:
         self.closed = True
         if self.tokens is not None:
             await self.tokens.aclose()
+        # A rate control with connections of its own (a budget in Redis) closes with us.
+        close_rate = getattr(self.rate_control, "aclose", None)
+        if close_rate is not None:
+            await close_rate()
         if self._session is not None:
             await self._session.close()
 
@@ -328,7 +332,7 @@ class Transport:
                     # Discard only the token that failed and replay once: a 401 was
                     # not applied. The replay is not a retry.
                     assert self.tokens is not None
-                    self.tokens.invalidate(org, token)
+                    await self.tokens.invalidate(org, token)
                     log.info(
                         "%s %s -> 401: the token was refused; replaying once with a new one",
                         call.method,

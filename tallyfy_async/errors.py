@@ -228,6 +228,14 @@ class SignInError(TallyfyError, ValueError):
         super().__init__(message)
 
 
+class TokenStoreError(TallyfyError):
+    """A shared token store could not be used in time: its lock stayed held by another
+    process, or the store (Redis) stayed unreachable, past the store's bound.
+
+    The message says which bound passed and what to check; it never holds a secret.
+    """
+
+
 _BY_STATUS: dict[int, type[APIError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
@@ -258,6 +266,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "TallyfyError",
+    "TokenStoreError",
     "TransportError",
     "UnexpectedResponseError",
     "ValidationError",

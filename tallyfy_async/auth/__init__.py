@@ -19,8 +19,10 @@ from tallyfy_async.auth.tokens import (
     FileTokenStore,
     LockingTokenStore,
     MemoryTokenStore,
+    StoredToken,
     Token,
     TokenStore,
+    VersionedTokenStore,
 )
 
 __all__ = [
@@ -37,9 +39,11 @@ __all__ = [
     "PasswordGrant",
     "PersonalAccessToken",
     "RefreshToken",
+    "StoredToken",
     "Token",
     "TokenCache",
     "TokenEndpoint",
     "TokenFlow",
     "TokenStore",
+    "VersionedTokenStore",
 ]

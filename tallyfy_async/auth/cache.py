@@ -8,13 +8,17 @@ an expired token cause one token request.
 How a token is obtained belongs to the credentials (``Credentials.flow``); the cache decides
 when, runs one refresh at a time, and saves each token to the store before it is used. A store
 that offers a lock (:class:`LockingTokenStore`) is refreshed under it and read again inside it,
-so processes sharing the store refresh once between them.
+so processes sharing the store refresh once between them. A store that also versions its
+saves (:class:`VersionedTokenStore`, like ``RedisTokenStore`` and ``FileTokenStore``) is
+told of refused tokens, refilled when it comes back empty, and never overwritten by a refresh
+that finished after its lock expired: the newer stored token is adopted instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TypeAlias
@@ -22,8 +26,17 @@ from typing import TypeAlias
 import attrs
 
 from tallyfy_async.auth.flows import Credentials, GrantClient, TokenEndpoint, TokenFlow
-from tallyfy_async.auth.tokens import LockingTokenStore, MemoryTokenStore, Token, TokenStore
-from tallyfy_async.errors import ClientClosedError
+from tallyfy_async.auth.tokens import (
+    LockingTokenStore,
+    MemoryTokenStore,
+    StoredToken,
+    Token,
+    TokenStore,
+    VersionedTokenStore,
+)
+from tallyfy_async.errors import ClientClosedError, TokenStoreError
+
+log = logging.getLogger("tallyfy_async.auth")
 
 #: What ``TallyfyClient(credentials=...)`` accepts: one credentials object for every
 #: organization, a mapping ``{org_id: credentials}``, or an async callable
@@ -45,6 +58,8 @@ class _Entry:
     #: refresh token stays usable.
     refused: Token | None = None
     pending: asyncio.Task[Token] | None = None
+    #: The store's version of ``token`` (versioned stores; 0: not from the store).
+    version: int = 0
     lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
 
 
@@ -149,15 +164,24 @@ class TokenCache:
             return entry.token
         return await self._refresh(key, entry, entry.token)
 
-    def invalidate(self, org: str | None, token: Token) -> None:
+    async def invalidate(self, org: str | None, token: Token) -> None:
         """Never send ``token`` again: the API refused it (401).
 
         Only the token that failed is discarded: a call that failed with an older token
-        does not throw away the one that replaced it.
+        does not throw away the one that replaced it. A versioned store is told too, and
+        marks it refused for every process only if it still holds that very token.
         """
         entry = self._entries.get(org or NO_ORG)
-        if entry is not None and _same(entry.token, token):
-            entry.refused = entry.token
+        if entry is None or not _same(entry.token, token) or _same(entry.refused, token):
+            return
+        entry.refused = entry.token
+        store = self.store
+        if isinstance(store, VersionedTokenStore) and self.renewable(org):
+            try:
+                await store.refuse(org or NO_ORG, token)
+            except TokenStoreError as exc:
+                # This process replaces it anyway; the others learn from their own 401.
+                log.warning("could not mark a refused token in the shared store: %s", exc)
 
     async def aclose(self) -> None:
         """Cancel refreshes still running (the client is closing)."""
@@ -205,6 +229,8 @@ class TokenCache:
             if not entry.credentials.renewable:
                 entry.token = await entry.flow.obtain(entry.token)
                 return entry.token
+            if isinstance(self.store, VersionedTokenStore):
+                return await self._refresh_versioned(key, entry, self.store)
             async with self._store_lock(key):
                 # Read the store every time: another client sharing it may have refreshed.
                 stored = await self.store.load(key)
@@ -218,6 +244,44 @@ class TokenCache:
                 await self.store.save(key, token)
             entry.token = token
             return token
+
+    async def _refresh_versioned(
+        self, key: str, entry: _Entry, store: VersionedTokenStore
+    ) -> Token:
+        """Refresh under the store's lock, saving only over the version read."""
+        assert entry.flow is not None
+        async with store.lock(key):
+            record = await store.load_versioned(key)
+            if record is None and entry.token is not None and entry.version > 0:
+                # The store lost it (a Redis that came back empty): put back what this
+                # process holds, unless another process already put back a newer one.
+                held = StoredToken(entry.token, entry.version, _same(entry.token, entry.refused))
+                record = await store.restore(key, held)
+            if record is not None:
+                self._adopt(entry, record)
+            if self._usable(entry, entry.token):
+                assert entry.token is not None
+                return entry.token
+            token = await entry.flow.obtain(entry.token)
+            # Saved before use, and only over the version this refresh started from.
+            saved = await store.save_versioned(key, token, entry.version)
+            if saved.token.access_token != token.access_token:
+                log.warning(
+                    "a newer token for %s was saved while this refresh ran (its lock "
+                    "expired); using the newer one",
+                    key,
+                )
+            self._adopt(entry, saved)
+            assert entry.token is not None
+            return entry.token
+
+    @staticmethod
+    def _adopt(entry: _Entry, record: StoredToken) -> None:
+        if not _same(record.token, entry.token):
+            entry.token = record.token
+        entry.version = record.version
+        if record.refused:
+            entry.refused = entry.token
 
     @contextlib.asynccontextmanager
     async def _store_lock(self, key: str) -> AsyncIterator[None]:

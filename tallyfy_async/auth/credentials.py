@@ -13,7 +13,12 @@ from typing import ClassVar
 import attrs
 
 from tallyfy_async.auth.flows import TokenEndpoint, TokenFlow
-from tallyfy_async.auth.refusals import API_TOKEN_HINT, PERSONAL_TOKEN_HINT
+from tallyfy_async.auth.refusals import (
+    API_TOKEN_HINT,
+    PERSONAL_TOKEN_HINT,
+    SPENT_REFRESH_TOKEN_HINT,
+    with_hint,
+)
 from tallyfy_async.auth.tokens import Token
 from tallyfy_async.errors import AuthenticationError
 
@@ -207,8 +212,10 @@ class _Refreshing:
             except AuthenticationError as refused:
                 # An unknown client fails the original grant too; anything else means this
                 # refresh token is spent (expired, revoked, rotated elsewhere).
-                if first_grant is None or refused.code == "invalid_client":
+                if refused.code == "invalid_client":
                     raise
+                if first_grant is None:
+                    raise with_hint(refused, SPENT_REFRESH_TOKEN_HINT) from None
                 log.info(
                     "refresh token refused (%s) for %s; using the original grant",
                     refused.code,

@@ -57,12 +57,40 @@ This client is not allowed this grant type: ask Tallyfy support which grants it 
 The user or the server refused access for this client.""",
 }
 
+#: A RefreshToken's refresh token was refused: there is no other grant to fall back to.
+SPENT_REFRESH_TOKEN_HINT = """\
+The refresh token was refused: it was spent (Tallyfy's refresh tokens are single use:
+each refresh returns a new one and spends the old one), revoked (signing out revokes it)
+or expired, and RefreshToken credentials have no other grant to fall back to. Authorize
+again (browser sign-in, or the password grant) to get a new refresh token.
+To keep this from happening:
+  - processes sharing these credentials must share one token store (RedisTokenStore
+    across machines, FileTokenStore on one machine), so the newest refresh token is used;
+  - a process killed after presenting the refresh token but before saving the rotated
+    one loses it: no store can recover that (see docs/scaling.md); PasswordGrant,
+    ClientCredentials and ApplicationUser credentials recover with a fresh grant."""
+
 _GRANT_HINT = """\
 The token endpoint refused the credentials: check client_id (numeric), client_secret and,
 for the password grant, the username (an email) and the password."""
 
 #: Statuses under which the token endpoint refuses credentials, whatever its body says.
 _REFUSALS = (400, 401, 403)
+
+
+def with_hint(error: AuthenticationError, hint: str) -> AuthenticationError:
+    """``error`` again, with ``hint`` in place of its own."""
+    return AuthenticationError(
+        error.message,
+        status=error.status,
+        method=error.method,
+        url=error.url,
+        code=error.code,
+        errors=error.errors,
+        request_id=error.request_id,
+        body=error.body,
+        hint=hint,
+    )
 
 
 def grant_refusal(error: APIError) -> APIError:
@@ -91,4 +119,10 @@ def grant_refusal(error: APIError) -> APIError:
     )
 
 
-__all__ = ["API_TOKEN_HINT", "PERSONAL_TOKEN_HINT", "grant_refusal"]
+__all__ = [
+    "API_TOKEN_HINT",
+    "PERSONAL_TOKEN_HINT",
+    "SPENT_REFRESH_TOKEN_HINT",
+    "grant_refusal",
+    "with_hint",
+]

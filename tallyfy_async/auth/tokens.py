@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import json
 import os
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
+import filelock
 
 from tallyfy_async import _constants as C
+from tallyfy_async.errors import TokenStoreError
 
 
 @attrs.frozen
@@ -61,6 +66,11 @@ class Token:
         lifetime = self.expires_at - self.obtained_at
         return now >= self.expires_at - min(margin, lifetime / 2)
 
+    def fingerprint(self) -> str:
+        """A short digest of the access token: compares tokens without storing or showing
+        the secret twice."""
+        return hashlib.sha256(self.access_token.encode()).hexdigest()[:32]
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (for stores)."""
         return attrs.asdict(self)
@@ -102,6 +112,64 @@ class LockingTokenStore(TokenStore, Protocol):
         ...
 
 
+@attrs.frozen
+class StoredToken:
+    """A token as a shared store holds it, with the version that orders its saves.
+
+    Attributes:
+        token: the token.
+        version: raised by one on every save; a save that names an older version loses.
+        refused: the API refused this access token (401) in some process; its refresh
+            token is still the way to the next one.
+    """
+
+    token: Token
+    version: int
+    refused: bool = False
+
+
+@runtime_checkable
+class VersionedTokenStore(LockingTokenStore, Protocol):
+    """A locking store whose saves are checked against the version they were based on.
+
+    A process whose refresh outlived its lock (it froze, the lock expired, another process
+    refreshed) must not overwrite the newer token: :meth:`save_versioned` saves only when the
+    stored version is still the one read, and otherwise returns the newer record, which the
+    token cache then adopts. Plain :meth:`load` and :meth:`save` keep working for everything
+    else.
+    """
+
+    async def load_versioned(self, key: str) -> StoredToken | None:
+        """The record saved under ``key``, or None."""
+        ...
+
+    async def save_versioned(self, key: str, token: Token, version: int) -> StoredToken:
+        """Save ``token`` if the stored version is still ``version`` (or nothing is stored).
+
+        Returns:
+            the record stored now: ``token`` at ``version + 1``, or the newer record that
+            was there (the save lost).
+        """
+        ...
+
+    async def restore(self, key: str, record: StoredToken) -> StoredToken:
+        """Put back a record this process holds, when the store has lost it (a Redis that
+        came back empty): saved only if nothing, or an older version, is stored.
+
+        Returns:
+            the record stored now.
+        """
+        ...
+
+    async def refuse(self, key: str, token: Token) -> bool:
+        """Mark ``token`` refused for every process, only if it is still the stored one.
+
+        Returns:
+            whether it was marked (False: a newer token, or none, is stored).
+        """
+        ...
+
+
 class MemoryTokenStore:
     """Keeps tokens in memory: they last as long as the process (the default)."""
 
@@ -125,11 +193,29 @@ class FileTokenStore:
 
     Every save writes a temporary file beside it and replaces the file atomically,
     so a crash leaves the old file or the new one, never half of either.
+
+    Processes of one machine sharing the file refresh once between them: the refresh runs
+    under a file lock beside it (``<path>.lock``, the ``filelock`` package: ``fcntl.flock``
+    on POSIX, ``msvcrt.locking`` on Windows), and each save is checked against the version
+    read (see :class:`VersionedTokenStore`). The operating system releases the lock of a
+    process that dies; a *frozen* process keeps it, so waiting is bounded by ``lock_wait``.
+
+    Args:
+        path: the JSON file.
+        lock_wait: longest wait for the lock, seconds, before :class:`TokenStoreError`.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, lock_wait: float = C.TOKEN_LOCK_WAIT
+    ) -> None:
+        if lock_wait <= 0:
+            raise ValueError(f"lock_wait must be positive seconds, got {lock_wait!r}")
         self.path = Path(path)
+        self.lock_wait = lock_wait
         self._lock = asyncio.Lock()
+        # One OS lock per store object, shared by its threads (the cache acquires it in
+        # one worker thread and releases it in another).
+        self._file_lock = filelock.FileLock(f"{self.path}.lock", thread_local=False, mode=0o600)
 
     def _read(self) -> dict[str, Any]:
         try:
@@ -155,26 +241,128 @@ class FileTokenStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def _acquire(self) -> None:
+        try:
+            self._file_lock.acquire(timeout=self.lock_wait)
+        except filelock.Timeout:
+            raise TokenStoreError(
+                f"the token file lock {self._file_lock.lock_file} stayed held by another "
+                f"process for {self.lock_wait:g} s (a process frozen mid-refresh?); "
+                "retry, or raise lock_wait"
+            ) from None
+
+    @contextlib.asynccontextmanager
+    async def lock(self, key: str) -> AsyncIterator[None]:
+        """Hold the file lock beside the token file (every key: refreshes are rare)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self._acquire)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(self._file_lock.release)
+
+    async def _update(self, change: Any) -> Any:
+        """Read, change and write the file under both locks; ``change(data)`` returns the
+        result and whether to write."""
+        async with self._lock:
+
+            def run() -> Any:
+                self._acquire()
+                try:
+                    data = self._read()
+                    result, write = change(data)
+                    if write:
+                        self._write(data)
+                    return result
+                finally:
+                    self._file_lock.release()
+
+            return await asyncio.to_thread(run)
+
     async def load(self, key: str) -> Token | None:
         """The token saved under ``key``, or None."""
+        record = await self.load_versioned(key)
+        return record.token if record is not None else None
+
+    async def load_versioned(self, key: str) -> StoredToken | None:
+        """The record saved under ``key``, or None."""
         async with self._lock:
             data = await asyncio.to_thread(self._read)
-        entry = data.get(key)
-        return Token.from_json(entry) if isinstance(entry, dict) else None
+        return _record(data.get(key))
 
     async def save(self, key: str, token: Token) -> None:
         """Save ``token`` under ``key`` (read, update, atomic replace)."""
-        async with self._lock:
 
-            def update() -> None:
-                data = self._read()
-                data[key] = token.to_json()
-                self._write(data)
+        def change(data: dict[str, Any]) -> tuple[None, bool]:
+            old = _record(data.get(key))
+            data[key] = _entry(StoredToken(token, old.version + 1 if old else 1))
+            return None, True
 
-            await asyncio.to_thread(update)
+        await self._update(change)
+
+    async def save_versioned(self, key: str, token: Token, version: int) -> StoredToken:
+        """Save ``token`` if the stored version is still ``version``; the record stored now."""
+
+        def change(data: dict[str, Any]) -> tuple[StoredToken, bool]:
+            old = _record(data.get(key))
+            if old is not None and old.version != version:
+                return old, False
+            new = StoredToken(token, version + 1)
+            data[key] = _entry(new)
+            return new, True
+
+        result: StoredToken = await self._update(change)
+        return result
+
+    async def restore(self, key: str, record: StoredToken) -> StoredToken:
+        """Put ``record`` back if nothing, or an older version, is stored."""
+
+        def change(data: dict[str, Any]) -> tuple[StoredToken, bool]:
+            old = _record(data.get(key))
+            if old is not None and old.version >= record.version:
+                return old, False
+            data[key] = _entry(record)
+            return record, True
+
+        result: StoredToken = await self._update(change)
+        return result
+
+    async def refuse(self, key: str, token: Token) -> bool:
+        """Mark ``token`` refused if it is still the stored one."""
+
+        def change(data: dict[str, Any]) -> tuple[bool, bool]:
+            old = _record(data.get(key))
+            if old is None or old.token.access_token != token.access_token or old.refused:
+                return False, False
+            data[key] = _entry(attrs.evolve(old, refused=True))
+            return True, True
+
+        result: bool = await self._update(change)
+        return result
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"
 
 
-__all__ = ["FileTokenStore", "LockingTokenStore", "MemoryTokenStore", "Token", "TokenStore"]
+def _entry(record: StoredToken) -> dict[str, Any]:
+    return {**record.token.to_json(), "version": record.version, "refused": record.refused}
+
+
+def _record(entry: object) -> StoredToken | None:
+    # Files written before versions existed hold the token alone: version 0.
+    if not isinstance(entry, dict):
+        return None
+    return StoredToken(
+        Token.from_json(entry), int(entry.get("version", 0)), bool(entry.get("refused", False))
+    )
+
+
+__all__ = [
+    "FileTokenStore",
+    "LockingTokenStore",
+    "MemoryTokenStore",
+    "StoredToken",
+    "Token",
+    "TokenStore",
+    "VersionedTokenStore",
+]

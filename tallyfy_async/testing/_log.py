@@ -60,6 +60,12 @@ class Counters:
 
     #: Successful token issuances per organization ("app" for client-credentials tokens).
     token_grants: Counter[str] = attrs.Factory(Counter)
+    #: Successful token issuances per ``grant_type`` ("password", "refresh_token",
+    #: "client_credentials"; "app_user" for member tokens minted by an application).
+    grants_by_type: Counter[str] = attrs.Factory(Counter)
+    #: How many times each refresh token was presented to the token endpoint, keyed by a
+    #: digest of it (never the secret): a count above 1 is a rotated token used again.
+    refresh_presentations: Counter[str] = attrs.Factory(Counter)
     #: Writes that changed the state, per route name.
     writes_applied: Counter[str] = attrs.Factory(Counter)
     #: Writes that changed the state, per (route name, organization id).
@@ -83,8 +89,14 @@ class Counters:
         """Tasks completed (process and one-off)."""
         return self.applied(*COMPLETION_ROUTES, org_id=org_id)
 
+    def refresh_reuses(self) -> int:
+        """Presentations of a refresh token that had been presented before."""
+        return sum(count - 1 for count in self.refresh_presentations.values() if count > 1)
+
     def reset(self) -> None:
         """Zero every counter."""
         self.token_grants.clear()
+        self.grants_by_type.clear()
+        self.refresh_presentations.clear()
         self.writes_applied.clear()
         self.writes_by_org.clear()

@@ -55,7 +55,7 @@ async def test_ten_thousand_callers_on_an_expired_token_cause_one_token_request(
         assert len({t.access_token for t in tokens}) == 1
         assert len(grants(fake)) == 1
         # The same storm end to end: 500 concurrent API calls, still one grant.
-        tallyfy.tokens.invalidate(demo.org_id, tokens[0])
+        await tallyfy.tokens.invalidate(demo.org_id, tokens[0])
         await asyncio.gather(
             *(tallyfy.request("GET", f"/organizations/{demo.org_id}/me") for _ in range(500))
         )

@@ -5,6 +5,7 @@ Error bodies are the ones Laravel Passport (league/oauth2-server) writes.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from typing import Any
@@ -90,6 +91,7 @@ def token(ctx: Ctx) -> Reply:
             lifetime=tokens.client_credentials_lifetime,
         )
         fake.counters.token_grants["app"] += 1
+        fake.counters.grants_by_type["client_credentials"] += 1
         return _token_reply(issued.access_token, tokens.client_credentials_lifetime)
     if grant == "password":
         for parameter in ("username", "password"):
@@ -102,7 +104,10 @@ def token(ctx: Ctx) -> Reply:
     else:
         if not form.get("refresh_token"):
             raise _missing("refresh_token")
-        grant_record = tokens.use_refresh(str(form["refresh_token"]), client_id)
+        presented = str(form["refresh_token"])
+        digest = hashlib.sha256(presented.encode()).hexdigest()[:16]
+        fake.counters.refresh_presentations[digest] += 1
+        grant_record = tokens.use_refresh(presented, client_id)
         if grant_record is None:
             raise _oauth_error(
                 401, "invalid_request", "The refresh token is invalid.", "Token has been revoked"
@@ -113,6 +118,7 @@ def token(ctx: Ctx) -> Reply:
     )
     user = fake.state.users[user_id]
     fake.counters.token_grants[next(iter(user.roles), "none")] += 1
+    fake.counters.grants_by_type[str(grant)] += 1
     return _token_reply(issued.access_token, tokens.token_lifetime, tokens.issue_refresh(issued))
 
 
@@ -177,4 +183,5 @@ def user_token(ctx: Ctx) -> Reply:
         org_ids=frozenset((org.id,)),
     )
     ctx.fake.counters.token_grants[org.id] += 1
+    ctx.fake.counters.grants_by_type["app_user"] += 1
     return _token_reply(issued.access_token, APP_TOKEN_LIFETIME)

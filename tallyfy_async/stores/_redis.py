@@ -1,0 +1,113 @@
+"""A Redis connection as the stores take it: a URL or the application's own client.
+
+redis-py is the optional extra ``tallyfy-async[redis]``: this module imports it only when a
+store is built, so ``import tallyfy_async.stores`` works without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from yarl import URL
+
+from tallyfy_async import _constants as C
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+INSTALL_HINT = 'pip install "tallyfy-async[redis]"'
+
+
+def import_redis() -> ModuleType:
+    """``redis.asyncio``, or an ImportError that says how to install it."""
+    try:
+        return importlib.import_module("redis.asyncio")
+    except ImportError as exc:
+        raise ImportError(
+            f"the Redis stores need redis-py, which is not installed: {INSTALL_HINT}"
+        ) from exc
+
+
+def redis_errors() -> tuple[type[BaseException], ...]:
+    """What a Redis that is down, restarting or unreachable raises."""
+    exceptions = importlib.import_module("redis.exceptions")
+    return (exceptions.RedisError, OSError)
+
+
+class RedisConnection:
+    """A Redis client, its key prefix, and whether the store owns (and closes) it.
+
+    Args:
+        redis: a URL (``redis://[:password@]host:port/db``, ``rediss://`` for TLS): the
+            store makes its own client, with 1-second socket timeouts, and closes it; or a
+            ``redis.asyncio.Redis`` the application already has (a Sentinel's
+            ``master_for(...)`` client too), which the store uses as it is and never closes.
+        prefix: put in front of every key the store writes.
+        what: the store's name, for error messages.
+
+    Raises:
+        ImportError: redis-py is not installed (``pip install "tallyfy-async[redis]"``).
+        TypeError, ValueError: ``redis`` is neither a URL nor a client, or ``prefix`` is
+            not a string.
+    """
+
+    def __init__(self, redis: str | Redis, *, prefix: str, what: str) -> None:
+        module = import_redis()
+        if not isinstance(prefix, str):
+            raise TypeError(f"{what}: prefix must be a string, got {type(prefix).__name__}")
+        self.prefix = prefix
+        self.client: Redis
+        if isinstance(redis, str):
+            if not redis.startswith(("redis://", "rediss://", "unix://")):
+                raise ValueError(
+                    f"{what}: a Redis URL starts with redis://, rediss:// or unix:// "
+                    f"(got {_without_secrets(redis)!r})"
+                )
+            self.client = module.from_url(
+                redis,
+                socket_timeout=C.REDIS_SOCKET_TIMEOUT,
+                socket_connect_timeout=C.REDIS_SOCKET_TIMEOUT,
+            )
+            self.owned = True
+            self.where = _without_secrets(redis)
+        elif isinstance(redis, module.Redis):
+            self.client = redis
+            self.owned = False
+            self.where = _describe_client(redis)
+        else:
+            raise TypeError(
+                f"{what}: give a Redis URL or a redis.asyncio.Redis client, "
+                f"got {type(redis).__name__}"
+            )
+
+    def key(self, *parts: str) -> str:
+        """The prefix followed by ``parts``."""
+        return self.prefix + "".join(parts)
+
+    async def aclose(self) -> None:
+        """Close the client if the store made it (an application's client stays open)."""
+        if self.owned:
+            await self.client.aclose()
+
+    def __repr__(self) -> str:
+        return f"{self.where} prefix={self.prefix!r}"
+
+
+def _without_secrets(url: str) -> str:
+    """The URL without its password and query (which may carry one)."""
+    try:
+        parsed = URL(url)
+    except ValueError:
+        return "<unreadable URL>"
+    if parsed.password is not None:
+        parsed = parsed.with_password("***")
+    return str(parsed.with_query(None).with_fragment(None))
+
+
+def _describe_client(client: Any) -> str:
+    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+    if "path" in kwargs:
+        return f"unix://{kwargs['path']}"
+    return f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
