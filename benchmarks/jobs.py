@@ -15,6 +15,7 @@ from benchmarks.config import Sizes
 CLIENT_LABELS: dict[str, str] = {
     "sdk": "tallyfy-async (asyncio, json)",
     "sdk_speed": "tallyfy-async + speed (uvloop, orjson)",
+    "sdk_raw_speed": "tallyfy-async .raw() dicts + speed (uvloop, orjson)",
     "raw_json": "raw aiohttp, resp.json(), asyncio",
     "raw_orjson_uvloop": "raw aiohttp + orjson + uvloop",
     "official": "tallyfy 3.1.0 (official, sync)",
@@ -28,7 +29,7 @@ CLIENT_LABELS: dict[str, str] = {
 MSGSPEC = "msgspec -> Structs"
 
 #: Clients that run on uvloop.
-UVLOOP_CLIENTS = frozenset({"sdk_speed", "raw_orjson_uvloop"})
+UVLOOP_CLIENTS = frozenset({"sdk_speed", "sdk_raw_speed", "raw_orjson_uvloop"})
 #: Clients that must not see orjson (the SDK without its `speed` extra; the raw floor).
 NO_ORJSON_CLIENTS = frozenset({"sdk", "raw_json"})
 

@@ -88,7 +88,7 @@ def _with_client(
     and the official SDK's results also name the calls made, the SDK's its JSON library.
     """
     target = job.target
-    if job.client in ("sdk", "sdk_speed"):
+    if job.client in ("sdk", "sdk_speed", "sdk_raw_speed"):
         from benchmarks.client_sdk import CALLS, SdkClient
 
         async def main() -> dict[str, Any]:
@@ -186,13 +186,15 @@ def paging(job: Job) -> dict[str, Any]:
     pages, per_page = sizes.pages, sizes.per_page
     warm_pages = min(3, pages)
 
+    raw_dicts = job.client == "sdk_raw_speed"
+
     async def measure_sdk(sdk: SdkClient) -> dict[str, Any]:
-        async for _ in sdk.tasks(
-            per_page=per_page, limit=warm_pages * per_page, concurrency=1
-        ).pages():
+        warm = sdk.tasks(per_page=per_page, limit=warm_pages * per_page, concurrency=1)
+        async for _ in (warm.raw() if raw_dicts else warm).pages():
             pass
         idle = current_rss_mb()
-        listing = sdk.tasks(per_page=per_page, limit=pages * per_page, concurrency=job.in_flight)
+        typed = sdk.tasks(per_page=per_page, limit=pages * per_page, concurrency=job.in_flight)
+        listing: Any = typed.raw() if raw_dicts else typed
         seen = {"items": 0}
 
         async def walk() -> int:

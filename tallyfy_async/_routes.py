@@ -19,7 +19,7 @@ from tallyfy_async._urls import check_id
 _PLACEHOLDER = re.compile(r"^\{(\w+)\}$")
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # a key of the scopes' route cache, hashed per request
 class Route:
     """One Tallyfy route.
 

@@ -89,7 +89,7 @@ class _Call:
     """The state of one call across its attempts."""
 
     method: str
-    url: str
+    target: URL
     org: str | None
     resendable: bool
     deadline: float
@@ -101,6 +101,11 @@ class _Call:
     secrets: tuple[str, ...] = ()
     #: The bulk job the call belongs to (its attempts are counted there).
     job: JobMeter | None = None
+
+    @property
+    def url(self) -> str:
+        """The URL as text (for logs, errors and ``on_attempt``; made only when needed)."""
+        return str(self.target)
 
     @property
     def retry_method(self) -> str:
@@ -188,7 +193,8 @@ class Transport:
             )
         loop = asyncio.get_running_loop()
         if self._session is not None:
-            self._check_loop(loop)
+            if loop is not self._loop:
+                self._check_loop(loop)
             return self._session
         self._loop = loop
         self._limiter = asyncio.Semaphore(self.max_concurrency)
@@ -280,7 +286,8 @@ class Transport:
         """
         method = method.upper()
         session = self._open()
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        assert loop is not None
         headers: dict[str, str] = {}
         data: Any = None
         if json is not None:
@@ -295,10 +302,9 @@ class Transport:
         deadline = loop.time() + self.timeouts.deadline if transfer is None else math.inf
         attempts = 1 if transfer is not None and transfer.body is not None else None
         self._budget.on_first_attempt()
-        call = _Call(
-            method, str(url), org, resendable, deadline, attempts or self.retry.max_attempts
-        )
-        call.secrets = tuple(form[k] for k in _FORM_SECRETS if form and form.get(k))
+        call = _Call(method, url, org, resendable, deadline, attempts or self.retry.max_attempts)
+        if form:
+            call.secrets = tuple(form[k] for k in _FORM_SECRETS if form.get(k))
         attempt = self._attempt
         if authenticate and bearer is None:
             # Inside a bulk job: counted there, and paced per organization when asked.
@@ -451,8 +457,8 @@ class Transport:
         decode: bool,
         transfer: Transfer | None = None,
     ) -> tuple[int, CIMultiDictProxy[str], Any, Token | None]:
-        assert self._limiter is not None
-        remaining = call.deadline - asyncio.get_running_loop().time()
+        assert self._limiter is not None and self._loop is not None
+        remaining = call.deadline - self._loop.time()
         if remaining <= 0:
             raise _AttemptFailed(None, TimeoutError(), "the call's deadline passed")
         timeout = self._timeout
@@ -493,7 +499,15 @@ class Transport:
                 ) as resp:
                     if transfer is not None and transfer.consume and resp.status < 300:
                         return resp.status, resp.headers, await transfer.consume(resp), token
-                    raw = await self._read(resp)
+                    length = resp.content_length
+                    if (
+                        length is not None
+                        and length <= C.MAX_RESPONSE_BYTES
+                        and "Content-Encoding" not in resp.headers
+                    ):
+                        raw = await resp.read()  # the common case, without a coroutine more
+                    else:
+                        raw = await self._read(resp)
                     return resp.status, resp.headers, self._decode(resp, raw, call, decode), token
             except _AttemptFailed:
                 raise

@@ -22,6 +22,8 @@ MAX_ID_LENGTH = 255
 
 #: Segments that need no look and no encoding: Tallyfy's 32-hex and numeric ids, slugs.
 _PLAIN = re.compile(r"[0-9A-Za-z_\-]{1,255}")
+#: Segments of _PLAIN joined by single slashes.
+_PLAIN_PATH = re.compile(r"[0-9A-Za-z_\-]{1,255}(?:/[0-9A-Za-z_\-]{1,255})*")
 
 #: Query parameter values: scalars, or sequences sent comma-separated.
 QueryValue = str | int | float | bool | date | enum.Enum | Sequence[str | int] | None
@@ -162,8 +164,10 @@ def build_url(base: URL, base_text: str, segments: Sequence[str], query: str = "
     when no segment needs encoding the URL is built from one string, the hot path of
     every request.
     """
-    if all(_PLAIN.fullmatch(segment) for segment in segments):
-        text = f"{base_text}/{'/'.join(segments)}"
+    path = "/".join(segments)
+    # One match over the whole path: every segment plain (none empty), nothing to encode.
+    if _PLAIN_PATH.fullmatch(path):
+        text = f"{base_text}/{path}"
         return URL(f"{text}?{query}" if query else text, encoded=True)
     return with_query(join(base, segments), query)
 

@@ -8,6 +8,10 @@ items than the ``total`` page 1 promised raises :class:`PaginationError`.
 With ``concurrency=N`` the pages after the first are fetched N at a time once
 page 1 has told the total; items still come out in page order, and at most N
 pages are held in memory.
+
+``listing.raw()`` walks the same listing without models: each item is the dict
+Tallyfy sent (dates as its text, unknown keys and ``{"data": ...}`` includes as they
+arrived), at the speed of parsing the JSON alone.
 """
 
 from __future__ import annotations
@@ -95,12 +99,13 @@ class Page(Generic[T]):
         return notebook.to_pandas(self.items)
 
 
-def read_page(response: Response, structure: Callable[[Any], T], asked: int) -> Page[T]:
+def read_page(response: Response, structure: Callable[[Any], T] | None, asked: int) -> Page[T]:
     """Turn a list response into a :class:`Page` (an unpaginated list is one page).
 
     ``structure`` may take each item apart (``Converter.item_structurer``). It gets the
     items themselves when the body arrived undecoded (``decode=False``: decoded here,
-    nobody else holds it), copies of them otherwise.
+    nobody else holds it), copies of them otherwise. ``None`` keeps the decoded items
+    as they are (:meth:`Paginator.raw`).
 
     Raises:
         PaginationError: when the body is not a list envelope.
@@ -114,7 +119,13 @@ def read_page(response: Response, structure: Callable[[Any], T], asked: int) -> 
         raise PaginationError(
             f"expected a list in the response's data, got {type(data).__name__}: {data!r:.120}"
         )
-    items = _take_items(data, structure, response) if owned else _read_items(data, structure)
+    items: list[Any]
+    if structure is None:
+        items = data if owned else list(data)
+    elif owned:
+        items = _take_items(data, structure, response)
+    else:
+        items = _read_items(data, structure)
     pagination = decoded.meta.get("pagination")
     if not isinstance(pagination, dict):
         return Page(items, len(items), max(asked, len(items)), 1, 1)
@@ -201,9 +212,11 @@ def _check_count(name: str, value: object, minimum: int) -> None:
 class Paginator(Generic[T]):
     """A listing: ``await`` it for the first :class:`Page`, ``async for`` it for every item.
 
+    :meth:`raw` gives the same listing with every item the dict Tallyfy sent.
+
     Args:
         fetch: fetches one page.
-        structure: turns one wire item into a model.
+        structure: turns one wire item into a model (None: items stay the decoded dicts).
         per_page: page size asked (the server caps it at 100).
         limit: stop after this many items.
         concurrency: pages fetched at once after the first.
@@ -212,7 +225,7 @@ class Paginator(Generic[T]):
     def __init__(
         self,
         fetch: FetchPage,
-        structure: Callable[[Any], T],
+        structure: Callable[[Any], T] | None,
         *,
         per_page: int = C.MAX_PER_PAGE,
         limit: int | None = None,
@@ -240,6 +253,24 @@ class Paginator(Generic[T]):
         return (
             f"<Paginator {first.total} {kind} in {first.total_pages} pages of "
             f"{first.per_page}{options}>"
+        )
+
+    def raw(self) -> Paginator[dict[str, Any]]:
+        """The same listing (same query, ``per_page``, ``limit`` and ``concurrency``), each
+        item the dict Tallyfy sent: no model is built, so dates stay the text Tallyfy
+        wrote (``"2026-03-01T09:00:00.000Z"``), includes stay ``{"data": ...}`` and every
+        key is kept. For work that needs no model (a file, a DataFrame) at the speed of
+        parsing the JSON alone. Pages are fetched as for the typed listing.
+
+        ``await listing.raw()`` is the first page, ``async for item in listing.raw()``
+        every item, ``await listing.raw().to_list()`` all of them.
+        """
+        return Paginator(
+            self._fetch,
+            None,
+            per_page=self.per_page,
+            limit=self.limit,
+            concurrency=self.concurrency,
         )
 
     async def _page(self, number: int) -> Page[T]:

@@ -359,3 +359,40 @@ async def test_a_walk_lets_go_of_a_page_before_it_reads_the_next(concurrency: in
     ]
     assert seen == list(range(50))
     assert survivors == []
+
+
+async def test_raw_walks_the_same_listing_as_the_dicts_tallyfy_sent(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
+    org = client.org(demo.org_id)
+    typed = await org.tasks.list(per_page=3, concurrency=2).to_list()
+    listing = org.tasks.list(per_page=3, concurrency=2).raw()
+    dicts = await listing.to_list()
+    assert [item["id"] for item in dicts] == [task.id for task in typed]
+    # As sent: dates are Tallyfy's text, not datetimes, and every key is kept.
+    assert all(isinstance(item["created_at"], str) for item in dicts)
+    raw_page = (await org.tasks.list(per_page=3).raw()).items
+    sent = await client.request("GET", f"/organizations/{demo.org_id}/tasks",
+                                params={"page": 1, "per_page": 3})  # fmt: skip
+    assert raw_page == sent.data
+    first = await listing
+    assert first.total == len(typed) and first.per_page == 3
+    walked = [item["id"] async for item in org.tasks.list(per_page=4, limit=5).raw()]
+    assert walked == [task.id for task in typed[:5]]
+
+
+async def test_raw_reads_of_one_record_are_the_dicts_tallyfy_sent(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
+    org = client.org(demo.org_id)
+    task = (await org.tasks.list(per_page=1))[0]
+    path = f"/organizations/{demo.org_id}"
+    raw_task = await org.tasks.get(task.id, raw=True)
+    assert raw_task == (await client.request("GET", f"{path}/tasks/{task.id}")).data
+    assert isinstance(raw_task["created_at"], str)
+    assert (await org.tasks.get(task.id)).id == raw_task["id"]
+    process = await org.processes.get(task.run_id, with_="tasks", raw=True)
+    assert process["id"] == task.run_id and "data" in process["tasks"]
+    blueprint_id = process["checklist_id"]
+    blueprint = await org.blueprints.get(blueprint_id, raw=True)
+    assert blueprint == (await client.request("GET", f"{path}/checklists/{blueprint_id}")).data

@@ -41,11 +41,13 @@ class ExportRecord:
 
     Attributes:
         kind: ``"blueprint"``, ``"process"`` or ``"task"``.
-        item: the typed model (``to_dict()`` gives its fields).
+        item: the typed model (``to_dict()`` gives its fields); with ``raw=True``, the
+            dict Tallyfy sent (see :meth:`Paginator.raw
+            <tallyfy_async.pagination.Paginator.raw>`).
     """
 
     kind: Kind
-    item: Blueprint | Process | Task
+    item: Blueprint | Process | Task | dict[str, Any]
 
 
 class OrganizationExport:
@@ -64,6 +66,8 @@ class OrganizationExport:
         concurrency: pages fetched ahead in each listing.
         progress: True, False or a callable, as for ``bulk.run``.
         adaptive_rate: pace the requests by Tallyfy's answers (see ``tallyfy_async.rate``).
+        raw: yield each record as the dict Tallyfy sent, no model built (for work that
+            needs none, such as writing a file).
 
     Attributes:
         requests: API requests sent (retries included, token requests not).
@@ -83,6 +87,7 @@ class OrganizationExport:
         concurrency: int = C.EXPORT_CONCURRENCY,
         progress: ProgressArg = False,
         adaptive_rate: bool = True,
+        raw: bool = False,
     ) -> None:
         unknown = [kind for kind in kinds if kind not in KINDS]
         if unknown or not kinds:
@@ -93,6 +98,7 @@ class OrganizationExport:
         self.archived = archived
         self.blueprint_includes = list(blueprint_includes)
         self.concurrency = concurrency
+        self.raw = raw
         self._progress = progress
         self._meter = JobMeter(adaptive=adaptive_rate)
         self.minimum_requests = 0
@@ -133,6 +139,10 @@ class OrganizationExport:
         await self.aclose()
 
     def _listing(self, kind: Kind) -> Paginator[Any]:
+        listing = self._typed_listing(kind)
+        return listing.raw() if self.raw else listing
+
+    def _typed_listing(self, kind: Kind) -> Paginator[Any]:
         paging: dict[str, Any] = {"per_page": C.MAX_PER_PAGE, "concurrency": self.concurrency}
         if self.archived:
             paging["archived"] = True

@@ -20,6 +20,7 @@ from tallyfy_async.cli._writers import (
     FORMATS,
     Row,
     RowMaker,
+    WireRows,
     atomic_path,
     format_of,
     model_row,
@@ -100,7 +101,7 @@ async def write_export(
         writer = open_writer(temporary, file_format)
         try:
             async for record in export:
-                row = to_row(record.item)
+                row = to_row(record.kind, record.item)
                 if since is not None and not changed_since(row, since):
                     written.left_out += 1
                     continue
@@ -191,11 +192,17 @@ def export(
                     f"{target.fake_processes:,} processes of {target.fake_tasks} tasks",
                     err=True,
                 )
+            # Nothing here needs the models: the rows are read from the dicts as they came.
             job = bulk.export(
-                session.org, archived=archived, concurrency=concurrency, progress=progress
+                session.org,
+                archived=archived,
+                concurrency=concurrency,
+                progress=progress,
+                raw=True,
             )
+            rows = WireRows(session.org.client.converter)
             try:
-                return await write_export(job, out, chosen, since=moment)
+                return await write_export(job, out, chosen, since=moment, to_row=rows)
             except (OSError, sqlite3.Error) as exc:
                 raise Failure(ExitCode.FILE, f"cannot write {out}: {exc}") from None
 

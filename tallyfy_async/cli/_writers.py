@@ -1,10 +1,11 @@
 """Export writers: records as rows into JSON Lines or SQLite, renamed into place when done.
 
-An export goes item -> row -> file. The first step is :data:`RowMaker`, one small function
-(today :func:`model_row`: a typed model's ``to_json_dict()``); the writers know only rows:
-plain dicts of JSON-ready values (text, numbers, booleans, None, lists and dicts of them,
-dates as ISO 8601 text). An export that needs no model can hand the writers decoded
-dicts as they arrived by swapping that one function.
+An export goes item -> row -> file. The first step is :data:`RowMaker`, one small function:
+:func:`model_row` (a typed model's ``to_json_dict()``), or :class:`WireRows` (the same row
+read straight from the dict Tallyfy sent, for ``bulk.export(raw=True)``: no model is
+built, which the command-line export uses). The writers know only rows: plain dicts of
+JSON-ready values (text, numbers, booleans, None, lists and dicts of them, dates as
+ISO 8601 text).
 
 A file is written under a temporary name in its own directory and renamed to its final
 name only once complete (:func:`atomic_path`): an interrupted export leaves the previous
@@ -23,14 +24,16 @@ from typing import IO, Any, Final, Protocol
 import attrs
 
 from tallyfy_async._readers import EXTRA
-from tallyfy_async._serde import json_dumps
+from tallyfy_async._rows import row_reader
+from tallyfy_async._serde import Converter, json_dumps
 from tallyfy_async.bulk._export import Kind
 from tallyfy_async.models import Blueprint, Process, Task
 
 #: A record as the writers take it: JSON-ready values by field name.
 Row = dict[str, Any]
-#: Turns an exported item into a :data:`Row`: the one step between the export and a writer.
-RowMaker = Callable[[Any], Row]
+#: Turns an exported item of a kind into a :data:`Row`: the one step between the export and
+#: a writer.
+RowMaker = Callable[[Kind, Any], Row]
 #: The key naming a record's kind in a JSON Lines line.
 KIND_KEY: Final = "kind"
 #: SQLite: each kind's table and the model whose fields are its columns.
@@ -46,11 +49,24 @@ _SUFFIXES: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".sqlite": "sqlite", 
                     ".sqlite3": "sqlite"}  # fmt: skip
 
 
-def model_row(item: Any) -> Row:
+def model_row(kind: Kind, item: Any) -> Row:
     """A typed model as a row: ``to_json_dict()`` (dates in ISO 8601 with their UTC offset,
     enums as values, keys the model does not declare merged in)."""
     row: Row = item.to_json_dict()
     return row
+
+
+class WireRows:
+    """Rows read straight from the dicts Tallyfy sent (``bulk.export(raw=True)``): the
+    row :func:`model_row` gives for the model the converter would build, without building
+    it (:func:`tallyfy_async._rows.row_reader`). Each dict is taken apart as it is read."""
+
+    def __init__(self, converter: Converter) -> None:
+        self._readers = {kind: row_reader(converter, model) for kind, (_, model) in TABLES.items()}
+
+    def __call__(self, kind: Kind, item: Any) -> Row:
+        """The row of one exported record of ``kind``."""
+        return self._readers[kind](item)
 
 
 def format_of(path: Path, given: str | None) -> str | None:

@@ -132,9 +132,17 @@ class Resource:
         skip: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         """Query parameters from a listing's keyword arguments (as :meth:`_body`)."""
-        options = self._arguments(arguments, skip)
-        if options.keys() <= kinds.keys() and all(v is UNSET for v in options.values()):
+        left_out = self._not_options
+        for name, value in arguments.items():
+            if (
+                name not in left_out
+                and name not in skip
+                and (value is not UNSET or name not in kinds)
+            ):
+                break
+        else:
             return {}  # a read without options, the common case: nothing to check
+        options = self._arguments(arguments, skip)
         body = Body(self._converter)
         body.put_all(kinds, options)
         return body.query()
@@ -179,6 +187,18 @@ class Resource:
     ) -> T:
         response = await self._send(route, ids, params=params, json=json)
         return self._structure(response.data, model)
+
+    async def _raw_item(
+        self, route: Route, ids: dict[str, object] | None = None, *, params: QueryParams | None
+    ) -> dict[str, Any]:
+        """A single read's record as the dict Tallyfy sent (a ``get(..., raw=True)``)."""
+        response = await self._send(route, ids, params=params)
+        data = response.data
+        if not isinstance(data, dict):
+            raise UnexpectedResponseError(
+                f"expected a JSON object in the response's data, got {type(data).__name__}", data
+            )
+        return data
 
     def _list(
         self,

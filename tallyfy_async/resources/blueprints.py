@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -160,6 +160,28 @@ class Blueprints(Resource):
         """
         return self._list(LIST_BLUEPRINTS, Blueprint, locals(), BLUEPRINT_FILTERS)
 
+    @overload
+    async def get(
+        self,
+        blueprint_id: str | Blueprint,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        version: UnsetOr[int] = ...,
+        raw: Literal[False] = False,
+    ) -> Blueprint: ...
+
+    @overload
+    async def get(
+        self,
+        blueprint_id: str | Blueprint,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        version: UnsetOr[int] = ...,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+
     async def get(
         self,
         blueprint_id: str | Blueprint,
@@ -167,7 +189,8 @@ class Blueprints(Resource):
         *,
         with_: UnsetOr[str | Sequence[str]] = UNSET,
         version: UnsetOr[int] = UNSET,
-    ) -> Blueprint:
+        raw: bool = False,
+    ) -> Blueprint | dict[str, Any]:
         """Read a blueprint: ``GET /organizations/{org}/checklists/{id}``.
 
         Kick-off fields (``prerun``) and automations always come inline; steps and
@@ -178,14 +201,19 @@ class Blueprints(Resource):
             blueprint_id: the blueprint's id.
             with_: includes: ``steps``, ``tags``, ``folder``, ...
             version: a published version number.
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
 
         Returns:
-            The :class:`Blueprint`.
+            The :class:`Blueprint`; its dict with ``raw=True``.
 
         Raises:
             NotFoundError: no such (live) blueprint.
         """
-        params = self._query(BLUEPRINT_READ, locals())
+        params = self._query(BLUEPRINT_READ, locals(), skip=("raw",))
+        if raw:
+            return await self._raw_item(GET_BLUEPRINT, self._ids(blueprint_id), params=params)
         return await self._item(GET_BLUEPRINT, Blueprint, self._ids(blueprint_id), params=params)
 
     async def create(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._exactly_once import check_key, create_once, find_process, with_key
@@ -180,6 +180,28 @@ class Processes(Resource):
         """
         return self._list(LIST_PROCESSES, Process, locals(), PROCESS_FILTERS)
 
+    @overload
+    async def get(
+        self,
+        process_id: str | Process,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        form_fields_values: UnsetOr[bool] = ...,
+        raw: Literal[False] = False,
+    ) -> Process: ...
+
+    @overload
+    async def get(
+        self,
+        process_id: str | Process,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        form_fields_values: UnsetOr[bool] = ...,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+
     async def get(
         self,
         process_id: str | Process,
@@ -187,7 +209,8 @@ class Processes(Resource):
         *,
         with_: UnsetOr[str | Sequence[str]] = UNSET,
         form_fields_values: UnsetOr[bool] = UNSET,
-    ) -> Process:
+        raw: bool = False,
+    ) -> Process | dict[str, Any]:
         """Read a process: ``GET /organizations/{org}/runs/{process_id}``.
 
         Args:
@@ -196,14 +219,19 @@ class Processes(Resource):
                 ``tasks.form_fields``, ``next_task``, ``tags``, ``form_fields``,
                 ``ko_form_fields``, ...
             form_fields_values: ask Tallyfy to add the form-field values.
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
 
         Returns:
-            The :class:`Process`.
+            The :class:`Process`; its dict with ``raw=True``.
 
         Raises:
             NotFoundError: no such process.
         """
-        params = self._query(PROCESS_READ, locals())
+        params = self._query(PROCESS_READ, locals(), skip=("raw",))
+        if raw:
+            return await self._raw_item(GET_PROCESS, self._ids(process_id), params=params)
         return await self._item(GET_PROCESS, Process, self._ids(process_id), params=params)
 
     async def kickoff_fields(self, blueprint_id: str, /) -> builtins.list[FormField]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._exactly_once import check_key, create_once, find_task, with_key
@@ -260,9 +260,34 @@ class Tasks(Resource):
 
     # -- reading and writing -----------------------------------------------------------
 
+    @overload
     async def get(
-        self, task_id: str | Task, /, *, with_: UnsetOr[str | Sequence[str]] = UNSET
-    ) -> Task:
+        self,
+        task_id: str | Task,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[False] = False,
+    ) -> Task: ...
+
+    @overload
+    async def get(
+        self,
+        task_id: str | Task,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+
+    async def get(
+        self,
+        task_id: str | Task,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
+        raw: bool = False,
+    ) -> Task | dict[str, Any]:
         """Read any task, one-off or not: ``GET /organizations/{org}/tasks/{task_id}``.
 
         Its ``run_id`` says which process it belongs to.
@@ -270,14 +295,19 @@ class Tasks(Resource):
         Args:
             task_id: the task's id (or the :class:`Task`, to read it again).
             with_: includes: ``run``, ``step``, ``threads``, ``form_fields``, ``tags``...
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
 
         Returns:
-            The :class:`Task` (with its ``summary``).
+            The :class:`Task` (with its ``summary``); its dict with ``raw=True``.
 
         Raises:
             NotFoundError: no such task.
         """
-        params = self._query(kinds.INCLUDES, locals())
+        params = self._query(kinds.INCLUDES, locals(), skip=("raw",))
+        if raw:
+            return await self._raw_item(GET_TASK, self._ids(task_id), params=params)
         return await self._item(GET_TASK, Task, self._ids(task_id), params=params)
 
     async def create(

@@ -26,6 +26,8 @@ RequestsTo = Callable[[str, str], list[LoggedRequest]]
 
 #: Options that shape a listing's walk; they have their own defaults.
 PAGING = {"per_page", "limit", "concurrency"}
+#: Options that say how the answer comes back, not what is sent (``get(..., raw=True)``).
+MODES = {"raw"}
 
 
 def public_methods() -> list[tuple[Resource, str, inspect.Signature]]:
@@ -67,7 +69,7 @@ def test_ids_come_first_then_keyword_options(
         if parameter.kind is parameter.KEYWORD_ONLY and parameter.default is UNSET:
             assert annotation.startswith("UnsetOr["), (parameter.name, annotation)
         elif parameter.kind is parameter.KEYWORD_ONLY and parameter.default is not parameter.empty:
-            assert parameter.name in PAGING or (name, parameter.name) == ("mine", "status")
+            assert parameter.name in PAGING | MODES or (name, parameter.name) == ("mine", "status")
 
 
 @pytest.mark.parametrize(
