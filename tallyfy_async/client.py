@@ -7,7 +7,7 @@ import re
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal, overload
 
 import aiohttp
 from yarl import URL
@@ -384,12 +384,32 @@ class OrgClient:
         """Every task of the organization; one-off tasks' writes; comments on tasks."""
         return Tasks(self)
 
-    async def get(self, *, with_: UnsetOr[str | Sequence[str]] = UNSET) -> Organization:
+    @overload
+    async def get(
+        self, *, with_: UnsetOr[str | Sequence[str]] = ..., raw: Literal[False] = False
+    ) -> Organization: ...
+
+    @overload
+    async def get(
+        self, *, with_: UnsetOr[str | Sequence[str]] = ..., raw: Literal[True]
+    ) -> dict[str, Any]: ...
+
+    async def get(
+        self, *, with_: UnsetOr[str | Sequence[str]] = UNSET, raw: bool = False
+    ) -> Organization | dict[str, Any]:
         """The organization's details: ``GET /organizations/{org}``.
 
         Args:
             with_: includes (``subscription``, ``billing_info``).
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
+
+        Returns:
+            The :class:`Organization`; its dict with ``raw=True``.
         """
+        if raw:
+            return await self._details.get(with_=with_, raw=True)
         return await self._details.get(with_=with_)
 
     @cached_property

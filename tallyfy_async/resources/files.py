@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -225,12 +225,29 @@ class Files(Resource):
         kept = value if isinstance(value, list) else []
         return await tasks.update(current, form_values={field_id: [*kept, *added]})
 
-    async def get(self, asset_id: str | Asset, /) -> Asset:
+    @overload
+    async def get(self, asset_id: str | Asset, /, *, raw: Literal[False] = False) -> Asset: ...
+
+    @overload
+    async def get(self, asset_id: str | Asset, /, *, raw: Literal[True]) -> dict[str, Any]: ...
+
+    async def get(self, asset_id: str | Asset, /, *, raw: bool = False) -> Asset | dict[str, Any]:
         """A file's metadata: ``GET /organizations/{org}/assets/{asset_id}``.
+
+        Args:
+            asset_id: the file's id, or the :class:`Asset`.
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
+
+        Returns:
+            The :class:`Asset`; its dict with ``raw=True``.
 
         Raises:
             NotFoundError: no such file.
         """
+        if raw:
+            return await self._raw_item(GET_ASSET, self._ids(asset_id), params=None)
         return await self._item(GET_ASSET, Asset, self._ids(asset_id))
 
     async def download(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -95,12 +95,31 @@ class Folders(Resource):
         """
         return self._list(LIST_FOLDERS, Folder, locals(), FOLDER_FILTERS)
 
-    async def get(self, folder_id: str | Folder, /) -> Folder:
+    @overload
+    async def get(self, folder_id: str | Folder, /, *, raw: Literal[False] = False) -> Folder: ...
+
+    @overload
+    async def get(self, folder_id: str | Folder, /, *, raw: Literal[True]) -> dict[str, Any]: ...
+
+    async def get(
+        self, folder_id: str | Folder, /, *, raw: bool = False
+    ) -> Folder | dict[str, Any]:
         """Read a folder: ``GET /organizations/{org}/folders/{folder_id}``.
+
+        Args:
+            folder_id: the folder's id, or the :class:`Folder`.
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
+
+        Returns:
+            The :class:`Folder`; its dict with ``raw=True``.
 
         Raises:
             NotFoundError: no such folder.
         """
+        if raw:
+            return await self._raw_item(GET_FOLDER, self._ids(folder_id), params=None)
         return await self._item(GET_FOLDER, Folder, self._ids(folder_id))
 
     async def create(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -72,15 +72,52 @@ class Groups(Resource):
         """
         return self._list(LIST_GROUPS, Group, locals(), PEOPLE_FILTERS)
 
+    @overload
     async def get(
-        self, group_id: str | Group, /, *, with_: UnsetOr[str | Sequence[str]] = UNSET
-    ) -> Group:
+        self,
+        group_id: str | Group,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[False] = False,
+    ) -> Group: ...
+
+    @overload
+    async def get(
+        self,
+        group_id: str | Group,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+
+    async def get(
+        self,
+        group_id: str | Group,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
+        raw: bool = False,
+    ) -> Group | dict[str, Any]:
         """Read one group: ``GET /organizations/{org}/groups/{group_id}``.
+
+        Args:
+            group_id: the group's id, or the :class:`Group`.
+            with_: includes.
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
+
+        Returns:
+            The :class:`Group`; its dict with ``raw=True``.
 
         Raises:
             NotFoundError: no such group.
         """
         query = self._query(kinds.INCLUDES, {"with_": with_})
+        if raw:
+            return await self._raw_item(GET_GROUP, self._ids(group_id), params=query)
         return await self._item(GET_GROUP, Group, self._ids(group_id), params=query)
 
     async def create(

@@ -12,7 +12,7 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, Literal, TypeVar, cast, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -140,21 +140,55 @@ class Guests(Resource):
             LIST_GUESTS_MINIMAL, Guest, {**locals(), "per_page": C.MAX_PER_PAGE, "concurrency": 1}
         )
 
+    @overload
     async def get(
-        self, email: str | Guest, /, *, with_: UnsetOr[str | Sequence[str]] = UNSET
-    ) -> Guest:
+        self,
+        email: str | Guest,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[False] = False,
+    ) -> Guest: ...
+
+    @overload
+    async def get(
+        self,
+        email: str | Guest,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+
+    async def get(
+        self,
+        email: str | Guest,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
+        raw: bool = False,
+    ) -> Guest | dict[str, Any]:
         """Read one guest: ``GET /organizations/{org}/guests/{email}``.
 
         Args:
             email: the guest's email, or the guest.
             with_: includes (``stats``).
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
+
+        Returns:
+            The :class:`Guest`; its dict with ``raw=True``.
 
         Raises:
             ValueError: ``email`` is not an email address (nothing is sent).
             NotFoundError: no such guest.
         """
         query = self._query(kinds.INCLUDES, {"with_": with_})
-        return await self._item(GET_GUEST, Guest, self._ids(guest_email(email)), params=query)
+        ids = self._ids(guest_email(email))
+        if raw:
+            return await self._raw_item(GET_GUEST, ids, params=query)
+        return await self._item(GET_GUEST, Guest, ids, params=query)
 
     @_refusing(
         "Tallyfy does not read it on a new guest",

@@ -12,7 +12,7 @@ Three ways to part with a member, from the gentlest:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -127,19 +127,52 @@ class Members(Resource):
             LIST_MEMBERS_MINIMAL, Member, {**locals(), "per_page": C.MAX_PER_PAGE, "concurrency": 1}
         )
 
+    @overload
     async def get(
-        self, user_id: int | User, /, *, with_: UnsetOr[str | Sequence[str]] = UNSET
-    ) -> Member:
+        self,
+        user_id: int | User,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[False] = False,
+    ) -> Member: ...
+
+    @overload
+    async def get(
+        self,
+        user_id: int | User,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+
+    async def get(
+        self,
+        user_id: int | User,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
+        raw: bool = False,
+    ) -> Member | dict[str, Any]:
         """Read one member: ``GET /organizations/{org}/users/{user_id}``.
 
         Args:
             user_id: the member's id, or the member.
             with_: includes, as :meth:`list` takes them.
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
+
+        Returns:
+            The :class:`Member`; its dict with ``raw=True``.
 
         Raises:
             NotFoundError: no such member in this organization.
         """
         query = self._query(kinds.INCLUDES, {"with_": with_})
+        if raw:
+            return await self._raw_item(GET_MEMBER, self._ids(user_id), params=query)
         return await self._item(GET_MEMBER, Member, self._ids(user_id), params=query)
 
     async def invite(

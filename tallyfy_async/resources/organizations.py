@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Final, Literal
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -44,13 +44,33 @@ ACTIVITY_FILTERS: Final = {
 class Details(Resource):
     """The organization's own record (``await org.get()``)."""
 
-    async def get(self, *, with_: UnsetOr[str | Sequence[str]] = UNSET) -> Organization:
+    @overload
+    async def get(
+        self, *, with_: UnsetOr[str | Sequence[str]] = ..., raw: Literal[False] = False
+    ) -> Organization: ...
+
+    @overload
+    async def get(
+        self, *, with_: UnsetOr[str | Sequence[str]] = ..., raw: Literal[True]
+    ) -> dict[str, Any]: ...
+
+    async def get(
+        self, *, with_: UnsetOr[str | Sequence[str]] = UNSET, raw: bool = False
+    ) -> Organization | dict[str, Any]:
         """Read the organization: ``GET /organizations/{org}``.
 
         Args:
             with_: includes (``subscription``, ``billing_info``).
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
+
+        Returns:
+            The :class:`Organization`; its dict with ``raw=True``.
         """
         query = self._query(kinds.INCLUDES, {"with_": with_})
+        if raw:
+            return await self._raw_item(GET_ORGANIZATION, params=query)
         return await self._item(GET_ORGANIZATION, Organization, params=query)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -95,6 +95,28 @@ class ProcessTasks(Resource):
             LIST_PROCESS_TASKS, Task, locals(), TASK_FILTERS, self._parent_ids(process_id)
         )
 
+    @overload
+    async def get(
+        self,
+        process_id: str | Task,
+        task_id: str | None = None,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[False] = False,
+    ) -> Task: ...
+
+    @overload
+    async def get(
+        self,
+        process_id: str | Task,
+        task_id: str | None = None,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+
     async def get(
         self,
         process_id: str | Task,
@@ -102,24 +124,29 @@ class ProcessTasks(Resource):
         /,
         *,
         with_: UnsetOr[str | Sequence[str]] = UNSET,
-    ) -> Task:
+        raw: bool = False,
+    ) -> Task | dict[str, Any]:
         """Read a task through its process: ``GET .../runs/{process_id}/tasks/{task_id}``.
 
         Args:
             process_id: the process's id, or the :class:`Task` itself.
             task_id: the task's id.
             with_: includes: ``run``, ``step``, ``threads``, ``form_fields``, ``tags``...
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
 
         Returns:
-            The :class:`Task` (with its ``summary``).
+            The :class:`Task` (with its ``summary``); its dict with ``raw=True``.
 
         Raises:
             NotFoundError: no such task in that process.
         """
-        params = self._query(kinds.INCLUDES, locals())
-        return await self._item(
-            GET_PROCESS_TASK, Task, self._ids(process_id, task_id), params=params
-        )
+        params = self._query(kinds.INCLUDES, locals(), skip=("raw",))
+        ids = self._ids(process_id, task_id)
+        if raw:
+            return await self._raw_item(GET_PROCESS_TASK, ids, params=params)
+        return await self._item(GET_PROCESS_TASK, Task, ids, params=params)
 
     async def update(
         self,

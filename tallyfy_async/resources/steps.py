@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -91,19 +91,41 @@ class Steps(Resource):
         """
         return self._list(LIST_STEPS, Step, locals(), ids=self._parent_ids(blueprint_id))
 
-    async def get(self, blueprint_id: str | Step, step_id: str | None = None, /) -> Step:
+    @overload
+    async def get(
+        self,
+        blueprint_id: str | Step,
+        step_id: str | None = None,
+        /,
+        *,
+        raw: Literal[False] = False,
+    ) -> Step: ...
+
+    @overload
+    async def get(
+        self, blueprint_id: str | Step, step_id: str | None = None, /, *, raw: Literal[True]
+    ) -> dict[str, Any]: ...
+
+    async def get(
+        self, blueprint_id: str | Step, step_id: str | None = None, /, *, raw: bool = False
+    ) -> Step | dict[str, Any]:
         """Read a step with its form fields: ``GET .../checklists/{id}/steps/{step_id}``.
 
         Args:
             blueprint_id: the blueprint's id, or the :class:`Step` (to read it again).
             step_id: the step's id.
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
 
         Returns:
-            The :class:`Step`, ``captures`` included.
+            The :class:`Step`, ``captures`` included; its dict with ``raw=True``.
 
         Raises:
             NotFoundError: no such blueprint or step.
         """
+        if raw:
+            return await self._raw_item(GET_STEP, self._ids(blueprint_id, step_id), params=None)
         return await self._item(GET_STEP, Step, self._ids(blueprint_id, step_id))
 
     async def create(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -109,19 +109,52 @@ class Tags(Resource):
         """
         return self._list(LIST_TAGS, Tag, locals(), TAG_FILTERS)
 
+    @overload
     async def get(
-        self, tag_id: str | Tag, /, *, with_: UnsetOr[str | Sequence[str]] = UNSET
-    ) -> Tag:
+        self,
+        tag_id: str | Tag,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[False] = False,
+    ) -> Tag: ...
+
+    @overload
+    async def get(
+        self,
+        tag_id: str | Tag,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = ...,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+
+    async def get(
+        self,
+        tag_id: str | Tag,
+        /,
+        *,
+        with_: UnsetOr[str | Sequence[str]] = UNSET,
+        raw: bool = False,
+    ) -> Tag | dict[str, Any]:
         """Read a tag: ``GET /organizations/{org}/tags/{tag_id}``.
 
         Args:
             tag_id: the tag's id, or the :class:`Tag`.
             with_: ``"statistics"`` to count what it is attached to.
+            raw: True for the record as the dict Tallyfy sent, no model built (dates
+                as their text, includes as ``{"data": ...}``): see :meth:`Paginator.raw
+                <tallyfy_async.pagination.Paginator.raw>`.
+
+        Returns:
+            The :class:`Tag`; its dict with ``raw=True``.
 
         Raises:
             NotFoundError: no such tag.
         """
-        params = self._query(kinds.INCLUDES, locals())
+        params = self._query(kinds.INCLUDES, locals(), skip=("raw",))
+        if raw:
+            return await self._raw_item(GET_TAG, self._ids(tag_id), params=params)
         return await self._item(GET_TAG, Tag, self._ids(tag_id), params=params)
 
     async def create(self, *, title: str, color: UnsetOr[str] = UNSET) -> Tag:
