@@ -128,15 +128,11 @@ async def _closed_loop(op: Callable[[], Awaitable[Any]], in_flight: int, count: 
     return (time.process_time() - started) / count * 1e6
 
 
-async def one_round(
-    ids: dict[str, str], in_flight: int, count: int, pages: int
-) -> dict[str, float]:
-    """One interleaved round of every client: µs of CPU per request (or per page)."""
+def sdk_client(ids: dict[str, str], **options: Any) -> TallyfyClient:
+    """A client of the captured organization's administrator (what :func:`capture` saw)."""
     from tallyfy_async import PasswordGrant
-    from tallyfy_async._serde import orjson
 
-    out: dict[str, float] = {}
-    client = TallyfyClient(
+    return TallyfyClient(
         PasswordGrant(
             client_id=ids["client_id"],
             client_secret=ids["client_secret"],
@@ -145,8 +141,18 @@ async def one_round(
         ),
         base_url=ids["base_url"],
         token_url=ids["token_url"],
-        max_concurrency=max(64, in_flight),
+        **options,
     )
+
+
+async def one_round(
+    ids: dict[str, str], in_flight: int, count: int, pages: int
+) -> dict[str, float]:
+    """One interleaved round of every client: µs of CPU per request (or per page)."""
+    from tallyfy_async._serde import orjson
+
+    out: dict[str, float] = {}
+    client = sdk_client(ids, max_concurrency=max(64, in_flight))
     raw = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=0),
         headers={"Authorization": "Bearer x", "X-Tallyfy-Client": "APIClient"},

@@ -21,7 +21,6 @@ from typing import Any
 import aiohttp
 
 from benchmarks import layers
-from tallyfy_async import PasswordGrant, TallyfyClient
 from tallyfy_async._serde import json_loads
 from tallyfy_async.models.tasks import Task
 from tallyfy_async.resources.tasks import GET_TASK
@@ -107,16 +106,7 @@ async def measure(canned: layers.Canned, ids: dict[str, str]) -> dict[str, float
         await depth(4)
 
     out["4 coroutine frames more, per request"] = await async_cost(deep) - await async_cost(shallow)
-    client = TallyfyClient(
-        PasswordGrant(
-            client_id=ids["client_id"],
-            client_secret=ids["client_secret"],
-            username=ids["username"],
-            password=ids["password"],
-        ),
-        base_url=ids["base_url"],
-        token_url=ids["token_url"],
-    )
+    client = layers.sdk_client(ids)
     session = aiohttp.ClientSession()
     try:
         org = client.org(ids["org_id"])
