@@ -122,6 +122,20 @@ def keep_for(p: Params, s: State, t: float) -> float:
     return max(s.tat, s.hold, s.lowered_at + 1 / p.recovery) - t + 60
 
 
+def script_args(p: Params, operation: str, now: float | None = None) -> list[str]:
+    """The :data:`SCRIPT`'s first arguments: the operation, the settings, and ``now``
+    (None: the server's ``TIME``, as a budget always uses; tests pass their own)."""
+    return [
+        operation,
+        repr(p.rate),
+        str(p.burst),
+        repr(p.decrease),
+        repr(p.recovery),
+        repr(p.floor),
+        "" if now is None else f"{now:.6f}",
+    ]
+
+
 #: The same algorithm for Redis. KEYS[1]: the organization's hash; KEYS[2]: its fleet (a
 #: sorted set of process ids by last slot, to know the fleet's size). ARGV: operation
 #: ("reserve" or "refuse"), rate, burst, decrease, recovery, floor, now ("" for the

@@ -174,18 +174,6 @@ class RedisRateBudget:
         base = self._redis.key("{", org_id, "}")
         return [base, base + ":fleet"]
 
-    def _args(self, operation: str) -> list[str]:
-        p = self.params
-        return [
-            operation,
-            repr(p.rate),
-            str(p.burst),
-            repr(p.decrease),
-            repr(p.recovery),
-            repr(p.floor),
-            "",
-        ]
-
     def _may_try(self) -> bool:
         """Whether to ask Redis: always while it answers; once it is down, one caller a
         second (the others keep to the local share meanwhile, rather than each waiting for
@@ -229,7 +217,12 @@ class RedisRateBudget:
             if clock >= self._member_due:
                 member = self._member
                 self._member_due = clock + 1.0
-            args = [*self._args("reserve"), repr(max_wait), member, repr(C.FLEET_MEMBER_WINDOW)]
+            args = [
+                *_gcra.script_args(self.params, "reserve"),
+                repr(max_wait),
+                member,
+                repr(C.FLEET_MEMBER_WINDOW),
+            ]
             try:
                 reply: Any = await self._script(keys=self._keys(gate.org_id), args=args)
             except self._errors as exc:
@@ -265,7 +258,7 @@ class RedisRateBudget:
     async def _report(self, gate: FleetGate, epoch: int, wait: float) -> None:
         """Hold and slow the fleet (in Redis; in memory while it is away)."""
         if self._may_try():
-            args = [*self._args("refuse"), repr(wait), str(epoch)]
+            args = [*_gcra.script_args(self.params, "refuse"), repr(wait), str(epoch)]
             try:
                 lowered, rate, _ = await self._script(keys=self._keys(gate.org_id), args=args)
             except self._errors as exc:

@@ -52,18 +52,6 @@ refuse_step = st.tuples(
 steps_strategy = st.lists(st.one_of(reserve_step, reserve_step, refuse_step), max_size=60)
 
 
-def args(p: _gcra.Params, operation: str, t: float) -> list[str]:
-    return [
-        operation,
-        repr(p.rate),
-        str(p.burst),
-        repr(p.decrease),
-        repr(p.recovery),
-        repr(p.floor),
-        f"{t:.6f}",
-    ]
-
-
 def stored(client: redis.Redis) -> _gcra.State:
     fields = client.hgetall(HASH)
     return _gcra.State(
@@ -92,7 +80,10 @@ def test_the_script_and_the_model_agree(
         t = clock / 1e6
         expected: tuple[bool, float, int, float] = (False, 0.0, 0, 0.0)
         if operation == "reserve":
-            reply = script(keys=[HASH, FLEET], args=[*args(p, "reserve", t), repr(value), "", "10"])
+            reply = script(
+                keys=[HASH, FLEET],
+                args=[*_gcra.script_args(p, "reserve", t), repr(value), "", "10"],
+            )
             expected = _gcra.reserve(p, model, t, value)
             assert (bool(reply[0]), float(reply[1]), int(reply[2]), float(reply[4])) == expected
             assert int(reply[3]) == -1
@@ -101,7 +92,8 @@ def test_the_script_and_the_model_agree(
             # A 429 for a request reserved in the current epoch or an older one.
             epoch = epochs[len(epochs) // 2] if advance % 2 else epochs[-1]
             reply = script(
-                keys=[HASH, FLEET], args=[*args(p, "refuse", t), repr(value), str(epoch)]
+                keys=[HASH, FLEET],
+                args=[*_gcra.script_args(p, "refuse", t), repr(value), str(epoch)],
             )
             lowered = _gcra.refuse(p, model, t, value, epoch)
             assert bool(reply[0]) == lowered
@@ -146,7 +138,11 @@ def test_the_fleet_is_the_processes_that_took_a_slot_lately(lua: redis.Redis) ->
     script = lua.register_script(_gcra.SCRIPT)
     p = _gcra.Params(10.0, 1, 0.5, 0.1, 0.01)
     seen = [
-        int(script(keys=[HASH, FLEET], args=[*args(p, "reserve", t), "100", member, "10"])[3])
+        int(
+            script(
+                keys=[HASH, FLEET], args=[*_gcra.script_args(p, "reserve", t), "100", member, "10"]
+            )[3]
+        )
         for t, member in [(1000.0, "a"), (1001.0, "b"), (1002.0, "a"), (1011.5, "c")]
     ]
     # At 1011.5, "a" (last at 1002) and "b" (1001) are more than 10 s old.
