@@ -7,8 +7,11 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
+
+from tallyfy_async import Token
 
 WORKER = Path(__file__).with_name("fleet_worker.py")
 ROOT = Path(__file__).parents[2]
@@ -115,3 +118,14 @@ def token_grant_times(fake: Any) -> list[float]:
         for entry in fake.log
         if entry.path.endswith("/oauth/token") and entry.status == 200
     ]
+
+
+def stored_token(name: str) -> Token:
+    """A token named ``name`` (``access-<name>``, ``refresh-<name>``), valid for an hour."""
+    now = time.time()
+    return Token(
+        access_token=f"access-{name}",
+        expires_at=now + 3600,
+        obtained_at=now,
+        refresh_token=f"refresh-{name}",
+    )

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from tallyfy_async import Token, TokenStoreError
+from tallyfy_async import TokenStoreError
 from tallyfy_async.auth import FileTokenStore, StoredToken, VersionedTokenStore
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
-from tests.fleet._workers import Worker, first_refresh_token, worker_config
-
-
-def token(name: str) -> Token:
-    now = time.time()
-    return Token(
-        access_token=f"access-{name}",
-        expires_at=now + 3600,
-        obtained_at=now,
-        refresh_token=f"refresh-{name}",
-    )
+from tests.fleet._workers import Worker, first_refresh_token, stored_token, worker_config
 
 
 async def test_two_processes_refresh_once_between_them(
@@ -63,13 +52,13 @@ async def test_two_processes_refresh_once_between_them(
 async def test_saves_are_versioned_and_refusals_compared(tmp_path: Path) -> None:
     store = FileTokenStore(tmp_path / "tokens.json")
     assert isinstance(store, VersionedTokenStore)
-    assert (await store.save_versioned("org", token("a"), 0)).version == 1
-    assert (await store.save_versioned("org", token("b"), 1)).version == 2
-    late = await store.save_versioned("org", token("c"), 1)
+    assert (await store.save_versioned("org", stored_token("a"), 0)).version == 1
+    assert (await store.save_versioned("org", stored_token("b"), 1)).version == 2
+    late = await store.save_versioned("org", stored_token("c"), 1)
     assert late.version == 2 and late.token.access_token == "access-b"
-    assert await store.refuse("org", token("a")) is False
-    assert await store.refuse("org", token("b")) is True
-    restored = await store.restore("org", StoredToken(token("old"), 1))
+    assert await store.refuse("org", stored_token("a")) is False
+    assert await store.refuse("org", stored_token("b")) is True
+    restored = await store.restore("org", StoredToken(stored_token("old"), 1))
     assert restored.token.access_token == "access-b" and restored.refused
     # Another process reading the file sees the same.
     again = await FileTokenStore(tmp_path / "tokens.json").load_versioned("org")
@@ -78,12 +67,12 @@ async def test_saves_are_versioned_and_refusals_compared(tmp_path: Path) -> None
 
 async def test_a_file_written_before_versions_reads_as_version_zero(tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
-    path.write_text(json.dumps({"org": token("a").to_json()}))
+    path.write_text(json.dumps({"org": stored_token("a").to_json()}))
     store = FileTokenStore(path)
     record = await store.load_versioned("org")
     assert record is not None and record.version == 0 and not record.refused
     assert record.token.access_token == "access-a"
-    assert (await store.save_versioned("org", token("b"), 0)).version == 1
+    assert (await store.save_versioned("org", stored_token("b"), 0)).version == 1
 
 
 async def test_waiting_for_the_lock_is_bounded(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from tallyfy_async import TallyfyClient, Token, TokenStoreError
 from tallyfy_async.auth import FileTokenStore, StoredToken
 from tallyfy_async.stores import RedisTokenStore
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
+from tests.fleet._workers import stored_token
 from tests.redis_server import RedisServer
 
 
@@ -87,25 +88,17 @@ async def test_a_save_that_fails_after_the_refresh_keeps_the_rotated_refresh_tok
     assert fake.counters.grants_by_type["refresh_token"] == 1
 
 
-def made(name: str) -> Token:
-    now = time.time()
-    return Token(
-        access_token=f"access-{name}",
-        expires_at=now + 3600,
-        obtained_at=now,
-        refresh_token=f"refresh-{name}",
-    )
 
 
 async def saves_over_an_older_version(store: Any) -> None:
     # A process read version 5 and refreshed; meanwhile the store lost its data and a
     # process that was behind put back version 3. The refresh must not lose to it: the
     # token it obtained holds the only live refresh token.
-    await store.restore("org", StoredToken(made("v3"), 3))
-    saved = await store.save_versioned("org", made("v6"), 5)
+    await store.restore("org", StoredToken(stored_token("v3"), 3))
+    saved = await store.save_versioned("org", stored_token("v6"), 5)
     assert saved == StoredToken(saved.token, 6) and saved.token.access_token == "access-v6"
     # A newer version still wins over a save based on an older one.
-    late = await store.save_versioned("org", made("late"), 4)
+    late = await store.save_versioned("org", stored_token("late"), 4)
     assert late.version == 6 and late.token.access_token == "access-v6"
 
 
