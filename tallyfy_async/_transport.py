@@ -161,7 +161,6 @@ class Transport:
         self.tokens: TokenCache | None = None  # wired by the client
         #: Each organization's adaptive allowance (see ``rate``).
         self.rate_control = rate_control or AdaptiveRate(ceiling=max_concurrency)
-        self._rate_closed = False
         # A rate control the application passes (a fleet's budget, say) is meant for every
         # request; the default one only paces bulk jobs unless asked to do more.
         self._rate_always = adaptive_rate is True or (
@@ -233,14 +232,14 @@ class Transport:
                 (the client is left as it was, to be closed from its own loop).
         """
         self._check_loop(asyncio.get_running_loop())
+        first = not self.closed
         self.closed = True
         if self.tokens is not None:
-            await self.tokens.aclose()
+            await self.tokens.aclose()  # and its store
         # A rate control with connections of its own (a budget in Redis) closes with us,
         # once however often the client is closed.
         close_rate = getattr(self.rate_control, "aclose", None)
-        if close_rate is not None and not self._rate_closed:
-            self._rate_closed = True
+        if first and close_rate is not None:
             await close_rate()
         if self._session is not None:
             await self._session.close()

@@ -160,7 +160,6 @@ class TallyfyClient:
             refresh_margin=refresh_margin,
         )
         self._transport.tokens = self.tokens
-        self._store_closed = False
         self._orgs: dict[str, OrgClient] = {}
         self._allow_insecure_http = allow_insecure_http
 
@@ -179,10 +178,6 @@ class TallyfyClient:
         the Redis client it made from a URL, never one the application passed in).
         """
         await self._transport.aclose()
-        closer = getattr(self.tokens.store, "aclose", None)
-        if closer is not None and not self._store_closed:
-            self._store_closed = True
-            await closer()
 
     @property
     def closed(self) -> bool:

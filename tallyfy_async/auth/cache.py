@@ -187,12 +187,19 @@ class TokenCache:
                 log.warning("could not mark a refused token in the shared store: %s", exc)
 
     async def aclose(self) -> None:
-        """Cancel refreshes still running (the client is closing)."""
+        """Cancel refreshes still running (the client is closing), then close a store that
+        has ``aclose()``, once however often the cache is closed (``RedisTokenStore`` then
+        closes the Redis client it made from a URL, never one the application passed in).
+        """
+        first = not self._closed
         self._closed = True
         tasks = [e.pending for e in self._entries.values() if e.pending and not e.pending.done()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        close_store = getattr(self.store, "aclose", None)
+        if first and close_store is not None:
+            await close_store()
 
     # -- refreshing --------------------------------------------------------------
 
