@@ -25,6 +25,7 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from tallyfy_async import _constants as C
+from tallyfy_async import _read_timer
 from tallyfy_async._error_map import api_error, scrub
 from tallyfy_async._job import CURRENT_JOB, JobMeter
 from tallyfy_async._responses import Attempt, EncodedBody, Response, decode_body
@@ -203,6 +204,7 @@ class Transport:
             ttl_dns_cache=self.limits.dns_cache_ttl,
             keepalive_timeout=self.limits.keepalive_timeout,
         )
+        _read_timer.install(connector)
         self._session = aiohttp.ClientSession(
             connector=connector,
             headers=self._headers,

@@ -1,0 +1,99 @@
+"""aiohttp's read timeout (``sock_read``) without a timer per chunk.
+
+aiohttp's response protocol cancels its read timer and arms a new one on every chunk it
+receives and at every request it sends: two ``call_later`` and two ``cancel`` per small GET,
+each cancelled handle left in the loop's heap until the loop purges it. Measured live
+(py-spy, ``benchmarks/NOTES.md``) that was about 30 µs of a small GET's 370 on the stock
+loop, the largest cost the SDK added over raw aiohttp, and more objects for the garbage
+collector at hundreds in flight. aiohttp knows it (aio-libs/aiohttp#8613, "timer handle
+churn").
+
+:class:`LazyReadTimer` keeps the same rule (an attempt fails when no byte arrived for
+``sock_read`` seconds) with the timer re-armed lazily: progress only moves a deadline, the
+one armed timer checks it when it fires and re-arms itself for what is left. A busy
+keep-alive connection then arms about one timer per ``sock_read`` seconds instead of two per
+request.
+
+It replaces aiohttp's protocol class through the connector's factory, a private detail:
+:func:`install` checks that the detail is as expected and otherwise leaves aiohttp's own
+behaviour in place (``tests/test_read_timer.py`` fails if a new aiohttp changes it).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+import aiohttp
+from aiohttp.client_proto import ResponseHandler
+
+log = logging.getLogger("tallyfy_async.http")
+
+_HOOKS = ("_reschedule_timeout", "_drop_timeout", "_on_read_timeout", "_read_timeout_handle")
+
+
+class LazyReadTimer(ResponseHandler):
+    """aiohttp's response protocol with a lazily re-armed read timer."""
+
+    #: Loop time past which the lack of a byte is a read timeout; None: not timing.
+    _read_deadline: float | None = None
+
+    def _reschedule_timeout(self) -> None:
+        # Called by aiohttp when a request is sent and when a chunk arrives.
+        timeout = self._read_timeout
+        if not timeout:
+            self._read_deadline = None
+            return
+        deadline = self._loop.time() + timeout
+        self._read_deadline = deadline
+        handle = self._read_timeout_handle
+        if handle is None or handle.when() > deadline:  # none armed, or armed too late
+            if handle is not None:
+                handle.cancel()  # the read timeout was shortened
+            self._read_timeout_handle = self._loop.call_at(deadline, self._read_timer_fired)
+
+    def _drop_timeout(self) -> None:
+        # Called when a response ends: stop timing; the armed timer finds nothing to do.
+        self._read_deadline = None
+
+    def _read_timer_fired(self) -> None:
+        self._read_timeout_handle = None
+        deadline = self._read_deadline
+        if deadline is None:
+            return
+        if self._loop.time() >= deadline:
+            self._on_read_timeout()
+        else:  # bytes arrived since it was armed: wait for what is left
+            self._read_timeout_handle = self._loop.call_at(deadline, self._read_timer_fired)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        # The one place the timer is cancelled for good, so a closed connection is not
+        # kept alive by its timer.
+        super().connection_lost(exc)
+        self._read_deadline = None
+        handle = self._read_timeout_handle
+        if handle is not None:
+            handle.cancel()
+            self._read_timeout_handle = None
+
+
+def install(connector: aiohttp.BaseConnector) -> bool:
+    """Make ``connector`` open its connections with :class:`LazyReadTimer`.
+
+    Returns:
+        Whether it did: False (aiohttp's own protocol kept, logged at DEBUG) when this
+        aiohttp does not build its protocols the way this module expects.
+    """
+    factory: Any = getattr(connector, "_factory", None)
+    if not (
+        isinstance(factory, functools.partial)
+        and factory.func is ResponseHandler
+        and all(hasattr(ResponseHandler, name) for name in _HOOKS[:3])
+    ):
+        log.debug("aiohttp %s: its own read timer is kept", aiohttp.__version__)
+        return False
+    connector._factory = functools.partial(  # type: ignore[assignment]
+        LazyReadTimer, *factory.args, **factory.keywords
+    )
+    return True
