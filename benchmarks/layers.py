@@ -53,6 +53,9 @@ class CannedResponse:
     def release(self) -> None:
         """Nothing to give back."""
 
+    async def wait_for_close(self) -> None:
+        """Nothing to wait for."""
+
     async def read(self) -> bytes:
         """The body."""
         return self._body

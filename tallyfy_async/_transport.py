@@ -9,7 +9,6 @@ adaptive allowance (``rate``), which learns from the answer.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import math
@@ -28,6 +27,7 @@ from tallyfy_async import _constants as C
 from tallyfy_async import _read_timer
 from tallyfy_async._error_map import api_error, scrub
 from tallyfy_async._job import CURRENT_JOB, JobMeter
+from tallyfy_async._limiter import FifoLimiter
 from tallyfy_async._responses import Attempt, EncodedBody, Response, decode_body
 from tallyfy_async._retry import (
     RETRYABLE_STATUSES,
@@ -114,8 +114,6 @@ class _Call:
         return "PUT" if self.resendable else "POST"
 
 
-_UNLIMITED = contextlib.nullcontext()
-
 
 class _AttemptFailed(Exception):
     def __init__(self, failure: Failure | None, cause: BaseException, message: str) -> None:
@@ -176,7 +174,7 @@ class Transport:
         }
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._limiter: asyncio.Semaphore | None = None
+        self._limiter: FifoLimiter | None = None
         self._timeout = aiohttp.ClientTimeout(
             total=timeouts.total, sock_connect=timeouts.connect, sock_read=timeouts.read
         )
@@ -197,7 +195,7 @@ class Transport:
                 self._check_loop(loop)
             return self._session
         self._loop = loop
-        self._limiter = asyncio.Semaphore(self.max_concurrency)
+        self._limiter = FifoLimiter(self.max_concurrency)
         connector = aiohttp.TCPConnector(
             limit=self.limits.max_connections,
             limit_per_host=0,
@@ -473,33 +471,40 @@ class Transport:
             )
         # Requests that obtain tokens skip the limit: the calls holding its slots may be
         # the very ones waiting for that token.
-        limited = authenticate and bearer is None
-        async with self._limiter if limited else _UNLIMITED:
+        limiter = self._limiter if authenticate and bearer is None else None
+        if limiter is not None and not limiter.try_acquire():
+            await limiter.acquire()
+        try:
             if self.closed:
                 raise _AttemptFailed(None, ClientClosedError(), "the client was closed")
             token = None
             sent = bearer
-            if limited:
-                assert self.tokens is not None
+            if limiter is not None:
+                tokens = self.tokens
+                assert tokens is not None
                 # Read once a slot is free, so a call that queued while its organization's
                 # token was replaced sends the new one instead of meeting a 401.
-                token = await self.tokens.token(call.org)
+                token = tokens.cached(call.org) or await tokens.token(call.org)
                 sent = token.access_token
             if sent is not None:
                 headers["Authorization"] = f"Bearer {sent}"
                 if sent not in call.secrets:
                     call.secrets = (*call.secrets, sent)
             try:
-                async with session.request(
+                # Awaited rather than entered: no context-manager coroutines, and the
+                # connection is given back in the finally below, as ``async with`` would.
+                resp = await session.request(
                     call.method,
                     url,
                     data=data,
                     headers=headers,
                     allow_redirects=False,
                     timeout=timeout,
-                ) as resp:
-                    if transfer is not None and transfer.consume and resp.status < 300:
-                        return resp.status, resp.headers, await transfer.consume(resp), token
+                )
+                try:
+                    status = resp.status
+                    if transfer is not None and transfer.consume and status < 300:
+                        return status, resp.headers, await transfer.consume(resp), token
                     length = resp.content_length
                     if (
                         length is not None
@@ -509,7 +514,11 @@ class Transport:
                         raw = await resp.read()  # the common case, without a coroutine more
                     else:
                         raw = await self._read(resp)
-                    return resp.status, resp.headers, self._decode(resp, raw, call, decode), token
+                    return status, resp.headers, self._decode(resp, raw, call, decode), token
+                finally:
+                    resp.release()
+                    if data is not None:  # a body may still be on its way out: as __aexit__
+                        await resp.wait_for_close()
             except _AttemptFailed:
                 raise
             except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
@@ -523,6 +532,9 @@ class Transport:
                 if self.closed:
                     raise _AttemptFailed(None, exc, "the client was closed") from exc
                 raise
+        finally:
+            if limiter is not None:
+                limiter.release()
 
     @staticmethod
     async def _read(resp: aiohttp.ClientResponse) -> bytes:

@@ -156,6 +156,15 @@ class TokenCache:
             and not token.refresh_due(self._clock(), self.refresh_margin)
         )
 
+    def cached(self, org: str | None) -> Token | None:
+        """The token :meth:`token` would return without waiting, or None when it would
+        wait (none yet, due for refresh, refused, not saved): the request path's way to
+        skip a coroutine per request."""
+        entry = self._entries.get(org or NO_ORG)
+        if entry is None or entry.unsaved or not self._usable(entry, entry.token):
+            return None
+        return entry.token
+
     async def token(self, org: str | None) -> Token:
         """A token for ``org`` that is not about to expire, refreshing it if needed."""
         key = org or NO_ORG

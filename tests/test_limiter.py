@@ -1,0 +1,118 @@
+"""The transport's FIFO concurrency limit (``tallyfy_async._limiter``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tallyfy_async._limiter import FifoLimiter
+
+
+async def test_a_free_slot_is_taken_without_waiting() -> None:
+    limiter = FifoLimiter(2)
+    assert limiter.try_acquire() and limiter.try_acquire()
+    assert not limiter.try_acquire()
+    assert limiter.locked()
+    limiter.release()
+    assert not limiter.locked()
+
+
+async def test_waiters_are_served_first_in_first_out() -> None:
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    order: list[int] = []
+
+    async def waiter(n: int) -> None:
+        await limiter.acquire()
+        order.append(n)
+        limiter.release()
+
+    tasks = [asyncio.create_task(waiter(n)) for n in range(5)]
+    await asyncio.sleep(0)  # all five queued, in order
+    # A newcomer with a slot just given back must not overtake the queue.
+    limiter.release()
+    assert not limiter.try_acquire()
+    await asyncio.gather(*tasks)
+    assert order == [0, 1, 2, 3, 4]
+    assert not limiter.locked()
+
+
+async def test_a_cancelled_waiter_gives_its_turn_to_the_next() -> None:
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    first = asyncio.create_task(limiter.acquire())
+    second = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    first.cancel()
+    await asyncio.sleep(0)
+    limiter.release()
+    await asyncio.wait_for(second, 1)
+    assert first.cancelled()
+    limiter.release()
+    assert not limiter.locked()
+
+
+async def test_a_waiter_cancelled_after_being_handed_a_slot_passes_it_on() -> None:
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    first = asyncio.create_task(limiter.acquire())
+    second = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    limiter.release()  # the slot goes to first's future...
+    first.cancel()  # ...which is cancelled before it runs
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await asyncio.wait_for(second, 1)  # the slot was passed on, not lost
+    limiter.release()
+    assert not limiter.locked()
+
+
+def test_a_limit_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="limit must be >= 1"):
+        FifoLimiter(0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    limit=st.integers(1, 4),
+    plan=st.lists(st.tuples(st.integers(0, 3), st.booleans()), min_size=1, max_size=25),
+)
+def test_never_more_holders_than_the_limit_and_every_slot_comes_back(
+    limit: int, plan: list[tuple[int, bool]]
+) -> None:
+    """Callers hold a slot for a few loop turns; some are cancelled while they wait."""
+
+    async def scenario() -> None:
+        limiter = FifoLimiter(limit)
+        holders = 0
+        most = 0
+
+        async def caller(turns: int) -> None:
+            nonlocal holders, most
+            await limiter.acquire()
+            try:
+                holders += 1
+                most = max(most, holders)
+                for _ in range(turns):
+                    await asyncio.sleep(0)
+            finally:
+                holders -= 1
+                limiter.release()
+
+        tasks = []
+        for turns, cancel in plan:
+            task = asyncio.create_task(caller(turns))
+            tasks.append(task)
+            await asyncio.sleep(0)
+            if cancel:
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        assert most <= limit
+        assert holders == 0
+        assert [limiter.try_acquire() for _ in range(limit)] == [True] * limit
+        assert not limiter.try_acquire()
+
+    asyncio.run(scenario())
