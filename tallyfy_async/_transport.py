@@ -114,7 +114,6 @@ class _Call:
         return "PUT" if self.resendable else "POST"
 
 
-
 class _AttemptFailed(Exception):
     def __init__(self, failure: Failure | None, cause: BaseException, message: str) -> None:
         self.failure = failure  # None: not retryable at all (an unreadable body)
