@@ -1,0 +1,222 @@
+"""The SDK next to raw aiohttp over real HTTP, with the garbage collector's share
+(``python -m benchmarks.live``).
+
+A quick look between full runs: FakeTallyfy in its own process on uvloop (pinned to the
+first core when there are two), each client run in a fresh process (pinned to the second), repetitions
+interleaved. Each run reads one task again and again with N in flight and reports requests a
+second, CPU µs per request (``time.process_time()``), and what the collector took: µs per
+request (``gc.callbacks``), collections per 1,000 requests and, with ``--gen0``, how many
+objects the young generation held when it was collected (counting them costs time; leave it
+off for the CPU figures). ``--gc-threshold 7000`` shows what is left with the collector
+almost never running.
+
+On ``asyncio`` both clients decode with ``json`` (the SDK's orjson hidden, as the full
+benchmark's ``sdk`` client); on ``uvloop`` both use orjson.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+#: Seconds a client warms up (a token, connections, the model's reader) before it is timed.
+WARMUP_S = 0.3
+
+
+def _pin(core: int) -> None:
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {core})
+
+
+def _serve(conn: Connection) -> None:
+    _pin(0)
+    from tallyfy_async.testing import FakeTallyfy
+
+    async def main() -> None:
+        async with FakeTallyfy(max_log=0, token_lifetime=86_400) as fake:
+            demo = fake.seed_demo(processes=20, tasks_per_process=10, oneoff_tasks=0)
+            task_id = fake.state.orgs[demo.org_id].tasks.live()[0].id
+            conn.send(
+                {
+                    "base_url": fake.base_url,
+                    "token_url": fake.token_url,
+                    "org_id": demo.org_id,
+                    "task_id": task_id,
+                    "client_id": demo.client_id,
+                    "client_secret": demo.client_secret,
+                    "username": demo.admin_email,
+                    "password": demo.admin_password,
+                }
+            )
+            await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # until told
+
+    import uvloop  # the server of the full benchmark runs on uvloop too
+
+    uvloop.run(main())
+
+
+def _client(conn: Connection, ids: dict[str, str], spec: dict[str, Any]) -> None:
+    _pin(1)
+    if spec["loop"] == "asyncio":
+        sys.modules["orjson"] = None  # type: ignore[assignment]  # json for both clients
+    if spec["gc_threshold"]:
+        gc.set_threshold(spec["gc_threshold"])
+    runner = asyncio.Runner(loop_factory=_loop_factory(spec["loop"]))
+    with runner:
+        conn.send(runner.run(_measure(ids, spec)))
+
+
+def _loop_factory(name: str) -> Any:
+    if name == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop
+    return None
+
+
+async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float]:
+    import aiohttp
+
+    from benchmarks.layers import sdk_client
+
+    in_flight = spec["in_flight"]
+    if spec["client"] == "sdk":
+        client = sdk_client(ids, max_concurrency=max(64, in_flight))
+        tasks = client.org(ids["org_id"]).tasks
+
+        async def op() -> Any:
+            return await tasks.get(ids["task_id"])
+
+        close = client.close
+    else:
+        form = {k: ids[k] for k in ("client_id", "client_secret", "username", "password")}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(ids["token_url"], data={"grant_type": "password", **form}) as r:
+                token = (await r.json())["access_token"]
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0),
+            headers={"Authorization": f"Bearer {token}", "X-Tallyfy-Client": "APIClient"},
+        )
+        url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks/{ids['task_id']}"
+        if spec["loop"] == "uvloop":
+            import orjson
+
+            async def op() -> Any:
+                async with session.get(url) as resp:
+                    return orjson.loads(await resp.read())["data"]
+        else:
+
+            async def op() -> Any:
+                async with session.get(url) as resp:
+                    return (await resp.json())["data"]
+
+        close = session.close
+
+    async def loop_until(end: float, counter: list[int]) -> None:
+        while time.monotonic() < end:
+            await op()
+            counter[0] += 1
+
+    try:
+        await op()
+        warm = time.monotonic() + WARMUP_S
+        await asyncio.gather(*(loop_until(warm, [0]) for _ in range(in_flight)))
+        collector = _Collector(count_young=spec["gen0"])
+        done = [0]
+        end = time.monotonic() + spec["seconds"]
+        gc.callbacks.append(collector.callback)
+        cpu, wall = time.process_time(), time.monotonic()
+        try:
+            await asyncio.gather(*(loop_until(end, done) for _ in range(in_flight)))
+            cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+        finally:
+            gc.callbacks.remove(collector.callback)
+    finally:
+        await close()
+    n = done[0]
+    return {
+        "req_s": n / wall,
+        "cpu_us": cpu / n * 1e6,
+        "gc_us": collector.seconds / n * 1e6,
+        "collections_per_1000": collector.collections / n * 1000,
+        "young_at_collection": statistics.median(collector.young) if collector.young else 0,
+    }
+
+
+class _Collector:
+    """Time and count garbage collections (``gc.callbacks``)."""
+
+    def __init__(self, *, count_young: bool) -> None:
+        self.count_young = count_young
+        self.seconds = 0.0
+        self.collections = 0
+        self.young: list[int] = []
+        self._started = 0.0
+
+    def callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            if self.count_young and info["generation"] == 0:
+                self.young.append(len(gc.get_objects(0)))
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections += 1
+
+
+def main() -> None:
+    """Print one line per loop, number in flight and client: medians over repetitions."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--in-flight", default="16,64,256")
+    parser.add_argument("--loops", default="asyncio,uvloop")
+    parser.add_argument("--clients", default="raw,sdk")
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--gc-threshold", type=int, default=0)
+    parser.add_argument("--gen0", action="store_true", help="count the young generation")
+    args = parser.parse_args()
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    server = context.Process(target=_serve, args=(theirs,), daemon=True)
+    server.start()
+    try:
+        ids = ours.recv()
+        results: dict[tuple[str, int, str], list[dict[str, float]]] = {}
+        for _ in range(args.reps):
+            for loop_name in args.loops.split(","):
+                for level in (int(n) for n in args.in_flight.split(",")):
+                    for client in args.clients.split(","):
+                        spec = {
+                            "loop": loop_name,
+                            "in_flight": level,
+                            "client": client,
+                            "seconds": args.seconds,
+                            "gc_threshold": args.gc_threshold,
+                            "gen0": args.gen0,
+                        }
+                        mine, child_end = context.Pipe()
+                        child = context.Process(target=_client, args=(child_end, ids, spec))
+                        child.start()
+                        results.setdefault((loop_name, level, client), []).append(mine.recv())
+                        child.join()
+        for (loop_name, level, client), runs in results.items():
+            cells = ", ".join(
+                f"{key} {statistics.median(run[key] for run in runs):,.1f}" for key in runs[0]
+            )
+            print(f"{loop_name:8} @{level:<5} {client:4} (median of {len(runs)}): {cells}")
+    finally:
+        ours.send("stop")
+        server.join(10)
+        if server.is_alive():
+            server.kill()
+
+
+if __name__ == "__main__":
+    main()
