@@ -2,13 +2,13 @@
 (``python -m benchmarks.live``).
 
 A quick look between full runs: FakeTallyfy in its own process on uvloop (pinned to the
-first core when there are two), each client run in a fresh process (pinned to the second), repetitions
-interleaved. Each run reads one task again and again with N in flight and reports requests a
-second, CPU µs per request (``time.process_time()``), and what the collector took: µs per
-request (``gc.callbacks``), collections per 1,000 requests and, with ``--gen0``, how many
-objects the young generation held when it was collected (counting them costs time; leave it
-off for the CPU figures). ``--gc-threshold 7000`` shows what is left with the collector
-almost never running.
+first core when there are two), each client run in a fresh process (pinned to the second),
+repetitions interleaved. Each run reads one task again and again with N in flight and
+reports requests a second, CPU µs per request (``time.process_time()``) and what the
+collector took: µs per request (``gc.callbacks``), collections per 1,000 requests and, with
+``--gen0``, how many objects the young generation held when it was collected (counting them
+costs time; leave it off for the CPU figures). ``--gc-threshold 7000`` shows what is left
+with the collector almost never running.
 
 On ``asyncio`` both clients decode with ``json`` (the SDK's orjson hidden, as the full
 benchmark's ``sdk`` client); on ``uvloop`` both use orjson.
@@ -98,9 +98,9 @@ async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float
         close = client.close
     else:
         form = {k: ids[k] for k in ("client_id", "client_secret", "username", "password")}
-        async with aiohttp.ClientSession() as session:
-            async with session.post(ids["token_url"], data={"grant_type": "password", **form}) as r:
-                token = (await r.json())["access_token"]
+        grant = {"grant_type": "password", **form}
+        async with aiohttp.ClientSession() as login, login.post(ids["token_url"], data=grant) as r:
+            token = (await r.json())["access_token"]
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0),
             headers={"Authorization": f"Bearer {token}", "X-Tallyfy-Client": "APIClient"},
