@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 
 from benchmarks import layers
+from tallyfy_async._limiter import FifoLimiter
 from tallyfy_async._serde import json_loads
 from tallyfy_async.models.tasks import Task
 from tallyfy_async.resources.tasks import GET_TASK
@@ -82,14 +83,33 @@ async def measure(canned: layers.Canned, ids: dict[str, str]) -> dict[str, float
         async with free:
             await asyncio.sleep(0)
 
-    out["FIFO limiter with a free slot"] = await async_cost(limited) - await async_cost(bare)
-    queued = asyncio.Semaphore(16)
+    out["asyncio.Semaphore, a free slot (the limiter before)"] = await async_cost(
+        limited
+    ) - await async_cost(bare)
+    fifo = FifoLimiter(64)
+
+    async def fifo_limited() -> None:
+        if not fifo.try_acquire():
+            await fifo.acquire()
+        try:
+            await asyncio.sleep(0)
+        finally:
+            fifo.release()
+
+    out["FifoLimiter, a free slot (the limiter now)"] = await async_cost(
+        fifo_limited
+    ) - await async_cost(bare)
+    queued = FifoLimiter(16)
 
     async def queueing() -> None:
-        async with queued:
+        if not queued.try_acquire():
+            await queued.acquire()
+        try:
             await asyncio.sleep(0)
+        finally:
+            queued.release()
 
-    out["FIFO limiter, 1,024 callers on 16 slots"] = await async_cost(
+    out["FifoLimiter, 1,024 callers on 16 slots"] = await async_cost(
         queueing, in_flight=1024
     ) - await async_cost(bare, in_flight=1024)
 
@@ -118,7 +138,8 @@ async def measure(canned: layers.Canned, ids: dict[str, str]) -> dict[str, float
         async def token() -> None:
             await tokens.token(org.org_id)
 
-        out["token lookup (await tokens.token(org))"] = await async_cost(token, in_flight=1)
+        out["token lookup (await tokens.token(org), before)"] = await async_cost(token, in_flight=1)
+        out["token lookup (tokens.cached(org), now)"] = sync_cost(lambda: tokens.cached(org.org_id))
         body = canned["task"][2]
         data = json_loads(body)["data"]
         hook = client.converter.get_structure_hook(Task)
