@@ -9,6 +9,7 @@ goes straight to the oldest waiter, so nobody can overtake the queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 
 
@@ -25,7 +26,7 @@ class FifoLimiter:
         if limit < 1:
             raise ValueError(f"a limit must be >= 1, got {limit!r}")
         self._free = limit
-        #: Futures of the callers queued; a cancelled one stays until a release skips it.
+        #: Futures of the callers queued, oldest first.
         self._waiters: deque[asyncio.Future[None]] = deque()
 
     def try_acquire(self) -> bool:
@@ -43,13 +44,19 @@ class FifoLimiter:
         self._waiters.append(waiter)
         try:
             await waiter
-        except asyncio.CancelledError:
+        except BaseException:  # cancelled, or closed at the loop's shutdown
             if waiter.done() and not waiter.cancelled():
-                self.release()  # handed a slot just as we were cancelled: pass it on
+                self.release()  # handed a slot just as we gave up: pass it on
+            else:
+                # Out of the line now, not at the next release: callers that give up
+                # while every slot is held by long transfers must not pile up.
+                waiter.cancel()
+                with contextlib.suppress(ValueError):  # a release may have skipped it already
+                    self._waiters.remove(waiter)
             raise
 
     def release(self) -> None:
-        """Give a slot back: to the oldest live waiter, or to the free pool."""
+        """Give a slot back: to the oldest waiter still waiting, or to the free pool."""
         waiters = self._waiters
         while waiters:
             waiter = waiters.popleft()

@@ -30,7 +30,13 @@ from aiohttp.client_proto import ResponseHandler
 
 log = logging.getLogger("tallyfy_async.http")
 
-_HOOKS = ("_reschedule_timeout", "_drop_timeout", "_on_read_timeout", "_read_timeout_handle")
+#: What this module overrides or calls of aiohttp's protocol: methods, then the instance
+#: attributes its ``__init__`` sets.
+_METHODS = ("_reschedule_timeout", "_drop_timeout", "_on_read_timeout", "start_timeout")
+_ATTRIBUTES = ("_read_timeout", "_read_timeout_handle", "_loop")
+
+#: Seconds a timer may run early on any loop (a millisecond: uvloop's clock).
+_CLOCK_TICK = 0.001
 
 
 class LazyReadTimer(ResponseHandler):
@@ -62,7 +68,10 @@ class LazyReadTimer(ResponseHandler):
         deadline = self._read_deadline
         if deadline is None:
             return
-        if self._loop.time() >= deadline:
+        # A loop may run a timer up to a clock tick early (uvloop counts milliseconds):
+        # within a tick of the deadline it is the deadline, rather than a re-arm that
+        # would spin until the clock moves.
+        if deadline - self._loop.time() <= _CLOCK_TICK:
             self._on_read_timeout()
         else:  # bytes arrived since it was armed: wait for what is left
             self._read_timeout_handle = self._loop.call_at(deadline, self._read_timer_fired)
@@ -70,12 +79,14 @@ class LazyReadTimer(ResponseHandler):
     def connection_lost(self, exc: BaseException | None) -> None:
         # The one place the timer is cancelled for good, so a closed connection is not
         # kept alive by its timer.
-        super().connection_lost(exc)
-        self._read_deadline = None
-        handle = self._read_timeout_handle
-        if handle is not None:
-            handle.cancel()
-            self._read_timeout_handle = None
+        try:
+            super().connection_lost(exc)
+        finally:
+            self._read_deadline = None
+            handle = self._read_timeout_handle
+            if handle is not None:
+                handle.cancel()
+                self._read_timeout_handle = None
 
 
 def install(connector: aiohttp.BaseConnector) -> bool:
@@ -89,7 +100,7 @@ def install(connector: aiohttp.BaseConnector) -> bool:
     if not (
         isinstance(factory, functools.partial)
         and factory.func is ResponseHandler
-        and all(hasattr(ResponseHandler, name) for name in _HOOKS[:3])
+        and _fits(factory())
     ):
         log.debug("aiohttp %s: its own read timer is kept", aiohttp.__version__)
         return False
@@ -97,3 +108,10 @@ def install(connector: aiohttp.BaseConnector) -> bool:
         LazyReadTimer, *factory.args, **factory.keywords
     )
     return True
+
+
+def _fits(protocol: object) -> bool:
+    """Whether a protocol aiohttp built (never connected) has what this module relies on."""
+    return all(callable(getattr(protocol, name, None)) for name in _METHODS) and all(
+        hasattr(protocol, name) for name in _ATTRIBUTES
+    )

@@ -515,9 +515,10 @@ class Transport:
                         raw = await self._read(resp)
                     return status, resp.headers, self._decode(resp, raw, call, decode), token
                 finally:
+                    # As ``async with`` would: give the connection back, then wait for a
+                    # request body still on its way out (returns at once when none is).
                     resp.release()
-                    if data is not None:  # a body may still be on its way out: as __aexit__
-                        await resp.wait_for_close()
+                    await resp.wait_for_close()
             except _AttemptFailed:
                 raise
             except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:

@@ -70,6 +70,36 @@ async def test_a_waiter_cancelled_after_being_handed_a_slot_passes_it_on() -> No
     assert not limiter.locked()
 
 
+async def test_callers_giving_up_leave_the_line_at_once() -> None:
+    # Every slot held (a long transfer, say) while callers keep giving up: the line must
+    # not keep them until the slot comes back.
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    for _ in range(100):
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0):
+                await limiter.acquire()
+    assert not limiter._waiters
+    limiter.release()
+    assert limiter.try_acquire()
+
+
+async def test_a_waiter_cancelled_after_a_release_skipped_it_fails_cleanly() -> None:
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    first = asyncio.create_task(limiter.acquire())
+    second = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    first.cancel()  # its future is cancelled now; the task has not run its handler yet
+    limiter.release()  # skips first's cancelled future, hands the slot to second
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await asyncio.wait_for(second, 1)
+    assert not limiter._waiters
+    limiter.release()
+    assert not limiter.locked()
+
+
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="limit must be >= 1"):
         FifoLimiter(0)

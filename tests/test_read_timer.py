@@ -31,10 +31,26 @@ async def _pieces(request: web.Request) -> web.StreamResponse:
     return response
 
 
+#: The body ``/flood`` sends at once before it falls silent: more than the client buffers,
+#: so aiohttp pauses reading until the consumer catches up.
+FLOOD = 8_000_000
+
+
+async def _flood(request: web.Request) -> web.StreamResponse:
+    """``FLOOD`` bytes at once, then silence (one byte more announced, never sent in time)."""
+    response = web.StreamResponse()
+    response.content_length = FLOOD + 1
+    await response.prepare(request)
+    await response.write(b"x" * FLOOD)
+    await asyncio.sleep(5)
+    return response
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/pieces", _pieces)
+    app.router.add_get("/flood", _flood)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -130,3 +146,15 @@ async def test_a_client_retries_a_stalled_read_through_the_lazy_timer(
     runs = [a for a in attempts if a.url.endswith("/runs")]
     assert [a.status for a in runs] == [None, 200]
     assert isinstance(runs[0].error, aiohttp.SocketTimeoutError)
+
+
+async def test_a_slow_consumer_is_no_read_timeout_but_silence_after_it_is(server: str) -> None:
+    # aiohttp's rule, kept: while the consumer holds reading paused the peer is not timed;
+    # once the consumer has drained what arrived, a silent peer is.
+    async with lazy_session(read=0.3) as session, session.get(f"{server}/flood") as response:
+        got = len(await response.content.read(1 << 16))
+        await asyncio.sleep(0.8)  # paused by flow control for longer than sock_read
+        with pytest.raises(aiohttp.SocketTimeoutError):
+            while True:
+                got += len(await asyncio.wait_for(response.content.read(1 << 20), 10))
+    assert got == FLOOD
