@@ -27,7 +27,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 
 from tallyfy_async import TallyfyClient
-from tallyfy_async.testing import FakeTallyfy
+from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
 #: Canned responses by kind: (status, headers, body).
 Canned = dict[str, tuple[int, CIMultiDictProxy[str], bytes]]
@@ -90,17 +90,22 @@ async def capture() -> tuple[Canned, dict[str, str]]:
             params = {"page": "1", "per_page": "100"}
             async with session.get(f"{org}/tasks", headers=headers, params=params) as resp:
                 canned["page"] = (resp.status, resp.headers, await resp.read())
-        ids = {
-            "base_url": fake.base_url,
-            "token_url": fake.token_url,
-            "org_id": demo.org_id,
-            "task_id": task_id,
-            "client_id": demo.client_id,
-            "client_secret": demo.client_secret,
-            "username": demo.admin_email,
-            "password": demo.admin_password,
-        }
+        ids = demo_ids(fake, demo, task_id)
     return canned, ids
+
+
+def demo_ids(fake: FakeTallyfy, demo: DemoOrg, task_id: str) -> dict[str, str]:
+    """What a client needs to read ``task_id`` of ``demo`` as its administrator."""
+    return {
+        "base_url": fake.base_url,
+        "token_url": fake.token_url,
+        "org_id": demo.org_id,
+        "task_id": task_id,
+        "client_id": demo.client_id,
+        "client_secret": demo.client_secret,
+        "username": demo.admin_email,
+        "password": demo.admin_password,
+    }
 
 
 def install(canned: Canned) -> None:

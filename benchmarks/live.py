@@ -38,24 +38,14 @@ def _pin(core: int) -> None:
 
 def _serve(conn: Connection) -> None:
     _pin(0)
+    from benchmarks.layers import demo_ids
     from tallyfy_async.testing import FakeTallyfy
 
     async def main() -> None:
         async with FakeTallyfy(max_log=0, token_lifetime=86_400) as fake:
             demo = fake.seed_demo(processes=20, tasks_per_process=10, oneoff_tasks=0)
             task_id = fake.state.orgs[demo.org_id].tasks.live()[0].id
-            conn.send(
-                {
-                    "base_url": fake.base_url,
-                    "token_url": fake.token_url,
-                    "org_id": demo.org_id,
-                    "task_id": task_id,
-                    "client_id": demo.client_id,
-                    "client_secret": demo.client_secret,
-                    "username": demo.admin_email,
-                    "password": demo.admin_password,
-                }
-            )
+            conn.send(demo_ids(fake, demo, task_id))
             await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # until told
 
     import uvloop  # the server of the full benchmark runs on uvloop too
