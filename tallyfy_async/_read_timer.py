@@ -54,10 +54,16 @@ class LazyReadTimer(ResponseHandler):
         deadline = self._loop.time() + timeout
         self._read_deadline = deadline
         handle = self._read_timeout_handle
-        if handle is None or handle.when() > deadline:  # none armed, or armed too late
-            if handle is not None:
-                handle.cancel()  # the read timeout was shortened
-            self._read_timeout_handle = self._loop.call_at(deadline, self._read_timer_fired)
+        if handle is not None:
+            try:
+                if handle.when() <= deadline:
+                    return  # armed in time: it re-arms itself for what is left
+            except AttributeError:
+                # uvloop's call_at gives a plain Handle (no when()) for a delay that
+                # rounds to 0 ms: it runs on the next turn and re-arms from there.
+                return
+            handle.cancel()  # armed too late: the read timeout was shortened
+        self._read_timeout_handle = self._loop.call_at(deadline, self._read_timer_fired)
 
     def _drop_timeout(self) -> None:
         # Called when a response ends: stop timing; the armed timer finds nothing to do.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -158,3 +159,29 @@ async def test_a_slow_consumer_is_no_read_timeout_but_silence_after_it_is(server
             while True:
                 got += len(await asyncio.wait_for(response.content.read(1 << 20), 10))
     assert got == FLOOD
+
+
+async def test_a_timeout_under_a_millisecond_still_times_out_on_a_loop_like_uvloop() -> None:
+    # uvloop's call_at answers a delay that rounds to 0 ms with a plain Handle (no
+    # ``when()``): the timer must still fire, and re-arming must not trip over it.
+    loop = asyncio.get_running_loop()
+    call_at = loop.call_at
+
+    def like_uvloop(when: float, callback: Any, *args: Any, context: Any = None) -> Any:
+        if round((when - loop.time()) * 1000) == 0:
+            return loop.call_soon(callback, *args, context=context)
+        return call_at(when, callback, *args, context=context)
+
+    loop.call_at = like_uvloop  # type: ignore[method-assign]
+    try:
+        protocol = LazyReadTimer(loop=loop)
+        fired: list[BaseException] = []
+        protocol.set_exception = fired.append  # type: ignore[method-assign,assignment]
+        protocol._read_timeout = 0.0002
+        protocol._reschedule_timeout()
+        assert not hasattr(protocol._read_timeout_handle, "when")
+        protocol._reschedule_timeout()  # a chunk arrived: the deadline moves
+        await asyncio.sleep(0.05)
+    finally:
+        del loop.call_at  # type: ignore[method-assign]
+    assert len(fired) == 1 and isinstance(fired[0], aiohttp.SocketTimeoutError)
