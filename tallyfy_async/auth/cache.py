@@ -167,13 +167,13 @@ class TokenCache:
 
     async def token(self, org: str | None) -> Token:
         """A token for ``org`` that is not about to expire, refreshing it if needed."""
+        token = self.cached(org)
+        if token is not None:
+            return token
         key = org or NO_ORG
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = _Entry()
-        elif not entry.unsaved and self._usable(entry, entry.token):
-            assert entry.token is not None
-            return entry.token
         return await self._refresh(key, entry, entry.token)
 
     async def invalidate(self, org: str | None, token: Token) -> None:
