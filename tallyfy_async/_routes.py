@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 
 import attrs
 
@@ -31,13 +32,20 @@ class Route:
     method: str
     path: str
 
-    def compile(self, ids: dict[str, object]) -> list[str]:
+    def compile(self, ids: Mapping[str, object], org: str | None = None) -> list[str]:
         """The path's segments with each ``{name}`` replaced by the checked id.
+
+        ``org`` fills ``{org}`` when given (the request path's way: no merged dict).
 
         Raises:
             TypeError, ValueError: for an unsafe id (before anything is sent).
         """
-        return [check_id(ids[text], text) if is_id else text for text, is_id in _parts(self.path)]
+        return [
+            check_id(org if text == "org" and org is not None else ids[text], text)
+            if is_id
+            else text
+            for text, is_id in _parts(self.path)
+        ]
 
 
 @functools.cache

@@ -333,7 +333,7 @@ class TallyfyClient:
         ``decode=False`` leaves a 2xx body as bytes (listings fetching pages ahead);
         ``transfer`` streams a file up or down.
         """
-        url = self._url(route.compile({"org": org, **ids}), params)
+        url = self._url(route.compile(ids, org), params)
         return self._transport.request(
             route.method, url, org=org, json=json, decode=decode, transfer=transfer
         )

@@ -161,9 +161,16 @@ class TokenCache:
         wait (none yet, due for refresh, refused, not saved): the request path's way to
         skip a coroutine per request."""
         entry = self._entries.get(org or NO_ORG)
-        if entry is None or entry.unsaved or not self._usable(entry, entry.token):
+        if entry is None or entry.unsaved:
             return None
-        return entry.token
+        # _usable() written out: this runs once per request.
+        token = entry.token
+        if token is None or token.refresh_due(self._clock(), self.refresh_margin):
+            return None
+        refused = entry.refused
+        if refused is not None and refused.access_token == token.access_token:
+            return None
+        return token
 
     async def token(self, org: str | None) -> Token:
         """A token for ``org`` that is not about to expire, refreshing it if needed."""

@@ -170,7 +170,7 @@ class Resource:
 
     def _url(self, route: Route, ids: dict[str, object]) -> str:
         """The URL ``route`` names for ``ids`` (for an error about it)."""
-        segments = self._scope.route(route).compile({"org": self._org.org_id, **ids})
+        segments = self._scope.route(route).compile(ids, self._org.org_id)
         return str(self._org.client._url(segments, None))
 
     def _structure(self, data: Any, model: type[T]) -> T:
@@ -185,8 +185,11 @@ class Resource:
         params: QueryParams | None = None,
         json: Any = None,
     ) -> T:
-        response = await self._send(route, ids, params=params, json=json)
-        return self._structure(response.data, model)
+        response = await self._org.client._call(
+            self._scope.route(route), self._org.org_id, ids or {}, params=params, json=json
+        )  # _send() and _structure() written out: the path of every typed read
+        converter = self._org.client.converter
+        return structure_or_raise(converter.get_structure_hook(model), response.data, model)
 
     async def _raw_item(
         self, route: Route, ids: dict[str, object] | None = None, *, params: QueryParams | None
