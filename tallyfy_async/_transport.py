@@ -15,7 +15,7 @@ import math
 import platform
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar, overload
 from urllib.parse import urlencode
 
 import aiohttp
@@ -60,6 +60,8 @@ log = logging.getLogger("tallyfy_async.http")
 
 _PLATFORM = f"Python {platform.python_version()}; aiohttp {aiohttp.__version__}"
 USER_AGENT = f"tallyfy-async/{__version__} ({_PLATFORM})"
+
+T = TypeVar("T")
 
 #: Form fields of the token endpoint that hold secrets.
 _FORM_SECRETS = ("password", "client_secret", "refresh_token")
@@ -251,6 +253,7 @@ class Transport:
 
     # -- the pipeline -----------------------------------------------------------------
 
+    @overload
     async def request(
         self,
         method: str,
@@ -264,8 +267,38 @@ class Transport:
         idempotent: bool | None = None,
         decode: bool = True,
         transfer: Transfer | None = None,
-    ) -> Response:
-        """Send one call, with its retries; return the response or raise.
+        read: None = None,
+    ) -> Response: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        url: URL,
+        *,
+        org: str | None,
+        json: Any = None,
+        decode: bool = True,
+        read: Callable[[Response], T],
+    ) -> T: ...
+
+    async def request(
+        self,
+        method: str,
+        url: URL,
+        *,
+        org: str | None,
+        json: Any = None,
+        form: Mapping[str, str] | None = None,
+        bearer: str | None = None,
+        authenticate: bool = True,
+        idempotent: bool | None = None,
+        decode: bool = True,
+        transfer: Transfer | None = None,
+        read: Callable[[Response], Any] | None = None,
+    ) -> Any:
+        """Send one call, with its retries; return the response (or what ``read`` makes
+        of it) or raise.
 
         Args:
             method: HTTP method.
@@ -281,6 +314,10 @@ class Transport:
                 body that is not JSON then raises when it is decoded, not here: the
                 attempt is reported to ``on_attempt`` as answered with its status.
             transfer: a file upload or download (see :class:`Transfer`).
+            read: turns the 2xx response into the call's result (a typed read's model)
+                inside this coroutine, so the caller needs no coroutine of its own to
+                await it: one level fewer to resume on every I/O event. What it raises
+                reaches the caller as it is; it is never retried.
         """
         method = method.upper()
         session = self._open()
@@ -326,7 +363,8 @@ class Transport:
             else:
                 self._report(call, status, loop.time() - started, None)
                 if status < 300:
-                    return Response(status, resp_headers, body)
+                    response = Response(status, resp_headers, body)
+                    return response if read is None else read(response)
                 if (
                     status == 401
                     and token is not None

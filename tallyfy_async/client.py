@@ -7,7 +7,7 @@ import re
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 import aiohttp
 from yarl import URL
@@ -55,6 +55,7 @@ _ORG_SCOPED = re.compile(r"^/(?:organizations|applications)/([^/]+)")
 #: An HTTP method as it goes on the request line: letters only (no space, CR, LF, NUL).
 _METHOD = re.compile(r"[A-Za-z]+")
 
+T = TypeVar("T")
 
 class TallyfyClient:
     """The session manager: one aiohttp connection pool and one token cache.
@@ -315,6 +316,7 @@ class TallyfyClient:
         query = encode_query(params, self.converter.unstructure) if params else ""
         return self._transport.url(segments, query)
 
+    @overload
     def _call(
         self,
         route: Route,
@@ -325,15 +327,44 @@ class TallyfyClient:
         json: Any = None,
         decode: bool = True,
         transfer: Transfer | None = None,
-    ) -> Awaitable[Response]:
+        read: None = None,
+    ) -> Awaitable[Response]: ...
+
+    @overload
+    def _call(
+        self,
+        route: Route,
+        org: str | None,
+        ids: dict[str, object],
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+        read: Callable[[Response], T],
+    ) -> Awaitable[T]: ...
+
+    def _call(
+        self,
+        route: Route,
+        org: str | None,
+        ids: dict[str, object],
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+        decode: bool = True,
+        transfer: Transfer | None = None,
+        read: Callable[[Response], Any] | None = None,
+    ) -> Awaitable[Any]:
         """Send ``route`` for ``org`` (the resources' way in; None: the caller's own routes).
 
         A plain function returning the transport's coroutine, not a coroutine of its
         own: one frame fewer to resume on every I/O event of every request.
         ``decode=False`` leaves a 2xx body as bytes (listings fetching pages ahead);
-        ``transfer`` streams a file up or down.
+        ``transfer`` streams a file up or down; ``read`` turns the response into the
+        result inside the transport's coroutine (see :meth:`Transport.request`).
         """
         url = self._url(route.compile(ids, org), params)
+        if read is not None:
+            return self._transport.request(route.method, url, org=org, json=json, read=read)
         return self._transport.request(
             route.method, url, org=org, json=json, decode=decode, transfer=transfer
         )

@@ -11,6 +11,7 @@ name the same task.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
@@ -43,6 +44,19 @@ def structure_or_raise(hook: Callable[[Any, Any], T], data: Any, model: type[T])
         raise UnexpectedResponseError(
             f"Tallyfy's answer does not read as a {model.__name__}: {exc}", data
         ) from exc
+
+
+def _read_model(hook: Callable[[Any, Any], T], model: type[T], response: Response) -> T:
+    return structure_or_raise(hook, response.data, model)
+
+
+def _read_dict(response: Response) -> dict[str, Any]:
+    data = response.data
+    if not isinstance(data, dict):
+        raise UnexpectedResponseError(
+            f"expected a JSON object in the response's data, got {type(data).__name__}", data
+        )
+    return data
 
 
 class Resource:
@@ -176,7 +190,7 @@ class Resource:
     def _structure(self, data: Any, model: type[T]) -> T:
         return structure_or_raise(self._converter.get_structure_hook(model), data, model)
 
-    async def _item(
+    def _item(
         self,
         route: Route,
         model: type[T],
@@ -184,24 +198,29 @@ class Resource:
         *,
         params: QueryParams | None = None,
         json: Any = None,
-    ) -> T:
-        response = await self._org.client._call(
-            self._scope.route(route), self._org.org_id, ids or {}, params=params, json=json
-        )  # _send() and _structure() written out: the path of every typed read
-        converter = self._org.client.converter
-        return structure_or_raise(converter.get_structure_hook(model), response.data, model)
+    ) -> Awaitable[T]:
+        """The call of ``route``, its answer read as ``model``.
 
-    async def _raw_item(
+        Not a coroutine: the model is made inside the transport's coroutine (``read``),
+        so a typed call has one coroutine fewer to resume on every I/O event.
+        """
+        hook = self._converter.get_structure_hook(model)
+        return self._org.client._call(
+            self._scope.route(route),
+            self._org.org_id,
+            ids or {},
+            params=params,
+            json=json,
+            read=functools.partial(_read_model, hook, model),
+        )
+
+    def _raw_item(
         self, route: Route, ids: dict[str, object] | None = None, *, params: QueryParams | None
-    ) -> dict[str, Any]:
+    ) -> Awaitable[dict[str, Any]]:
         """A single read's record as the dict Tallyfy sent (a ``get(..., raw=True)``)."""
-        response = await self._send(route, ids, params=params)
-        data = response.data
-        if not isinstance(data, dict):
-            raise UnexpectedResponseError(
-                f"expected a JSON object in the response's data, got {type(data).__name__}", data
-            )
-        return data
+        return self._org.client._call(
+            self._scope.route(route), self._org.org_id, ids or {}, params=params, read=_read_dict
+        )
 
     def _list(
         self,

@@ -326,6 +326,8 @@ async def test_a_json_value_where_an_object_belongs_is_refused(
         with watch.raises(UnexpectedResponseError) as raised:
             await client.org(demo.org_id).processes.get(demo.process_ids[0])
     assert "Process" in str(raised.value)
+    # Read inside the transport's coroutine, the answer is refused, not retried.
+    assert len([r for r in fake.log if r.method == "GET" and demo.process_ids[0] in r.path]) == 1
 
 
 async def test_an_array_where_the_token_object_belongs_is_refused(
