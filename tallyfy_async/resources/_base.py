@@ -78,6 +78,8 @@ class Resource:
         #: The scope of one record: where the resources attached to a record hang.
         self._record_scope = scope.under(self.records, self.model)
         self._not_options = frozenset(("self", *self._record_scope.parents, *_PAGING))
+        #: Per model: the structure hook last seen and the response reader made of it.
+        self._readers: dict[type[Any], tuple[object, Callable[[Response], Any]]] = {}
 
     def __repr__(self) -> str:
         where = "" if self._scope == ORG else f" at {self._scope.path}"
@@ -204,15 +206,26 @@ class Resource:
         Not a coroutine: the model is made inside the transport's coroutine (``read``),
         so a typed call has one coroutine fewer to resume on every I/O event.
         """
-        hook = self._converter.get_structure_hook(model)
         return self._org.client._call(
             self._scope.route(route),
             self._org.org_id,
             ids or {},
             params=params,
             json=json,
-            read=functools.partial(_read_model, hook, model),
+            read=self._reader(model),
         )
+
+    def _reader(self, model: type[T]) -> Callable[[Response], T]:
+        """Reads a response's data as ``model``: made once per structure hook, not per
+        call (a call holds it until its answer arrives)."""
+        hook = self._converter.get_structure_hook(model)
+        known = self._readers.get(model)
+        if known is not None and known[0] is hook:
+            reader: Callable[[Response], T] = known[1]
+            return reader
+        reader = functools.partial(_read_model, hook, model)
+        self._readers[model] = (hook, reader)
+        return reader
 
     def _raw_item(
         self, route: Route, ids: dict[str, object] | None = None, *, params: QueryParams | None

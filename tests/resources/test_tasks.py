@@ -452,3 +452,14 @@ async def test_complete_an_approval_on_behalf_of_someone(
     assert done.is_approved is False and done.completer_id == demo.member_id
     assert done.tasks_changed_by_rules == []
     assert (await org.processes.get(process.id)).status is ProcessStatus.COMPLETE
+
+
+async def test_a_structure_hook_registered_later_reads_the_next_answer(
+    org: OrgClient, demo: DemoOrg
+) -> None:
+    # A typed read's reader is kept per model: it must follow the converter's hooks.
+    task_id = (await org.tasks.list(per_page=1).first_page()).items[0].id
+    first = await org.tasks.get(task_id)
+    assert isinstance(first, Task)
+    org.client.converter.register_structure_hook(Task, lambda value, _: ("mine", value["id"]))
+    assert await org.tasks.get(task_id) == ("mine", task_id)
