@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from tallyfy_async import FormValuesError, NotFoundError, ValidationError
+from tallyfy_async import FormValuesError, NotFoundError, TallyfyClient, ValidationError
+from tallyfy_async._serde import Converter
 from tallyfy_async.client import OrgClient
 from tallyfy_async.models.common import Owners
 from tallyfy_async.models.form_fields import FieldType
@@ -455,11 +456,15 @@ async def test_complete_an_approval_on_behalf_of_someone(
 
 
 async def test_a_structure_hook_registered_later_reads_the_next_answer(
-    org: OrgClient, demo: DemoOrg
+    fake: FakeTallyfy, demo: DemoOrg
 ) -> None:
     # A typed read's reader is kept per model: it must follow the converter's hooks.
-    task_id = (await org.tasks.list(per_page=1).first_page()).items[0].id
-    first = await org.tasks.get(task_id)
-    assert isinstance(first, Task)
-    org.client.converter.register_structure_hook(Task, lambda value, _: ("mine", value["id"]))
-    assert await org.tasks.get(task_id) == ("mine", task_id)
+    async with TallyfyClient(
+        demo.credentials, base_url=fake.base_url, token_url=fake.token_url
+    ) as client:
+        client.converter = Converter()  # its own: the hook below must not reach other tests
+        org = client.org(demo.org_id)
+        task_id = (await org.tasks.list(per_page=1).first_page()).items[0].id
+        assert isinstance(await org.tasks.get(task_id), Task)
+        client.converter.register_structure_hook(Task, lambda value, _: ("mine", value["id"]))
+        assert await org.tasks.get(task_id) == ("mine", task_id)
