@@ -85,8 +85,9 @@ class Worker:
 
 
 async def first_refresh_token(fake: Any, demo: Any) -> str:
-    """A refresh token from the administrator's password grant; the fake's counters are then
-    zeroed, so a test counts only what its workers did."""
+    """A refresh token from the administrator's password grant; the fake's counters and its
+    log are then cleared, so a test counts only what its workers did (this grant is no
+    refresh of theirs: the first of theirs follows it by however long they take to start)."""
     from tallyfy_async import TallyfyClient
 
     async with TallyfyClient(
@@ -95,6 +96,7 @@ async def first_refresh_token(fake: Any, demo: Any) -> str:
         token = await tallyfy.tokens.token(demo.org_id)
     assert token.refresh_token is not None
     fake.counters.reset()
+    fake.reset_log()
     return token.refresh_token
 
 
