@@ -1,0 +1,179 @@
+"""Paging over real HTTP, with the garbage collector's share by generation
+(``python -m benchmarks.live_paging``).
+
+A quick look between full runs at what section 2 of the report measures: FakeTallyfy with
+10,000 tasks in its own process on uvloop (pinned to the first core when there are two),
+each client in a fresh process on uvloop with orjson (pinned to the second), repetitions
+interleaved. Every client walks the organization's task list one page of 100 after the
+other, ``--rounds`` times, and holds each page until the next one arrives, as an
+``async for page in listing.pages()`` loop does:
+
+- ``typed``: ``org.tasks.list(per_page=100).pages()`` (the ``Task`` models);
+- ``dicts``: the same listing's ``.raw()`` (the dicts Tallyfy sent);
+- ``raw``: raw aiohttp + orjson, the same pages.
+
+It reports CPU µs per page (``time.process_time()``), and what the collector took per page
+and in all, by generation (``gc.callbacks``). ``--gc-off`` walks with the collector
+disabled: what is left without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import multiprocessing
+import statistics
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from benchmarks.live import _loop_factory, _pin
+
+#: 100 processes of 100 tasks: 100 pages of 100.
+PROCESSES, TASKS_PER_PROCESS, PER_PAGE = 100, 100, 100
+
+
+def _serve(conn: Connection) -> None:
+    _pin(0)
+    from benchmarks.layers import demo_ids
+    from tallyfy_async.testing import FakeTallyfy
+
+    async def main() -> None:
+        async with FakeTallyfy(max_log=0, token_lifetime=86_400) as fake:
+            demo = fake.seed_demo(
+                processes=PROCESSES, tasks_per_process=TASKS_PER_PROCESS, oneoff_tasks=0
+            )
+            task_id = fake.state.orgs[demo.org_id].tasks.live()[0].id
+            conn.send(demo_ids(fake, demo, task_id))
+            await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # until told
+
+    import uvloop
+
+    uvloop.run(main())
+
+
+def _client(conn: Connection, ids: dict[str, str], spec: dict[str, Any]) -> None:
+    _pin(1)
+    with asyncio.Runner(loop_factory=_loop_factory("uvloop")) as runner:
+        conn.send(runner.run(_measure(ids, spec)))
+
+
+async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float]:
+    import aiohttp
+    import orjson
+
+    from benchmarks.layers import sdk_client
+
+    client = sdk_client(ids)
+    org = client.org(ids["org_id"])
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0),
+        headers={
+            "Authorization": f"Bearer {(await client.tokens.token(ids['org_id'])).access_token}",
+            "X-Tallyfy-Client": "APIClient",
+        },
+    )
+    url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks"
+
+    async def walk() -> int:
+        pages = 0
+        if spec["client"] == "raw":
+            number, last, page = 1, 1, None
+            while number <= last:
+                params = {"page": str(number), "per_page": str(PER_PAGE)}
+                async with session.get(url, params=params) as resp:
+                    page = orjson.loads(await resp.read())  # held until the next one
+                last = page["meta"]["pagination"]["total_pages"]
+                number += 1
+                pages += 1
+            return pages
+        listing: Any = org.tasks.list(per_page=PER_PAGE)
+        if spec["client"] == "dicts":
+            listing = listing.raw()
+        async for _ in listing.pages():
+            pages += 1
+        return pages
+
+    collector = _Collector()
+    try:
+        await walk()  # warm: a token, a connection, the model's reader
+        if spec["gc_off"]:
+            gc.disable()
+        gc.callbacks.append(collector.callback)
+        cpu = time.process_time()
+        pages = 0
+        try:
+            for _ in range(spec["rounds"]):
+                pages += await walk()
+            cpu = time.process_time() - cpu
+        finally:
+            gc.callbacks.remove(collector.callback)
+            gc.enable()
+    finally:
+        await session.close()
+        await client.close()
+    out = {
+        "cpu_us_per_page": cpu / pages * 1e6,
+        "gc_us_per_page": sum(collector.seconds) / pages * 1e6,
+    }
+    for generation in range(3):
+        out[f"gen{generation}_collections"] = collector.collections[generation]
+        out[f"gen{generation}_ms"] = collector.seconds[generation] * 1e3
+    return out
+
+
+class _Collector:
+    """Time and count garbage collections by generation (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.seconds = [0.0, 0.0, 0.0]
+        self.collections = [0, 0, 0]
+        self._started = 0.0
+
+    def callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            generation = info["generation"]
+            self.seconds[generation] += time.perf_counter() - self._started
+            self.collections[generation] += 1
+
+
+def main() -> None:
+    """Print one line per client: medians over the repetitions."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", default="raw,dicts,typed")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--gc-off", action="store_true")
+    args = parser.parse_args()
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    server = context.Process(target=_serve, args=(theirs,), daemon=True)
+    server.start()
+    try:
+        ids = ours.recv()
+        results: dict[str, list[dict[str, float]]] = {}
+        for _ in range(args.reps):
+            for client in args.clients.split(","):
+                spec = {"client": client, "rounds": args.rounds, "gc_off": args.gc_off}
+                mine, child_end = context.Pipe()
+                child = context.Process(target=_client, args=(child_end, ids, spec))
+                child.start()
+                results.setdefault(client, []).append(mine.recv())
+                child.join()
+        for client, runs in results.items():
+            cells = ", ".join(
+                f"{key} {statistics.median(run[key] for run in runs):,.1f}" for key in runs[0]
+            )
+            print(f"{client:5} (median of {len(runs)}): {cells}")
+    finally:
+        ours.send("stop")
+        server.join(10)
+        if server.is_alive():
+            server.kill()
+
+
+if __name__ == "__main__":
+    main()
