@@ -116,7 +116,7 @@ def _decoders() -> dict[str, tuple[Decoder, Decoder]]:
 
     def sdk(loads: Callable[[bytes], Any]) -> tuple[Decoder, Decoder]:
         # What the SDK does: its JSON loads, then the converter's structure hook per item
-        # (pagination.read_page and Resource._item).
+        # (pagination.read_page, and a typed read's reader in Resource._item).
         return (
             lambda raw: [hook(item, Task) for item in loads(raw)["data"]],
             lambda raw: [hook(loads(raw)["data"], Task)],

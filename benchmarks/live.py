@@ -161,6 +161,15 @@ class _Collector:
             self.collections += 1
 
 
+def _answer(conn: Connection, process: multiprocessing.process.BaseProcess, what: str) -> Any:
+    """What ``process`` sends, or a clear stop when it died first (instead of a hang)."""
+    try:
+        return conn.recv()
+    except EOFError:
+        process.join(10)
+        raise SystemExit(f"{what} died before answering (exit code {process.exitcode})") from None
+
+
 def main() -> None:
     """Print one line per loop, number in flight and client: medians over repetitions."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -176,8 +185,9 @@ def main() -> None:
     ours, theirs = context.Pipe()
     server = context.Process(target=_serve, args=(theirs,), daemon=True)
     server.start()
+    theirs.close()  # ours alone: a server that dies ends recv() with EOFError
     try:
-        ids = ours.recv()
+        ids = _answer(ours, server, "the server")
         results: dict[tuple[str, int, str], list[dict[str, float]]] = {}
         for _ in range(args.reps):
             for loop_name in args.loops.split(","):
@@ -194,7 +204,9 @@ def main() -> None:
                         mine, child_end = context.Pipe()
                         child = context.Process(target=_client, args=(child_end, ids, spec))
                         child.start()
-                        results.setdefault((loop_name, level, client), []).append(mine.recv())
+                        child_end.close()
+                        got = _answer(mine, child, f"the {client} client")
+                        results.setdefault((loop_name, level, client), []).append(got)
                         child.join()
         for (loop_name, level, client), runs in results.items():
             cells = ", ".join(

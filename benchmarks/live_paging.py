@@ -6,15 +6,16 @@ A quick look between full runs at what section 2 of the report measures: FakeTal
 each client in a fresh process on uvloop with orjson (pinned to the second), repetitions
 interleaved. Every client walks the organization's task list one page of 100 after the
 other, ``--rounds`` times, and holds each page until the next one arrives, as an
-``async for page in listing.pages()`` loop does:
+``async for page in listing.pages()`` loop does (the SDK's listing also keeps its first
+page for the whole walk, as it does for its callers):
 
 - ``typed``: ``org.tasks.list(per_page=100).pages()`` (the ``Task`` models);
 - ``dicts``: the same listing's ``.raw()`` (the dicts Tallyfy sent);
 - ``raw``: raw aiohttp + orjson, the same pages.
 
-It reports CPU µs per page (``time.process_time()``), and what the collector took per page
-and in all, by generation (``gc.callbacks``). ``--gc-off`` walks with the collector
-disabled: what is left without it.
+It reports CPU µs per page (``time.process_time()``), what the collector took per page, and
+its collections and milliseconds in all, by generation (``gc.callbacks``). ``--gc-off``
+walks with the collector disabled: what is left without it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-from benchmarks.live import _loop_factory, _pin
+from benchmarks.live import _answer, _loop_factory, _pin
 
 #: 100 processes of 100 tasks: 100 pages of 100.
 PROCESSES, TASKS_PER_PROCESS, PER_PAGE = 100, 100, 100
@@ -67,12 +68,14 @@ async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float
 
     client = sdk_client(ids)
     org = client.org(ids["org_id"])
+    try:
+        token = (await client.tokens.token(ids["org_id"])).access_token
+    except BaseException:
+        await client.close()
+        raise
     session = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=0),
-        headers={
-            "Authorization": f"Bearer {(await client.tokens.token(ids['org_id'])).access_token}",
-            "X-Tallyfy-Client": "APIClient",
-        },
+        headers={"Authorization": f"Bearer {token}", "X-Tallyfy-Client": "APIClient"},
     )
     url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks"
 
@@ -152,8 +155,9 @@ def main() -> None:
     ours, theirs = context.Pipe()
     server = context.Process(target=_serve, args=(theirs,), daemon=True)
     server.start()
+    theirs.close()  # ours alone: a server that dies ends recv() with EOFError
     try:
-        ids = ours.recv()
+        ids = _answer(ours, server, "the server")
         results: dict[str, list[dict[str, float]]] = {}
         for _ in range(args.reps):
             for client in args.clients.split(","):
@@ -161,7 +165,8 @@ def main() -> None:
                 mine, child_end = context.Pipe()
                 child = context.Process(target=_client, args=(child_end, ids, spec))
                 child.start()
-                results.setdefault(client, []).append(mine.recv())
+                child_end.close()
+                results.setdefault(client, []).append(_answer(mine, child, f"the {client} client"))
                 child.join()
         for client, runs in results.items():
             cells = ", ".join(

@@ -136,7 +136,7 @@ def _worst_level(data: dict[str, Any], client: str, small_levels: list[int]) -> 
         median(window_values(runs(data, "small_get", client, level), "ops_per_s"))
         for level in small_levels
     ]
-    if len(rates) < 2 or any(math.isnan(rate) for rate in rates):
+    if len(rates) < 2 or any(math.isnan(rate) or rate <= 0 for rate in rates):
         return None
     return min(rates[i] / max(rates[:i]) for i in range(1, len(rates)))
 

@@ -35,9 +35,11 @@ class Route:
     def compile(self, ids: Mapping[str, object], org: str | None = None) -> list[str]:
         """The path's segments with each ``{name}`` replaced by the checked id.
 
-        ``org`` fills ``{org}`` when given (the request path's way: no merged dict).
+        ``org`` fills ``{org}`` when given, whatever ``ids`` holds (the request path's
+        way: no merged dict); without it ``{org}`` is read from ``ids``.
 
         Raises:
+            KeyError: a placeholder with no id.
             TypeError, ValueError: for an unsafe id (before anything is sent).
         """
         return [

@@ -1,7 +1,7 @@
 """The request pipeline: the one way every request reaches Tallyfy.
 
 headers -> token -> FIFO concurrency limit -> aiohttp -> decode -> retry or map the
-error. Resources never touch aiohttp; this module never knows a resource. Inside a bulk job
+error -> the caller's ``read`` (a typed read's model, made inside the same coroutine). Resources never touch aiohttp; this module never knows a resource. Inside a bulk job
 (or with ``adaptive_rate=True``) each attempt first waits for a place in its organization's
 adaptive allowance (``rate``), which learns from the answer.
 """
@@ -278,7 +278,6 @@ class Transport:
         *,
         org: str | None,
         json: Any = None,
-        decode: bool = True,
         read: Callable[[Response], T],
     ) -> T: ...
 

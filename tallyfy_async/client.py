@@ -57,6 +57,7 @@ _METHOD = re.compile(r"[A-Za-z]+")
 
 T = TypeVar("T")
 
+
 class TallyfyClient:
     """The session manager: one aiohttp connection pool and one token cache.
 

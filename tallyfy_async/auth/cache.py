@@ -150,6 +150,7 @@ class TokenCache:
         return credentials.refused_hint if credentials is not None else None
 
     def _usable(self, entry: _Entry, token: Token | None) -> bool:
+        # The same rule is written out in cached(), the request path: keep them in step.
         return (
             token is not None
             and not _same(token, entry.refused)

@@ -216,8 +216,8 @@ class Resource:
         )
 
     def _reader(self, model: type[T]) -> Callable[[Response], T]:
-        """Reads a response's data as ``model``: made once per structure hook, not per
-        call (a call holds it until its answer arrives)."""
+        """Reads a response's data as ``model`` with the structure hook in force when the
+        call is made; kept per model while that hook stays (not made again per call)."""
         hook = self._converter.get_structure_hook(model)
         known = self._readers.get(model)
         if known is not None and known[0] is hook:

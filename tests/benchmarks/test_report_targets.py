@@ -46,3 +46,19 @@ def test_no_fall_meets_the_target_without_a_raw_figure_when_raw_did_not_run() ->
     _, measured, verdict = _row(data, "small GET 16, 64, 256 in flight: SDK req/s")
     assert measured == "0.98x (the worst level)"
     assert verdict == "met"
+
+
+def test_the_speed_extra_is_judged_beside_raw_orjson_and_a_missing_level_gives_no_figure() -> None:
+    data = _small_gets(
+        {
+            "sdk_speed": {16: 1000.0, 64: 950.0},
+            "raw_orjson_uvloop": {16: 2000.0, 64: 1000.0},
+            "sdk": {16: 1000.0, 64: 1000.0},
+            "raw_json": {16: 2000.0},  # one level missing: nothing to compare
+        }
+    )
+    _, measured, verdict = _row(data, "small GET 16, 64 in flight: SDK + speed req/s")
+    assert measured == "0.95x (the worst level; raw aiohttp + orjson + uvloop: 0.50x)"
+    assert verdict == "met"
+    _, measured, _ = _row(data, "small GET 16, 64 in flight: SDK req/s")
+    assert measured == "1.00x (the worst level)"

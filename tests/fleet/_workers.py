@@ -95,8 +95,7 @@ async def first_refresh_token(fake: Any, demo: Any) -> str:
     ) as tallyfy:
         token = await tallyfy.tokens.token(demo.org_id)
     assert token.refresh_token is not None
-    fake.counters.reset()
-    fake.reset_log()
+    fake.reset_log()  # the counters too
     return token.refresh_token
 
 
