@@ -1,8 +1,9 @@
 """The request pipeline: the one way every request reaches Tallyfy.
 
 headers -> token -> FIFO concurrency limit -> aiohttp -> decode -> retry or map the
-error -> the caller's ``read`` (a typed read's model, made inside the same coroutine). Resources never touch aiohttp; this module never knows a resource. Inside a bulk job
-(or with ``adaptive_rate=True``) each attempt first waits for a place in its organization's
+error -> the caller's ``read`` (a typed read's model, made inside the same coroutine).
+Resources never touch aiohttp; this module never knows a resource. Inside a bulk job (or
+with ``adaptive_rate=True``) each attempt first waits for a place in its organization's
 adaptive allowance (``rate``), which learns from the answer.
 """
 
