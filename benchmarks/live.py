@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import multiprocessing
 import os
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -170,6 +172,48 @@ def _answer(conn: Connection, process: multiprocessing.process.BaseProcess, what
         raise SystemExit(f"{what} died before answering (exit code {process.exitcode})") from None
 
 
+@contextlib.contextmanager
+def serving(serve: Callable[[Connection], None]) -> Iterator[dict[str, str]]:
+    """Run ``serve`` (a fake) in its own process; yield the ids it sends; stop it after."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    server = context.Process(target=serve, args=(theirs,), daemon=True)
+    server.start()
+    theirs.close()  # ours alone: a server that dies ends recv() with EOFError
+    try:
+        yield _answer(ours, server, "the server")
+    finally:
+        if server.is_alive():
+            ours.send("stop")
+        server.join(10)
+        if server.is_alive():
+            server.kill()
+
+
+def run_client(
+    client: Callable[[Connection, dict[str, str], dict[str, Any]], None],
+    ids: dict[str, str],
+    spec: dict[str, Any],
+) -> dict[str, float]:
+    """Run ``client`` in a fresh process for one measurement; return what it measured."""
+    context = multiprocessing.get_context("spawn")
+    mine, theirs = context.Pipe()
+    process = context.Process(target=client, args=(theirs, ids, spec))
+    process.start()
+    theirs.close()
+    measured: dict[str, float] = _answer(mine, process, f"the {spec['client']} client")
+    process.join()
+    return measured
+
+
+def print_medians(label: str, runs: list[dict[str, float]]) -> None:
+    """One line: each measured value's median over ``runs``."""
+    cells = ", ".join(
+        f"{key} {statistics.median(run[key] for run in runs):,.1f}" for key in runs[0]
+    )
+    print(f"{label} (median of {len(runs)}): {cells}")
+
+
 def main() -> None:
     """Print one line per loop, number in flight and client: medians over repetitions."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -181,13 +225,7 @@ def main() -> None:
     parser.add_argument("--gc-threshold", type=int, default=0)
     parser.add_argument("--gen0", action="store_true", help="count the young generation")
     args = parser.parse_args()
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    server = context.Process(target=_serve, args=(theirs,), daemon=True)
-    server.start()
-    theirs.close()  # ours alone: a server that dies ends recv() with EOFError
-    try:
-        ids = _answer(ours, server, "the server")
+    with serving(_serve) as ids:
         results: dict[tuple[str, int, str], list[dict[str, float]]] = {}
         for _ in range(args.reps):
             for loop_name in args.loops.split(","):
@@ -201,23 +239,10 @@ def main() -> None:
                             "gc_threshold": args.gc_threshold,
                             "gen0": args.gen0,
                         }
-                        mine, child_end = context.Pipe()
-                        child = context.Process(target=_client, args=(child_end, ids, spec))
-                        child.start()
-                        child_end.close()
-                        got = _answer(mine, child, f"the {client} client")
+                        got = run_client(_client, ids, spec)
                         results.setdefault((loop_name, level, client), []).append(got)
-                        child.join()
         for (loop_name, level, client), runs in results.items():
-            cells = ", ".join(
-                f"{key} {statistics.median(run[key] for run in runs):,.1f}" for key in runs[0]
-            )
-            print(f"{loop_name:8} @{level:<5} {client:4} (median of {len(runs)}): {cells}")
-    finally:
-        ours.send("stop")
-        server.join(10)
-        if server.is_alive():
-            server.kill()
+            print_medians(f"{loop_name:8} @{level:<5} {client:4}", runs)
 
 
 if __name__ == "__main__":

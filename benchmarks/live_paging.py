@@ -23,13 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import multiprocessing
-import statistics
 import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-from benchmarks.live import _answer, _loop_factory, _pin
+from benchmarks.live import _loop_factory, _pin, print_medians, run_client, serving
 
 #: 100 processes of 100 tasks: 100 pages of 100.
 PROCESSES, TASKS_PER_PROCESS, PER_PAGE = 100, 100, 100
@@ -151,33 +149,14 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--gc-off", action="store_true")
     args = parser.parse_args()
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    server = context.Process(target=_serve, args=(theirs,), daemon=True)
-    server.start()
-    theirs.close()  # ours alone: a server that dies ends recv() with EOFError
-    try:
-        ids = _answer(ours, server, "the server")
+    with serving(_serve) as ids:
         results: dict[str, list[dict[str, float]]] = {}
         for _ in range(args.reps):
             for client in args.clients.split(","):
                 spec = {"client": client, "rounds": args.rounds, "gc_off": args.gc_off}
-                mine, child_end = context.Pipe()
-                child = context.Process(target=_client, args=(child_end, ids, spec))
-                child.start()
-                child_end.close()
-                results.setdefault(client, []).append(_answer(mine, child, f"the {client} client"))
-                child.join()
+                results.setdefault(client, []).append(run_client(_client, ids, spec))
         for client, runs in results.items():
-            cells = ", ".join(
-                f"{key} {statistics.median(run[key] for run in runs):,.1f}" for key in runs[0]
-            )
-            print(f"{client:5} (median of {len(runs)}): {cells}")
-    finally:
-        ours.send("stop")
-        server.join(10)
-        if server.is_alive():
-            server.kill()
+            print_medians(f"{client:5}", runs)
 
 
 if __name__ == "__main__":

@@ -204,7 +204,9 @@ class Resource:
         """The call of ``route``, its answer read as ``model``.
 
         Not a coroutine: the model is made inside the transport's coroutine (``read``),
-        so a typed call has one coroutine fewer to resume on every I/O event.
+        so a typed call has one coroutine fewer to resume on every I/O event. It calls
+        ``_call`` as :meth:`_send` does, with ``read`` in place of ``decode`` and
+        ``transfer`` (which ``_send``'s callers need and a read never takes).
         """
         return self._org.client._call(
             self._scope.route(route),
