@@ -81,7 +81,7 @@ async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float
 
     in_flight = spec["in_flight"]
     if spec["client"] == "sdk":
-        client = sdk_client(ids, max_concurrency=max(64, in_flight))
+        client = sdk_client(ids, max_concurrency=spec["max_concurrency"] or max(64, in_flight))
         tasks = client.org(ids["org_id"]).tasks
 
         async def op() -> Any:
@@ -224,6 +224,12 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--gc-threshold", type=int, default=0)
     parser.add_argument("--gen0", action="store_true", help="count the young generation")
+    parser.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=0,
+        help="the SDK's limit of requests in flight (default: the number in flight)",
+    )
     args = parser.parse_args()
     with serving(_serve) as ids:
         results: dict[tuple[str, int, str], list[dict[str, float]]] = {}
@@ -238,6 +244,7 @@ def main() -> None:
                             "seconds": args.seconds,
                             "gc_threshold": args.gc_threshold,
                             "gen0": args.gen0,
+                            "max_concurrency": args.max_concurrency,
                         }
                         got = run_client(_client, ids, spec)
                         results.setdefault((loop_name, level, client), []).append(got)
