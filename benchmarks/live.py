@@ -183,8 +183,9 @@ def serving(serve: Callable[[Connection], None]) -> Iterator[dict[str, str]]:
     try:
         yield _answer(ours, server, "the server")
     finally:
-        if server.is_alive():
+        with contextlib.suppress(OSError):  # a server already gone cannot be told
             ours.send("stop")
+        ours.close()
         server.join(10)
         if server.is_alive():
             server.kill()
@@ -195,14 +196,20 @@ def run_client(
     ids: dict[str, str],
     spec: dict[str, Any],
 ) -> dict[str, float]:
-    """Run ``client`` in a fresh process for one measurement; return what it measured."""
+    """Run ``client`` in a fresh process for one measurement (``spec["client"]`` names it);
+    return what it measured."""
     context = multiprocessing.get_context("spawn")
     mine, theirs = context.Pipe()
     process = context.Process(target=client, args=(theirs, ids, spec))
     process.start()
     theirs.close()
-    measured: dict[str, float] = _answer(mine, process, f"the {spec['client']} client")
-    process.join()
+    try:
+        measured: dict[str, float] = _answer(mine, process, f"the {spec['client']} client")
+    finally:
+        mine.close()
+        process.join(10)
+        if process.is_alive():
+            process.kill()
     return measured
 
 
@@ -228,7 +235,7 @@ def main() -> None:
         "--max-concurrency",
         type=int,
         default=0,
-        help="the SDK's limit of requests in flight (default: the number in flight)",
+        help="the SDK's limit of requests in flight (default: the number in flight, at least 64)",
     )
     args = parser.parse_args()
     with serving(_serve) as ids:

@@ -2,9 +2,9 @@
 (``python -m benchmarks.live_paging``).
 
 A quick look between full runs at what section 2 of the report measures: FakeTallyfy with
-10,000 tasks in its own process on uvloop (pinned to the first core when there are two),
-each client in a fresh process on uvloop with orjson (pinned to the second), repetitions
-interleaved. Every client walks the organization's task list one page of 100 after the
+100 processes of 100 tasks in its own process on uvloop (pinned to the first core when there
+are two), each client in a fresh process on uvloop with orjson (pinned to the second),
+repetitions interleaved. Every client walks the organization's task list one page of 100 after the
 other, ``--rounds`` times, and holds each page until the next one arrives, as an
 ``async for page in listing.pages()`` loop does (the SDK's listing also keeps its first
 page for the whole walk, as it does for its callers):
@@ -29,7 +29,8 @@ from typing import Any
 
 from benchmarks.live import _loop_factory, _pin, print_medians, run_client, serving
 
-#: 100 processes of 100 tasks: 100 pages of 100.
+#: 100 processes of 100 tasks; the task list shows 90 pages of 100 (the demo archives some
+#: processes, and the listing leaves their tasks out).
 PROCESSES, TASKS_PER_PROCESS, PER_PAGE = 100, 100, 100
 
 
