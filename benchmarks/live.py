@@ -38,14 +38,17 @@ def _pin(core: int) -> None:
         os.sched_setaffinity(0, {core})
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, processes: int = 20, tasks_per_process: int = 10) -> None:
+    """FakeTallyfy with one demo organization, pinned to the first core, until told to stop."""
     _pin(0)
     from benchmarks.layers import demo_ids
     from tallyfy_async.testing import FakeTallyfy
 
     async def main() -> None:
         async with FakeTallyfy(max_log=0, token_lifetime=86_400) as fake:
-            demo = fake.seed_demo(processes=20, tasks_per_process=10, oneoff_tasks=0)
+            demo = fake.seed_demo(
+                processes=processes, tasks_per_process=tasks_per_process, oneoff_tasks=0
+            )
             task_id = fake.state.orgs[demo.org_id].tasks.live()[0].id
             conn.send(demo_ids(fake, demo, task_id))
             await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # until told
@@ -173,11 +176,13 @@ def _answer(conn: Connection, process: multiprocessing.process.BaseProcess, what
 
 
 @contextlib.contextmanager
-def serving(serve: Callable[[Connection], None]) -> Iterator[dict[str, str]]:
-    """Run ``serve`` (a fake) in its own process; yield the ids it sends; stop it after."""
+def serving(processes: int = 20, tasks_per_process: int = 10) -> Iterator[dict[str, str]]:
+    """Run the fake in its own process; yield the ids it sends; stop it after."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    server = context.Process(target=serve, args=(theirs,), daemon=True)
+    server = context.Process(
+        target=_serve, args=(theirs, processes, tasks_per_process), daemon=True
+    )
     server.start()
     theirs.close()  # ours alone: a server that dies ends recv() with EOFError
     try:
@@ -238,7 +243,7 @@ def main() -> None:
         help="the SDK's limit of requests in flight (default: the number in flight, at least 64)",
     )
     args = parser.parse_args()
-    with serving(_serve) as ids:
+    with serving() as ids:
         results: dict[tuple[str, int, str], list[dict[str, float]]] = {}
         for _ in range(args.reps):
             for loop_name in args.loops.split(","):

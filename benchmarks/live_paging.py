@@ -34,25 +34,6 @@ from benchmarks.live import _loop_factory, _pin, print_medians, run_client, serv
 PROCESSES, TASKS_PER_PROCESS, PER_PAGE = 100, 100, 100
 
 
-def _serve(conn: Connection) -> None:
-    _pin(0)
-    from benchmarks.layers import demo_ids
-    from tallyfy_async.testing import FakeTallyfy
-
-    async def main() -> None:
-        async with FakeTallyfy(max_log=0, token_lifetime=86_400) as fake:
-            demo = fake.seed_demo(
-                processes=PROCESSES, tasks_per_process=TASKS_PER_PROCESS, oneoff_tasks=0
-            )
-            task_id = fake.state.orgs[demo.org_id].tasks.live()[0].id
-            conn.send(demo_ids(fake, demo, task_id))
-            await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # until told
-
-    import uvloop
-
-    uvloop.run(main())
-
-
 def _client(conn: Connection, ids: dict[str, str], spec: dict[str, Any]) -> None:
     _pin(1)
     with asyncio.Runner(loop_factory=_loop_factory("uvloop")) as runner:
@@ -150,7 +131,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--gc-off", action="store_true")
     args = parser.parse_args()
-    with serving(_serve) as ids:
+    with serving(PROCESSES, TASKS_PER_PROCESS) as ids:
         results: dict[str, list[dict[str, float]]] = {}
         for _ in range(args.reps):
             for client in args.clients.split(","):
