@@ -31,11 +31,11 @@ from tallyfy_async._job import CURRENT_JOB, JobMeter
 from tallyfy_async._limiter import FifoLimiter
 from tallyfy_async._responses import Attempt, EncodedBody, Response, decode_body
 from tallyfy_async._retry import (
-    IDEMPOTENT_METHODS,
     RETRYABLE_STATUSES,
     Failure,
     RetryBudget,
     backoff_delay,
+    is_idempotent,
     may_retry,
     parse_retry_after,
 )
@@ -333,7 +333,7 @@ class Transport:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         elif transfer is not None:
             data = transfer.body
-        resendable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        resendable = is_idempotent(method) if idempotent is None else idempotent
         deadline = loop.time() + self.timeouts.deadline if transfer is None else math.inf
         attempts = 1 if transfer is not None and transfer.body is not None else None
         self._budget.on_first_attempt()

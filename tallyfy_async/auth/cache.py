@@ -150,7 +150,6 @@ class TokenCache:
         return credentials.refused_hint if credentials is not None else None
 
     def _usable(self, entry: _Entry, token: Token | None) -> bool:
-        # The same rule is written out in cached(), the request path: keep them in step.
         return (
             token is not None
             and not _same(token, entry.refused)
@@ -162,16 +161,9 @@ class TokenCache:
         wait (none yet, due for refresh, refused, not saved): the request path's way to
         skip a coroutine per request."""
         entry = self._entries.get(org or NO_ORG)
-        if entry is None or entry.unsaved:
+        if entry is None or entry.unsaved or not self._usable(entry, entry.token):
             return None
-        # _usable() written out: this runs once per request.
-        token = entry.token
-        if token is None or token.refresh_due(self._clock(), self.refresh_margin):
-            return None
-        refused = entry.refused
-        if refused is not None and refused.access_token == token.access_token:
-            return None
-        return token
+        return entry.token
 
     async def token(self, org: str | None) -> Token:
         """A token for ``org`` that is not about to expire, refreshing it if needed."""
