@@ -32,7 +32,7 @@ async def me(client: TallyfyClient) -> User:
     """``GET /me`` with the token of calls that name no organization."""
     client.tokens.check_org(None)
     response = await client._call(GET_ME, None, {})
-    return structure_or_raise(client.converter.get_structure_hook(User), response.data, User)
+    return structure_or_raise(client.converter.get_structure_hook(User), User, response.data)
 
 
 def organizations(
@@ -70,4 +70,4 @@ async def api_description(client: TallyfyClient, url: URL) -> ApiDescription:
     token is never sent to a host only to read a public document)."""
     response = await client._transport.request("GET", url, org=None, authenticate=False)
     hook = client.converter.get_structure_hook(ApiDescription)
-    return structure_or_raise(hook, response.body, ApiDescription)
+    return structure_or_raise(hook, ApiDescription, response.body)

@@ -43,10 +43,7 @@ class Response:
     @property
     def data(self) -> Any:
         """The body with Tallyfy's ``data`` envelope removed."""
-        body = self.body
-        if isinstance(body, dict) and "data" in body:
-            return body["data"]
-        return body
+        return data_of(self.body)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -84,6 +81,13 @@ class EncodedBody:
             raise TransportError(
                 f"the {self.status} response is not valid JSON", method=self.method, url=self.url
             ) from exc
+
+
+def data_of(body: Any) -> Any:
+    """A decoded body with Tallyfy's ``data`` envelope removed (``{"data": ...}``)."""
+    if isinstance(body, dict) and "data" in body:
+        return body["data"]
+    return body
 
 
 def decode_body(status: int, content_type: str, charset: str | None, raw: bytes) -> Any:

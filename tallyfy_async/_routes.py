@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from tallyfy_async._urls import check_id
+from tallyfy_async._urls import path_segment
 
 _PLACEHOLDER = re.compile(r"^\{(\w+)\}$")
 
@@ -32,8 +32,9 @@ class Route:
     method: str
     path: str
 
-    def compile(self, ids: Mapping[str, object], org: str | None = None) -> list[str]:
-        """The path's segments with each ``{name}`` replaced by the checked id.
+    def compile(self, ids: Mapping[str, object], org: str | None = None) -> str:
+        """The path, without its leading slash, with each ``{name}`` replaced by the id,
+        checked and percent-encoded (``organizations/3b0c.../runs``).
 
         ``org`` fills ``{org}`` when given, whatever ``ids`` holds (the request path's
         way: no merged dict); without it ``{org}`` is read from ``ids``.
@@ -42,19 +43,22 @@ class Route:
             KeyError: a placeholder with no id.
             TypeError, ValueError: for an unsafe id (before anything is sent).
         """
-        return [
-            check_id(org if text == "org" and org is not None else ids[text], text)
-            if is_id
-            else text
-            for text, is_id in _parts(self.path)
-        ]
+        return "/".join(
+            [
+                path_segment(org if text == "org" and org is not None else ids[text], text)
+                if is_id
+                else text
+                for text, is_id in _parts(self.path)
+            ]
+        )
 
 
 @functools.cache
 def _parts(path: str) -> tuple[tuple[str, bool], ...]:
-    """A path template split once: per segment, (literal, False) or (placeholder, True)."""
+    """A path template split once: per segment, (literal, False) or (placeholder, True);
+    literals come encoded."""
     parts = []
     for part in path.strip("/").split("/"):
         match = _PLACEHOLDER.match(part)
-        parts.append((match.group(1), True) if match else (part, False))
+        parts.append((match.group(1), True) if match else (path_segment(part, "path"), False))
     return tuple(parts)

@@ -10,7 +10,6 @@ adaptive allowance (``rate``), which learns from the answer.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import math
 import platform
@@ -29,7 +28,7 @@ from tallyfy_async import _read_timer
 from tallyfy_async._error_map import api_error, scrub
 from tallyfy_async._job import CURRENT_JOB, JobMeter
 from tallyfy_async._limiter import FifoLimiter
-from tallyfy_async._responses import Attempt, EncodedBody, Response, decode_body
+from tallyfy_async._responses import Attempt, EncodedBody, Response, data_of, decode_body
 from tallyfy_async._retry import (
     RETRYABLE_STATUSES,
     Failure,
@@ -40,7 +39,7 @@ from tallyfy_async._retry import (
     parse_retry_after,
 )
 from tallyfy_async._serde import json_dumps
-from tallyfy_async._urls import build_url, check_id
+from tallyfy_async._urls import build_url, path_segment
 from tallyfy_async._version import __version__
 from tallyfy_async.auth.cache import TokenCache
 from tallyfy_async.auth.refusals import grant_refusal
@@ -248,9 +247,9 @@ class Transport:
 
     # -- building requests ----------------------------------------------------------
 
-    def url(self, segments: list[str], query: str = "") -> URL:
-        """The API URL for already-checked path segments and an encoded query string."""
-        return build_url(self.base_url, self._base_text, segments, query)
+    def url(self, path: str, query: str = "") -> URL:
+        """The API URL of an encoded path (``Route.compile``) and an encoded query string."""
+        return build_url(self._base_text, path, query)
 
     # -- the pipeline -----------------------------------------------------------------
 
@@ -279,7 +278,7 @@ class Transport:
         *,
         org: str | None,
         json: Any = None,
-        read: Callable[[Response], T],
+        read: Callable[[Any], T],
     ) -> T: ...
 
     async def request(
@@ -295,7 +294,7 @@ class Transport:
         idempotent: bool | None = None,
         decode: bool = True,
         transfer: Transfer | None = None,
-        read: Callable[[Response], Any] | None = None,
+        read: Callable[[Any], Any] | None = None,
     ) -> Any:
         """Send one call, with its retries; return the response (or what ``read`` makes
         of it) or raise.
@@ -314,8 +313,9 @@ class Transport:
                 body that is not JSON then raises when it is decoded, not here: the
                 attempt is reported to ``on_attempt`` as answered with its status.
             transfer: a file upload or download (see :class:`Transfer`).
-            read: turns the 2xx response into the call's result (a typed read's model)
-                inside this coroutine, so the caller needs no coroutine of its own to
+            read: turns the 2xx response's data (its ``data`` envelope removed) into
+                the call's result (a typed read's model) inside this coroutine, with no
+                :class:`Response` made, so the caller needs no coroutine of its own to
                 await it: one level fewer to resume on every I/O event. What it raises
                 reaches the caller as it is; it is never retried.
         """
@@ -334,37 +334,110 @@ class Transport:
         elif transfer is not None:
             data = transfer.body
         resendable = is_idempotent(method) if idempotent is None else idempotent
-        deadline = loop.time() + self.timeouts.deadline if transfer is None else math.inf
+        started = loop.time()
+        deadline = started + self.timeouts.deadline if transfer is None else math.inf
         attempts = 1 if transfer is not None and transfer.body is not None else None
         self._budget.on_first_attempt()
         call = _Call(method, url, org, resendable, deadline, attempts or self.retry.max_attempts)
         if form:
             call.secrets = tuple(form[k] for k in _FORM_SECRETS if form.get(k))
-        attempt = self._attempt
+        limiter: FifoLimiter | None = None
+        gate: OrgGate | None = None
         if authenticate and bearer is None:
+            # Requests that obtain tokens skip the limit: the calls holding its slots may
+            # be the very ones waiting for that token.
+            limiter = self._limiter
             # Inside a bulk job: counted there, and paced per organization when asked.
             call.job = job = CURRENT_JOB.get()
             if org is not None and (
                 self._rate_always or (job is not None and job.adaptive and self._rate_in_jobs)
             ):
-                attempt = functools.partial(self._gated_attempt, self._gate(org, job))
+                gate = self._gate(org, job)
         replayed = False
+        # One coroutine holds the retry loop and the exchange, rather than a coroutine per
+        # attempt: every level of coroutines is resumed on every I/O event of every request
+        # (benchmarks/NOTES.md). The parts that never wait are the plain methods below.
         while True:
             call.attempt += 1
-            started = loop.time()
+            token: Token | None = None
             try:
-                status, resp_headers, body, token = await attempt(
-                    session, call, url, headers, data, bearer, authenticate, decode, transfer
-                )
+                ticket = None if gate is None else await self._gate_ticket(gate, call)
+                answered: tuple[int, CIMultiDictProxy[str]] | None = None
+                try:
+                    # What is left of the deadline once the rate allowance let us through.
+                    now = started if gate is None else loop.time()
+                    timeout = self._attempt_timeout(call, transfer, now)
+                    if limiter is not None and not limiter.try_acquire():
+                        await limiter.acquire()
+                    try:
+                        if self.closed:
+                            raise _AttemptFailed(None, ClientClosedError(), "the client was closed")
+                        sent = bearer
+                        if limiter is not None:
+                            tokens = self.tokens
+                            assert tokens is not None
+                            # Read once a slot is free, so a call that queued while its
+                            # organization's token was replaced sends the new one instead
+                            # of meeting a 401.
+                            token = tokens.cached(org) or await tokens.token(org)
+                            sent = token.access_token
+                        if sent is not None:
+                            headers["Authorization"] = f"Bearer {sent}"
+                            if sent not in call.secrets:  # kept out of every error of the call
+                                call.secrets = (*call.secrets, sent)
+                        try:
+                            # Awaited rather than entered: no context-manager coroutines, and
+                            # the connection is given back in the finally below, as
+                            # ``async with`` would.
+                            resp = await session.request(
+                                method,
+                                url,
+                                data=data,
+                                headers=headers,
+                                allow_redirects=False,
+                                timeout=timeout,
+                            )
+                            try:
+                                status = resp.status
+                                if transfer is not None and transfer.consume and status < 300:
+                                    body = await transfer.consume(resp)
+                                else:
+                                    length = resp.content_length
+                                    if (
+                                        length is not None
+                                        and length <= C.MAX_RESPONSE_BYTES
+                                        and "Content-Encoding" not in resp.headers
+                                    ):
+                                        raw = await resp.read()  # no coroutine more
+                                    else:
+                                        raw = await self._read(resp)
+                                    body = self._decode(resp, raw, call, decode)
+                                answered = status, resp.headers
+                            finally:
+                                # As ``async with`` would: give the connection back, then wait
+                                # for a request body still on its way out (returns at once when
+                                # none is).
+                                resp.release()
+                                await resp.wait_for_close()
+                        except (TimeoutError, aiohttp.ClientError, RuntimeError) as exc:
+                            raise self._exchange_failed(exc) from exc
+                    finally:
+                        if limiter is not None:
+                            limiter.release()
+                finally:
+                    if gate is not None:
+                        gate.release(ticket, *(answered or (None, None)))
             except _AttemptFailed as failed:
-                self._report(call, None, loop.time() - started, failed.cause)
+                self._report(call, None, started, failed.cause)
                 delay = self._retry_after_failure(call, failed, loop.time())
                 outcome = scrub(failed.message, call.secrets)
             else:
-                self._report(call, status, loop.time() - started, None)
+                status, resp_headers = answered
+                self._report(call, status, started, None)
                 if status < 300:
-                    response = Response(status, resp_headers, body)
-                    return response if read is None else read(response)
+                    if read is not None:
+                        return read(data_of(body))
+                    return Response(status, resp_headers, body)
                 if (
                     status == 401
                     and token is not None
@@ -383,6 +456,7 @@ class Transport:
                     )
                     replayed = True
                     call.attempt -= 1
+                    started = loop.time()
                     continue
                 delay = self._retry_after_status(call, status, resp_headers, body, loop.time())
                 outcome = str(status)
@@ -397,6 +471,7 @@ class Transport:
                 delay,
             )
             await asyncio.sleep(delay)
+            started = loop.time()
 
     def _gate(self, org: str, job: JobMeter | None) -> OrgGate:
         gate = self.rate_control.gate(org)
@@ -404,26 +479,47 @@ class Transport:
             job.gates[org] = gate
         return gate
 
-    async def _gated_attempt(
-        self, gate: OrgGate, session: aiohttp.ClientSession, call: _Call, *args: Any
-    ) -> tuple[int, CIMultiDictProxy[str], Any, Token | None]:
-        """An attempt through the organization's gate, which learns from its answer."""
+    @staticmethod
+    async def _gate_ticket(gate: OrgGate, call: _Call) -> object:
+        """A place in the organization's rate allowance (which learns from the answer)."""
         try:
-            ticket = await gate.acquire(call.deadline)
+            return await gate.acquire(call.deadline)
         except TimeoutError as exc:
             raise _AttemptFailed(
                 Failure.NOT_SENT,
                 exc,
                 "the call's deadline passed while it waited for the organization's rate allowance",
             ) from exc
-        status: int | None = None
-        headers: CIMultiDictProxy[str] | None = None
-        try:
-            result = await self._attempt(session, call, *args)
-            status, headers = result[0], result[1]
-            return result
-        finally:
-            gate.release(ticket, status, headers)
+
+    def _attempt_timeout(
+        self, call: _Call, transfer: Transfer | None, now: float
+    ) -> aiohttp.ClientTimeout:
+        """The attempt's aiohttp timeout: the client's, cut to what is left of the call's
+        deadline; a transfer's has no total."""
+        remaining = call.deadline - now
+        if remaining <= 0:
+            raise _AttemptFailed(None, TimeoutError(), "the call's deadline passed")
+        if transfer is not None:
+            return aiohttp.ClientTimeout(
+                sock_connect=self.timeouts.connect, sock_read=self.timeouts.read
+            )
+        if remaining < self.timeouts.total:
+            return aiohttp.ClientTimeout(
+                total=remaining, sock_connect=self.timeouts.connect, sock_read=self.timeouts.read
+            )
+        return self._timeout
+
+    def _exchange_failed(self, exc: BaseException) -> _AttemptFailed:
+        """What an exchange that raised ``exc`` means for the call (retry or not), or
+        ``exc`` raised again when it is not the exchange's to judge."""
+        if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+            return _AttemptFailed(Failure.NOT_SENT, exc, f"could not connect ({exc})")
+        if isinstance(exc, TimeoutError | aiohttp.ClientError):
+            what = "timed out" if isinstance(exc, TimeoutError) else "connection failed"
+            return _AttemptFailed(Failure.DROPPED, exc, f"{what} ({type(exc).__name__}: {exc})")
+        if self.closed:  # aiohttp's RuntimeError "Session is closed"
+            return _AttemptFailed(None, exc, "the client was closed")
+        raise exc
 
     def _may_replay(self, org: str | None) -> bool:
         return self.tokens is not None and self.tokens.renewable(org)
@@ -481,99 +577,6 @@ class Transport:
         )
         return False
 
-    async def _attempt(
-        self,
-        session: aiohttp.ClientSession,
-        call: _Call,
-        url: URL,
-        headers: dict[str, str],
-        data: Any,
-        bearer: str | None,
-        authenticate: bool,
-        decode: bool,
-        transfer: Transfer | None = None,
-    ) -> tuple[int, CIMultiDictProxy[str], Any, Token | None]:
-        assert self._limiter is not None and self._loop is not None
-        remaining = call.deadline - self._loop.time()
-        if remaining <= 0:
-            raise _AttemptFailed(None, TimeoutError(), "the call's deadline passed")
-        timeout = self._timeout
-        if transfer is not None:
-            timeout = aiohttp.ClientTimeout(
-                sock_connect=self.timeouts.connect, sock_read=self.timeouts.read
-            )
-        elif remaining < self.timeouts.total:
-            timeout = aiohttp.ClientTimeout(
-                total=remaining, sock_connect=self.timeouts.connect, sock_read=self.timeouts.read
-            )
-        # Requests that obtain tokens skip the limit: the calls holding its slots may be
-        # the very ones waiting for that token.
-        limiter = self._limiter if authenticate and bearer is None else None
-        if limiter is not None and not limiter.try_acquire():
-            await limiter.acquire()
-        try:
-            if self.closed:
-                raise _AttemptFailed(None, ClientClosedError(), "the client was closed")
-            token = None
-            sent = bearer
-            if limiter is not None:
-                tokens = self.tokens
-                assert tokens is not None
-                # Read once a slot is free, so a call that queued while its organization's
-                # token was replaced sends the new one instead of meeting a 401.
-                token = tokens.cached(call.org) or await tokens.token(call.org)
-                sent = token.access_token
-            if sent is not None:
-                headers["Authorization"] = f"Bearer {sent}"
-                if sent not in call.secrets:
-                    call.secrets = (*call.secrets, sent)
-            try:
-                # Awaited rather than entered: no context-manager coroutines, and the
-                # connection is given back in the finally below, as ``async with`` would.
-                resp = await session.request(
-                    call.method,
-                    url,
-                    data=data,
-                    headers=headers,
-                    allow_redirects=False,
-                    timeout=timeout,
-                )
-                try:
-                    status = resp.status
-                    if transfer is not None and transfer.consume and status < 300:
-                        return status, resp.headers, await transfer.consume(resp), token
-                    length = resp.content_length
-                    if (
-                        length is not None
-                        and length <= C.MAX_RESPONSE_BYTES
-                        and "Content-Encoding" not in resp.headers
-                    ):
-                        raw = await resp.read()  # the common case, without a coroutine more
-                    else:
-                        raw = await self._read(resp)
-                    return status, resp.headers, self._decode(resp, raw, call, decode), token
-                finally:
-                    # As ``async with`` would: give the connection back, then wait for a
-                    # request body still on its way out (returns at once when none is).
-                    resp.release()
-                    await resp.wait_for_close()
-            except _AttemptFailed:
-                raise
-            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-                raise _AttemptFailed(Failure.NOT_SENT, exc, f"could not connect ({exc})") from exc
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                what = "timed out" if isinstance(exc, TimeoutError) else "connection failed"
-                raise _AttemptFailed(
-                    Failure.DROPPED, exc, f"{what} ({type(exc).__name__}: {exc})"
-                ) from exc
-            except RuntimeError as exc:  # aiohttp: "Session is closed"
-                if self.closed:
-                    raise _AttemptFailed(None, exc, "the client was closed") from exc
-                raise
-        finally:
-            if limiter is not None:
-                limiter.release()
-
     @staticmethod
     async def _read(resp: aiohttp.ClientResponse) -> bytes:
         length = resp.content_length
@@ -612,8 +615,16 @@ class Transport:
             ) from exc
 
     def _report(
-        self, call: _Call, status: int | None, elapsed: float, error: BaseException | None
+        self, call: _Call, status: int | None, started: float, error: BaseException | None
     ) -> None:
+        """Count the attempt that began at ``started`` (loop time) in the call's bulk job,
+        log it at DEBUG and give it to ``on_attempt``."""
+        if call.job is not None:
+            call.job.count(status)
+        if self.on_attempt is None and not log.isEnabledFor(logging.DEBUG):
+            return
+        assert self._loop is not None
+        elapsed = self._loop.time() - started
         if log.isEnabledFor(logging.DEBUG):
             outcome = status if status is not None else type(error).__name__
             log.debug(
@@ -624,8 +635,6 @@ class Transport:
                 elapsed * 1e3,
                 call.attempt,
             )
-        if call.job is not None:
-            call.job.count(status)
         if self.on_attempt is not None:
             self.on_attempt(Attempt(call.method, call.url, call.attempt, status, elapsed, error))
 
@@ -667,9 +676,8 @@ class Transport:
 
     async def application_user_token(self, org: str, email: str, app_token: str) -> dict[str, Any]:
         """Mint a member token: ``POST /applications/{org}/users/{email}/token``."""
-        url = self.url(
-            ["applications", check_id(org, "org"), "users", check_id(email, "email"), "token"]
-        )
+        org_id, user = path_segment(org, "org"), path_segment(email, "email")
+        url = self.url(f"applications/{org_id}/users/{user}/token")
         response = await self.request("POST", url, org=org, bearer=app_token, idempotent=True)
         return _oauth_body(response, "the application user token route")
 

@@ -22,6 +22,7 @@ from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async._urls import (
     QueryParams,
     check_org_id,
+    encode_path,
     encode_query,
     parse_base_url,
     split_path,
@@ -270,7 +271,7 @@ class TallyfyClient:
         if org is not None:
             check_org_id(org, "org")
         self.tokens.check_org(org)
-        url = self._url(segments, params)
+        url = self._url(encode_path(segments), params)
         body = None if json is None else self.converter.to_wire(json)
         return await self._transport.request(method, url, org=org, json=body)
 
@@ -313,9 +314,9 @@ class TallyfyClient:
         )
         return await _account.api_description(self, where)
 
-    def _url(self, segments: list[str], params: QueryParams | None) -> URL:
+    def _url(self, path: str, params: QueryParams | None) -> URL:
         query = encode_query(params, self.converter.unstructure) if params else ""
-        return self._transport.url(segments, query)
+        return self._transport.url(path, query)
 
     @overload
     def _call(
@@ -340,7 +341,7 @@ class TallyfyClient:
         *,
         params: QueryParams | None = None,
         json: Any = None,
-        read: Callable[[Response], T],
+        read: Callable[[Any], T],
     ) -> Awaitable[T]: ...
 
     def _call(
@@ -353,15 +354,15 @@ class TallyfyClient:
         json: Any = None,
         decode: bool = True,
         transfer: Transfer | None = None,
-        read: Callable[[Response], Any] | None = None,
+        read: Callable[[Any], Any] | None = None,
     ) -> Awaitable[Any]:
         """Send ``route`` for ``org`` (the resources' way in; None: the caller's own routes).
 
         A plain function returning the transport's coroutine, not a coroutine of its
         own: one frame fewer to resume on every I/O event of every request.
         ``decode=False`` leaves a 2xx body as bytes (listings fetching pages ahead);
-        ``transfer`` streams a file up or down; ``read`` turns the response into the
-        result inside the transport's coroutine (see :meth:`Transport.request`).
+        ``transfer`` streams a file up or down; ``read`` turns the response's data into
+        the result inside the transport's coroutine (see :meth:`Transport.request`).
         """
         url = self._url(route.compile(ids, org), params)
         if read is not None:

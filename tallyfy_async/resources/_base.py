@@ -36,7 +36,7 @@ R = TypeVar("R", bound="Resource")
 _PAGING = frozenset(("per_page", "limit", "concurrency"))
 
 
-def structure_or_raise(hook: Callable[[Any, Any], T], data: Any, model: type[T]) -> T:
+def structure_or_raise(hook: Callable[[Any, Any], T], model: type[T], data: Any) -> T:
     """``data`` as a ``model``, or an :class:`UnexpectedResponseError` saying why not."""
     try:
         return hook(data, model)
@@ -46,12 +46,7 @@ def structure_or_raise(hook: Callable[[Any, Any], T], data: Any, model: type[T])
         ) from exc
 
 
-def _read_model(hook: Callable[[Any, Any], T], model: type[T], response: Response) -> T:
-    return structure_or_raise(hook, response.data, model)
-
-
-def _read_dict(response: Response) -> dict[str, Any]:
-    data = response.data
+def _read_dict(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UnexpectedResponseError(
             f"expected a JSON object in the response's data, got {type(data).__name__}", data
@@ -79,7 +74,7 @@ class Resource:
         self._record_scope = scope.under(self.records, self.model)
         self._not_options = frozenset(("self", *self._record_scope.parents, *_PAGING))
         #: Per model: the structure hook last seen and the response reader made of it.
-        self._readers: dict[type[Any], tuple[object, Callable[[Response], Any]]] = {}
+        self._readers: dict[type[Any], tuple[object, Callable[[Any], Any]]] = {}
 
     def __repr__(self) -> str:
         where = "" if self._scope == ORG else f" at {self._scope.path}"
@@ -186,11 +181,11 @@ class Resource:
 
     def _url(self, route: Route, ids: dict[str, object]) -> str:
         """The URL ``route`` names for ``ids`` (for an error about it)."""
-        segments = self._scope.route(route).compile(ids, self._org.org_id)
-        return str(self._org.client._url(segments, None))
+        path = self._scope.route(route).compile(ids, self._org.org_id)
+        return str(self._org.client._url(path, None))
 
     def _structure(self, data: Any, model: type[T]) -> T:
-        return structure_or_raise(self._converter.get_structure_hook(model), data, model)
+        return structure_or_raise(self._converter.get_structure_hook(model), model, data)
 
     def _item(
         self,
@@ -217,15 +212,15 @@ class Resource:
             read=self._reader(model),
         )
 
-    def _reader(self, model: type[T]) -> Callable[[Response], T]:
+    def _reader(self, model: type[T]) -> Callable[[Any], T]:
         """Reads a response's data as ``model`` with the structure hook in force when the
         call is made; kept per model while that hook stays (not made again per call)."""
         hook = self._converter.get_structure_hook(model)
         known = self._readers.get(model)
         if known is not None and known[0] is hook:
-            reader: Callable[[Response], T] = known[1]
+            reader: Callable[[Any], T] = known[1]
             return reader
-        reader = functools.partial(_read_model, hook, model)
+        reader = functools.partial(structure_or_raise, hook, model)
         self._readers[model] = (hook, reader)
         return reader
 
