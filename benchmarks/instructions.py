@@ -1,0 +1,138 @@
+"""Instructions per small GET, SDK and raw aiohttp, over real HTTP (``python -m
+benchmarks.instructions``).
+
+On a shared host the time a request takes swings 10-70 % between processes and between
+seconds, more than a change to the client is worth. The number of instructions the client
+executes does not: each client runs under valgrind's cachegrind (``--cache-sim=no``),
+FakeTallyfy serves from its own process outside it, and a client reads one task ``n`` and
+``3n`` times; the difference over ``2n`` is the instructions per request, start-up and
+teardown cancelled out. User space only (the kernel's share, the same for both clients, is
+not counted), and no cache misses: a ratio of work done, not of time. Needs ``valgrind``;
+a client under it runs about 50 times slower, so the counts take minutes.
+
+    python -m benchmarks.instructions --in-flight 64 --requests 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+from benchmarks.live import serving
+
+
+def _client(ids_file: str, count: int, which: str, in_flight: int) -> None:
+    """Run in the valgrind'ed process: ``count`` GETs of one task, ``in_flight`` at a time."""
+    sys.modules["orjson"] = None  # type: ignore[assignment]  # both decode with json, first
+    import aiohttp
+
+    from benchmarks.layers import sdk_client
+
+    with open(ids_file) as file:
+        ids = json.load(file)
+
+    async def main() -> None:
+        if which == "sdk":
+            client = sdk_client(ids, max_concurrency=max(64, in_flight))
+            tasks = client.org(ids["org_id"]).tasks
+
+            async def op() -> Any:
+                return await tasks.get(ids["task_id"])
+
+            close = client.close
+        else:
+            form = {k: ids[k] for k in ("client_id", "client_secret", "username", "password")}
+            grant = {"grant_type": "password", **form}
+            async with (
+                aiohttp.ClientSession() as login,
+                login.post(ids["token_url"], data=grant) as resp,
+            ):
+                token = (await resp.json())["access_token"]
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0),
+                headers={"Authorization": f"Bearer {token}", "X-Tallyfy-Client": "APIClient"},
+            )
+            url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks/{ids['task_id']}"
+
+            async def op() -> Any:
+                async with session.get(url) as resp:
+                    return (await resp.json())["data"]
+
+            close = session.close
+        await op()
+        left = [count]
+
+        async def worker() -> None:
+            while left[0] > 0:
+                left[0] -= 1
+                await op()
+
+        try:
+            await asyncio.gather(*(worker() for _ in range(in_flight)))
+        finally:
+            await close()
+
+    asyncio.run(main())
+
+
+def count_instructions(ids_file: str, count: int, which: str, in_flight: int) -> int:
+    """Instructions a client process executes for ``count`` requests (all of its life)."""
+    command = [
+        "valgrind",
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--cachegrind-out-file=/dev/null",
+        sys.executable,
+        "-m",
+        "benchmarks.instructions",
+        "--client",
+        which,
+        "--ids-file",
+        ids_file,
+        "--requests",
+        str(count),
+        "--in-flight",
+        str(in_flight),
+    ]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    for line in done.stderr.splitlines():
+        if "I" in line and "refs:" in line:
+            return int(line.split()[-1].replace(",", ""))
+    raise SystemExit(f"valgrind gave no count:\n{done.stderr[-2000:]}")
+
+
+def main() -> None:
+    """Print instructions per request of raw aiohttp and of the SDK, and their ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--in-flight", type=int, default=64)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--client", help=argparse.SUPPRESS)
+    parser.add_argument("--ids-file", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        _client(args.ids_file, args.requests, args.client, args.in_flight)
+        return
+    n = args.requests
+    with serving() as ids, tempfile.TemporaryDirectory() as scratch:
+        ids_file = os.path.join(scratch, "ids.json")
+        with open(ids_file, "w") as file:
+            json.dump(ids, file)
+        per_request = {}
+        for which in ("raw", "sdk"):
+            low = count_instructions(ids_file, n, which, args.in_flight)
+            high = count_instructions(ids_file, 3 * n, which, args.in_flight)
+            per_request[which] = (high - low) / (2 * n)
+            print(f"{which}: {per_request[which]:,.0f} instructions a request", flush=True)
+    ratio = per_request["sdk"] / per_request["raw"]
+    print(f"@{args.in_flight} in flight, json, stock loop: sdk/raw {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
