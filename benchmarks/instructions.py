@@ -22,49 +22,18 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import Any
 
-from benchmarks.live import serving
+from benchmarks.live import open_client, serving
 
 
 def _client(ids_file: str, count: int, which: str, in_flight: int) -> None:
     """Run in the valgrind'ed process: ``count`` GETs of one task, ``in_flight`` at a time."""
-    sys.modules["orjson"] = None  # type: ignore[assignment]  # both decode with json, first
-    import aiohttp
-
-    from benchmarks.layers import sdk_client
-
+    sys.modules["orjson"] = None  # type: ignore[assignment]  # json on both sides
     with open(ids_file) as file:
         ids = json.load(file)
 
     async def main() -> None:
-        if which == "sdk":
-            client = sdk_client(ids, max_concurrency=max(64, in_flight))
-            tasks = client.org(ids["org_id"]).tasks
-
-            async def op() -> Any:
-                return await tasks.get(ids["task_id"])
-
-            close = client.close
-        else:
-            form = {k: ids[k] for k in ("client_id", "client_secret", "username", "password")}
-            grant = {"grant_type": "password", **form}
-            async with (
-                aiohttp.ClientSession() as login,
-                login.post(ids["token_url"], data=grant) as resp,
-            ):
-                token = (await resp.json())["access_token"]
-            session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0),
-                headers={"Authorization": f"Bearer {token}", "X-Tallyfy-Client": "APIClient"},
-            )
-            url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks/{ids['task_id']}"
-
-            async def op() -> Any:
-                async with session.get(url) as resp:
-                    return (await resp.json())["data"]
-
-            close = session.close
+        op, close = await open_client(ids, which, in_flight)
         await op()
         left = [count]
 

@@ -25,7 +25,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -77,43 +77,61 @@ def _loop_factory(name: str) -> Any:
     return None
 
 
-async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float]:
+async def open_client(
+    ids: dict[str, str],
+    client: str,
+    in_flight: int,
+    *,
+    max_concurrency: int = 0,
+    use_orjson: bool = False,
+) -> tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitable[None]]]:
+    """``(op, close)``: ``op`` reads the demo task once with ``client`` (``"sdk"``, or raw
+    aiohttp decoding with ``resp.json()`` or, ``use_orjson``, orjson); ``close`` ends it."""
     import aiohttp
 
     from benchmarks.layers import sdk_client
 
-    in_flight = spec["in_flight"]
-    if spec["client"] == "sdk":
-        client = sdk_client(ids, max_concurrency=spec["max_concurrency"] or max(64, in_flight))
-        tasks = client.org(ids["org_id"]).tasks
+    if client == "sdk":
+        sdk = sdk_client(ids, max_concurrency=max_concurrency or max(64, in_flight))
+        tasks = sdk.org(ids["org_id"]).tasks
 
-        async def op() -> Any:
+        async def read_task() -> Any:
             return await tasks.get(ids["task_id"])
 
-        close = client.close
+        return read_task, sdk.close
+    form = {k: ids[k] for k in ("client_id", "client_secret", "username", "password")}
+    grant = {"grant_type": "password", **form}
+    async with aiohttp.ClientSession() as login, login.post(ids["token_url"], data=grant) as r:
+        token = (await r.json())["access_token"]
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0),
+        headers={"Authorization": f"Bearer {token}", "X-Tallyfy-Client": "APIClient"},
+    )
+    url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks/{ids['task_id']}"
+    if use_orjson:
+        import orjson
+
+        async def op() -> Any:
+            async with session.get(url) as resp:
+                return orjson.loads(await resp.read())["data"]
     else:
-        form = {k: ids[k] for k in ("client_id", "client_secret", "username", "password")}
-        grant = {"grant_type": "password", **form}
-        async with aiohttp.ClientSession() as login, login.post(ids["token_url"], data=grant) as r:
-            token = (await r.json())["access_token"]
-        session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0),
-            headers={"Authorization": f"Bearer {token}", "X-Tallyfy-Client": "APIClient"},
-        )
-        url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks/{ids['task_id']}"
-        if spec["loop"] == "uvloop":
-            import orjson
 
-            async def op() -> Any:
-                async with session.get(url) as resp:
-                    return orjson.loads(await resp.read())["data"]
-        else:
+        async def op() -> Any:
+            async with session.get(url) as resp:
+                return (await resp.json())["data"]
 
-            async def op() -> Any:
-                async with session.get(url) as resp:
-                    return (await resp.json())["data"]
+    return op, session.close
 
-        close = session.close
+
+async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float]:
+    in_flight = spec["in_flight"]
+    op, close = await open_client(
+        ids,
+        spec["client"],
+        in_flight,
+        max_concurrency=spec["max_concurrency"],
+        use_orjson=spec["loop"] == "uvloop",
+    )
 
     async def loop_until(end: float, counter: list[int]) -> None:
         while time.monotonic() < end:

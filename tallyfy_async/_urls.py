@@ -168,15 +168,17 @@ def path_segment(value: object, what: str = "id") -> str:
     # Tallyfy's ids need no encoding: two string methods instead of a regex and a quote.
     if type(value) is str and value.isascii() and value.isalnum() and len(value) <= MAX_ID_LENGTH:
         return value
-    text = check_id(value, what)
-    return text if _PLAIN.fullmatch(text) else quote(text, safe="")
+    return _encoded(check_id(value, what))
 
 
 def encode_path(segments: Iterable[str]) -> str:
     """Checked segments (:func:`split_path`) as an encoded path, each encoded on its own."""
-    return "/".join(
-        segment if _PLAIN.fullmatch(segment) else quote(segment, safe="") for segment in segments
-    )
+    return "/".join(_encoded(segment) for segment in segments)
+
+
+def _encoded(segment: str) -> str:
+    # A plain segment (Tallyfy's ids, slugs) as it is; anything else percent-encoded.
+    return segment if _PLAIN.fullmatch(segment) else quote(segment, safe="")
 
 
 def build_url(base_text: str, path: str, query: str = "") -> URL:
