@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tallyfy_async._routes import Route
+from tallyfy_async._urls import path_segment
 
 TASK = Route("GET", "/organizations/{org}/runs/{process_id}/tasks/{task_id}")
 ORG = "0" * 32
@@ -32,3 +35,51 @@ def test_a_missing_or_unsafe_id_is_refused_before_anything_is_sent() -> None:
         TASK.compile({"process_id": "p1", "task_id": "../x"}, ORG)
     with pytest.raises(TypeError, match="org"):
         TASK.compile({"process_id": "p1", "task_id": "t1", "org": None})
+
+
+_SEGMENT = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=12)
+_TEMPLATE = st.lists(
+    st.one_of(
+        st.from_regex(r"[a-z][a-z_-]{0,10}", fullmatch=True),  # a literal
+        st.sampled_from(["{org}", "{process_id}", "{task_id}", "{email}"]),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@given(
+    template=_TEMPLATE,
+    values=st.dictionaries(
+        st.sampled_from(["org", "process_id", "task_id", "email"]),
+        st.one_of(_SEGMENT, st.integers(), st.none()),
+    ),
+)
+def test_compile_fills_every_template_as_segment_by_segment_encoding_would(
+    template: list[str], values: dict[str, object]
+) -> None:
+    # The generated filler must agree with the plain rule: each literal kept, each
+    # placeholder replaced by path_segment of its id (or the same error, before anything
+    # is sent), "{org}" taken from ``org`` when given.
+    route = Route("GET", "/" + "/".join(template))
+    for org in (None, ORG):
+
+        def expected(org: str | None = org) -> str:
+            return "/".join(
+                path_segment(
+                    org if part == "{org}" and org is not None else values[part[1:-1]], part[1:-1]
+                )
+                if part.startswith("{")
+                else part
+                for part in template
+            )
+
+        try:
+            want: str | type[BaseException] = expected()
+        except (KeyError, TypeError, ValueError) as exc:
+            want = type(exc)
+        if isinstance(want, str):
+            assert route.compile(values, org) == want
+        else:
+            with pytest.raises(want):
+                route.compile(values, org)
