@@ -63,6 +63,7 @@ class EncodedBody:
     """
 
     raw: bytes = attrs.field(repr=False)
+    #: The media type, or the whole Content-Type header (see :func:`decode_body`).
     content_type: str
     charset: str | None
     status: int
@@ -93,18 +94,39 @@ def data_of(body: Any) -> Any:
 def decode_body(status: int, content_type: str, charset: str | None, raw: bytes) -> Any:
     """A response body: JSON decoded, other text kept as text (Tallyfy's HTML 404 page).
 
+    Args:
+        status: the response's status.
+        content_type: the media type, or the whole ``Content-Type`` header (the
+            transport passes the header as it came: parsing it costs more than a small
+            GET's other header reads together).
+        charset: the text's charset; None: the header's ``charset`` parameter, or UTF-8.
+        raw: the body.
+
     Raises:
         ValueError, RecursionError: for a 2xx JSON body that cannot be read.
     """
     if not raw:
         return None
-    if "json" in content_type:
+    media_type, _, parameters = content_type.partition(";")
+    if "json" in media_type.lower():
         try:
             return json_loads(raw)
         except (ValueError, RecursionError):
             if status < 300:
                 raise
-    return raw.decode(charset or "utf-8", errors="replace")
+    try:
+        return raw.decode(charset or _charset(parameters) or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return raw.decode("utf-8", errors="replace")
+
+
+def _charset(parameters: str) -> str | None:
+    """The ``charset`` of a Content-Type header's parameters (``; charset="utf-8"``)."""
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
 
 
 @attrs.frozen

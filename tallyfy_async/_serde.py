@@ -50,6 +50,19 @@ T = TypeVar("T")
 
 # --- JSON -------------------------------------------------------------------------
 
+def json_encoding(data: bytes | bytearray) -> str:
+    """The encoding of a JSON body, as ``json.detect_encoding`` says it.
+
+    It answers UTF-8 for any body whose first two bytes are ASCII and not NUL (no BOM, no
+    UTF-16 or UTF-32): said here in a few C calls, where its Python code costs a tenth of
+    parsing a small task.
+    """
+    head = data[:2]
+    if len(head) == 2 and head.isascii() and 0 not in head:
+        return "utf-8"
+    return json.detect_encoding(data)
+
+
 # Both parsers refuse what is not JSON (NaN, Infinity) and raise ValueError or
 # RecursionError (nesting too deep) on a body they cannot read.
 if orjson is not None:
@@ -68,7 +81,7 @@ else:  # pragma: no cover
     def json_loads(data: bytes | str) -> Any:
         """Parse JSON as strictly as orjson: NaN and Infinity are refused."""
         if isinstance(data, bytes | bytearray):  # as json.loads reads bytes
-            data = data.decode(json.detect_encoding(data), "surrogatepass")
+            data = data.decode(json_encoding(data), "surrogatepass")
         return _decoder.decode(data)
 
     def json_dumps(value: Any) -> bytes:

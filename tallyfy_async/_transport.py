@@ -603,12 +603,13 @@ class Transport:
 
     @staticmethod
     def _decode(resp: aiohttp.ClientResponse, raw: bytes, call: _Call, decode: bool) -> Any:
+        # The Content-Type header as it came (decode_body reads it): aiohttp's
+        # content_type and charset properties parse it, a tenth of a small GET's reading.
+        content_type = resp.headers.get("Content-Type", "")
         if not decode and resp.status < 300:
-            return EncodedBody(
-                raw, resp.content_type, resp.charset, resp.status, call.method, call.url
-            )
+            return EncodedBody(raw, content_type, None, resp.status, call.method, call.url)
         try:
-            return decode_body(resp.status, resp.content_type, resp.charset, raw)
+            return decode_body(resp.status, content_type, None, raw)
         except (ValueError, RecursionError) as exc:
             raise _AttemptFailed(
                 None, exc, f"the {resp.status} response is not valid JSON"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import pickle
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -13,11 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tallyfy_async import RequestDateFormat
+from tallyfy_async._responses import decode_body
 from tallyfy_async._serde import (
     Converter,
     OpenStrEnum,
     default_converter,
     format_request_datetime,
+    json_encoding,
     parse_datetime,
 )
 from tallyfy_async.models._base import Model, included
@@ -415,3 +418,35 @@ def test_a_tuple_field_reads_a_list_of_one_or_a_bare_value_alike() -> None:
     assert (listed.verb, listed.actor_id, listed.description) == (("completed",), (7,), ("x",))
     assert (bare.verb, bare.actor_id, bare.description) == (("completed",), (7,), ("x",))
     assert (absent.verb, absent.actor, absent.extra) == ((), (), {})
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=8),
+        st.sampled_from(
+            ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"]
+        ).flatmap(lambda codec: st.text(max_size=4).map(lambda text: text.encode(codec))),
+    )
+)
+def test_the_json_encoding_is_the_one_json_detect_encoding_gives(data: bytes) -> None:
+    # A shortcut for the common UTF-8 body; never a different answer.
+    assert json_encoding(data) == json.detect_encoding(data)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "raw", "expected"),
+    [
+        ("application/json; charset=utf-8", b'{"a": 1}', {"a": 1}),
+        ("Application/JSON", b"[1]", [1]),
+        ("application/vnd.api+json", b"[1]", [1]),
+        ("text/html; charset=latin-1", "café".encode("latin-1"), "café"),
+        ('text/plain; format=flowed; charset="iso-8859-1"', b"\xe9", "é"),
+        ("text/plain; charset=no-such-codec", "café".encode(), "café"),
+        ("text/plain; profile=json", b"not json", "not json"),
+        ("", b"plain", "plain"),
+    ],
+)
+def test_a_body_is_read_from_the_content_type_header_as_it_came(
+    content_type: str, raw: bytes, expected: Any
+) -> None:
+    assert decode_body(404, content_type, None, raw) == expected
