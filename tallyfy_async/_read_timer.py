@@ -44,6 +44,10 @@ class LazyReadTimer(ResponseHandler):
 
     #: Loop time past which the lack of a byte is a read timeout; None: not timing.
     _read_deadline: float | None = None
+    #: Loop time the armed timer (``_read_timeout_handle``) fires at. Kept here rather
+    #: than asked of the handle: uvloop's handle for a delay under a millisecond has no
+    #: ``when()``, and a method call per chunk costs more than the attribute.
+    _armed_for: float = 0.0
 
     def _reschedule_timeout(self) -> None:
         # Called by aiohttp when a request is sent and when a chunk arrives.
@@ -55,14 +59,13 @@ class LazyReadTimer(ResponseHandler):
         self._read_deadline = deadline
         handle = self._read_timeout_handle
         if handle is not None:
-            try:
-                if handle.when() <= deadline:
-                    return  # armed in time: it re-arms itself for what is left
-            except AttributeError:
-                # uvloop's call_at gives a plain Handle (no when()) for a delay that
-                # rounds to 0 ms: it runs on the next turn and re-arms from there.
-                return
+            if self._armed_for <= deadline:
+                return  # armed in time: it re-arms itself for what is left
             handle.cancel()  # armed too late: the read timeout was shortened
+        self._arm(deadline)
+
+    def _arm(self, deadline: float) -> None:
+        self._armed_for = deadline
         self._read_timeout_handle = self._loop.call_at(deadline, self._read_timer_fired)
 
     def _drop_timeout(self) -> None:
@@ -80,7 +83,7 @@ class LazyReadTimer(ResponseHandler):
         if deadline - self._loop.time() <= _CLOCK_TICK:
             self._on_read_timeout()
         else:  # bytes arrived since it was armed: wait for what is left
-            self._read_timeout_handle = self._loop.call_at(deadline, self._read_timer_fired)
+            self._arm(deadline)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         # The one place the timer is cancelled for good, so a closed connection is not

@@ -152,7 +152,7 @@ class TokenCache:
     def _usable(self, entry: _Entry, token: Token | None) -> bool:
         return (
             token is not None
-            and not _same(token, entry.refused)
+            and (entry.refused is None or not _same(token, entry.refused))
             and not token.refresh_due(self._clock(), self.refresh_margin)
         )
 

@@ -142,7 +142,7 @@ class ProcessTasks(Resource):
         Raises:
             NotFoundError: no such task in that process.
         """
-        params = self._query(kinds.INCLUDES, locals(), skip=("raw",))
+        params = self._query(kinds.INCLUDES, {"with_": with_})
         ids = self._ids(process_id, task_id)
         if raw:
             return await self._raw_item(GET_PROCESS_TASK, ids, params=params)
