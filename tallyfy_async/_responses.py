@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from yarl import URL
 
 from tallyfy_async._serde import json_loads
 from tallyfy_async.errors import TransportError
@@ -48,9 +49,7 @@ class Response:
     @property
     def meta(self) -> dict[str, Any]:
         """The body's ``meta`` object (pagination), or an empty dict."""
-        body = self.body
-        meta = body.get("meta") if isinstance(body, dict) else None
-        return meta if isinstance(meta, dict) else {}
+        return meta_of(self.body)
 
 
 @attrs.frozen
@@ -68,7 +67,9 @@ class EncodedBody:
     charset: str | None
     status: int
     method: str
-    url: str
+    #: Kept as the request's URL object, made text only for an error (a page's worth
+    #: of work per page otherwise).
+    url: URL | str
 
     def decode(self) -> Any:
         """The body as the transport decodes it.
@@ -80,7 +81,9 @@ class EncodedBody:
             return decode_body(self.status, self.content_type, self.charset, self.raw)
         except (ValueError, RecursionError) as exc:
             raise TransportError(
-                f"the {self.status} response is not valid JSON", method=self.method, url=self.url
+                f"the {self.status} response is not valid JSON",
+                method=self.method,
+                url=str(self.url),
             ) from exc
 
 
@@ -89,6 +92,12 @@ def data_of(body: Any) -> Any:
     if isinstance(body, dict) and "data" in body:
         return body["data"]
     return body
+
+
+def meta_of(body: Any) -> dict[str, Any]:
+    """A decoded body's ``meta`` object (pagination), or an empty dict."""
+    meta = body.get("meta") if isinstance(body, dict) else None
+    return meta if isinstance(meta, dict) else {}
 
 
 def decode_body(status: int, content_type: str, charset: str | None, raw: bytes) -> Any:
@@ -150,4 +159,4 @@ class Attempt:
     error: BaseException | None = None
 
 
-__all__ = ["Attempt", "EncodedBody", "Response", "decode_body"]
+__all__ = ["Attempt", "EncodedBody", "Response", "data_of", "decode_body", "meta_of"]

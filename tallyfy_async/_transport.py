@@ -607,7 +607,7 @@ class Transport:
         # content_type and charset properties parse it, a tenth of a small GET's reading.
         content_type = resp.headers.get("Content-Type", "")
         if not decode and resp.status < 300:
-            return EncodedBody(raw, content_type, None, resp.status, call.method, call.url)
+            return EncodedBody(raw, content_type, None, resp.status, call.method, call.target)
         try:
             return decode_body(resp.status, content_type, None, raw)
         except (ValueError, RecursionError) as exc:

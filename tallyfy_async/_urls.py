@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from yarl import URL
 
@@ -22,6 +22,10 @@ MAX_ID_LENGTH = 255
 
 #: Segments that need no look and no encoding: Tallyfy's 32-hex and numeric ids, slugs.
 _PLAIN = re.compile(r"[0-9A-Za-z_\-]{1,255}")
+
+#: Query keys and values that quote() leaves as they are (its unreserved characters, and
+#: the commas of lists).
+_PLAIN_QUERY = re.compile(r"[0-9A-Za-z_.~,\-]*")
 
 #: Query parameter values: scalars, or sequences sent comma-separated.
 QueryValue = str | int | float | bool | date | enum.Enum | Sequence[str | int] | None
@@ -197,15 +201,25 @@ def encode_query(params: QueryParams, scalar: Callable[[Any], Any]) -> str:
     sequences comma-separated, ``None`` left out; ``scalar`` converts other values
     (dates) through the converter.
     """
-    pairs: list[tuple[str, str]] = []
-    for key, value in params.items():
-        if value is None:
-            continue
-        pairs.append((key, _query_text(value, scalar)))
-    return urlencode(pairs, safe=",", quote_via=quote)
+    return "&".join(
+        [
+            f"{_query_part(key)}={_query_part(_query_text(value, scalar))}"
+            for key, value in params.items()
+            if value is not None
+        ]
+    )
+
+
+def _query_part(text: str) -> str:
+    # What urlencode(..., safe=",", quote_via=quote) writes, without its Python loop over
+    # the characters of every key and value: plain text (page numbers, per_page, ids,
+    # include names) as it is, anything else through quote.
+    return text if _PLAIN_QUERY.fullmatch(text) else quote(text, safe=",")
 
 
 def _query_text(value: Any, scalar: Callable[[Any], Any]) -> str:
+    if type(value) is int:  # page numbers and sizes, the common case
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):

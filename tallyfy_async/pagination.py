@@ -26,7 +26,7 @@ import attrs
 from tallyfy_async import _constants as C
 from tallyfy_async import notebook
 from tallyfy_async._progress import ProgressArg, ProgressView
-from tallyfy_async._responses import EncodedBody, Response
+from tallyfy_async._responses import EncodedBody, Response, data_of, meta_of
 from tallyfy_async._tables import html_table
 from tallyfy_async.errors import PaginationError, UnexpectedResponseError
 from tallyfy_async.notebook import DataFrame
@@ -112,9 +112,11 @@ def read_page(response: Response, structure: Callable[[Any], T] | None, asked: i
         UnexpectedResponseError: when an item does not read as the model.
         TransportError: when an undecoded body is not valid JSON.
     """
-    owned = isinstance(response.body, EncodedBody)
-    decoded = response.decoded()
-    data = decoded.data
+    body = response.body
+    owned = isinstance(body, EncodedBody)
+    if owned:  # what response.decoded() would hold, without a Response made per page
+        body = body.decode()
+    data = data_of(body)
     if not isinstance(data, list):
         raise PaginationError(
             f"expected a list in the response's data, got {type(data).__name__}: {data!r:.120}"
@@ -126,7 +128,7 @@ def read_page(response: Response, structure: Callable[[Any], T] | None, asked: i
         items = _take_items(data, structure, response)
     else:
         items = _read_items(data, structure)
-    pagination = decoded.meta.get("pagination")
+    pagination = meta_of(body).get("pagination")
     if not isinstance(pagination, dict):
         return Page(items, len(items), max(asked, len(items)), 1, 1)
     return Page(
@@ -183,6 +185,8 @@ def _unreadable(index: int, exc: Exception, item: Any) -> UnexpectedResponseErro
 
 def _int(pagination: dict[str, Any], key: str, default: int) -> int:
     value = pagination.get(key)
+    if type(value) is int:  # as Tallyfy sends them
+        return value
     if isinstance(value, bool) or not isinstance(value, int | str):
         return default
     try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote, urlencode
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -121,6 +124,37 @@ def test_query_strings_use_percent_20_and_tallyfy_conventions() -> None:
     assert url.raw_query_string == query
     with pytest.raises(TypeError, match="query parameter"):
         encode_query({"bad": object()}, str)
+
+
+_QUERY_TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12)
+
+
+@given(
+    params=st.dictionaries(
+        _QUERY_TEXT,
+        st.one_of(
+            _QUERY_TEXT,
+            st.integers(),
+            st.booleans(),
+            st.none(),
+            st.lists(st.one_of(_QUERY_TEXT, st.integers()), max_size=3),
+        ),
+        max_size=5,
+    )
+)
+def test_a_query_string_is_what_urlencode_with_quote_writes(
+    params: dict[str, Any],
+) -> None:
+    # encode_query skips urlencode for plain text; the string must not change.
+    def text(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, list):
+            return ",".join(text(v) for v in value)
+        return str(value)
+
+    pairs = [(key, text(value)) for key, value in params.items() if value is not None]
+    assert encode_query(params, str) == urlencode(pairs, safe=",", quote_via=quote)
 
 
 @given(
