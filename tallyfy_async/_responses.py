@@ -6,6 +6,7 @@ The transport builds these; resources, listings and the ``on_attempt`` hook read
 from __future__ import annotations
 
 from collections.abc import Mapping
+from email.message import Message
 from typing import Any
 
 import attrs
@@ -62,9 +63,8 @@ class EncodedBody:
     """
 
     raw: bytes = attrs.field(repr=False)
-    #: The media type, or the whole Content-Type header (see :func:`decode_body`).
+    #: The Content-Type header as it came (see :func:`decode_body`).
     content_type: str
-    charset: str | None
     status: int
     method: str
     #: Kept as the request's URL object, made text only for an error (a page's worth
@@ -78,7 +78,7 @@ class EncodedBody:
             TransportError: when the body is not valid JSON.
         """
         try:
-            return decode_body(self.status, self.content_type, self.charset, self.raw)
+            return decode_body(self.status, self.content_type, self.raw)
         except (ValueError, RecursionError) as exc:
             raise TransportError(
                 f"the {self.status} response is not valid JSON",
@@ -100,15 +100,14 @@ def meta_of(body: Any) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def decode_body(status: int, content_type: str, charset: str | None, raw: bytes) -> Any:
+def decode_body(status: int, content_type: str, raw: bytes) -> Any:
     """A response body: JSON decoded, other text kept as text (Tallyfy's HTML 404 page).
 
     Args:
         status: the response's status.
-        content_type: the media type, or the whole ``Content-Type`` header (the
-            transport passes the header as it came: parsing it costs more than a small
-            GET's other header reads together).
-        charset: the text's charset; None: the header's ``charset`` parameter, or UTF-8.
+        content_type: the ``Content-Type`` header as it came. The transport passes it
+            unparsed (aiohttp's ``content_type`` and ``charset`` parse it on every
+            response); only a body that is not JSON needs its charset.
         raw: the body.
 
     Raises:
@@ -116,26 +115,29 @@ def decode_body(status: int, content_type: str, charset: str | None, raw: bytes)
     """
     if not raw:
         return None
-    media_type, _, parameters = content_type.partition(";")
-    if "json" in media_type.lower():
+    media_type = content_type.partition(";")[0].strip().lower()
+    # JSON as aiohttp's parsed type would say it (application/json, +json...); a type
+    # without exactly one slash is no type at all (aiohttp reads it as octet-stream).
+    if "json" in media_type and media_type.count("/") == 1:
         try:
             return json_loads(raw)
         except (ValueError, RecursionError):
             if status < 300:
                 raise
     try:
-        return raw.decode(charset or _charset(parameters) or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know
+        return raw.decode(_charset(content_type) or "utf-8", errors="replace")
+    except (LookupError, ValueError):  # a charset Python does not know, or not for text
         return raw.decode("utf-8", errors="replace")
 
 
-def _charset(parameters: str) -> str | None:
-    """The ``charset`` of a Content-Type header's parameters (``; charset="utf-8"``)."""
-    for parameter in parameters.split(";"):
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip('"') or None
-    return None
+def _charset(content_type: str) -> str | None:
+    """The ``charset`` of a Content-Type header, read as the email package reads one
+    (quotes, RFC 2231); rare enough (text bodies only) not to need a fast path."""
+    if "charset" not in content_type.lower():
+        return None
+    header = Message()
+    header["Content-Type"] = content_type
+    return header.get_content_charset()
 
 
 @attrs.frozen

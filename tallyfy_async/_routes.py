@@ -18,7 +18,7 @@ import attrs
 
 from tallyfy_async._urls import path_segment
 
-_PLACEHOLDER = re.compile(r"^\{(\w+)\}$")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @attrs.frozen(cache_hash=True)  # a key of the scopes' route cache, hashed per request
@@ -56,7 +56,7 @@ def _filler(path: str) -> Callable[[Mapping[str, object], str | None], str]:
     ``str.format`` or a join over the parts costs twice the instructions per request."""
     pieces = []
     for part in path.strip("/").split("/"):
-        match = _PLACEHOLDER.match(part)
+        match = _PLACEHOLDER.fullmatch(part)
         if match is None:
             literal = path_segment(part, "path")  # percent-encoded: no quote, no brace
             pieces.append(literal)

@@ -607,9 +607,9 @@ class Transport:
         # content_type and charset properties parse it, a tenth of a small GET's reading.
         content_type = resp.headers.get("Content-Type", "")
         if not decode and resp.status < 300:
-            return EncodedBody(raw, content_type, None, resp.status, call.method, call.target)
+            return EncodedBody(raw, content_type, resp.status, call.method, call.target)
         try:
-            return decode_body(resp.status, content_type, None, raw)
+            return decode_body(resp.status, content_type, raw)
         except (ValueError, RecursionError) as exc:
             raise _AttemptFailed(
                 None, exc, f"the {resp.status} response is not valid JSON"

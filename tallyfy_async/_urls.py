@@ -203,7 +203,7 @@ def encode_query(params: QueryParams, scalar: Callable[[Any], Any]) -> str:
     """
     return "&".join(
         [
-            f"{_query_part(key)}={_query_part(_query_text(value, scalar))}"
+            f"{_query_part(str(key))}={_query_part(_query_text(value, scalar))}"
             for key, value in params.items()
             if value is not None
         ]

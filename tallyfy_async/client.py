@@ -382,7 +382,14 @@ class OrgClient:
 
     def __init__(self, client: TallyfyClient, org_id: str) -> None:
         self.client = client
-        self.org_id = org_id
+        # Checked here, once: every request of its resources puts it into the path as it
+        # is (Route.compile), so it is read-only.
+        self._org_id = check_org_id(org_id, "org_id")
+
+    @property
+    def org_id(self) -> str:
+        """The organization's 32-hex id (read-only)."""
+        return self._org_id
 
     def __repr__(self) -> str:
         return f"<OrgClient {self.org_id}>"

@@ -18,6 +18,7 @@ from tallyfy_async import (
     ClientClosedError,
     ConflictError,
     NotFoundError,
+    OrgClient,
     OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitError,
@@ -505,3 +506,19 @@ async def test_the_api_and_token_urls_default_to_the_environment(
     monkeypatch.delenv("TALLYFY_BASE_URL")
     monkeypatch.delenv("TALLYFY_TOKEN_URL")
     assert str(TallyfyClient(demo.credentials).base_url) == "https://go.tallyfy.com/api"
+
+
+async def test_an_org_view_made_by_hand_checks_its_id_and_keeps_it(
+    fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
+) -> None:
+    # Every request of its resources puts the id into the path as it is: the view checks
+    # it once, when it is made, and it cannot be changed afterwards.
+    for bad in ("../admin", "", demo.org_id + "/x"):
+        with pytest.raises(ValueError, match="org_id"):
+            OrgClient(client, bad)
+    org = OrgClient(client, demo.org_id)
+    with pytest.raises(AttributeError):
+        org.org_id = "../admin"  # type: ignore[misc]
+    await org.tasks.list(per_page=1)
+    (listed,) = api_requests(fake, r"/tasks$")
+    assert listed.path.endswith(f"/organizations/{demo.org_id}/tasks")

@@ -269,7 +269,7 @@ async def test_an_item_that_does_not_read_is_reported_as_it_arrived() -> None:
     body = {"data": [{"id": "t1"}, bad]}
 
     async def fetch(page: int, per_page: int) -> Response:
-        return Response(200, {}, EncodedBody(json_dumps(body), JSON, None, 200, "GET", "u"))
+        return Response(200, {}, EncodedBody(json_dumps(body), JSON, 200, "GET", "u"))
 
     walk = Paginator(fetch, default_converter.item_structurer(Task))
     with pytest.raises(UnexpectedResponseError, match="item 1 of the page") as raised:
@@ -302,7 +302,7 @@ async def test_pages_fetched_ahead_are_decoded_only_when_the_walk_reaches_them()
 
     async def fetch_undecoded(page: int, per_page: int) -> Response:
         decoded = await server.fetch(page, per_page)
-        return Response(200, {}, EncodedBody(json_dumps(decoded.body), JSON, None, 200, "GET", "u"))
+        return Response(200, {}, EncodedBody(json_dumps(decoded.body), JSON, 200, "GET", "u"))
 
     def structure(item: dict[str, int]) -> int:
         read.append(item["n"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -38,10 +40,17 @@ def test_a_missing_or_unsafe_id_is_refused_before_anything_is_sent() -> None:
 
 
 _SEGMENT = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=12)
+_NAMES = ["org", "process_id", "task_id", "email", "é"]
+_LITERAL = st.text(
+    alphabet=st.one_of(st.sampled_from("\"'{}\\%é~._-"), st.characters(codec="utf-8")),
+    min_size=1,
+    max_size=8,
+).filter(lambda text: "/" not in text and re.fullmatch(r"\{\w+\}", text) is None)
 _TEMPLATE = st.lists(
     st.one_of(
-        st.from_regex(r"[a-z][a-z_-]{0,10}", fullmatch=True),  # a literal
-        st.sampled_from(["{org}", "{process_id}", "{task_id}", "{email}"]),
+        st.from_regex(r"[a-z][a-z_-]{0,10}", fullmatch=True),  # a literal, as routes have
+        _LITERAL,  # anything else: the generated f-string must neither break nor run it
+        st.sampled_from([f"{{{name}}}" for name in _NAMES]),
     ),
     min_size=1,
     max_size=6,
@@ -51,26 +60,33 @@ _TEMPLATE = st.lists(
 @given(
     template=_TEMPLATE,
     values=st.dictionaries(
-        st.sampled_from(["org", "process_id", "task_id", "email"]),
+        st.sampled_from(_NAMES),
         st.one_of(_SEGMENT, st.integers(), st.none()),
     ),
 )
 def test_compile_fills_every_template_as_segment_by_segment_encoding_would(
     template: list[str], values: dict[str, object]
 ) -> None:
-    # The generated filler must agree with the plain rule: each literal kept, each
-    # placeholder replaced by path_segment of its id (or the same error, before anything
-    # is sent), "{org}" taken from ``org`` when given.
+    # The generated filler must agree with the plain rule: each literal checked and
+    # encoded, each placeholder replaced by path_segment of its id (or the same error,
+    # before anything is sent), "{org}" taken from ``org`` when given.
     route = Route("GET", "/" + "/".join(template))
+
+    def placeholder(part: str) -> bool:
+        return re.fullmatch(r"\{\w+\}", part) is not None
+
     for org in (None, ORG):
 
         def expected(org: str | None = org) -> str:
+            literals = {
+                part: path_segment(part, "path") for part in template if not placeholder(part)
+            }
             return "/".join(
                 path_segment(
                     org if part == "{org}" and org is not None else values[part[1:-1]], part[1:-1]
                 )
-                if part.startswith("{")
-                else part
+                if placeholder(part)
+                else literals[part]
                 for part in template
             )
 

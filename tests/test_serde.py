@@ -444,9 +444,16 @@ def test_the_json_encoding_is_the_one_json_detect_encoding_gives(data: bytes) ->
         ("text/plain; charset=no-such-codec", "café".encode(), "café"),
         ("text/plain; profile=json", b"not json", "not json"),
         ("", b"plain", "plain"),
+        # Not a media type at all, as aiohttp reads them: text, not JSON.
+        ("json", b"not json", "not json"),
+        ("application/json/x", b"not json", "not json"),
+        # Parameters read as the email package reads them: quoted semicolons.
+        ('text/plain; x="a;charset=utf-8"; charset=latin-1', b"\xe9", "é"),
+        # A codec that is not for text reads as UTF-8, not as an error.
+        ("text/plain; charset=idna", "café".encode(), "café"),
     ],
 )
 def test_a_body_is_read_from_the_content_type_header_as_it_came(
     content_type: str, raw: bytes, expected: Any
 ) -> None:
-    assert decode_body(404, content_type, None, raw) == expected
+    assert decode_body(404, content_type, raw) == expected

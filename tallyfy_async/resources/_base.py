@@ -69,6 +69,8 @@ class Resource:
 
     def __init__(self, org: OrgClient, scope: Scope = ORG) -> None:
         self._org = org
+        #: The organization's id, checked (``OrgClient`` checks it): filled into every path.
+        self._org_id = org.org_id
         self._scope = scope
         #: The scope of one record: where the resources attached to a record hang.
         self._record_scope = scope.under(self.records, self.model)
@@ -80,7 +82,7 @@ class Resource:
 
     def __repr__(self) -> str:
         where = "" if self._scope == ORG else f" at {self._scope.path}"
-        return f"<{type(self).__name__} of {self._org.org_id}{where}>"
+        return f"<{type(self).__name__} of {self._org_id}{where}>"
 
     @property
     def _converter(self) -> Converter:
@@ -180,7 +182,7 @@ class Resource:
         # Returns the transport's coroutine rather than awaiting it: a frame fewer.
         return self._org.client._call(
             self._route(route),
-            self._org.org_id,
+            self._org_id,
             ids or {},
             params=params,
             json=json,
@@ -190,7 +192,7 @@ class Resource:
 
     def _url(self, route: Route, ids: dict[str, object]) -> str:
         """The URL ``route`` names for ``ids`` (for an error about it)."""
-        path = self._route(route).compile(ids, self._org.org_id)
+        path = self._route(route).compile(ids, self._org_id)
         return str(self._org.client._url(path, None))
 
     def _structure(self, data: Any, model: type[T]) -> T:
@@ -214,7 +216,7 @@ class Resource:
         """
         return self._org.client._call(
             self._route(route),
-            self._org.org_id,
+            self._org_id,
             ids or {},
             params=params,
             json=json,
@@ -238,7 +240,7 @@ class Resource:
     ) -> Awaitable[dict[str, Any]]:
         """A single read's record as the dict Tallyfy sent (a ``get(..., raw=True)``)."""
         return self._org.client._call(
-            self._route(route), self._org.org_id, ids or {}, params=params, read=_read_dict
+            self._route(route), self._org_id, ids or {}, params=params, read=_read_dict
         )
 
     def _list(
