@@ -38,9 +38,9 @@ class Route:
         checked and percent-encoded (``organizations/3b0c.../runs``).
 
         ``org`` fills ``{org}`` when given, whatever ``ids`` holds (the request path's
-        way: no merged dict): an organization id already checked, as
-        :meth:`TallyfyClient.org <tallyfy_async.TallyfyClient.org>` checks it. Without it
-        ``{org}`` is read from ``ids`` and checked as any id.
+        way: no merged dict): an organization id already checked, as ``OrgClient``
+        checks its own when it is made (its resources pass it). Without it ``{org}`` is
+        read from ``ids`` and checked as any id.
 
         Raises:
             KeyError: a placeholder with no id.
