@@ -14,7 +14,8 @@ Afterwards, judged from the fake's own log and state:
 - every write the SDK reported done is there, once;
 - every write reported ``OutcomeUnknownError`` is there at most once;
 - every write reported not delivered (``TransportError``, ``APIError``) is absent;
-- token grants per organization = 1 + the expiries and revocations, whatever the callers.
+- token grants per organization = 1 + the expiries and revocations, whatever the callers
+  (plus any grant whose answer came too late and was resent, counted exactly).
 """
 
 from __future__ import annotations
@@ -260,8 +261,12 @@ async def test_chaos_run(watch: Any, chaos_report: Callable[[str], None]) -> Non
         faults = inject_faults(fake, orgs)
         attempts: dict[int, list[Attempt]] = defaultdict(list)
 
+        token_attempts: list[Attempt] = []
+
         def on_attempt(attempt: Attempt) -> None:
-            if not attempt.url.endswith("/oauth/token"):
+            if attempt.url.endswith("/oauth/token"):
+                token_attempts.append(attempt)
+            else:
                 attempts[CALL_ID.get()].append(attempt)
 
         outcomes: list[Outcome | None] = [None] * CALLS
@@ -323,6 +328,39 @@ async def test_chaos_run(watch: Any, chaos_report: Callable[[str], None]) -> Non
 
         elapsed = time.monotonic() - started
         check(fake, orgs, calls, outcomes, attempts, events, faults, elapsed, chaos_report, watch)
+        check_tokens(fake, orgs, events, token_attempts)
+
+
+def check_tokens(
+    fake: FakeTallyfy,
+    orgs: list[Org],
+    events: dict[str, list[tuple[str, int]]],
+    token_attempts: list[Attempt],
+) -> None:
+    """One grant per expiry or revocation, not per caller.
+
+    A grant can be lost on the way back: the token endpoint shares the busy loop with the
+    fake's API, and an answer later than the read timeout is resent (a grant is safe to
+    resend). The fake then issued a token the client never received: one grant more, and
+    one more live token for the next expiry or revocation to kill. Such grants are
+    counted, not excused: the fake's token answers less those the client read.
+    """
+    answered = sum(
+        1 for r in fake.log if r.route == "oauth.token" and r.status is not None and r.status < 300
+    )
+    received = sum(1 for a in token_attempts if a.status is not None and a.status < 300)
+    lost = answered - received
+    assert 0 <= lost <= sum(1 for a in token_attempts if a.error is not None)
+    extra_killed = 0
+    for org in orgs:
+        kills = events[org.org_id]
+        assert len(kills) == len(EVENTS_AT)
+        assert all(killed >= 1 for _, killed in kills), kills
+        extra_killed += sum(killed - 1 for _, killed in kills)
+        assert fake.counters.token_grants[org.org_id] >= 1 + len(kills)
+    assert extra_killed <= lost
+    grants = sum(fake.counters.token_grants[org.org_id] for org in orgs)
+    assert grants == len(orgs) + sum(len(events[org.org_id]) for org in orgs) + lost
 
 
 def check(
@@ -411,13 +449,6 @@ def check(
     assert writes_applied == (
         fake.counters.applied("runs.launch", "tasks.comment", "runs.tasks.complete")
     )
-
-    # -- tokens: one grant per expiry or revocation, not per caller ---------------------
-    for org in orgs:
-        kills = events[org.org_id]
-        assert len(kills) == len(EVENTS_AT)
-        assert all(killed == 1 for _, killed in kills), kills
-        assert fake.counters.token_grants[org.org_id] == 1 + len(kills)
 
     # -- bounded ----------------------------------------------------------------------
     grants = sum(fake.counters.token_grants.values())
