@@ -28,6 +28,8 @@ from typing import Any, Final
 
 import attrs
 
+from tallyfy_async._readonly import EMPTY, ReadOnlyDict
+
 #: The field every response model has for the keys it does not declare.
 EXTRA: Final = "extra"
 #: Field metadata key: the field is a Fractal include, sent as ``{"data": ...}``.
@@ -85,6 +87,8 @@ class ModelReader:
             "new": object.__new__,
             "shapes": {},
             "learn": self._learn,
+            "EMPTY": EMPTY,
+            "readonly": ReadOnlyDict,
             "max_shapes": MAX_SHAPES,
         }
         namespace = self.namespace
@@ -148,16 +152,16 @@ class ModelReader:
                 lines += field.assign("    ")
         # Keys are left only when the object carries includes (`with=`) or keys the model
         # lacks: one truth test in the common case. What is left is copied before it is
-        # kept: its table still has room for every key it once held. (`.copy()`, not
-        # `dict()`: it reuses freed dicts, so the garbage collector does not count a new
-        # object per item and start collections.)
+        # kept: its table still has room for every key it once held. Without keys left
+        # the object shares the one empty extra (`_readonly`: no new object per item for
+        # the garbage collector to count).
         lines += [
             "    if value:",
             *present,
-            "        obj.extra = value.copy() if value else {}",
+            "        obj.extra = readonly(value) if value else EMPTY",
             "    else:",
             *absent,
-            "        obj.extra = {}",
+            "        obj.extra = EMPTY",
             "    if keys is not None:",
             "        learn(keys)",
             "    obj.__class__ = cls",
@@ -186,13 +190,14 @@ class ModelReader:
             else:
                 targets.append(field.var)
                 assign += field.assign("    ")
+        kept = f"readonly({{{', '.join(extra)}}})" if extra else "EMPTY"
         lines = [
             "def read_shape(values):",
             f"    ({', '.join(targets)},) = values",
             "    obj = new(builder)",
             *assign,
             *(f"    obj.{f.name} = {f.default}" for f in self.fields if f.name not in keys),
-            f"    obj.extra = {{{', '.join(extra)}}}",
+            f"    obj.extra = {kept}",
             "    obj.__class__ = cls",
             "    return obj",
         ]

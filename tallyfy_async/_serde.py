@@ -50,6 +50,7 @@ T = TypeVar("T")
 
 # --- JSON -------------------------------------------------------------------------
 
+
 def json_encoding(data: bytes | bytearray) -> str:
     """The encoding of a JSON body, as ``json.detect_encoding`` says it.
 

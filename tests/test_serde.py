@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tallyfy_async import RequestDateFormat
+from tallyfy_async._readonly import EMPTY, ReadOnlyDict
 from tallyfy_async._responses import decode_body
 from tallyfy_async._serde import (
     Converter,
@@ -213,6 +214,37 @@ def test_every_response_model_reads_as_its_own_frozen_class(model: type[Model]) 
     assert obj == model(**required)  # absent fields read as their defaults
     assert pickle.loads(pickle.dumps(obj)) == obj
     assert attrs.evolve(obj).extra == obj.extra
+
+
+def test_extra_is_read_only_and_models_without_one_share_it() -> None:
+    # Three reads of each shape: the first goes through the general path, the next
+    # through the shape it learned.
+    plain = [default_converter.structure({"id": "t", "colour": "teal"}, Tree) for _ in range(3)]
+    assert all(tree.extra is EMPTY for tree in plain)
+    extras = [default_converter.structure({"id": "t", "new": [n]}, Tree).extra for n in range(3)]
+    assert extras == [{"new": [0]}, {"new": [1]}, {"new": [2]}]
+    assert all(type(extra) is ReadOnlyDict for extra in extras)
+    assert Tree(id="made here").extra is EMPTY  # a model made in code shares it too
+    for extra in (EMPTY, extras[0]):
+        for change in (
+            lambda e: e.__setitem__("k", 1),
+            lambda e: e.__delitem__("new"),
+            lambda e: e.update(k=1),
+            lambda e: e.setdefault("k", 1),
+            lambda e: e.pop("new"),
+            lambda e: e.popitem(),
+            lambda e: e.clear(),
+            lambda e: e.__ior__({"k": 1}),
+        ):
+            with pytest.raises(TypeError, match=r"read-only.*dict\(model.extra\)"):
+                change(extra)
+    assert EMPTY == {} and extras[0] == {"new": [0]}  # nothing changed
+    # What users do with it still works: copy it, dump it, pickle and copy the model.
+    assert dict(extras[0]) == {"new": [0]} and type(dict(extras[0])) is dict
+    assert json.loads(json.dumps(extras[0])) == {"new": [0]}
+    for copied in (pickle.loads(pickle.dumps(extras[0])), copy.copy(extras[0])):
+        assert copied == extras[0] and type(copied) is ReadOnlyDict
+    assert copy.deepcopy(extras[0])["new"] is not extras[0]["new"]
 
 
 KNOWN = ("when", "colour", "leaves", "parent", "tags")

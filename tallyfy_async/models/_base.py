@@ -22,6 +22,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from tallyfy_async._readers import INCLUDE
+from tallyfy_async._readonly import EMPTY
 
 T = TypeVar("T")
 
@@ -58,10 +59,11 @@ class Model:
     """Base of every response model.
 
     Attributes:
-        extra: keys Tallyfy sent that the model does not declare, as received.
+        extra: keys Tallyfy sent that the model does not declare, as received; read-only
+            like the model (``dict(model.extra)`` is a copy to change).
     """
 
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: dict[str, Any] = attrs.field(default=EMPTY, repr=False, eq=False)
 
     @classmethod
     def __attrs_init_subclass__(cls) -> None:

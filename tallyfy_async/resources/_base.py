@@ -75,8 +75,6 @@ class Resource:
         #: The scope of one record: where the resources attached to a record hang.
         self._record_scope = scope.under(self.records, self.model)
         self._not_options = frozenset(("self", *self._record_scope.parents, *_PAGING))
-        #: Routes hung from the scope, kept here: a dict read per call.
-        self._routes: dict[Route, Route] = {}
         #: Per model: the structure hook last seen and the response reader made of it.
         self._readers: dict[type[Any], tuple[object, Callable[[Any], Any]]] = {}
 
@@ -105,13 +103,6 @@ class Resource:
     def _parent_ids(self, *given: object) -> dict[str, Any]:
         """The path ids of the scope (a listing's, a create's), as :meth:`_ids`."""
         return self._scope.ids(given)
-
-    def _route(self, route: Route) -> Route:
-        """``route`` hung from the scope (see :meth:`Scope.route`)."""
-        hung = self._routes.get(route)
-        if hung is None:
-            hung = self._routes[route] = self._scope.route(route)
-        return hung
 
     def _record(self, given: object) -> Any:
         """``given`` when it is this resource's model, else None."""
@@ -181,7 +172,7 @@ class Resource:
     ) -> Awaitable[Response]:
         # Returns the transport's coroutine rather than awaiting it: a frame fewer.
         return self._org.client._call(
-            self._route(route),
+            self._scope.route(route),
             self._org_id,
             ids or {},
             params=params,
@@ -192,7 +183,7 @@ class Resource:
 
     def _url(self, route: Route, ids: dict[str, object]) -> str:
         """The URL ``route`` names for ``ids`` (for an error about it)."""
-        path = self._route(route).compile(ids, self._org_id)
+        path = self._scope.route(route).compile(ids, self._org_id)
         return str(self._org.client._url(path, None))
 
     def _structure(self, data: Any, model: type[T]) -> T:
@@ -215,7 +206,7 @@ class Resource:
         ``transfer`` (which ``_send``'s callers need and a read never takes).
         """
         return self._org.client._call(
-            self._route(route),
+            self._scope.route(route),
             self._org_id,
             ids or {},
             params=params,
@@ -240,7 +231,7 @@ class Resource:
     ) -> Awaitable[dict[str, Any]]:
         """A single read's record as the dict Tallyfy sent (a ``get(..., raw=True)``)."""
         return self._org.client._call(
-            self._route(route), self._org_id, ids or {}, params=params, read=_read_dict
+            self._scope.route(route), self._org_id, ids or {}, params=params, read=_read_dict
         )
 
     def _list(

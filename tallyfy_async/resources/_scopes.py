@@ -9,7 +9,6 @@ A scope's placeholders, the organization aside, are the ids its methods take fir
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from typing import Any, Final
@@ -40,6 +39,8 @@ class Scope:
     model: type[Any] | None = attrs.field(default=None, eq=False)
     up: Scope | None = attrs.field(default=None, eq=False, repr=False)
     parents: tuple[str, ...] = attrs.field(init=False, eq=False)
+    #: Routes hung from this scope, kept: resources ask on every call.
+    _hung: dict[Route, Route] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     @parents.default
     def _parents(self) -> tuple[str, ...]:
@@ -51,7 +52,12 @@ class Scope:
 
     def route(self, route: Route) -> Route:
         """``route`` hung from this scope; a route written from the API root stays as it is."""
-        return _joined(self.path, route)
+        hung = self._hung.get(route)
+        if hung is None:
+            rooted = route.path.startswith("/organizations/")
+            hung = route if rooted else Route(route.method, self.path + route.path)
+            self._hung[route] = hung
+        return hung
 
     def ids(self, given: Sequence[object]) -> dict[str, Any]:
         """The ids this scope's path names, from a method's positional arguments.
@@ -124,13 +130,6 @@ class Scope:
 
 def _list(names: Sequence[str]) -> str:
     return ", ".join(names)
-
-
-@functools.cache
-def _joined(prefix: str, route: Route) -> Route:
-    if route.path.startswith("/organizations/"):
-        return route
-    return Route(route.method, prefix + route.path)
 
 
 def carried(record: object, name: str) -> object | None:

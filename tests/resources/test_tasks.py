@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tallyfy_async import FormValuesError, NotFoundError, TallyfyClient, ValidationError
+from tallyfy_async._readonly import EMPTY
 from tallyfy_async._serde import Converter
 from tallyfy_async.client import OrgClient
 from tallyfy_async.models.common import Owners
@@ -76,6 +77,9 @@ async def test_list_the_organization_s_tasks_with_filters(
     assert tasks
     assert all(t.run_id is None and t.is_oneoff_task for t in tasks)
     assert all(t.owners is not None and demo.member_id in t.owners.users for t in tasks)
+    # Nothing undeclared: the tasks and their owners share the one empty, read-only extra
+    # (no dict made per object for the garbage collector to count).
+    assert all(t.extra is EMPTY and t.owners.extra is EMPTY for t in tasks)
 
 
 async def test_list_refuses_filters_before_sending(org: OrgClient, fake: FakeTallyfy) -> None:
