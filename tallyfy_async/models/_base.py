@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import json
 from datetime import date, datetime, time
+from collections.abc import Mapping
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -63,7 +64,7 @@ class Model:
             like the model (``dict(model.extra)`` is a copy to change).
     """
 
-    extra: dict[str, Any] = attrs.field(default=EMPTY, repr=False, eq=False)
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, eq=False)
 
     @classmethod
     def __attrs_init_subclass__(cls) -> None:
