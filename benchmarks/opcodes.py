@@ -13,7 +13,8 @@ tracing makes the clients about 30 times slower, so they say nothing about time.
 
 ``get``: one small typed GET (``org.tasks.get``) against raw aiohttp (``resp.json()`` on
 asyncio, orjson on uvloop), 64 in flight. ``paging``: pages of 100 tasks, 16 in flight, the
-SDK's ``.raw()`` listing against 16 raw aiohttp + orjson workers.
+SDK's ``.raw()`` listing against 16 raw aiohttp + orjson workers. ``typed``: the same pages
+as the SDK's ``Task`` models.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ async def _get_walk(ids: dict[str, str], client: str, uvloop: bool) -> Walk:
     return walk, close
 
 
-async def _paging_walk(ids: dict[str, str], client: str) -> Walk:
+async def _paging_walk(ids: dict[str, str], client: str, typed: bool) -> Walk:
     import aiohttp
     import orjson
 
@@ -94,7 +95,9 @@ async def _paging_walk(ids: dict[str, str], client: str) -> Walk:
     url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks"
 
     async def sdk_pages() -> None:
-        listing = org.tasks.list(per_page=100, limit=pages * 100, concurrency=16).raw()
+        listing: Any = org.tasks.list(per_page=100, limit=pages * 100, concurrency=16)
+        if not typed:
+            listing = listing.raw()
         seen = 0
         pages_walk = cast(AsyncGenerator[Any, None], listing.pages())
         async with contextlib.aclosing(pages_walk) as walk:
@@ -138,7 +141,7 @@ def count(
         if workload == "get":
             walk, close = await _get_walk(ids, client, loop == "uvloop")
         else:
-            walk, close = await _paging_walk(ids, client)
+            walk, close = await _paging_walk(ids, client, typed=workload == "typed")
         try:
             sys.settrace(_traced(counts))
             try:
@@ -156,7 +159,7 @@ def count(
 def main() -> None:
     """Print both clients' totals, then the functions that differ most."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workload", choices=("get", "paging"), default="get")
+    parser.add_argument("--workload", choices=("get", "paging", "typed"), default="get")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
