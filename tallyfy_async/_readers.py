@@ -178,6 +178,8 @@ class ModelReader:
         shapes: dict[int, Any] = self.namespace["shapes"]
         if len(keys) < 2 or len(keys) in shapes:  # itemgetter of one key gives no tuple
             return
+        if not all(type(key) is str for key in keys):  # JSON's keys are text; these go
+            return  # into the generated source by repr, so nothing else is learned
         by_name = {field.name: field for field in self.fields}
         targets = []
         assign: list[str] = []

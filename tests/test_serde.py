@@ -225,6 +225,12 @@ def test_extra_is_read_only_and_models_without_one_share_it() -> None:
     assert extras == [{"new": [0]}, {"new": [1]}, {"new": [2]}]
     assert all(type(extra) is ReadOnlyDict for extra in extras)
     assert Tree(id="made here").extra is EMPTY  # a model made in code shares it too
+    made = Tree(id="made here", extra={"note": 1})  # and its extra is as read-only
+    assert type(made.extra) is ReadOnlyDict and made.extra == {"note": 1}
+    assert type(attrs.evolve(made, extra={"k": 2}).extra) is ReadOnlyDict
+    assert Tree(id="made here", extra={}).extra is EMPTY
+    EMPTY.__init__({"k": 1})  # dict's own way in refills nothing
+    assert EMPTY == {}
     for extra in (EMPTY, extras[0]):
         for change in (
             lambda e: e.__setitem__("k", 1),
@@ -245,6 +251,14 @@ def test_extra_is_read_only_and_models_without_one_share_it() -> None:
     for copied in (pickle.loads(pickle.dumps(extras[0])), copy.copy(extras[0])):
         assert copied == extras[0] and type(copied) is ReadOnlyDict
     assert copy.deepcopy(extras[0])["new"] is not extras[0]["new"]
+    # Keys that are not text (a Python caller's dict) are kept, never written into the
+    # generated source of a learned shape.
+    odd = [default_converter.structure({"id": "t", float("nan"): 1}, Tree) for _ in range(3)]
+    assert all(list(tree.extra.values()) == [1] for tree in odd)
+    # The empty one stays the shared one through copies and pickles, models included.
+    for copied in (pickle.loads(pickle.dumps(plain[0])), copy.copy(plain[0])):
+        assert copied.extra is EMPTY
+    assert copy.deepcopy(plain[0]).extra is EMPTY
 
 
 KNOWN = ("when", "colour", "leaves", "parent", "tags")

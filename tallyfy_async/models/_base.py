@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import date, datetime, time
 from collections.abc import Mapping
+from datetime import date, datetime, time
 from typing import Any, Final, TypeVar
 
 import attrs
 
 from tallyfy_async._readers import INCLUDE
-from tallyfy_async._readonly import EMPTY
+from tallyfy_async._readonly import EMPTY, read_only
 
 T = TypeVar("T")
 
@@ -64,7 +64,7 @@ class Model:
             like the model (``dict(model.extra)`` is a copy to change).
     """
 
-    extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, eq=False)
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, converter=read_only, repr=False, eq=False)
 
     @classmethod
     def __attrs_init_subclass__(cls) -> None:
