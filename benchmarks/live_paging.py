@@ -15,6 +15,11 @@ page for the whole walk, as it does for its callers):
 
 ``--concurrency N`` walks N pages at a time instead: the SDK's listing with
 ``concurrency=N``, raw aiohttp with N workers that each drop a page once it is parsed.
+One more client is for that case only:
+
+- ``held``: the same N raw workers, each leaving the page it parsed in one slot they
+  share until the next page is parsed: one page held at a time, as the caller of the SDK's
+  ``async for page in listing.pages()`` holds its page while the next one is read.
 
 It reports CPU µs per page (``time.process_time()``), what the collector took per page, and
 its collections and milliseconds in all, by generation (``gc.callbacks``). ``--gc-off``
@@ -64,8 +69,10 @@ async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float
 
     async def walk() -> int:
         pages = 0
-        if spec["client"] == "raw" and spec["concurrency"] > 1:
-            return await _raw_workers(session, url, spec["concurrency"])
+        if spec["client"] in ("raw", "held") and spec["concurrency"] > 1:
+            return await _raw_workers(
+                session, url, spec["concurrency"], hold=spec["client"] == "held"
+            )
         if spec["client"] == "raw":
             number, last, page = 1, 1, None
             while number <= last:
@@ -111,8 +118,9 @@ async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float
     return out
 
 
-async def _raw_workers(session: Any, url: str, workers: int) -> int:
-    """Every page of the listing, ``workers`` at a time (its size from the first page)."""
+async def _raw_workers(session: Any, url: str, workers: int, *, hold: bool = False) -> int:
+    """Every page of the listing, ``workers`` at a time (its size from the first page);
+    with ``hold``, the last page parsed stays in a shared slot until the next one is."""
     import orjson
 
     async def fetch(number: int) -> dict[str, Any]:
@@ -123,10 +131,14 @@ async def _raw_workers(session: Any, url: str, workers: int) -> int:
 
     last = (await fetch(1))["meta"]["pagination"]["total_pages"]
     left = list(range(last, 1, -1))
+    held: list[Any] = [None]
 
     async def worker() -> None:
         while left:
-            await fetch(left.pop())
+            page = await fetch(left.pop())
+            if hold:
+                held[0] = page
+            del page
 
     await asyncio.gather(*(worker() for _ in range(workers)))
     return last
@@ -158,6 +170,8 @@ def main() -> None:
     parser.add_argument("--gc-off", action="store_true")
     parser.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args()
+    if "held" in args.clients.split(",") and args.concurrency < 2:
+        parser.error("the held client walks with --concurrency 2 or more")
     with serving(PROCESSES, TASKS_PER_PROCESS) as ids:
         results: dict[str, list[dict[str, float]]] = {}
         for _ in range(args.reps):
