@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import attrs
 
-from tallyfy_async._readonly import EMPTY, ReadOnlyDict
+from tallyfy_async._readonly import EMPTY, ReadOnlyDict, read_only
 
 #: The field every response model has for the keys it does not declare.
 EXTRA: Final = "extra"
@@ -89,6 +89,7 @@ class ModelReader:
             "learn": self._learn,
             "EMPTY": EMPTY,
             "readonly": ReadOnlyDict,
+            "read_only": read_only,
             "max_shapes": MAX_SHAPES,
         }
         namespace = self.namespace
@@ -153,12 +154,12 @@ class ModelReader:
         # Keys are left only when the object carries includes (`with=`) or keys the model
         # lacks: one truth test in the common case. What is left is copied before it is
         # kept: its table still has room for every key it once held. Without keys left
-        # the object shares the one empty extra (`_readonly`: no new object per item for
-        # the garbage collector to count).
+        # the object shares the one empty extra (no new object per item for the garbage
+        # collector to count): `read_only`, the rule `Model.extra` converts with.
         lines += [
             "    if value:",
             *present,
-            "        obj.extra = readonly(value) if value else EMPTY",
+            "        obj.extra = read_only(value)",
             "    else:",
             *absent,
             "        obj.extra = EMPTY",
