@@ -10,7 +10,13 @@ teardown cancelled out. User space only (the kernel's share, the same for both c
 not counted), and no cache misses: a ratio of work done, not of time. Needs ``valgrind``;
 a client under it runs about 50 times slower, so the counts take minutes.
 
+On ``--loop asyncio`` (the default) every client decodes with ``json``; on ``--loop uvloop``
+with orjson. ``--clients`` picks among ``raw``, ``sdk_session`` (raw aiohttp on the SDK's
+own session, sending as its transport does: what the SDK's configuration costs aiohttp) and
+``sdk``; ratios are to the first.
+
     python -m benchmarks.instructions --in-flight 64 --requests 500
+    python -m benchmarks.instructions --loop uvloop --clients raw,sdk_session,sdk
 """
 
 from __future__ import annotations
@@ -23,17 +29,19 @@ import subprocess
 import sys
 import tempfile
 
-from benchmarks.live import open_client, serving
+from benchmarks.live import _loop_factory, open_client, serving
 
 
-def _client(ids_file: str, count: int, which: str, in_flight: int) -> None:
+def _client(ids_file: str, count: int, which: str, in_flight: int, loop: str) -> None:
     """Run in the valgrind'ed process: ``count`` GETs of one task, ``in_flight`` at a time."""
-    sys.modules["orjson"] = None  # type: ignore[assignment]  # json on both sides
+    uvloop = loop == "uvloop"
+    if not uvloop:
+        sys.modules["orjson"] = None  # type: ignore[assignment]  # json on both sides
     with open(ids_file) as file:
         ids = json.load(file)
 
     async def main() -> None:
-        op, close = await open_client(ids, which, in_flight)
+        op, close = await open_client(ids, which, in_flight, use_orjson=uvloop)
         await op()
         left = [count]
 
@@ -47,10 +55,11 @@ def _client(ids_file: str, count: int, which: str, in_flight: int) -> None:
         finally:
             await close()
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=_loop_factory(loop)) as runner:
+        runner.run(main())
 
 
-def count_instructions(ids_file: str, count: int, which: str, in_flight: int) -> int:
+def count_instructions(ids_file: str, count: int, which: str, in_flight: int, loop: str) -> int:
     """Instructions a client process executes for ``count`` requests (all of its life)."""
     command = [
         "valgrind",
@@ -68,6 +77,8 @@ def count_instructions(ids_file: str, count: int, which: str, in_flight: int) ->
         str(count),
         "--in-flight",
         str(in_flight),
+        "--loop",
+        loop,
     ]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -78,29 +89,34 @@ def count_instructions(ids_file: str, count: int, which: str, in_flight: int) ->
 
 
 def main() -> None:
-    """Print instructions per request of raw aiohttp and of the SDK, and their ratio."""
+    """Print instructions per request of each client, and each one's ratio to the first."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    parser.add_argument("--clients", default="raw,sdk")
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--ids-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
-        _client(args.ids_file, args.requests, args.client, args.in_flight)
+        _client(args.ids_file, args.requests, args.client, args.in_flight, args.loop)
         return
     n = args.requests
     with serving() as ids, tempfile.TemporaryDirectory() as scratch:
         ids_file = os.path.join(scratch, "ids.json")
         with open(ids_file, "w") as file:
             json.dump(ids, file)
-        per_request = {}
-        for which in ("raw", "sdk"):
-            low = count_instructions(ids_file, n, which, args.in_flight)
-            high = count_instructions(ids_file, 3 * n, which, args.in_flight)
+        per_request: dict[str, float] = {}
+        for which in args.clients.split(","):
+            low = count_instructions(ids_file, n, which, args.in_flight, args.loop)
+            high = count_instructions(ids_file, 3 * n, which, args.in_flight, args.loop)
             per_request[which] = (high - low) / (2 * n)
             print(f"{which}: {per_request[which]:,.0f} instructions a request", flush=True)
-    ratio = per_request["sdk"] / per_request["raw"]
-    print(f"@{args.in_flight} in flight, json, stock loop: sdk/raw {ratio:.2f}")
+    first, *others = per_request
+    decoder = "json, stock loop" if args.loop == "asyncio" else "orjson, uvloop"
+    for which in others:
+        ratio = per_request[which] / per_request[first]
+        print(f"@{args.in_flight} in flight, {decoder}: {which}/{first} {ratio:.2f}")
 
 
 if __name__ == "__main__":

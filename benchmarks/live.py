@@ -85,8 +85,12 @@ async def open_client(
     max_concurrency: int = 0,
     use_orjson: bool = False,
 ) -> tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitable[None]]]:
-    """``(op, close)``: ``op`` reads the demo task once with ``client`` (``"sdk"``, or raw
-    aiohttp decoding with ``resp.json()`` or, ``use_orjson``, orjson); ``close`` ends it."""
+    """``(op, close)``: ``op`` reads the demo task once with ``client``; ``close`` ends it.
+
+    ``"sdk"``: ``org.tasks.get``. ``"raw"``: raw aiohttp decoding with ``resp.json()`` or,
+    ``use_orjson``, orjson. ``"sdk_session"``: raw aiohttp on the SDK's own session, as
+    ``Transport.request`` sends (json or orjson as ``"raw"``'s orjson branch reads).
+    """
     import aiohttp
 
     from benchmarks.layers import sdk_client
@@ -99,6 +103,38 @@ async def open_client(
             return await tasks.get(ids["task_id"])
 
         return read_task, sdk.close
+    url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks/{ids['task_id']}"
+    if use_orjson:
+        import orjson
+
+        loads: Callable[[bytes], Any] = orjson.loads
+    else:
+        import json
+
+        loads = json.loads
+    if client == "sdk_session":
+        # Raw aiohttp on the SDK's own session (its default headers, connector, lazy read
+        # timer and timeouts), sending as Transport.request does: the per-request token
+        # header, no redirects, the attempt's timeout. What the SDK's configuration costs
+        # aiohttp, apart from the SDK's own Python.
+        sdk = sdk_client(ids, max_concurrency=max_concurrency or max(64, in_flight))
+        await sdk.org(ids["org_id"]).tasks.get(ids["task_id"])  # a token and the session
+        transport = sdk._transport
+        session = transport._open()
+        assert transport.tokens is not None
+        token = transport.tokens.cached(ids["org_id"])
+        assert token is not None
+        bearer = f"Bearer {token.access_token}"
+
+        async def sdk_session_op() -> Any:
+            headers = {"Authorization": bearer}
+            timeout = transport._timeout
+            async with session.get(
+                url, headers=headers, allow_redirects=False, timeout=timeout
+            ) as resp:
+                return loads(await resp.read())["data"]
+
+        return sdk_session_op, sdk.close
     form = {k: ids[k] for k in ("client_id", "client_secret", "username", "password")}
     grant = {"grant_type": "password", **form}
     async with aiohttp.ClientSession() as login, login.post(ids["token_url"], data=grant) as r:
@@ -107,13 +143,11 @@ async def open_client(
         connector=aiohttp.TCPConnector(limit=0),
         headers={"Authorization": f"Bearer {token}", "X-Tallyfy-Client": "APIClient"},
     )
-    url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks/{ids['task_id']}"
     if use_orjson:
-        import orjson
 
         async def op() -> Any:
             async with session.get(url) as resp:
-                return orjson.loads(await resp.read())["data"]
+                return loads(await resp.read())["data"]
     else:
 
         async def op() -> Any:
