@@ -23,7 +23,7 @@ from tallyfy_async._urls import QueryParams
 from tallyfy_async.errors import UnexpectedResponseError
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._body import Body
-from tallyfy_async.resources._kinds import Kind
+from tallyfy_async.resources._kinds import INCLUDES, Kind
 from tallyfy_async.resources._scopes import ORG, Scope
 
 if TYPE_CHECKING:
@@ -159,6 +159,11 @@ class Resource:
         body = Body(self._converter)
         body.put_all(kinds, options)
         return body.query()
+
+    def _includes(self, with_: object) -> dict[str, Any]:
+        """The query of a single read's ``with_`` option (see :meth:`_query`); a read
+        without it, the common case, has nothing to check."""
+        return {} if with_ is UNSET else self._query(INCLUDES, {"with_": with_})
 
     def _send(
         self,

@@ -115,7 +115,7 @@ class Groups(Resource):
         Raises:
             NotFoundError: no such group.
         """
-        query = self._query(kinds.INCLUDES, {"with_": with_})
+        query = self._includes(with_)
         if raw:
             return await self._raw_item(GET_GROUP, self._ids(group_id), params=query)
         return await self._item(GET_GROUP, Group, self._ids(group_id), params=query)

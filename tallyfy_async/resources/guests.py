@@ -184,7 +184,7 @@ class Guests(Resource):
             ValueError: ``email`` is not an email address (nothing is sent).
             NotFoundError: no such guest.
         """
-        query = self._query(kinds.INCLUDES, {"with_": with_})
+        query = self._includes(with_)
         ids = self._ids(guest_email(email))
         if raw:
             return await self._raw_item(GET_GUEST, ids, params=query)

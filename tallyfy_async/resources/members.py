@@ -170,7 +170,7 @@ class Members(Resource):
         Raises:
             NotFoundError: no such member in this organization.
         """
-        query = self._query(kinds.INCLUDES, {"with_": with_})
+        query = self._includes(with_)
         if raw:
             return await self._raw_item(GET_MEMBER, self._ids(user_id), params=query)
         return await self._item(GET_MEMBER, Member, self._ids(user_id), params=query)

@@ -68,7 +68,7 @@ class Details(Resource):
         Returns:
             The :class:`Organization`; its dict with ``raw=True``.
         """
-        query = self._query(kinds.INCLUDES, {"with_": with_})
+        query = self._includes(with_)
         if raw:
             return await self._raw_item(GET_ORGANIZATION, params=query)
         return await self._item(GET_ORGANIZATION, Organization, params=query)

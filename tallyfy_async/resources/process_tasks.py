@@ -13,7 +13,6 @@ from tallyfy_async.models.common import Owners
 from tallyfy_async.models.processes import Process
 from tallyfy_async.models.tasks import Task, TaskStatus, TaskType
 from tallyfy_async.pagination import Paginator
-from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._checks import web_url
 from tallyfy_async.resources._task_fields import (
@@ -142,7 +141,7 @@ class ProcessTasks(Resource):
         Raises:
             NotFoundError: no such task in that process.
         """
-        params = self._query(kinds.INCLUDES, {"with_": with_})
+        params = self._includes(with_)
         ids = self._ids(process_id, task_id)
         if raw:
             return await self._raw_item(GET_PROCESS_TASK, ids, params=params)

@@ -152,7 +152,7 @@ class Tags(Resource):
         Raises:
             NotFoundError: no such tag.
         """
-        params = self._query(kinds.INCLUDES, {"with_": with_})
+        params = self._includes(with_)
         if raw:
             return await self._raw_item(GET_TAG, self._ids(tag_id), params=params)
         return await self._item(GET_TAG, Tag, self._ids(tag_id), params=params)

@@ -305,7 +305,7 @@ class Tasks(Resource):
         Raises:
             NotFoundError: no such task.
         """
-        params = self._query(kinds.INCLUDES, {"with_": with_})
+        params = self._includes(with_)
         if raw:
             return await self._raw_item(GET_TASK, self._ids(task_id), params=params)
         return await self._item(GET_TASK, Task, self._ids(task_id), params=params)
