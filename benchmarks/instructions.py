@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchmarks.live import _loop_factory, open_client, serving
+from benchmarks.live import CLIENTS, _loop_factory, open_client, serving
 
 
 def _client(ids_file: str, count: int, which: str, in_flight: int, loop: str) -> None:
@@ -98,6 +98,9 @@ def main() -> None:
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--ids-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    unknown = set(args.clients.split(",")) - set(CLIENTS)
+    if unknown:
+        parser.error(f"unknown clients {sorted(unknown)}; the clients are {', '.join(CLIENTS)}")
     if args.client:
         _client(args.ids_file, args.requests, args.client, args.in_flight, args.loop)
         return
