@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchmarks.live import CLIENTS, _loop_factory, open_client, serving
+from benchmarks.live import _loop_factory, open_client, parse_clients, serving
 
 
 def _client(ids_file: str, count: int, which: str, in_flight: int, loop: str) -> None:
@@ -98,9 +98,7 @@ def main() -> None:
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--ids-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    unknown = set(args.clients.split(",")) - set(CLIENTS)
-    if unknown:
-        parser.error(f"unknown clients {sorted(unknown)}; the clients are {', '.join(CLIENTS)}")
+    clients = parse_clients(parser, args.clients)
     if args.client:
         _client(args.ids_file, args.requests, args.client, args.in_flight, args.loop)
         return
@@ -110,7 +108,7 @@ def main() -> None:
         with open(ids_file, "w") as file:
             json.dump(ids, file)
         per_request: dict[str, float] = {}
-        for which in args.clients.split(","):
+        for which in clients:
             low = count_instructions(ids_file, n, which, args.in_flight, args.loop)
             high = count_instructions(ids_file, 3 * n, which, args.in_flight, args.loop)
             per_request[which] = (high - low) / (2 * n)

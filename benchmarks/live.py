@@ -81,6 +81,16 @@ def _loop_factory(name: str) -> Any:
 CLIENTS = ("raw", "sdk_session", "sdk")
 
 
+def parse_clients(parser: argparse.ArgumentParser, text: str) -> list[str]:
+    """The comma-separated client names of ``--clients``; the parser exits on an unknown one
+    (before any process starts, rather than a client process dying on it)."""
+    names = text.split(",")
+    unknown = set(names) - set(CLIENTS)
+    if unknown:
+        parser.error(f"unknown clients {sorted(unknown)}; the clients are {', '.join(CLIENTS)}")
+    return names
+
+
 async def open_client(
     ids: dict[str, str],
     client: str,
@@ -303,15 +313,13 @@ def main() -> None:
         help="the SDK's limit of requests in flight (default: the number in flight, at least 64)",
     )
     args = parser.parse_args()
-    unknown = set(args.clients.split(",")) - set(CLIENTS)
-    if unknown:
-        parser.error(f"unknown clients {sorted(unknown)}; the clients are {', '.join(CLIENTS)}")
+    clients = parse_clients(parser, args.clients)
     with serving() as ids:
         results: dict[tuple[str, int, str], list[dict[str, float]]] = {}
         for _ in range(args.reps):
             for loop_name in args.loops.split(","):
                 for level in (int(n) for n in args.in_flight.split(",")):
-                    for client in args.clients.split(","):
+                    for client in clients:
                         spec = {
                             "loop": loop_name,
                             "in_flight": level,
