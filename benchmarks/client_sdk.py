@@ -40,7 +40,7 @@ class SdkClient:
         target: Target,
         login: OrgLogin,
         *,
-        max_concurrency: int = 64,
+        max_concurrency: int | None = None,
         on_attempt: Callable[[Attempt], None] | None = None,
     ) -> None:
         self.target = target
@@ -53,10 +53,12 @@ class SdkClient:
             ),
             base_url=target.base_url,
             token_url=target.token_url,
-            max_concurrency=max_concurrency,
+            **({} if max_concurrency is None else {"max_concurrency": max_concurrency}),
             on_attempt=on_attempt,
         )
         self.org = self.client.org(login.org_id)
+        #: The limit in force (the SDK's default unless one was given), for the results.
+        self.max_concurrency = self.client._transport.max_concurrency
         self._kickoff_fields: list[FormField] | None = None
 
     async def close(self) -> None:

@@ -17,6 +17,9 @@ class Sizes:
     reps_key: int
     # 1. small GETs
     in_flight: tuple[int, ...]
+    #: Levels above this also run the SDK with ``max_concurrency`` set to the level (the
+    #: ``_wide`` clients); up to it (the SDK's default, 64) both are the same client.
+    wide_above: int
     warmup_s: float
     measure_s: float
     #: Requests at most per measured window (a bound, rarely reached).
@@ -69,6 +72,7 @@ FULL = Sizes(
     reps=3,
     reps_key=5,
     in_flight=(1, 16, 64, 256, 1024),
+    wide_above=64,
     warmup_s=0.3,
     measure_s=1.5,
     max_requests=200_000,
@@ -117,6 +121,7 @@ SMOKE = Sizes(
     reps=1,
     reps_key=1,
     in_flight=(1, 4),
+    wide_above=1,
     warmup_s=0.0,
     measure_s=0.05,
     max_requests=20,

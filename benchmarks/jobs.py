@@ -16,6 +16,8 @@ CLIENT_LABELS: dict[str, str] = {
     "sdk": "tallyfy-async (asyncio, json)",
     "sdk_speed": "tallyfy-async + speed (uvloop, orjson)",
     "sdk_raw_speed": "tallyfy-async .raw() dicts + speed (uvloop, orjson)",
+    "sdk_wide": "tallyfy-async (asyncio, json), max_concurrency = in flight",
+    "sdk_speed_wide": "tallyfy-async + speed (uvloop, orjson), max_concurrency = in flight",
     "raw_json": "raw aiohttp, resp.json(), asyncio",
     "raw_orjson_uvloop": "raw aiohttp + orjson + uvloop",
     "official": "tallyfy 3.1.0 (official, sync)",
@@ -28,10 +30,14 @@ CLIENT_LABELS: dict[str, str] = {
 #: The decoder every other decoder is compared with.
 MSGSPEC = "msgspec -> Structs"
 
+#: The SDK's clients; the ``_wide`` ones set ``max_concurrency`` to the number in flight
+#: (small GETs), where the others keep the SDK's default.
+SDK_CLIENTS = frozenset({"sdk", "sdk_speed", "sdk_raw_speed", "sdk_wide", "sdk_speed_wide"})
+WIDE_CLIENTS = frozenset({"sdk_wide", "sdk_speed_wide"})
 #: Clients that run on uvloop.
-UVLOOP_CLIENTS = frozenset({"sdk_speed", "sdk_raw_speed", "raw_orjson_uvloop"})
+UVLOOP_CLIENTS = frozenset({"sdk_speed", "sdk_raw_speed", "sdk_speed_wide", "raw_orjson_uvloop"})
 #: Clients that must not see orjson (the SDK without its `speed` extra; the raw floor).
-NO_ORJSON_CLIENTS = frozenset({"sdk", "raw_json"})
+NO_ORJSON_CLIENTS = frozenset({"sdk", "sdk_wide", "raw_json"})
 
 
 @dataclass(frozen=True)

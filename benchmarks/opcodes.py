@@ -165,11 +165,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.loop == "asyncio" and args.workload == "get":
         sys.modules["orjson"] = None  # type: ignore[assignment]  # json for both clients
-    raw = "json" if args.workload == "get" else "raw"
     sizes = (20, 10) if args.workload == "get" else (50, 100)
     with serving(*sizes) as ids:
         sdk = count(ids, args.workload, "sdk", args.loop)
-        theirs = count(ids, args.workload, raw, args.loop)
+        theirs = count(ids, args.workload, "raw", args.loop)
     unit = "request" if args.workload == "get" else "page"
     print(
         f"{args.workload}, {args.loop}: opcodes a {unit}: SDK {sum(sdk.values()):,.0f}, "

@@ -738,9 +738,12 @@ def _setup(data: dict[str, Any]) -> list[str]:
         f"{sizes['reps']} of each run, {sizes['reps_key']} of small GETs at 16 in flight and above "
         "and of paging.",
         f"- Small GETs: {sizes['warmup_s']} s warm-up, then a {sizes['measure_s']} s window. "
-        "The SDK's `max_concurrency` is set to the number in flight (at least its default, 64) "
-        "so every client has N requests on the wire; the raw clients use "
-        "`TCPConnector(limit=0)`; the official SDK runs one thread per caller (at most "
+        "The SDK runs with its default `max_concurrency` (64), as a user runs it: with more "
+        "callers than that, at most 64 requests are on the wire and the other callers wait "
+        "first in first out. Above 64 in flight it also runs with `max_concurrency` set to the "
+        "number in flight (the rows marked `max_concurrency = in flight`), every caller's "
+        "request on the wire as with the raw clients, which use `TCPConnector(limit=0)`. "
+        "The targets judge the default. The official SDK runs one thread per caller (at most "
         f"{sizes['official_threads']}), each with its own `TallyfySDK` (its own "
         "`requests.Session`).",
         "- `tallyfy-async (asyncio, json)` is the SDK without its `speed` extra: its process "
@@ -777,6 +780,11 @@ def render(data: dict[str, Any], notes: str | None = None) -> str:
         "`json.loads`, which alone takes about twice as long as orjson on the same page "
         "(the decoding section), so no model code could bring it near raw orjson; it stays "
         "measured in section 2.",
+        "",
+        "Small GETs are judged with the SDK as configured by default: above 64 callers it "
+        "keeps 64 requests on the wire and queues the rest first in first out, where the raw "
+        "clients put every request on the wire. Section 1 also shows the SDK with "
+        "`max_concurrency` set to the number in flight, for the same number on the wire.",
         "",
     ]
     sections = (_small_get, _paging, _export, _storm, _launch, _bulk, _decode, _webhooks, _setup)

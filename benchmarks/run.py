@@ -60,6 +60,8 @@ ALL_WORKLOADS = (
     "webhooks",
 )
 COMPARED = ("sdk", "sdk_speed", "raw_json", "raw_orjson_uvloop", "official")
+#: Small GETs above the SDK's default ``max_concurrency`` also run it set to the level.
+WIDE = ("sdk_wide", "sdk_speed_wide")
 #: Paging also runs the SDK's listings as plain dicts (``Paginator.raw()``).
 PAGING_CLIENTS = ("sdk", "sdk_speed", "sdk_raw_speed", "raw_json", "raw_orjson_uvloop", "official")
 #: The webhook endpoints, measured side by side (see benchmarks/hooks.py).
@@ -84,6 +86,7 @@ PACKAGES = (
 NEEDS: dict[str, tuple[str, ...]] = {
     "sdk_speed": ("orjson", "uvloop"),
     "sdk_raw_speed": ("orjson", "uvloop"),
+    "sdk_speed_wide": ("orjson", "uvloop"),
     "raw_orjson_uvloop": ("orjson", "uvloop"),
     "official": ("tallyfy",),
     "decode": (),
@@ -128,7 +131,8 @@ def plan(
         if workload == "small_get":
             for level in sizes.in_flight:
                 key = level >= 16  # the levels the targets judge
-                group(workload, COMPARED, sizes.reps_key if key else sizes.reps, level)
+                clients = (*COMPARED, *WIDE) if level > sizes.wide_above else COMPARED
+                group(workload, clients, sizes.reps_key if key else sizes.reps, level)
         elif workload == "paging":
             for level in sizes.paging_in_flight:
                 group(workload, PAGING_CLIENTS, sizes.reps_key, level)

@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, cast
 
-from benchmarks.jobs import UVLOOP_CLIENTS, Job, OrgLogin
+from benchmarks.jobs import SDK_CLIENTS, UVLOOP_CLIENTS, WIDE_CLIENTS, Job, OrgLogin
 from benchmarks.measure import (
     Window,
     control,
@@ -77,18 +77,18 @@ def _with_client(
     raw: Callable[[RawClient], Awaitable[dict[str, Any]]],
     official: Callable[[list[OfficialClient]], dict[str, Any]],
     official_clients: int | None = None,
-    max_concurrency: int = 64,
+    max_concurrency: int | None = None,
 ) -> dict[str, Any]:
     """Open the client ``job.client`` names, measure with it, close it; the measured dict.
 
     ``sdk`` and ``raw`` run on the client's event loop with an ``SdkClient`` (its
-    ``max_concurrency`` as given) or a ``RawClient`` (its token fetched before the loop
-    starts); ``official`` runs in this thread with ``official_clients`` ``OfficialClient``
+    ``max_concurrency`` as given, None for the SDK's default) or a ``RawClient`` (its token
+    fetched before the loop starts); ``official`` runs in this thread with ``official_clients`` ``OfficialClient``
     instances (one per thread; by default ``min(in_flight, official_threads)``). The SDK's
     and the official SDK's results also name the calls made, the SDK's its JSON library.
     """
     target = job.target
-    if job.client in ("sdk", "sdk_speed", "sdk_raw_speed"):
+    if job.client in SDK_CLIENTS:
         from benchmarks.client_sdk import CALLS, SdkClient
 
         async def main() -> dict[str, Any]:
@@ -97,7 +97,12 @@ def _with_client(
                 result = await sdk(client)
             finally:
                 await client.close()
-            return {**result, "calls": CALLS[job.workload], **_sdk_info()}
+            return {
+                **result,
+                "calls": CALLS[job.workload],
+                "max_concurrency": client.max_concurrency,
+                **_sdk_info(),
+            }
 
         return _run(job, main)
     if job.client in ("raw_json", "raw_orjson_uvloop"):
@@ -173,7 +178,9 @@ def small_get(job: Job) -> dict[str, Any]:
         sdk=measure_async,
         raw=measure_async,
         official=measure_official,
-        max_concurrency=max(job.in_flight, 64),
+        # As a user runs it: beyond its default limit, callers queue in the SDK; the
+        # `_wide` clients put every caller's request on the wire, as the raw clients do.
+        max_concurrency=job.in_flight if job.client in WIDE_CLIENTS else None,
     )
 
 

@@ -20,7 +20,7 @@ if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not
 
 from benchmarks.config import SMOKE  # noqa: E402
 from benchmarks.report import render  # noqa: E402
-from benchmarks.run import ALL_WORKLOADS, COMPARED, HOOK_CLIENTS, missing, run  # noqa: E402
+from benchmarks.run import ALL_WORKLOADS, COMPARED, HOOK_CLIENTS, WIDE, missing, run  # noqa: E402
 
 WINDOW_KEYS = ("ops", "errors", "wall_s", "cpu_s", "ops_per_s", "cpu_us_per_op")
 
@@ -53,6 +53,9 @@ def test_every_workload_completes_without_failures(data: dict[str, Any]) -> None
     for workload in ("small_get", "paging", "export", "launch"):
         assert {(workload, client) for client in available} <= ran, workload
     assert ("token_storm", "sdk") in ran
+    # Above SMOKE.wide_above in flight the SDK also runs with max_concurrency = the level.
+    wide = {r["max_concurrency"] for r in data["results"] if r["client"] in WIDE}
+    assert ("small_get", "sdk_wide") in ran and wide == {max(SMOKE.in_flight)}
     assert ("bulk", "sdk") in ran
     assert ("decode", "decode") in ran
     hooks = [client for client in HOOK_CLIENTS if not missing(client)]
