@@ -83,9 +83,10 @@ def _with_client(
 
     ``sdk`` and ``raw`` run on the client's event loop with an ``SdkClient`` (its
     ``max_concurrency`` as given, None for the SDK's default) or a ``RawClient`` (its token
-    fetched before the loop starts); ``official`` runs in this thread with ``official_clients`` ``OfficialClient``
-    instances (one per thread; by default ``min(in_flight, official_threads)``). The SDK's
-    and the official SDK's results also name the calls made, the SDK's its JSON library.
+    fetched before the loop starts); ``official`` runs in this thread with
+    ``official_clients`` ``OfficialClient`` instances (one per thread; by default
+    ``min(in_flight, official_threads)``). The SDK's and the official SDK's results also
+    name the calls made, the SDK's its JSON library and ``max_concurrency``.
     """
     target = job.target
     if job.client in SDK_CLIENTS:
