@@ -714,6 +714,49 @@ def _webhooks(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _default_limit(data: dict[str, Any]) -> int | None:
+    """The ``max_concurrency`` the judged SDK clients ran small GETs with, when every run
+    recorded the same one (runs before it was recorded: None)."""
+    limits = {
+        r.get("max_concurrency")
+        for r in data["results"]
+        if r["workload"] == "small_get" and r["client"] in ("sdk", "sdk_speed")
+    }
+    return limits.pop() if len(limits) == 1 and None not in limits else None
+
+
+def _sdk_limits(data: dict[str, Any]) -> str:
+    """How the SDK's ``max_concurrency`` was set for small GETs, from what the runs recorded."""
+    limit = _default_limit(data)
+    if limit is None:  # results from before the `_wide` clients
+        return (
+            "The SDK's `max_concurrency` is set to the number in flight (at least its default, "
+            "64) so every client has N requests on the wire."
+        )
+    return (
+        f"The SDK runs with its default `max_concurrency` ({limit}), as a user runs it: with "
+        f"more callers than that, at most {limit} requests are on the wire and the other "
+        f"callers wait first in first out. Above {limit} in flight it also runs with "
+        "`max_concurrency` set to the number in flight (the rows marked `max_concurrency = in "
+        "flight`), every caller's request on the wire as with the raw clients. The targets "
+        "judge the default."
+    )
+
+
+def _judged_limit(data: dict[str, Any]) -> list[str]:
+    """The note under the targets on which SDK configuration small GETs judge."""
+    limit = _default_limit(data)
+    if limit is None:
+        return []
+    return [
+        f"Small GETs are judged with the SDK as configured by default: above {limit} callers "
+        f"it keeps {limit} requests on the wire and queues the rest first in first out, where "
+        "the raw clients put every request on the wire. Section 1 also shows the SDK with "
+        "`max_concurrency` set to the number in flight, for the same number on the wire.",
+        "",
+    ]
+
+
 def _setup(data: dict[str, Any]) -> list[str]:
     m = data["machine"]
     cores = data["cores"]
@@ -738,13 +781,9 @@ def _setup(data: dict[str, Any]) -> list[str]:
         f"{sizes['reps']} of each run, {sizes['reps_key']} of small GETs at 16 in flight and above "
         "and of paging.",
         f"- Small GETs: {sizes['warmup_s']} s warm-up, then a {sizes['measure_s']} s window. "
-        "The SDK runs with its default `max_concurrency` (64), as a user runs it: with more "
-        "callers than that, at most 64 requests are on the wire and the other callers wait "
-        "first in first out. Above 64 in flight it also runs with `max_concurrency` set to the "
-        "number in flight (the rows marked `max_concurrency = in flight`), every caller's "
-        "request on the wire as with the raw clients, which use `TCPConnector(limit=0)`. "
-        "The targets judge the default. The official SDK runs one thread per caller (at most "
-        f"{sizes['official_threads']}), each with its own `TallyfySDK` (its own "
+        f"{_sdk_limits(data)} The raw clients use `TCPConnector(limit=0)`. The official "
+        f"SDK runs one thread per caller (at most {sizes['official_threads']}), each with "
+        "its own `TallyfySDK` (its own "
         "`requests.Session`).",
         "- `tallyfy-async (asyncio, json)` is the SDK without its `speed` extra: its process "
         "makes `import orjson` fail before the SDK is imported (the JSON library each run used "
@@ -781,11 +820,7 @@ def render(data: dict[str, Any], notes: str | None = None) -> str:
         "(the decoding section), so no model code could bring it near raw orjson; it stays "
         "measured in section 2.",
         "",
-        "Small GETs are judged with the SDK as configured by default: above 64 callers it "
-        "keeps 64 requests on the wire and queues the rest first in first out, where the raw "
-        "clients put every request on the wire. Section 1 also shows the SDK with "
-        "`max_concurrency` set to the number in flight, for the same number on the wire.",
-        "",
+        *_judged_limit(data),
     ]
     sections = (_small_get, _paging, _export, _storm, _launch, _bulk, _decode, _webhooks, _setup)
     for section in sections:

@@ -254,7 +254,8 @@ def run(
         server.stop()
         if affinity is not None:
             os.sched_setaffinity(0, affinity)
-    skipped = {c: missing(c) for c in (*COMPARED, *HOOK_CLIENTS, "decode") if missing(c)}
+    clients = (*COMPARED, *WIDE, "sdk_raw_speed", *HOOK_CLIENTS, "decode")
+    skipped = {c: missing(c) for c in clients if missing(c)}
     return {
         "profile": sizes.name,
         "sizes": asdict(sizes),

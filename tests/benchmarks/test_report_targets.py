@@ -1,10 +1,15 @@
-"""The concurrency target of the report: each level against the best level below it."""
+"""The small-GET targets of the report: each level against the best level below it, and
+which SDK configuration they judge."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from benchmarks.report import check_targets
+from benchmarks.config import FULL
+from benchmarks.jobs import Target
+from benchmarks.report import _judged_limit, _sdk_limits, check_targets
+from benchmarks.run import plan
+from tallyfy_async._constants import DEFAULT_MAX_CONCURRENCY
 
 
 def _small_gets(rates: dict[str, dict[int, float]]) -> dict[str, Any]:
@@ -62,3 +67,24 @@ def test_the_speed_extra_is_judged_beside_raw_orjson_and_a_missing_level_gives_n
     assert verdict == "met"
     _, measured, _ = _row(data, "small GET 16, 64 in flight: SDK req/s")
     assert measured == "1.00x (the worst level)"
+
+
+def test_the_wide_clients_run_only_above_the_sdks_default_limit() -> None:
+    groups = plan(FULL, ["small_get"], cast(Target, None), core=None)
+    clients_at = {group[0].in_flight: {job.client for job in group} for group in groups}
+    assert FULL.wide_above == DEFAULT_MAX_CONCURRENCY
+    assert sorted(clients_at) == sorted(FULL.in_flight)
+    for level, clients in clients_at.items():
+        assert {"sdk", "raw_json"} <= clients
+        assert ("sdk_wide" in clients) == (level > DEFAULT_MAX_CONCURRENCY), level
+
+
+def test_the_report_says_which_limit_was_judged_from_what_the_runs_recorded() -> None:
+    data = _small_gets({"sdk": {16: 1000.0, 256: 900.0}, "raw_json": {16: 1000.0, 256: 900.0}})
+    # Results from before the limit was recorded: the old method, and no note.
+    assert "set to the number in flight (at least" in _sdk_limits(data)
+    assert _judged_limit(data) == []
+    for result in data["results"]:
+        result["max_concurrency"] = 64
+    assert "runs with its default `max_concurrency` (64)" in _sdk_limits(data)
+    assert "above 64 callers it keeps 64 requests on the wire" in _judged_limit(data)[0]

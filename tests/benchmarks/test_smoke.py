@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not
 from benchmarks.config import SMOKE  # noqa: E402
 from benchmarks.report import render  # noqa: E402
 from benchmarks.run import ALL_WORKLOADS, COMPARED, HOOK_CLIENTS, WIDE, missing, run  # noqa: E402
+from tallyfy_async._constants import DEFAULT_MAX_CONCURRENCY  # noqa: E402
 
 WINDOW_KEYS = ("ops", "errors", "wall_s", "cpu_s", "ops_per_s", "cpu_us_per_op")
 
@@ -56,6 +57,9 @@ def test_every_workload_completes_without_failures(data: dict[str, Any]) -> None
     # Above SMOKE.wide_above in flight the SDK also runs with max_concurrency = the level.
     wide = {r["max_concurrency"] for r in data["results"] if r["client"] in WIDE}
     assert ("small_get", "sdk_wide") in ran and wide == {max(SMOKE.in_flight)}
+    # The judged clients keep the SDK's default, whatever the level.
+    judged = [r for r in data["results"] if r["workload"] == "small_get" and r["client"] == "sdk"]
+    assert {r["max_concurrency"] for r in judged} == {DEFAULT_MAX_CONCURRENCY}
     assert ("bulk", "sdk") in ran
     assert ("decode", "decode") in ran
     hooks = [client for client in HOOK_CLIENTS if not missing(client)]
