@@ -31,7 +31,7 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`: make `benchmarks` i
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.config import PROFILES, Sizes
-from benchmarks.jobs import Job, Target
+from benchmarks.jobs import WIDE_CLIENTS, Job, Target
 from benchmarks.measure import CoreMeter
 from benchmarks.procs import JobFailed, cores, run_in_process
 from benchmarks.report import render
@@ -60,8 +60,6 @@ ALL_WORKLOADS = (
     "webhooks",
 )
 COMPARED = ("sdk", "sdk_speed", "raw_json", "raw_orjson_uvloop", "official")
-#: Small GETs above the SDK's default ``max_concurrency`` also run it set to the level.
-WIDE = ("sdk_wide", "sdk_speed_wide")
 #: Paging also runs the SDK's listings as plain dicts (``Paginator.raw()``).
 PAGING_CLIENTS = ("sdk", "sdk_speed", "sdk_raw_speed", "raw_json", "raw_orjson_uvloop", "official")
 #: The webhook endpoints, measured side by side (see benchmarks/hooks.py).
@@ -131,7 +129,7 @@ def plan(
         if workload == "small_get":
             for level in sizes.in_flight:
                 key = level >= 16  # the levels the targets judge
-                clients = (*COMPARED, *WIDE) if level > sizes.wide_above else COMPARED
+                clients = (*COMPARED, *WIDE_CLIENTS) if level > sizes.wide_above else COMPARED
                 group(workload, clients, sizes.reps_key if key else sizes.reps, level)
         elif workload == "paging":
             for level in sizes.paging_in_flight:
@@ -254,7 +252,7 @@ def run(
         server.stop()
         if affinity is not None:
             os.sched_setaffinity(0, affinity)
-    clients = (*COMPARED, *WIDE, "sdk_raw_speed", *HOOK_CLIENTS, "decode")
+    clients = (*COMPARED, *WIDE_CLIENTS, "sdk_raw_speed", *HOOK_CLIENTS, "decode")
     skipped = {c: missing(c) for c in clients if missing(c)}
     return {
         "profile": sizes.name,

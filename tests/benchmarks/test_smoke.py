@@ -19,8 +19,9 @@ if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.config import SMOKE  # noqa: E402
+from benchmarks.jobs import WIDE_CLIENTS  # noqa: E402
 from benchmarks.report import render  # noqa: E402
-from benchmarks.run import ALL_WORKLOADS, COMPARED, HOOK_CLIENTS, WIDE, missing, run  # noqa: E402
+from benchmarks.run import ALL_WORKLOADS, COMPARED, HOOK_CLIENTS, missing, run  # noqa: E402
 from tallyfy_async._constants import DEFAULT_MAX_CONCURRENCY  # noqa: E402
 
 WINDOW_KEYS = ("ops", "errors", "wall_s", "cpu_s", "ops_per_s", "cpu_us_per_op")
@@ -55,7 +56,7 @@ def test_every_workload_completes_without_failures(data: dict[str, Any]) -> None
         assert {(workload, client) for client in available} <= ran, workload
     assert ("token_storm", "sdk") in ran
     # Above SMOKE.wide_above in flight the SDK also runs with max_concurrency = the level.
-    wide = {r["max_concurrency"] for r in data["results"] if r["client"] in WIDE}
+    wide = {r["max_concurrency"] for r in data["results"] if r["client"] in WIDE_CLIENTS}
     assert ("small_get", "sdk_wide") in ran and wide == {max(SMOKE.in_flight)}
     # The judged clients keep the SDK's default, whatever the level.
     judged = [r for r in data["results"] if r["workload"] == "small_get" and r["client"] == "sdk"]
