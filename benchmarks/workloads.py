@@ -475,7 +475,6 @@ def launch(job: Job) -> dict[str, Any]:
         sdk=measure_sdk,
         raw=measure_async,
         official=measure_official,
-        max_concurrency=max(job.in_flight, 64),
     )
 
 
