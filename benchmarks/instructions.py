@@ -12,11 +12,12 @@ a client under it runs about 50 times slower, so the counts take minutes.
 
 On ``--loop asyncio`` (the default) every client decodes with ``json``; on ``--loop uvloop``
 with orjson. ``--clients`` picks among ``raw``, ``sdk_session`` (raw aiohttp on the SDK's
-own session, sending as its transport does: what the SDK's configuration costs aiohttp) and
-``sdk``; ratios are to the first.
+own session, sending as its transport does: what the SDK's configuration costs aiohttp),
+``sdk_dict`` (the SDK's ``get(..., raw=True)``: its whole pipeline, no model) and ``sdk``;
+ratios are to the first.
 
     python -m benchmarks.instructions --in-flight 64 --requests 500
-    python -m benchmarks.instructions --loop uvloop --clients raw,sdk_session,sdk
+    python -m benchmarks.instructions --loop uvloop --clients raw,sdk_session,sdk_dict,sdk
 """
 
 from __future__ import annotations

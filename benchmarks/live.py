@@ -78,7 +78,7 @@ def _loop_factory(name: str) -> Any:
 
 
 #: The clients :func:`open_client` makes.
-CLIENTS = ("raw", "sdk_session", "sdk")
+CLIENTS = ("raw", "sdk_session", "sdk_dict", "sdk")
 
 
 def parse_clients(parser: argparse.ArgumentParser, text: str) -> list[str]:
@@ -101,9 +101,11 @@ async def open_client(
 ) -> tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitable[None]]]:
     """``(op, close)``: ``op`` reads the demo task once with ``client``; ``close`` ends it.
 
-    ``"sdk"``: ``org.tasks.get``. ``"raw"``: raw aiohttp decoding with ``resp.json()`` or,
-    ``use_orjson``, orjson. ``"sdk_session"``: raw aiohttp on the SDK's own session, sending
-    as ``Transport.request`` sends and decoding as ``"raw"`` does.
+    ``"sdk"``: ``org.tasks.get``. ``"sdk_dict"``: ``org.tasks.get(..., raw=True)``, the
+    SDK's whole pipeline with the record left as the dict Tallyfy sent (no model).
+    ``"raw"``: raw aiohttp decoding with ``resp.json()`` or, ``use_orjson``, orjson.
+    ``"sdk_session"``: raw aiohttp on the SDK's own session, sending as
+    ``Transport.request`` sends and decoding as ``"raw"`` does.
     """
     import aiohttp
 
@@ -111,12 +113,18 @@ async def open_client(
 
     if client not in CLIENTS:
         raise ValueError(f"no client {client!r}; the clients are {', '.join(CLIENTS)}")
-    if client == "sdk":
+    if client in ("sdk", "sdk_dict"):
         sdk = sdk_client(ids, max_concurrency=max_concurrency or max(64, in_flight))
         tasks = sdk.org(ids["org_id"]).tasks
+        task_id = ids["task_id"]
+        if client == "sdk_dict":
 
-        async def read_task() -> Any:
-            return await tasks.get(ids["task_id"])
+            async def read_task() -> Any:
+                return await tasks.get(task_id, raw=True)
+        else:
+
+            async def read_task() -> Any:
+                return await tasks.get(task_id)
 
         return read_task, sdk.close
     url = f"{ids['base_url']}/organizations/{ids['org_id']}/tasks/{ids['task_id']}"
