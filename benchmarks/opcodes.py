@@ -56,6 +56,9 @@ def _traced(counts: Counts) -> Callable[[FrameType, str, Any], Any]:
     return tracer
 
 
+#: The clients compared (``benchmarks.live`` makes them): the SDK, then raw aiohttp.
+COMPARED = ("sdk", "raw")
+
 #: (walk, close): ``walk`` runs the measured requests and answers how many it made.
 Walk = tuple[Callable[[], Awaitable[int]], Callable[[], Awaitable[None]]]
 
@@ -167,8 +170,7 @@ def main() -> None:
         sys.modules["orjson"] = None  # type: ignore[assignment]  # json for both clients
     sizes = (20, 10) if args.workload == "get" else (50, 100)
     with serving(*sizes) as ids:
-        sdk = count(ids, args.workload, "sdk", args.loop)
-        theirs = count(ids, args.workload, "raw", args.loop)
+        sdk, theirs = (count(ids, args.workload, client, args.loop) for client in COMPARED)
     unit = "request" if args.workload == "get" else "page"
     print(
         f"{args.workload}, {args.loop}: opcodes a {unit}: SDK {sum(sdk.values()):,.0f}, "
