@@ -125,6 +125,10 @@ def launch(
         rows.close()
     text, complete = describe(report, len(launched), lines, report_path)
     click.echo(text)
+    if report.interrupted:
+        # The rows not yet taken are in no report: only a rerun says what became of them.
+        click.echo("interrupted: rerun with the same report to launch the rest", err=True)
+        click.get_current_context().exit(int(ExitCode.INTERRUPTED))
     if not complete:
         click.get_current_context().exit(int(ExitCode.FAILED))
 

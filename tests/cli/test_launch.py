@@ -198,3 +198,21 @@ def test_cells_holding_several_values_are_split() -> None:
         "b" * 32: ["Widget", "3"],
         "c" * 32: {"users": [42], "guests": ["casey@example.com"], "groups": ["e" * 32]},
     }
+
+
+async def test_a_launch_interrupted_with_ctrl_c_says_so_and_exits_130(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = tmp_path / "many.csv"
+    rows.write_text("name,Amount\n" + "".join(f"Order {n},{n}.00\n" for n in range(1, 101)))
+    fake.inject(path=r"/runs$", method="POST", delay=0.2)
+    args = ["launch", "--csv", str(rows), "--blueprint", purchase(demo), "--concurrency", "4"]
+    process = await start(*args, env=env)
+    while len(launched(fake, demo)) < 8:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 130, out.decode() + err.decode()
+    assert "interrupted: rerun with the same report to launch the rest" in err.decode()
+    assert "Traceback" not in err.decode()
+    assert len(launched(fake, demo)) < 100
