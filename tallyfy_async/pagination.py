@@ -244,13 +244,17 @@ class Paginator(Generic[T]):
         self.per_page = min(per_page, C.MAX_PER_PAGE)
         self.limit = limit
         self.concurrency = concurrency
+        # Page 1 as `await listing` fetched it, kept for the walk that follows only: a
+        # later walk reading it again would mix an old page 1 with fresh later pages.
         self._first: Page[T] | None = None
+        # The latest page 1 read, for __repr__ alone.
+        self._seen: Page[T] | None = None
 
     def __repr__(self) -> str:
         options = "" if self.limit is None else f" limit={self.limit}"
         if self.concurrency != 1:
             options += f" concurrency={self.concurrency}"
-        first = self._first
+        first = self._seen
         if first is None:
             return f"<Paginator per_page={self.per_page}{options}, not fetched yet>"
         kind = type(first.items[0]).__name__ if first.items else "items"
@@ -292,17 +296,29 @@ class Paginator(Generic[T]):
         return page
 
     async def first_page(self) -> Page[T]:
-        """The first page (fetched once, then kept)."""
+        """The first page: fetched, then kept for the next walk (:meth:`pages`, ``async
+        for``, :meth:`to_list`), which starts from it instead of asking again. Each
+        later walk, and ``await`` after a walk, fetches page 1 afresh."""
         if self._first is None:
-            self._first = await self._page(1)
+            self._first = self._seen = await self._page(1)
         return self._first
+
+    async def _take_first_page(self) -> Page[T]:
+        """Page 1 for a walk: the one ``await`` fetched if no walk used it yet, else a
+        fresh one."""
+        first = await self.first_page()
+        self._first = None
+        return first
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self.first_page().__await__()
 
     async def pages(self) -> AsyncIterator[Page[T]]:
-        """Every page in order, ending early once ``limit`` items were yielded."""
-        first = await self.first_page()
+        """Every page in order, ending early once ``limit`` items were yielded.
+
+        Each walk reads the listing afresh, except that it starts from the first page
+        an ``await`` just fetched (:meth:`first_page`)."""
+        first = await self._take_first_page()
         yield first
         if first.total_pages <= 1 or self._reached_limit(first.per_page):
             return

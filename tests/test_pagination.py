@@ -109,6 +109,18 @@ async def test_awaiting_gives_the_first_page_and_the_walk_reuses_it() -> None:
     assert [number for number, _ in server.calls] == [1, 2, 3]
 
 
+async def test_a_second_walk_reads_the_listing_afresh_from_page_one() -> None:
+    server = Server(25, cap=10)
+    listing = numbers(server, per_page=10)
+    assert await listing.to_list() == list(range(25))
+    server.items[:0] = [-2, -1]  # two new items at the top, as a "-created_at" sort puts them
+    assert await listing.to_list() == list(range(-2, 25))
+    page = await listing  # after a walk, await asks again too
+    assert page[0] == -2 and page.total == 27
+    assert [number for number, _ in server.calls] == [1, 2, 3, 1, 2, 3, 1]
+    assert repr(listing) == "<Paginator 27 int in 3 pages of 10>"
+
+
 async def test_pages_are_yielded_in_order() -> None:
     pages = [
         p.current_page
