@@ -126,6 +126,9 @@ WEBHOOK_DEDUPE_MAX_KEYS: Final = 100_000
 WEBHOOK_MAX_FAILED: Final = 10_000
 #: Refused deliveries from an accepted organization, kept with their body.
 WEBHOOK_MAX_REJECTED: Final = 1000
+#: Bytes of refused bodies kept at most, all together: anyone who knows an organization id
+#: can send them, so the oldest are dropped past it (a larger body is kept cut short).
+WEBHOOK_MAX_REJECTED_BYTES: Final = 16 * 1024 * 1024
 #: How long closing a receiver waits for its queue to drain, seconds.
 WEBHOOK_DRAIN_TIMEOUT: Final = 30.0
 

@@ -30,6 +30,7 @@ from tallyfy_async._constants import (
     WEBHOOK_MAX_BODY_BYTES,
     WEBHOOK_MAX_FAILED,
     WEBHOOK_MAX_REJECTED,
+    WEBHOOK_MAX_REJECTED_BYTES,
     WEBHOOK_QUEUE_SIZE,
 )
 from tallyfy_async.webhooks._dedupe import DedupeStore, MemoryDedupeStore
@@ -75,13 +76,18 @@ class RejectedDelivery:
 
     Attributes:
         org_id: the organization of its ``X-Tallyfy-orgID`` header.
-        body: the body as received.
+        body: the body as received; only its first ``max_rejected_bytes`` bytes when it
+            is longer than that (``truncated``).
+        size: the length of the body as received, bytes.
+        truncated: whether ``body`` is cut short.
         error: why it was refused.
         received_at: when, seconds since the epoch.
     """
 
     org_id: str
     body: bytes = attrs.field(repr=False)
+    size: int
+    truncated: bool
     error: WebhookError
     received_at: float
 
@@ -145,6 +151,8 @@ class WebhookReceiver:
         max_failed: failed events kept at most (``None``: no limit); past it the oldest
             is dropped and logged at ERROR.
         max_rejected: unreadable deliveries kept, with their bodies.
+        max_rejected_bytes: bytes of those bodies kept at most, all together (default
+            16 MiB): past it the oldest are dropped, and a longer body is kept cut short.
         drain_timeout: how long :meth:`close` waits for the queue, seconds.
 
     Raises:
@@ -164,6 +172,7 @@ class WebhookReceiver:
         concurrency: int = WEBHOOK_CONCURRENCY,
         max_failed: int | None = WEBHOOK_MAX_FAILED,
         max_rejected: int = WEBHOOK_MAX_REJECTED,
+        max_rejected_bytes: int = WEBHOOK_MAX_REJECTED_BYTES,
         drain_timeout: float = WEBHOOK_DRAIN_TIMEOUT,
     ) -> None:
         if not callable(on_event):
@@ -175,6 +184,14 @@ class WebhookReceiver:
         ):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if (
+            not isinstance(max_rejected_bytes, int)
+            or isinstance(max_rejected_bytes, bool)
+            or max_rejected_bytes < 0
+        ):
+            raise ValueError(
+                f"max_rejected_bytes must be an integer >= 0, got {max_rejected_bytes!r:.60}"
+            )
         if dedupe_ttl <= 0 or drain_timeout < 0:
             raise ValueError("dedupe_ttl must be positive and drain_timeout not negative")
         if dedupe is not None and not isinstance(dedupe, DedupeStore):
@@ -194,6 +211,7 @@ class WebhookReceiver:
         self.failed: deque[FailedEvent] = deque()
         #: Unreadable deliveries from accepted organizations, with their bodies.
         self.rejected: deque[RejectedDelivery] = deque(maxlen=max_rejected)
+        self.max_rejected_bytes = max_rejected_bytes
         #: Events not delivered when the receiver closed (also returned by :meth:`close`).
         self.undelivered: list[WebhookEvent] = []
         self._pending: deque[WebhookEvent] = deque()
@@ -243,11 +261,7 @@ class WebhookReceiver:
             event = read_event(body, org_id, self.organizations.zone(org_id))
         except WebhookError as refused:
             if not isinstance(refused, WebhookOrganizationError | WebhookTooLargeError):
-                self.rejected.append(
-                    RejectedDelivery(
-                        org_id=org_id, body=body, error=refused, received_at=time.time()
-                    )
-                )
+                self._keep_rejected(org_id, body, refused)
             return self._refuse(refused)
         memory = self._memory_dedupe
         if memory is not None:  # the default store: nothing to await
@@ -302,6 +316,26 @@ class WebhookReceiver:
             check_size(size, limit)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _keep_rejected(self, org_id: str, body: bytes, refused: WebhookError) -> None:
+        """Keep an unreadable delivery, within ``max_rejected_bytes`` of bodies in all:
+        anyone who knows the organization id can send them."""
+        budget = self.max_rejected_bytes
+        rejected = self.rejected
+        rejected.append(
+            RejectedDelivery(
+                org_id=org_id,
+                body=body[:budget],
+                size=len(body),
+                truncated=len(body) > budget,
+                error=refused,
+                received_at=time.time(),
+            )
+        )
+        # Summed each time rather than tracked: the application may empty the deque.
+        kept = sum(len(r.body) for r in rejected)
+        while kept > budget:
+            kept -= len(rejected.popleft().body)
 
     def _refuse(self, refused: WebhookError) -> web.Response:
         self._counts["refused"] += 1

@@ -120,6 +120,20 @@ async def test_unreadable_deliveries_are_answered_400_and_kept_with_their_body()
     assert rejected[0].body == b"<html>" and rejected[0].org_id == EXAMPLE_ORG
 
 
+async def test_kept_rejected_bodies_stay_within_their_byte_budget() -> None:
+    receiver = webhooks.handler(Recorder(), org_id=EXAMPLE_ORG, max_rejected_bytes=1000)
+    async with served(receiver) as hook:
+        for number in range(5):  # anyone who knows the org id can send these
+            assert (await hook.post(b"%d" % number + b"x" * 399))[0] == 400
+        kept = list(receiver.rejected)
+        assert [r.body[:1] for r in kept] == [b"3", b"4"]  # the oldest dropped
+        assert [(r.size, r.truncated) for r in kept] == [(400, False), (400, False)]
+
+        assert (await hook.post(b"L" * 3000))[0] == 400
+        (longest,) = receiver.rejected  # alone, and cut short to the budget
+        assert (longest.body, longest.size, longest.truncated) == (b"L" * 1000, 3000, True)
+
+
 async def test_a_body_over_the_limit_is_answered_413() -> None:
     receiver = webhooks.handler(Recorder(), org_id=EXAMPLE_ORG, max_body_size=1000)
     async with served(receiver) as hook:
@@ -384,6 +398,7 @@ async def test_each_organization_is_read_in_its_own_time_zone() -> None:
         ({"org_id": EXAMPLE_ORG, "concurrency": -1}, ValueError),
         ({"org_id": EXAMPLE_ORG, "max_body_size": True}, ValueError),
         ({"org_id": EXAMPLE_ORG, "dedupe_ttl": 0}, ValueError),
+        ({"org_id": EXAMPLE_ORG, "max_rejected_bytes": -1}, ValueError),
         ({"org_id": EXAMPLE_ORG, "timezone": "Nowhere/Town"}, ValueError),
         ({"org_id": EXAMPLE_ORG, "dedupe": object()}, TypeError),
     ],
