@@ -445,26 +445,23 @@ class Transport:
                     if read is not None:
                         return read(data_of(body))
                     return Response(status, resp_headers, body)
-                if (
-                    status == 401
-                    and token is not None
-                    and not replayed
-                    and call.max_attempts > 1
-                    and self._may_replay(org)
-                ):
-                    # Discard only the token that failed and replay once: a 401 was
-                    # not applied. The replay is not a retry.
+                if status == 401 and token is not None and self._may_replay(org):
+                    # Discard only the token that failed, whether or not this call may
+                    # replay: a refused token is never sent again by any call.
                     assert self.tokens is not None
                     await self.tokens.invalidate(org, token)
-                    log.info(
-                        "%s %s -> 401: the token was refused; replaying once with a new one",
-                        call.method,
-                        call.url,
-                    )
-                    replayed = True
-                    call.attempt -= 1
-                    started = loop.time()
-                    continue
+                    # Replay once, even when retries are off: a 401 was not applied, so the
+                    # replay is not a retry. A one-shot transfer body cannot be sent again.
+                    if not replayed and attempts is None:
+                        log.info(
+                            "%s %s -> 401: the token was refused; replaying once with a new one",
+                            call.method,
+                            call.url,
+                        )
+                        replayed = True
+                        call.attempt -= 1
+                        started = loop.time()
+                        continue
                 delay = self._retry_after_status(call, status, resp_headers, body, loop.time())
                 outcome = str(status)
             # Retries cost time the caller did not ask for: say so where logs are kept.
