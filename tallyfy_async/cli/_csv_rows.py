@@ -108,11 +108,12 @@ def _not_utf8(text: str) -> bool:
 
 def row_key(row: CsvRow, key_column: str | None) -> str:
     """A row's key across runs: its key column, else a digest of its cells (stable while
-    the row's values are); an unreadable row is keyed by its line."""
+    the row's values are); an unreadable row, or one with a blank key column, is keyed by
+    its line."""
     if row.values is None:
         return f"line {row.line}"
     if key_column is not None:
-        return row.values[key_column].strip()
+        return row.values[key_column].strip() or f"line {row.line}"
     digest = hashlib.sha256("\x1f".join(row.values.values()).encode()).hexdigest()
     return f"row-{digest[:12]}"
 

@@ -33,8 +33,10 @@ def _blueprint(ctx: click.Context, param: click.Parameter, value: str) -> str:
     f"assignees: member ids, guest emails, group ids) separates them with '{SEPARATOR}'. "
     "Each process is launched exactly once: its key (--key-column, else a digest of the "
     "row) is recorded at the end of its name, so a launch whose answer was lost is looked "
-    "up before it is sent again. The report (JSON Lines) records every row's outcome as "
-    "the launch goes; a rerun with it skips the rows done and retries the rest."
+    "up before it is sent again; a row repeating an earlier row's key fails, naming that "
+    "row's line, and a blank --key-column value fails its row. The report (JSON Lines) "
+    "records every row's outcome as the launch goes; a rerun with it skips the rows done "
+    "and retries the rest."
 )
 @click.option("--csv", "csv_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
@@ -75,7 +77,7 @@ def launch(
     """Launch one process of a blueprint per CSV row, kick-off values from the columns."""
     report_path = report_path or csv_path.with_suffix(".report.jsonl")
     rows = CsvFile(csv_path)
-    lines: dict[str, int] = {}
+    lines: dict[str, list[int]] = {}
     launched: list[Process] = []
 
     async def work() -> bulk.BulkReport:
@@ -90,16 +92,23 @@ def launch(
             )
 
             def key(row: CsvRow) -> str:
-                lines[row_key(row, plan.key_column)] = row.line
-                return row_key(row, plan.key_column)
+                # Every line of a key: bulk.run runs a repeated key once, the others are
+                # reported as failed rows.
+                found = row_key(row, plan.key_column)
+                lines.setdefault(found, []).append(row.line)
+                return found
 
             async def launch_one(row: CsvRow) -> Process:
                 if row.values is None:
                     raise UnreadableRow(f"line {row.line}: {row.problem}")
+                if plan.key_column is not None and not row.values[plan.key_column].strip():
+                    raise UnreadableRow(
+                        f"line {row.line}: no value in the key column {plan.key_column!r}"
+                    )
                 process = await launcher.launch(
                     name=plan.name.format_map(row.values),
                     kickoff=plan.kickoff(row.values),
-                    dedupe_key=key(row),
+                    dedupe_key=row_key(row, plan.key_column),
                 )
                 launched.append(process)
                 return process
@@ -146,24 +155,30 @@ def _earlier(report_path: Path) -> bulk.BulkReport | None:
 
 
 def describe(
-    report: bulk.BulkReport, launched: int, lines: dict[str, int], report_path: Path
+    report: bulk.BulkReport, launched: int, lines: dict[str, list[int]], report_path: Path
 ) -> tuple[str, bool]:
     """What the launch did for the CSV's rows (the report may hold rows since removed
-    from it): counts, every row that failed with its line, the report; and whether every
-    row is done."""
+    from it): counts, every row that failed with its line (a row repeating an earlier
+    row's key fails: it is not launched), the report; and whether every row is done."""
     outcomes = [report.outcomes[key] for key in lines if key in report.outcomes]
     status = Counter(outcome.status for outcome in outcomes)
+    repeated = [(line, key, found[0]) for key, found in lines.items() for line in found[1:]]
+    failed = status[bulk.ItemStatus.FAILED] + len(repeated)
     text = [
-        f"launched {launched:,} processes; {status[bulk.ItemStatus.FAILED]:,} rows failed, "
+        f"launched {launched:,} processes; {failed:,} rows failed, "
         f"{status[bulk.ItemStatus.UNKNOWN]:,} unknown; {report.carried_over:,} done in an "
         "earlier run",
     ]
     for outcome in outcomes:
         if outcome.status is not bulk.ItemStatus.DONE:
-            line = lines[str(outcome.key)]
+            line = lines[str(outcome.key)][0]
             text.append(f"  line {line} ({outcome.key}): {outcome.error_type}: {outcome.message}")
+    for line, key, first in sorted(repeated):
+        text.append(f"  line {line} ({key}): DuplicateKey: same key as line {first}, not launched")
     text.append(
-        f"{len(outcomes):,} rows in {report.elapsed:.1f} s, {report.requests:,} requests; "
-        f"report: {report_path} (a rerun with it launches nothing twice)"
+        f"{len(outcomes) + len(repeated):,} rows in {report.elapsed:.1f} s, "
+        f"{report.requests:,} requests; report: {report_path} (a rerun with it launches "
+        "nothing twice)"
     )
-    return "\n".join(text), status[bulk.ItemStatus.DONE] == len(outcomes)
+    complete = status[bulk.ItemStatus.DONE] == len(outcomes) and not repeated
+    return "\n".join(text), complete

@@ -216,3 +216,30 @@ async def test_a_launch_interrupted_with_ctrl_c_says_so_and_exits_130(
     assert "interrupted: rerun with the same report to launch the rest" in err.decode()
     assert "Traceback" not in err.decode()
     assert len(launched(fake, demo)) < 100
+
+
+async def test_rows_repeating_a_key_or_with_a_blank_key_fail_by_line_and_launch_once(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    twins = tmp_path / "twins.csv"
+    twins.write_text("name,Amount\nLaptop,100\nLaptop,100\nDesk,50\n")
+    result = await tool("launch", "--csv", str(twins), "--blueprint", purchase(demo), env=env)
+    assert result.code == 1, result.text
+    assert "launched 2 processes; 1 rows failed" in result.out
+    assert "): DuplicateKey: same key as line 2, not launched" in result.out
+    assert "line 3 (row-" in result.out
+    assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["Desk", "Laptop"]
+
+    keyed = tmp_path / "keyed.csv"
+    keyed.write_text("id,name,Amount\nK1,A,1\n,B,2\nK1,C,3\n ,D,4\n")
+    args = ["launch", "--csv", str(keyed), "--blueprint", purchase(demo), "--key-column", "id"]
+    result = await tool(*args, env=env)
+    assert result.code == 1, result.text
+    assert "launched 1 processes; 3 rows failed" in result.out
+    assert "line 3 (line 3): UnreadableRow: line 3: no value in the key column 'id'" in result.out
+    assert "line 5 (line 5): UnreadableRow: line 5: no value in the key column 'id'" in result.out
+    assert "line 4 (K1): DuplicateKey: same key as line 2, not launched" in result.out
+    again = await tool(*args, env=env)  # still refused: the CSV must be fixed
+    assert again.code == 1, again.text
+    assert "line 4 (K1): DuplicateKey: same key as line 2" in again.out
+    assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "Desk", "Laptop"]
