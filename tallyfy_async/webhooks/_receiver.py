@@ -465,8 +465,7 @@ class WebhookReceiver:
         Raises:
             RuntimeError: when the receiver is closed.
         """
-        if self._closed or self._closing:
-            raise RuntimeError("the webhook receiver is closed; replay into a new one")
+        self._check_open()
         count = 0
         for event in events:
             if not self._enqueue(event):
@@ -475,10 +474,47 @@ class WebhookReceiver:
         return count
 
     async def replay_failed(self) -> int:
-        """Take every event of :attr:`failed` and queue it again; returns how many."""
-        events = [failure.event for failure in self.failed]
-        self.failed.clear()
-        return await self.replay(events)
+        """Queue every event of :attr:`failed` again, oldest first; returns how many.
+
+        Each event leaves :attr:`failed` as it is queued: when the call is cancelled
+        (while waiting for room in a full queue), the events not queued stay there.
+
+        Raises:
+            RuntimeError: when the receiver is closed (:attr:`failed` is left as it is).
+        """
+        self._check_open()
+        count = 0
+        for failure in list(self.failed):
+            if not self._take_failed(failure):
+                continue  # dropped past max_failed, or taken by the application meanwhile
+            if not self._enqueue(failure.event):
+                try:
+                    await self._admit_when_room(failure.event)
+                except asyncio.CancelledError:
+                    # Cancelled, not closed: the event goes back to failed, not undelivered.
+                    undelivered = self.undelivered
+                    if not self._closed and undelivered and undelivered[-1] is failure.event:
+                        undelivered.pop()
+                        self.failed.appendleft(failure)
+                    raise
+            count += 1
+        return count
+
+    def _check_open(self) -> None:
+        if self._closed or self._closing:
+            raise RuntimeError("the webhook receiver is closed; replay into a new one")
+
+    def _take_failed(self, failure: FailedEvent) -> bool:
+        """Remove ``failure`` (this very one) from :attr:`failed`; False if it is gone."""
+        failed = self.failed
+        if failed and failed[0] is failure:  # the usual case: replayed oldest first
+            failed.popleft()
+            return True
+        for index, kept in enumerate(failed):
+            if kept is failure:
+                del failed[index]
+                return True
+        return False
 
     @property
     def stats(self) -> ReceiverStats:

@@ -179,6 +179,45 @@ async def test_a_callback_that_raises_is_logged_counted_and_kept_for_replay(
     assert list(hook.receiver.failed) == []
 
 
+async def test_replaying_failures_into_a_closed_receiver_keeps_them() -> None:
+    recorder = Recorder()
+    recorder.fail_ids = {"task-00001"}
+    async with served(webhooks.handler(recorder, org_id=EXAMPLE_ORG)) as hook:
+        assert (await hook.post(task_payload(1)))[0] == 200
+    assert hook.receiver.closed and len(hook.receiver.failed) == 1
+
+    with pytest.raises(RuntimeError, match="closed"):
+        await hook.receiver.replay_failed()
+    assert len(hook.receiver.failed) == 1
+
+
+async def test_a_cancelled_replay_of_failures_leaves_the_rest_in_failed() -> None:
+    recorder = Recorder()
+    ids = [f"task-{n:05d}" for n in range(4)]
+    recorder.fail_ids = set(ids)
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG, queue_size=1, concurrency=1)
+    async with served(receiver) as hook:
+        for number in range(4):
+            assert (await hook.post(task_payload(number)))[0] == 200
+        await receiver.join()
+        assert len(receiver.failed) == 4
+
+        recorder.fail_ids.clear()
+        recorder.gate = asyncio.Event()  # the first replayed holds the only worker
+        replay = asyncio.create_task(receiver.replay_failed())
+        await until(lambda: receiver.stats.waiting == 1, "the third event waiting for room")
+        replay.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await replay
+        recorder.gate.set()
+        await receiver.join()
+
+    assert [e.task.id for e in recorder.events if isinstance(e, TaskCompletedEvent)] == ids[:2]
+    left = [f.event for f in receiver.failed]
+    assert [e.task.id for e in left if isinstance(e, TaskCompletedEvent)] == ids[2:]
+    assert receiver.undelivered == []
+
+
 async def test_a_full_queue_makes_deliveries_wait_instead_of_refusing_them() -> None:
     recorder = Recorder()
     recorder.gate = asyncio.Event()
