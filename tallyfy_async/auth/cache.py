@@ -251,6 +251,12 @@ class TokenCache:
             if isinstance(self.store, VersionedTokenStore):
                 return await self._refresh_versioned(key, entry, self.store)
             async with self._store_lock(key):
+                if entry.unsaved:
+                    # The last refresh could not save its token, which holds the only live
+                    # refresh token: the store still has the spent one, so save it first.
+                    assert entry.token is not None
+                    await self.store.save(key, entry.token)
+                    entry.unsaved = False
                 # Read the store every time: another client sharing it may have refreshed.
                 stored = await self.store.load(key)
                 if stored is not None and not _same(stored, entry.token):
@@ -260,7 +266,13 @@ class TokenCache:
                     return entry.token
                 token = await entry.flow.obtain(entry.token)
                 # Saved before use: a rotated refresh token must survive a crash.
-                await self.store.save(key, token)
+                try:
+                    await self.store.save(key, token)
+                except BaseException:
+                    # The refresh token presented is spent: keep the new one, unused until
+                    # the next refresh has saved it.
+                    entry.token, entry.unsaved = token, True
+                    raise
             entry.token = token
             return token
 

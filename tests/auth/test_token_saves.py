@@ -1,0 +1,67 @@
+"""A rotated refresh token is never lost: not to a failed save, not to a client closing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tallyfy_async import MemoryTokenStore, RefreshToken, TallyfyClient, Token
+from tallyfy_async.testing import DemoOrg, FakeTallyfy
+
+
+def token_requests(fake: FakeTallyfy) -> list[Any]:
+    return [r for r in fake.log if r.path.endswith("/oauth/token")]
+
+
+async def refresh_credentials(fake: FakeTallyfy, demo: DemoOrg) -> RefreshToken:
+    """RefreshToken credentials holding a live refresh token, whose access token expired."""
+    store = MemoryTokenStore()
+    async with TallyfyClient(
+        demo.credentials, base_url=fake.base_url, token_url=fake.token_url, token_store=store
+    ) as tallyfy:
+        await tallyfy.request("GET", "/me")
+    held = await store.load("*")
+    assert held is not None and held.refresh_token
+    fake.expire_tokens()
+    creds = demo.credentials
+    return RefreshToken(
+        client_id=creds.client_id,
+        client_secret=creds.client_secret,
+        refresh_token=held.refresh_token,
+    )
+
+
+class FlakyStore(MemoryTokenStore):
+    """An application's own store (a database, say) whose next save fails once."""
+
+    fail_next = False
+
+    async def save(self, key: str, token: Token) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("database briefly unavailable")
+        await super().save(key, token)
+
+
+async def test_a_token_whose_save_failed_is_saved_before_it_is_used(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
+    refresh = await refresh_credentials(fake, demo)
+    store = FlakyStore()
+    store.fail_next = True
+    async with TallyfyClient(
+        refresh, base_url=fake.base_url, token_url=fake.token_url, token_store=store
+    ) as tallyfy:
+        with pytest.raises(ConnectionError):
+            await tallyfy.request("GET", "/me")
+        assert tallyfy.tokens.cached(None) is None  # not sent while the store lacks it
+        await tallyfy.request("GET", "/me")
+        saved = await store.load("*")
+        assert saved is not None and saved == await tallyfy.tokens.token(None)
+    # One refresh (the password grant before it made the credentials): the token it got
+    # went to the store on the next call, and served it.
+    assert [r.status for r in token_requests(fake)] == [200, 200]
+    assert [r.body["grant_type"] for r in token_requests(fake)] == ["password", "refresh_token"]
+    me = [r for r in fake.log if r.path.endswith("/me")]
+    assert [r.status for r in me] == [200, 200]
