@@ -11,11 +11,29 @@ No exception message ever contains a token, a secret or a password.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 
 class TallyfyError(Exception):
-    """Root of every error the SDK raises on purpose."""
+    """Root of every error the SDK raises on purpose.
+
+    Every one survives ``pickle`` and ``copy.deepcopy`` (a ``ProcessPoolExecutor`` hands
+    the error itself back, not ``BrokenProcessPool``).
+    """
+
+    _call: tuple[tuple[Any, ...], dict[str, Any]]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        # Exception's own __reduce__ calls the class again with `args` alone (the
+        # message), which most of our __init__s refuse: keep what the constructor was
+        # called with, for __reduce__ to call it the same way.
+        self = super().__new__(cls, *args)
+        self._call = (args, kwargs)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        args, kwargs = self._call
+        return (_rebuild, (type(self), args, kwargs), self.__dict__)
 
 
 class ClientClosedError(TallyfyError, RuntimeError):
@@ -236,6 +254,11 @@ class TokenStoreError(TallyfyError):
     """
 
 
+def _rebuild(cls: type[TallyfyError], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """An error called again as it was first (pickle cannot call with keywords)."""
+    return cls(*args, **kwargs)
+
+
 _BY_STATUS: dict[int, type[APIError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
@@ -258,6 +281,7 @@ __all__ = [
     "AuthenticationError",
     "ClientClosedError",
     "ConflictError",
+    "FileTooLargeError",
     "FormValuesError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -265,6 +289,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "SignInError",
     "TallyfyError",
     "TokenStoreError",
     "TransportError",
