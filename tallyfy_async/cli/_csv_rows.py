@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import re
 import string
 from collections.abc import Iterator
@@ -106,18 +107,6 @@ def _not_utf8(text: str) -> bool:
     return any("\udc80" <= char <= "\udcff" for char in text)
 
 
-def row_key(row: CsvRow, key_column: str | None) -> str:
-    """A row's key across runs: its key column, else a digest of its cells (stable while
-    the row's values are); an unreadable row, or one with a blank key column, is keyed by
-    its line."""
-    if row.values is None:
-        return f"line {row.line}"
-    if key_column is not None:
-        return row.values[key_column].strip() or f"line {row.line}"
-    digest = hashlib.sha256("\x1f".join(row.values.values()).encode()).hexdigest()
-    return f"row-{digest[:12]}"
-
-
 @attrs.frozen
 class ColumnPlan:
     """How the columns feed a launch: kick-off fields, the name, the key.
@@ -126,11 +115,13 @@ class ColumnPlan:
         fields: kick-off fields by the column that gives them.
         name: the process name, a ``str.format`` template over the columns.
         key_column: the column that identifies a row across runs, if any.
+        name_columns: the columns the name template uses.
     """
 
     fields: dict[str, FormField]
     name: str
     key_column: str | None
+    name_columns: tuple[str, ...] = ()
 
     @classmethod
     def make(
@@ -183,7 +174,26 @@ class ColumnPlan:
         files = [c for c, f in fields.items() if f.field_type is FieldType.FILE]
         if files:
             raise Failure(ExitCode.FILE, f"file fields cannot come from a CSV: {files}")
-        return cls(fields, name, key_column)
+        return cls(fields, name, key_column, tuple(sorted(used)))
+
+    def key(self, row: CsvRow) -> str:
+        """A row's key across runs: its key column, else a digest of the values the launch
+        uses (its kick-off values by field, its name template's columns), so that the key
+        holds while those values do, whatever the columns' order or the other columns; an
+        unreadable row, or one with a blank key column, is keyed by its line."""
+        if row.values is None:
+            return f"line {row.line}"
+        if self.key_column is not None:
+            return row.values[self.key_column].strip() or f"line {row.line}"
+        used = {
+            f"field {field.id}": row.values[column]
+            for column, field in self.fields.items()
+            if row.values[column].strip()  # as kickoff() leaves blank cells out
+        }
+        used.update({f"column {column}": row.values[column] for column in self.name_columns})
+        text = json.dumps(sorted(used.items()), ensure_ascii=False)
+        digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+        return f"row-{digest[:12]}"
 
     def kickoff(self, values: dict[str, str]) -> dict[str, Any]:
         """A row's kick-off values by field id (blank cells left out)."""

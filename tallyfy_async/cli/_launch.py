@@ -11,7 +11,7 @@ from tallyfy_async import _constants as C
 from tallyfy_async import bulk
 from tallyfy_async._urls import check_id
 from tallyfy_async.cli._connect import Target, connect, connection_options
-from tallyfy_async.cli._csv_rows import SEPARATOR, ColumnPlan, CsvFile, CsvRow, row_key
+from tallyfy_async.cli._csv_rows import SEPARATOR, ColumnPlan, CsvFile, CsvRow
 from tallyfy_async.cli._failures import ExitCode, Failure, run
 from tallyfy_async.models.processes import Process
 
@@ -32,11 +32,12 @@ def _blueprint(ctx: click.Context, param: click.Parameter, value: str) -> str:
     f"(ignoring case). A cell holding several values (multiselect choices, table cells, "
     f"assignees: member ids, guest emails, group ids) separates them with '{SEPARATOR}'. "
     "Each process is launched exactly once: its key (--key-column, else a digest of the "
-    "row) is recorded at the end of its name, so a launch whose answer was lost is looked "
-    "up before it is sent again; a row repeating an earlier row's key fails, naming that "
-    "row's line, and a blank --key-column value fails its row. The report (JSON Lines) "
-    "records every row's outcome as the launch goes; a rerun with it skips the rows done "
-    "and retries the rest."
+    "values the launch uses: the kick-off values by field and the --name columns; not the "
+    "columns' order nor the columns left out) is recorded at the end of its name, so a "
+    "launch whose answer was lost is looked up before it is sent again. A row repeating an "
+    "earlier row's key fails, naming that row's line, and so does a blank --key-column "
+    "value. The report (JSON Lines) records every row's outcome as the launch goes; a "
+    "rerun with it skips the rows done and retries the rest."
 )
 @click.option("--csv", "csv_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
@@ -48,7 +49,7 @@ def _blueprint(ctx: click.Context, param: click.Parameter, value: str) -> str:
               "[default: the 'name' column].")  # fmt: skip
 @click.option("--key-column",
               help="The column identifying a row across runs (an order number) [default: a "
-              "digest of the row's values].")  # fmt: skip
+              "digest of the row's kick-off values and --name columns].")  # fmt: skip
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The report to write and resume from [default: FILE.report.jsonl beside "
               "the CSV].")  # fmt: skip
@@ -94,7 +95,7 @@ def launch(
             def key(row: CsvRow) -> str:
                 # Every line of a key: bulk.run runs a repeated key once, the others are
                 # reported as failed rows.
-                found = row_key(row, plan.key_column)
+                found = plan.key(row)
                 lines.setdefault(found, []).append(row.line)
                 return found
 
@@ -108,7 +109,7 @@ def launch(
                 process = await launcher.launch(
                     name=plan.name.format_map(row.values),
                     kickoff=plan.kickoff(row.values),
-                    dedupe_key=row_key(row, plan.key_column),
+                    dedupe_key=plan.key(row),
                 )
                 launched.append(process)
                 return process

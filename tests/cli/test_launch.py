@@ -243,3 +243,22 @@ async def test_rows_repeating_a_key_or_with_a_blank_key_fail_by_line_and_launch_
     assert again.code == 1, again.text
     assert "line 4 (K1): DuplicateKey: same key as line 2" in again.out
     assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "Desk", "Laptop"]
+
+
+async def test_a_row_keeps_its_key_when_columns_move_or_unused_columns_change(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = tmp_path / "rows.csv"
+    args = ["launch", "--csv", str(rows), "--blueprint", purchase(demo),
+            "--ignore-unknown-columns"]  # fmt: skip
+    rows.write_text("name,Amount,Note\nA,10,x\nB,20,y\n")
+    first = await tool(*args, env=env)
+    assert first.code == 0, first.text
+    rows.write_text("Note,amount,name,Vendor email\nz,10,A,\nw,20,B,\n")  # moved, renamed case
+    again = await tool(*args, env=env)
+    assert again.code == 0, again.text
+    assert "launched 0 processes; 0 rows failed, 0 unknown; 2 done in an earlier run" in again.out
+    rows.write_text("name,Amount\nA,11\nB,20\n")  # a value the launch uses changed
+    changed = await tool(*args, env=env)
+    assert "launched 1 processes" in changed.out, changed.text
+    assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "A", "B"]
