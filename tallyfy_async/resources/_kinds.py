@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Final
 
 import attrs
@@ -31,6 +32,7 @@ from tallyfy_async.resources._checks import (
     max_length,
     one_of,
     require,
+    web_url,
 )
 from tallyfy_async.resources._form_values import check_owners
 
@@ -246,6 +248,9 @@ WITH: Final = Includes(wire="with")
 #: An email address, and a list of them.
 EMAIL: Final = Checked(function=email)
 EMAILS: Final = Checked(function=emails)
+#: A webhook URL Tallyfy posts to: absolute http(s), the check ``set_webhook`` makes;
+#: None clears it.
+WEBHOOK: Final = Checked(function=partial(web_url, nullable=True))
 #: An argument the method sends its own way, unchecked here.
 APART: Final = Kind(sent=False)
 #: The query of a read that takes only includes.

@@ -51,7 +51,7 @@ TASK_FIELDS: Final[dict[str, kinds.Kind]] = {
     "position": kinds.Int(minimum=1),
     "max_assignable": kinds.Int(minimum=0),
     "task_type": kinds.Choice(choices=TASK_TYPES),
-    "webhook": kinds.TEXT_OR_NONE,
+    "webhook": kinds.WEBHOOK,
     **kinds.flags("top_secret", "prevent_guest_comment"),
     # kinds.Checked against the task's form fields, read first, and sent as ``taskdata``.
     "form_values": kinds.Instance(types=Mapping, sent=False),

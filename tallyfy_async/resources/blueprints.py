@@ -59,8 +59,8 @@ BLUEPRINT_FIELDS: Final[dict[str, kinds.Kind]] = {
     "title": kinds.Text(max_len=TITLE_MAX, required=True),
     "type": kinds.Choice(choices=BLUEPRINT_TYPES),
     "summary": kinds.Text(max_len=SUMMARY_MAX, nullable=True),
+    "webhook": kinds.WEBHOOK,
     **kinds.texts(
-        "webhook",
         "explanation_video",
         "guidance",
         "icon",

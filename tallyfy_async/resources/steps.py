@@ -30,7 +30,8 @@ BUCKETS: Final = ("assignees", "guests", "groups")
 #: The fields of a step's create and update.
 STEP_FIELDS: Final = {
     "title": kinds.Text(required=True),
-    **kinds.texts("summary", "step_type", "webhook"),
+    **kinds.texts("summary", "step_type"),
+    "webhook": kinds.WEBHOOK,
     "max_assignable": kinds.INT,
     "assignees": kinds.ListOf(item=int),
     "guests": kinds.ListOf(item=str),

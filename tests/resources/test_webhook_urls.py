@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 
 from tallyfy_async import PermissionDeniedError, PersonalAccessToken, TallyfyClient
@@ -61,6 +65,45 @@ async def test_a_webhook_must_be_an_absolute_http_url(org: OrgClient, fake: Fake
     with pytest.raises(ValueError, match="absolute http"):
         await org.watchers.add(1, webhook="ftp://hooks.example/x")
     assert fake.log == []
+
+
+async def test_every_write_of_a_webhook_field_checks_the_url(
+    org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
+) -> None:
+    [step, *_] = await org.steps.list(demo.blueprint_ids[0]).to_list()
+    [task, *_] = await org.processes.tasks.list(demo.process_ids[0]).to_list()
+    deadline = datetime(2027, 1, 1, tzinfo=UTC)
+    writes: dict[str, Callable[[str], Awaitable[Any]]] = {
+        "blueprints.create": lambda url: org.blueprints.create(
+            title="Hooked", type="procedure", webhook=url
+        ),
+        "blueprints.update": lambda url: org.blueprints.update(
+            demo.blueprint_ids[0], title="Hooked", webhook=url
+        ),
+        "steps.create": lambda url: org.steps.create(
+            demo.blueprint_ids[0], title="Hooked", webhook=url
+        ),
+        "steps.update": lambda url: org.steps.update(step, title="Hooked", webhook=url),
+        "tasks.create": lambda url: org.tasks.create(
+            title="Hooked",
+            task_type="task",
+            owners={"users": [demo.admin_id]},
+            deadline=deadline,
+            webhook=url,
+        ),
+        "tasks.update": lambda url: org.tasks.update(demo.oneoff_task_ids[1], webhook=url),
+        "processes.tasks.update": lambda url: org.processes.tasks.update(task, webhook=url),
+    }
+    fake.reset_log()
+    for name, write in writes.items():
+        for bad in ("hooks.example/x", "ftp://hooks.example/x", "not a url"):
+            with pytest.raises(ValueError, match="webhook must be an absolute http"):
+                await write(bad)
+        with pytest.raises(TypeError, match="webhook must be str or None"):
+            await write(42)  # type: ignore[arg-type]
+        assert fake.log == [], name
+    for name, write in writes.items():
+        assert (await write(HOOK)).webhook == HOOK, name
 
 
 async def test_organization_watchers(org: OrgClient, demo: DemoOrg, fake: FakeTallyfy) -> None:
