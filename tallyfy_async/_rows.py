@@ -6,8 +6,8 @@ than reading the JSON; :func:`row_reader` reads a wire dict (as a listing's ``.r
 yields it) into the very row ``to_json_dict()`` would give for the model the converter
 builds from it: the keys the model does not declare first, then every field in the
 model's order, defaults for the absent ones, includes unwrapped, dates as ISO 8601 with
-their UTC offset, enums as their values, nested models as dicts (without their own
-unknown keys, as ``to_dict()`` leaves them out).
+their UTC offset, enums as their values, nested models as dicts (their own unknown keys
+first, as ``to_dict()`` puts them).
 
 Fields whose wire value is already the row's (text, numbers, flags, plain lists and dicts)
 are copied as they are; every other field goes through the expression the converter's
@@ -24,28 +24,12 @@ import attrs
 
 from tallyfy_async._readers import EXTRA, INCLUDE
 from tallyfy_async._serde import Converter
-from tallyfy_async.models._base import _jsonable
+from tallyfy_async.models._base import _jsonable, _plain
 
 #: A wire dict in (taken apart), its row out.
 RowReader = Callable[[dict[str, Any]], dict[str, Any]]
 
 _REQUIRED = object()
-
-
-def _plain(value: Any) -> Any:
-    """``value`` as ``attrs.asdict(recurse=True)`` leaves a field, ``extra`` left out."""
-    cls = type(value)
-    if attrs.has(cls):
-        return {
-            field.name: _plain(getattr(value, field.name))
-            for field in attrs.fields(cls)
-            if field.name != EXTRA
-        }
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {_plain(key): _plain(item) for key, item in value.items()}
-    return value
 
 
 def _default(field: attrs.Attribute[Any]) -> Any:

@@ -22,7 +22,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from tallyfy_async._readers import INCLUDE
+from tallyfy_async._readers import EXTRA, INCLUDE
 from tallyfy_async._readonly import EMPTY, read_only
 
 T = TypeVar("T")
@@ -52,6 +52,26 @@ def _jsonable(value: Any) -> Any:
         return _jsonable(value.value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as :meth:`Model.to_dict` gives it: every model (nested ones too) a dict
+    of its fields after its ``extra`` keys; lists, tuples and sets as lists; dicts copied.
+    """
+    cls = type(value)
+    if attrs.has(cls):
+        data = {
+            field.name: _plain(getattr(value, field.name))
+            for field in attrs.fields(cls)
+            if field.name != EXTRA
+        }
+        extra = getattr(value, EXTRA, None)
+        return {**extra, **data} if extra else data
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
     return value
 
 
@@ -107,13 +127,14 @@ class Model:
         return html_model(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """The model as a plain dict (nested models too), ``extra`` keys merged in.
+        """The model as a plain dict (nested models too), ``extra`` keys merged in (a
+        nested model's into its own dict), before the declared fields.
 
         Datetimes and enums stay as they are; :meth:`to_json_dict` turns them into text.
         Handy for tables: ``pandas.DataFrame([t.to_dict() for t in tasks])``.
         """
-        data = attrs.asdict(self, recurse=True, filter=lambda a, _: a.name != "extra")
-        return {**self.extra, **data}
+        result: dict[str, Any] = _plain(self)
+        return result
 
     def to_json_dict(self) -> dict[str, Any]:
         """:meth:`to_dict` made JSON-ready: datetimes as ISO 8601 text (with their UTC

@@ -111,6 +111,27 @@ async def test_models_keep_unknown_keys_in_to_dict(client: TallyfyClient, demo: 
         assert blueprint.to_dict()[key] == value
 
 
+def test_nested_models_keep_their_unknown_keys_in_every_export() -> None:
+    from tallyfy_async._rows import row_reader
+    from tallyfy_async._serde import Converter
+
+    converter = Converter()
+    wire = {
+        "id": "a" * 32,
+        "title": "Review",
+        "owners": {"users": [1], "guests": [], "groups": [], "teams": [7]},
+        "run": {"data": {"id": "b" * 32, "name": "P", "new_key": {"x": 1}}},
+    }
+    task = converter.structure(json.loads(json.dumps(wire)), Task)
+    plain = task.to_dict()
+    assert plain["owners"]["teams"] == [7] and plain["run"]["new_key"] == {"x": 1}
+    assert list(plain["owners"]) == ["teams", "users", "guests", "groups"]  # unknown first
+    ready = json.loads(task.to_json())
+    assert ready["owners"]["teams"] == [7] and ready["run"]["new_key"] == {"x": 1}
+    # The export's row, read without the model, is the same row.
+    assert row_reader(converter, Task)(json.loads(json.dumps(wire))) == task.to_json_dict()
+
+
 async def test_pages_and_paginators_print_as_one_short_line(
     client: TallyfyClient, demo: DemoOrg, fake: FakeTallyfy
 ) -> None:
