@@ -140,12 +140,15 @@ def read_webhook_date(text: str, zone: tzinfo | None) -> datetime:
             cannot be resolved without guessing.
     """
     if not isinstance(text, str):
-        raise WebhookDateError(repr(text), "a date must be a string")
+        raise WebhookDateError(f"{text!r:.60}", "a date must be a string")
     if len(text) >= 10 and text[4:5] == "-":
         try:
             return parse_datetime(text)
         except ValueError as exc:
-            raise WebhookDateError(text, str(exc)) from None
+            # Not str(exc): it repeats the text, which may be megabytes long.
+            far = "out of range" in str(exc)
+            reason = "out of range once converted to UTC" if far else "not an ISO 8601 date"
+            raise WebhookDateError(text, reason) from None
     match = _HUMAN.fullmatch(text.strip())
     if match is None:
         raise WebhookDateError(

@@ -64,7 +64,7 @@ class UnexpectedOrganizationError(WebhookOrganizationError):
         more = f" and {len(self.expected) - 5} more" if len(self.expected) > 5 else ""
         super().__init__(
             detail
-            or f"webhook refused: X-Tallyfy-orgID {org_id!r} is not an organization this "
+            or f"webhook refused: X-Tallyfy-orgID {org_id!r:.60} is not an organization this "
             f"receiver accepts ({shown}{more}). Add it to org_id= if it is one of yours."
         )
 
@@ -123,4 +123,4 @@ class WebhookDateError(WebhookPayloadError):
 
     def __init__(self, text: str, reason: str) -> None:
         self.text = text
-        super().__init__(f"webhook date {text!r}: {reason}")
+        super().__init__(f"webhook date {text!r:.60}: {reason}")

@@ -153,7 +153,7 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
     converter = _converter(zone)
     if is_task:
         if kind not in (None, EventKind.TASK_COMPLETED):
-            raise WebhookShapeError(f"webhook refused: a task payload named {named!r}")
+            raise WebhookShapeError(f"webhook refused: a task payload named {named!r:.60}")
         fields["kind"] = EventKind.TASK_COMPLETED
         _tidy_task_payload(fields, org_id)
         return _structure(converter, fields, TaskCompletedEvent)
@@ -165,7 +165,10 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
             kind = EventKind.PROCESS_COMPLETED if done else EventKind.PROCESS_LAUNCHED
         fields["kind"] = kind
         return _structure(converter, fields, ProcessEvent)
-    shown = ", ".join(sorted(str(key) for key in data if key != "org_id")[:8]) or "none"
+    keys = sorted(str(key) for key in data if key != "org_id")
+    shown = ", ".join(f"{key:.40}" for key in keys[:8]) or "none"
+    if len(keys) > 8:
+        shown += f" and {len(keys) - 8} more"
     raise WebhookShapeError(
         "webhook refused: neither a task-completion payload (no this_task) nor a process "
         f"payload (id with checklist_id, process-tasks...); top-level keys: {shown}"
@@ -186,8 +189,8 @@ def _tidy_task_payload(fields: dict[str, Any], org_id: str) -> None:
             raise UnexpectedOrganizationError(
                 org_id,
                 {org_id},
-                detail=f"webhook refused: X-Tallyfy-orgID is {org_id!r} but the payload's "
-                f"process belongs to {named!r}",
+                detail=f"webhook refused: X-Tallyfy-orgID is {org_id!r:.60} but the "
+                f"payload's process belongs to {named!r:.60}",
             )
     elif process == []:
         fields["process"] = None
@@ -200,7 +203,7 @@ def _structure(converter: _EventConverter, fields: dict[str, Any], model: type[T
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise WebhookShapeError(
-            f"webhook refused: not a {model.__name__} payload as documented ({exc})"
+            f"webhook refused: not a {model.__name__} payload as documented ({exc!s:.200})"
         ) from None
 
 

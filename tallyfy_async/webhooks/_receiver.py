@@ -339,7 +339,8 @@ class WebhookReceiver:
 
     def _refuse(self, refused: WebhookError) -> web.Response:
         self._counts["refused"] += 1
-        log.warning("Tallyfy webhook refused with %d: %s", refused.status, refused)
+        # Cut short as well as the messages themselves: the log must never carry a body.
+        log.warning("Tallyfy webhook refused with %d: %.500s", refused.status, refused)
         return web.Response(status=refused.status, text=refused.reason)
 
     async def _first_sight(self, key: str) -> bool:

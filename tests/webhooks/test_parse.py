@@ -220,6 +220,28 @@ def test_json_of_an_unknown_shape_is_refused_400(payload: Any) -> None:
     assert refused.value.status == 400
 
 
+def _huge(where: str) -> Any:
+    """A payload with a 100 kB value where ``where`` says."""
+    long = "9" * 100_000
+    payload = example("task")
+    if where == "date":
+        payload["this_task"]["completed_at"] = "2025-" + long
+    elif where == "human date":
+        payload["this_task"]["completed_at"] = "02/10/2025 " + long
+    elif where == "organization":
+        payload["process"]["organization_id"] = long
+    else:
+        payload = {f"{n}{long}": 1 for n in range(20)}
+    return payload
+
+
+@pytest.mark.parametrize("where", ["date", "human date", "organization", "keys"])
+def test_refusals_never_repeat_a_long_value_of_the_body(where: str) -> None:
+    with pytest.raises(WebhookError) as refused:
+        parse(_huge(where))
+    assert len(str(refused.value)) < 500
+
+
 def test_every_refusal_is_a_tallyfy_error_and_payload_errors_are_value_errors() -> None:
     for cls in (MissingOrganizationError, WebhookTooLargeError, WebhookShapeError):
         assert issubclass(cls, WebhookError)
