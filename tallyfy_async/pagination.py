@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -26,6 +26,7 @@ import attrs
 from tallyfy_async import _constants as C
 from tallyfy_async import notebook
 from tallyfy_async._progress import ProgressArg, ProgressView
+from tallyfy_async._readonly import EMPTY, read_only
 from tallyfy_async._responses import EncodedBody, Response, data_of, meta_of
 from tallyfy_async._tables import html_table
 from tallyfy_async.errors import PaginationError, UnexpectedResponseError
@@ -51,6 +52,8 @@ class Page(Generic[T]):
         per_page: the page size the server used (it may cap what was asked).
         current_page: this page's number, 1-based.
         total_pages: how many pages the listing has.
+        meta: the response's ``meta`` besides the pagination, read-only (for the tasks
+            of a member: ``overdue_tasks`` and ``tasks_due_soon``); empty when none.
     """
 
     items: list[T]
@@ -58,6 +61,7 @@ class Page(Generic[T]):
     per_page: int
     current_page: int
     total_pages: int
+    meta: Mapping[str, Any] = EMPTY
 
     @property
     def count(self) -> int:
@@ -128,15 +132,18 @@ def read_page(response: Response, structure: Callable[[Any], T] | None, asked: i
         items = _take_items(data, structure, response)
     else:
         items = _read_items(data, structure)
-    pagination = meta_of(body).get("pagination")
+    meta = meta_of(body)
+    pagination = meta.get("pagination")
+    others = read_only({key: value for key, value in meta.items() if key != "pagination"})
     if not isinstance(pagination, dict):
-        return Page(items, len(items), max(asked, len(items)), 1, 1)
+        return Page(items, len(items), max(asked, len(items)), 1, 1, others)
     return Page(
         items=items,
         total=_int(pagination, "total", len(items)),
         per_page=_int(pagination, "per_page", asked),
         current_page=_int(pagination, "current_page", 1),
         total_pages=_total_pages(pagination),
+        meta=others,
     )
 
 

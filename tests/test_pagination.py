@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -408,3 +409,19 @@ async def test_raw_reads_of_one_record_are_the_dicts_tallyfy_sent(
     blueprint_id = process["checklist_id"]
     blueprint = await org.blueprints.get(blueprint_id, raw=True)
     assert blueprint == (await client.request("GET", f"{path}/checklists/{blueprint_id}")).data
+
+
+async def test_a_page_keeps_the_meta_beside_the_pagination(
+    demo: DemoOrg, client: TallyfyClient
+) -> None:
+    org = client.org(demo.org_id)
+    page = await org.tasks.mine(per_page=10)
+    mine = await org.tasks.mine().to_list()
+    now = datetime.now(UTC)
+    overdue = [t for t in mine if t.deadline and t.deadline < now and not t.completed_at]
+    assert overdue  # the demo has some, so the count below is not 0 by chance
+    assert set(page.meta) == {"overdue_tasks", "tasks_due_soon"}
+    assert page.meta["overdue_tasks"] == len(overdue)
+    with pytest.raises(TypeError, match="read-only"):
+        page.meta["overdue_tasks"] = 0  # type: ignore[index]
+    assert (await org.tasks.list()).meta == {}  # a listing with pagination alone
