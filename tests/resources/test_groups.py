@@ -150,3 +150,14 @@ async def test_bad_input_is_refused_before_sending(
     with pytest.raises(error, match=names):
         await call(org, demo)
     assert fake.log == []
+
+
+async def test_list_sorted_by_updated_at(org: OrgClient, demo: DemoOrg, fake: FakeTallyfy) -> None:
+    first, second = fake.state.orgs[demo.org_id].groups.every()
+    # The first group listed by default is the one changed last.
+    first.wire["last_updated"] = "2026-01-02T00:00:00.000Z"
+    second.wire["last_updated"] = "2026-01-01T00:00:00.000Z"
+    names = (first.wire["name"], second.wire["name"])
+    oldest_first = [g.name for g in await org.groups.list(sort="updated_at").to_list()]
+    newest_first = [g.name for g in await org.groups.list(sort="-updated_at").to_list()]
+    assert (oldest_first, newest_first) == (list(names[::-1]), list(names))

@@ -6,7 +6,7 @@ the includes wrapped in ``{"data": ...}`` otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tallyfy_async.testing._context import Ctx
@@ -246,8 +246,12 @@ def blueprint_renderer(ctx: Ctx) -> Callable[[Blueprint], Wire]:
 # ---------------------------------------------------------------- sorting and filters
 
 
-def sort_by(ctx: Ctx, items: Sequence[Any], allowed: Sequence[str]) -> Sequence[Any]:
-    """Apply ``sort``/``sort_by`` (``field`` or ``-field``) when it names an allowed field."""
+def sort_by(
+    ctx: Ctx, items: Sequence[Any], allowed: Sequence[str] | Mapping[str, str]
+) -> Sequence[Any]:
+    """Apply ``sort``/``sort_by`` (``field`` or ``-field``) when it names an allowed field;
+    any other field leaves the default order. A mapping gives the record key each field
+    sorts on, where the query's name is not the record's."""
     spec = ctx.query.get("sort") or ctx.query.get("sort_by")
     if not spec:
         return items
@@ -255,6 +259,8 @@ def sort_by(ctx: Ctx, items: Sequence[Any], allowed: Sequence[str]) -> Sequence[
     field = spec.lstrip("-")
     if field not in allowed:
         return items
+    if isinstance(allowed, Mapping):
+        field = allowed[field]
     present = [item for item in items if item.wire.get(field) is not None]
     absent = [item for item in items if item.wire.get(field) is None]
 

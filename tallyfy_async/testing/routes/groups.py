@@ -78,7 +78,10 @@ def list_groups(ctx: Ctx) -> Reply:
     q = ctx.query.get("q", "").lower()
     if q:
         groups = [g for g in groups if q in g.wire["name"].lower()]
-    ordered = sort_by(ctx, groups, ("name", "created_at", "last_updated"))
+    # Tallyfy sorts groups by updated_at, the time a group record calls last_updated.
+    ordered = sort_by(
+        ctx, groups, {"name": "name", "created_at": "created_at", "updated_at": "last_updated"}
+    )
     return paginate(ctx, ordered, lambda group: _show(ctx, group), unpaginated=False)
 
 
