@@ -48,6 +48,13 @@ CredentialsSource: TypeAlias = (
 #: The cache key of calls that name no organization (``/me``).
 NO_ORG = "*"
 
+#: Seconds closing the client gives refreshes in flight to finish and save their token.
+#: Tallyfy spends the refresh token presented as soon as it applies the grant, so a refresh
+#: cancelled while its answer is on the way loses the new one for every process sharing the
+#: store. Token requests answer in well under a second; what still runs after this (a
+#: token endpoint that hangs) is cancelled, so that closing stays prompt.
+_CLOSE_GRACE = 3.0
+
 
 @attrs.define
 class _Entry:
@@ -196,16 +203,20 @@ class TokenCache:
                 log.warning("could not mark a refused token in the shared store: %s", exc)
 
     async def aclose(self) -> None:
-        """Cancel refreshes still running (the client is closing), then close a store that
-        has ``aclose()``, once however often the cache is closed (``RedisTokenStore`` then
-        closes the Redis client it made from a URL, never one the application passed in).
+        """Let refreshes in flight finish and save their token for up to
+        ``_CLOSE_GRACE`` seconds, cancel those still running (the client is closing),
+        then close a store that has ``aclose()``, once however often the cache is closed
+        (``RedisTokenStore`` then closes the Redis client it made from a URL, never one the
+        application passed in).
         """
         first = not self._closed
         self._closed = True
         tasks = [e.pending for e in self._entries.values() if e.pending and not e.pending.done()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            _, running = await asyncio.wait(tasks, timeout=_CLOSE_GRACE)
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         close_store = getattr(self.store, "aclose", None)
         if first and close_store is not None:
             await close_store()

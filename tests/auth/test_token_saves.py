@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
-from tallyfy_async import MemoryTokenStore, RefreshToken, TallyfyClient, Token
+from tallyfy_async import (
+    ClientClosedError,
+    MemoryTokenStore,
+    RefreshToken,
+    TallyfyClient,
+    Token,
+)
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
 
@@ -65,3 +72,28 @@ async def test_a_token_whose_save_failed_is_saved_before_it_is_used(
     assert [r.body["grant_type"] for r in token_requests(fake)] == ["password", "refresh_token"]
     me = [r for r in fake.log if r.path.endswith("/me")]
     assert [r.status for r in me] == [200, 200]
+
+
+async def test_closing_during_a_refresh_lets_it_save_the_rotated_refresh_token(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
+    refresh = await refresh_credentials(fake, demo)
+    store = MemoryTokenStore()
+    fake.inject(path=r"/oauth/token$", delay=0.5, times=1)  # a slow answer
+    client = TallyfyClient(
+        refresh, base_url=fake.base_url, token_url=fake.token_url, token_store=store
+    )
+    call = asyncio.ensure_future(client.request("GET", "/me"))
+    await asyncio.sleep(0.1)  # the refresh is on the wire
+    await client.close()
+    [outcome] = await asyncio.gather(call, return_exceptions=True)
+    assert isinstance(outcome, ClientClosedError) or outcome.status == 200, outcome
+    saved = await store.load("*")
+    assert saved is not None and saved.refresh_token != refresh.refresh_token
+    # Another worker sharing the store carries on with the rotated token.
+    async with TallyfyClient(
+        refresh, base_url=fake.base_url, token_url=fake.token_url, token_store=store
+    ) as worker:
+        await worker.request("GET", "/me")
+        assert await worker.tokens.token(None) == saved
+    assert [r.status for r in token_requests(fake)] == [200, 200]
