@@ -150,6 +150,9 @@ class BulkReport:
         allowances: each organization's adaptive allowance when the job ended.
         interrupted: the job was cancelled (Ctrl-C) before it took every item.
         stopped_on_error: the job stopped at an error (``stop_on_error=True``).
+        meta: what the file's ``{"meta": {...}}`` record says about the job (the command
+            line records the organization and blueprint of a launch), read back by
+            :meth:`load`; empty when there is none.
     """
 
     outcomes: dict[Key, ItemOutcome] = attrs.Factory(dict)
@@ -163,6 +166,7 @@ class BulkReport:
     allowances: dict[str, int] = attrs.Factory(dict)
     interrupted: bool = False
     stopped_on_error: bool = False
+    meta: dict[str, Any] = attrs.Factory(dict)
 
     def _with(self, status: ItemStatus) -> list[ItemOutcome]:
         return [outcome for outcome in self.outcomes.values() if outcome.status is status]
@@ -247,6 +251,8 @@ class BulkReport:
     def save(self, path: PathArg) -> None:
         """Write the report as JSON Lines: one outcome per line, then a summary line."""
         with open(path, "w", encoding="utf-8") as file:
+            if self.meta:
+                _write(file, {"meta": self.meta})
             for outcome in self.outcomes.values():
                 _write(file, outcome.to_json())
             _write(file, {"summary": self._summary_json()})
@@ -264,6 +270,9 @@ class BulkReport:
         """
         report = cls()
         for record in _records(Path(path)):
+            if "meta" in record:
+                report.meta = dict(record["meta"])
+                continue
             if "summary" in record:
                 summary = record["summary"]
                 for name in (
@@ -301,14 +310,16 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
                 cut = number  # fine if it is the last line
                 continue
             if not isinstance(record, dict) or not (
-                "summary" in record or ("key" in record and "status" in record)
+                isinstance(record.get("meta"), dict)
+                or "summary" in record
+                or ("key" in record and "status" in record)
             ):
                 raise ValueError(f"{path}:{number}: not a bulk report record: {line[:80]!r}")
             yield record
 
 
 #: How every record :func:`_write` writes begins.
-_RECORD_STARTS = (b'{"key":', b'{"summary":')
+_RECORD_STARTS = (b'{"key":', b'{"summary":', b'{"meta":')
 
 
 def _drop_cut_record(path: Path) -> None:
@@ -344,6 +355,21 @@ def _drop_cut_record(path: Path) -> None:
 
 def _write(file: IO[str], record: dict[str, Any]) -> None:
     file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def start_file(path: PathArg, meta: dict[str, Any]) -> None:
+    """Create a report file beginning with a ``meta`` record, unless it exists (a report
+    written before meta records were, or by this job, is left as it is).
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    try:
+        file = open(path, "x", encoding="utf-8")  # noqa: SIM115
+    except FileExistsError:
+        return
+    with file:
+        _write(file, {"meta": meta})
 
 
 class Journal:

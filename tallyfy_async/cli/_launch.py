@@ -10,6 +10,7 @@ import click
 from tallyfy_async import _constants as C
 from tallyfy_async import bulk
 from tallyfy_async._urls import check_id
+from tallyfy_async.bulk._report import start_file
 from tallyfy_async.cli._connect import Target, connect, connection_options
 from tallyfy_async.cli._csv_rows import SEPARATOR, ColumnPlan, CsvFile, CsvRow
 from tallyfy_async.cli._failures import ExitCode, Failure, run
@@ -84,6 +85,7 @@ def launch(
     async def work() -> bulk.BulkReport:
         async with connect(target) as session:
             launcher = bulk.Launcher(session.org, blueprint_id)
+            earlier = _earlier(report_path, {"org": session.org_id, "blueprint": blueprint_id})
             plan = ColumnPlan.make(
                 rows.header,
                 await launcher.kickoff_fields(),
@@ -115,6 +117,7 @@ def launch(
                 return process
 
             try:
+                start_file(report_path, {"org": session.org_id, "blueprint": blueprint_id})
                 return await bulk.run(
                     rows.rows(),
                     launch_one,
@@ -123,7 +126,7 @@ def launch(
                     progress=progress,
                     label="launches",
                     journal=report_path,
-                    resume=_earlier(report_path),
+                    resume=earlier,
                     keep_results=False,
                 )
             except OSError as exc:
@@ -143,16 +146,32 @@ def launch(
         click.get_current_context().exit(int(ExitCode.FAILED))
 
 
-def _earlier(report_path: Path) -> bulk.BulkReport | None:
-    """The report of an earlier run, to resume from, if there is one."""
+def _earlier(report_path: Path, meta: dict[str, str | None]) -> bulk.BulkReport | None:
+    """The report of an earlier run, to resume from, if there is one.
+
+    Raises:
+        Failure: the report cannot be read (exit code 5), or is of a launch of another
+            blueprint or organization (exit code 2): resuming from it would skip rows
+            launched there, not here.
+    """
     if not report_path.exists():
         return None
     try:
-        return bulk.BulkReport.load(report_path)
+        report = bulk.BulkReport.load(report_path)
     except (OSError, ValueError) as exc:
         raise Failure(
             ExitCode.FILE, f"the report {report_path} cannot be read to resume from: {exc}"
         ) from None
+    # A report written before reports recorded their launch has no meta: resumed as it is.
+    written = {name: report.meta.get(name, meta[name]) for name in meta}
+    if written != meta:
+        raise Failure(
+            ExitCode.USAGE,
+            f"the report {report_path} is of a launch of blueprint {written['blueprint']} in "
+            f"organization {written['org']}, not of this one: pass --report with another "
+            "file to keep it apart",
+        )
+    return report
 
 
 def describe(

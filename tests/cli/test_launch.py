@@ -262,3 +262,39 @@ async def test_a_row_keeps_its_key_when_columns_move_or_unused_columns_change(
     changed = await tool(*args, env=env)
     assert "launched 1 processes" in changed.out, changed.text
     assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "A", "B"]
+
+
+async def test_a_report_of_another_blueprints_launch_is_refused_not_resumed(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    second = fake.add_blueprint(
+        demo.org_id,
+        title="Second",
+        kickoff=[{"label": "Amount", "field_type": "text", "required": True}],
+    )
+    rows = tmp_path / "rows.csv"
+    rows.write_text("name,Amount\nOrder 1,1\nOrder 2,2\n")
+    first = await tool("launch", "--csv", str(rows), "--blueprint", purchase(demo), env=env)
+    assert first.code == 0, first.text
+    other = await tool("launch", "--csv", str(rows), "--blueprint", second, env=env)
+    assert other.code == 2, other.text
+    assert f"is of a launch of blueprint {purchase(demo)} in organization {demo.org_id}" in (
+        other.err
+    )
+    assert "pass --report" in other.err
+    no_traceback(other)
+    assert len(launched(fake, demo)) == 2
+    apart = tmp_path / "second.jsonl"
+    args = ["launch", "--csv", str(rows), "--blueprint", second, "--report", str(apart)]
+    assert (await tool(*args, env=env)).code == 0
+    assert len(launched(fake, demo)) == 4
+
+    # A report written before reports recorded their launch is still resumed.
+    report = tmp_path / "rows.report.jsonl"
+    lines = report.read_text().splitlines()
+    assert json.loads(lines[0]) == {"meta": {"org": demo.org_id, "blueprint": purchase(demo)}}
+    report.write_text("\n".join(lines[1:]) + "\n")
+    old = await tool("launch", "--csv", str(rows), "--blueprint", purchase(demo), env=env)
+    assert old.code == 0, old.text
+    assert "2 done in an earlier run" in old.out
+    assert len(launched(fake, demo)) == 4
