@@ -213,6 +213,22 @@ def _total_pages(pagination: dict[str, Any]) -> int:
     return current + 1 if has_next else current
 
 
+def _short(message: str, first: tuple[int, int], latest: tuple[int, int]) -> PaginationError:
+    """The error of a walk that got fewer items than page 1 promised, saying why when a
+    later page shows the listing shrank (its items changed while it was walked)."""
+    (total, pages), (now_total, now_pages) = first, latest
+    if now_total < total or now_pages < pages:
+        message += (
+            f". The listing changed while it was walked: it had {total} items in {pages} "
+            f"pages, now {now_total} in {now_pages}, so later items moved to pages already "
+            "read. Items leave a filtered listing when they change, also through this "
+            "code's own writes (completing the tasks of a status='active' listing). To "
+            "change the items listed, read them all first (items = await "
+            "listing.to_list()), then act on the list"
+        )
+    return PaginationError(message)
+
+
 def _check_count(name: str, value: object, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r:.40}")
@@ -383,14 +399,18 @@ class Paginator(Generic[T]):
 
     async def __aiter__(self) -> AsyncIterator[T]:
         yielded = 0
-        promised: int | None = None
+        first: tuple[int, int] | None = None  # page 1's total and total_pages
+        latest = (0, 0)
         async for page in self.pages():
-            if promised is None:
-                promised = page.total
-            if page.current_page > 1 and not page.items and promised > yielded:
-                raise PaginationError(
+            latest = (page.total, page.total_pages)
+            if first is None:
+                first = latest
+            if page.current_page > 1 and not page.items and first[0] > yielded:
+                raise _short(
                     f"page {page.current_page} of {page.total_pages} came back empty after "
-                    f"{yielded} of {promised} items"
+                    f"{yielded} of {first[0]} items",
+                    first,
+                    latest,
                 )
             for item in page.items:
                 if self.limit is not None and yielded >= self.limit:
@@ -400,10 +420,12 @@ class Paginator(Generic[T]):
             del page  # see pages(): the caller keeps what it wants
         if self.limit is not None and yielded >= self.limit:
             return
-        if promised is not None and yielded < promised:
-            raise PaginationError(
-                f"the listing promised {promised} items (meta.pagination.total) but only "
-                f"{yielded} arrived; refusing to return a short list"
+        if first is not None and yielded < first[0]:
+            raise _short(
+                f"the listing promised {first[0]} items (meta.pagination.total) but only "
+                f"{yielded} arrived; refusing to return a short list",
+                first,
+                latest,
             )
 
     async def to_list(self, *, progress: ProgressArg = False) -> list[T]:

@@ -136,6 +136,21 @@ async def test_a_short_total_raises_instead_of_returning_a_short_list() -> None:
         await numbers(server, per_page=10).to_list()
 
 
+@pytest.mark.parametrize("removed", [5, 15])  # page 2 short, page 2 gone
+async def test_a_listing_that_shrinks_while_walked_says_so(removed: int) -> None:
+    server = Server(25, cap=10)
+    walked = []
+    with pytest.raises(PaginationError) as caught:
+        async for n in numbers(server, per_page=10):
+            walked.append(n)
+            if n == 0:  # as completing the tasks of a status="active" listing does
+                del server.items[:removed]
+    assert len(walked) < 25
+    message = str(caught.value)
+    assert f"had 25 items in 3 pages, now {25 - removed}" in message
+    assert "changed while it was walked" in message and "listing.to_list()" in message
+
+
 async def test_an_unreadable_page_raises() -> None:
     async def fetch(page: int, per_page: int) -> Response:
         if page == 1:
