@@ -262,7 +262,10 @@ class WebhookReceiver:
         except WebhookError as refused:
             if not isinstance(refused, WebhookOrganizationError | WebhookTooLargeError):
                 self._keep_rejected(org_id, body, refused)
-            return self._refuse(refused)
+            response = self._refuse(refused)
+            if request.content.exception() is not None:
+                response.force_close()  # the body's stream broke: do not reuse the connection
+            return response
         memory = self._memory_dedupe
         if memory is not None:  # the default store: nothing to await
             new = memory.add_now(event.dedupe_key, self.dedupe_ttl)
@@ -299,23 +302,34 @@ class WebhookReceiver:
         length = request.content_length
         if length is not None:
             check_size(length, limit)
-        if length is not None and "Content-Encoding" not in request.headers:
-            try:
-                return await request.content.readexactly(length)
-            except asyncio.IncompleteReadError as short:
-                raise WebhookPayloadError(
-                    f"webhook refused: the body ended after {len(short.partial)} of the "
-                    f"{length} bytes announced"
-                ) from None
-        # No length, or a compressed body (aiohttp inflates it): count while reading, so a
-        # small body that inflates to gigabytes is stopped at the limit.
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := await request.content.read(_READ_CHUNK):
-            size += len(chunk)
-            check_size(size, limit)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        try:
+            if length is not None and "Content-Encoding" not in request.headers:
+                try:
+                    return await request.content.readexactly(length)
+                except asyncio.IncompleteReadError as short:
+                    raise WebhookPayloadError(
+                        f"webhook refused: the body ended after {len(short.partial)} of the "
+                        f"{length} bytes announced"
+                    ) from None
+            # No length, or a compressed body (aiohttp inflates it): count while reading,
+            # so a small body that inflates to gigabytes is stopped at the limit.
+            chunks: list[bytes] = []
+            size = 0
+            while chunk := await request.content.read(_READ_CHUNK):
+                size += len(chunk)
+                check_size(size, limit)
+                chunks.append(chunk)
+            return b"".join(chunks)
+        except web.RequestPayloadError:
+            # A body that does not inflate as its Content-Encoding says, or a broken
+            # chunked body: the sender's fault (400), not the receiver's (500). Marked
+            # read to the end, or aiohttp reads it again after the answer and logs the
+            # error as unhandled; the answer closes the connection (see __call__).
+            request.content.feed_eof()
+            raise WebhookPayloadError(
+                "webhook refused: the body could not be read or decoded (Content-Encoding "
+                f"{request.headers.get('Content-Encoding', 'none')!r:.40})"
+            ) from None
 
     def _keep_rejected(self, org_id: str, body: bytes, refused: WebhookError) -> None:
         """Keep an unreadable delivery, within ``max_rejected_bytes`` of bodies in all:

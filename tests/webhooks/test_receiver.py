@@ -467,3 +467,23 @@ async def test_a_compressed_body_is_read_inflated_and_limited_inflated() -> None
         await receiver.join()
 
     assert len(recorder.events) == 1
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_does_not_inflate_is_answered_400_not_500(
+    encoding: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    recorder = Recorder()
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG)
+    async with served(receiver) as hook:
+        broken = {**headers(), "Content-Encoding": encoding}
+        status, text = await hook.post(b"not compressed at all", headers=broken)
+        assert (status, text) == (400, "not a Tallyfy webhook payload")
+        assert await hook.post(task_payload(1)) == (200, "accepted")  # and the server goes on
+        await receiver.join()
+
+    assert receiver.stats.refused == 1 and len(recorder.events) == 1
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    (warned,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "could not be read or decoded" in warned
