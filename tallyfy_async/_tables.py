@@ -150,10 +150,10 @@ def columns(rows: Sequence[Any]) -> list[str]:
     return first + [n for n in filled if n not in first]
 
 
-def datetime_columns(rows: Iterable[Any]) -> list[str]:
-    """Fields of the rows' models whose values are datetimes (for typed table columns)."""
+def datetime_columns(kinds: Iterable[type[Any]]) -> list[str]:
+    """Fields of these models whose values are datetimes (for typed table columns)."""
     found: dict[str, None] = {}
-    for kind in {type(row): None for row in rows}:
+    for kind in kinds:
         if attrs.has(kind):
             for field in attrs.fields(kind):
                 if "datetime" in str(field.type):

@@ -11,9 +11,9 @@ For the data itself, whole::
     table(await org.processes.list().to_list())  # any list of models as one table
 
 ``to_pandas()`` gives one column per field (nested models as dicts, keys Tallyfy sent
-that the model does not declare after them) and timezone-aware ``datetime64[ns, UTC]``
-columns for the models' datetimes. pandas is an optional extra
-(``pip install "tallyfy-async[pandas]"``); nothing else here needs it.
+that the model does not declare after them) and timezone-aware columns (``datetime64``
+with UTC) for the models' datetimes; an empty listing's has its model's columns. pandas
+is an optional extra (``pip install "tallyfy-async[pandas]"``); nothing else here needs it.
 """
 
 from __future__ import annotations
@@ -41,9 +41,14 @@ def to_dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
     return [row.to_dict() if hasattr(row, "to_dict") else dict(row) for row in rows]
 
 
-def to_pandas(rows: Iterable[Any]) -> DataFrame:
+def to_pandas(rows: Iterable[Any], *, model: type[Any] | None = None) -> DataFrame:
     """Rows as a ``pandas.DataFrame``: a column per field in the models' order, then the
     ``extra`` keys; datetime fields as timezone-aware UTC columns.
+
+    Args:
+        rows: models (or dicts).
+        model: the rows' model, whose fields are the columns when there are no rows (so
+            code that picks columns works on an empty listing too).
 
     Raises:
         ImportError: pandas is not installed (the ``pandas`` extra).
@@ -53,15 +58,16 @@ def to_pandas(rows: Iterable[Any]) -> DataFrame:
     except ImportError as exc:
         raise ImportError('to_pandas() needs pandas: pip install "tallyfy-async[pandas]"') from exc
     rows = list(rows)
+    kinds = list({type(row): None for row in rows}) or ([] if model is None else [model])
     order: dict[str, None] = {}
-    for kind in {type(row): None for row in rows}:
+    for kind in kinds:
         if attrs.has(kind):
             order.update((f.name, None) for f in attrs.fields(kind) if f.name != EXTRA)
     records = to_dicts(rows)
     for record in records:
         order.update(dict.fromkeys(record))
     frame: DataFrame = pandas.DataFrame.from_records(records, columns=list(order))
-    for name in datetime_columns(rows):
+    for name in datetime_columns(kinds):
         frame[name] = pandas.to_datetime(frame[name], utc=True)
     return frame
 

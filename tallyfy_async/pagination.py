@@ -247,6 +247,7 @@ class Paginator(Generic[T]):
         per_page: page size asked (the server caps it at 100).
         limit: stop after this many items.
         concurrency: pages fetched at once after the first.
+        model: the items' model: the columns of :meth:`to_pandas` when there is no item.
     """
 
     def __init__(
@@ -257,6 +258,7 @@ class Paginator(Generic[T]):
         per_page: int = C.MAX_PER_PAGE,
         limit: int | None = None,
         concurrency: int = 1,
+        model: type[Any] | None = None,
     ) -> None:
         _check_count("per_page", per_page, 1)
         if limit is not None:
@@ -267,6 +269,7 @@ class Paginator(Generic[T]):
         self.per_page = min(per_page, C.MAX_PER_PAGE)
         self.limit = limit
         self.concurrency = concurrency
+        self._model = model
         # Page 1 as `await listing` fetched it, kept for the walk that follows only: a
         # later walk reading it again would mix an old page 1 with fresh later pages.
         self._first: Page[T] | None = None
@@ -455,8 +458,12 @@ class Paginator(Generic[T]):
     async def to_pandas(self, *, progress: ProgressArg = False) -> DataFrame:
         """Every item (up to ``limit``) as a ``pandas.DataFrame`` with timezone-aware
         datetime columns (:func:`tallyfy_async.notebook.to_pandas`; the ``pandas`` extra).
+        An empty listing gives the model's columns, typed the same.
+
+        On :meth:`raw` the items are the dicts Tallyfy sent: dates stay text columns, and
+        an empty listing gives a frame without columns.
         """
-        return notebook.to_pandas(await self.to_list(progress=progress))
+        return notebook.to_pandas(await self.to_list(progress=progress), model=self._model)
 
 
 __all__ = ["FetchPage", "Page", "Paginator", "ProgressArg", "read_page"]

@@ -146,6 +146,17 @@ async def test_listings_become_dicts_and_dataframes_with_aware_datetimes(
     assert await org.tasks.list(limit=3).to_dicts() == [t.to_dict() for t in tasks[:3]]
 
 
+async def test_an_empty_listing_gives_a_frame_with_the_models_columns(
+    client: TallyfyClient, demo: DemoOrg
+) -> None:
+    org = client.org(demo.org_id)
+    empty = await org.tasks.list(q="no task has this title").to_pandas()
+    full = await org.tasks.list(limit=3).to_pandas()
+    assert len(empty) == 0 and list(empty.columns) == list(full.columns)
+    assert isinstance(empty["deadline"].dtype, pd.DatetimeTZDtype)
+    assert empty[empty["deadline"] < pd.Timestamp.now(tz="UTC")].empty  # column code works
+
+
 def test_extra_keys_come_after_the_fields_and_mixed_models_share_one_frame() -> None:
     moment = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
     rows: list[Model] = [

@@ -269,6 +269,7 @@ class Resource:
             per_page=arguments["per_page"],
             limit=arguments["limit"],
             concurrency=arguments["concurrency"],
+            model=model,
         )
 
 
