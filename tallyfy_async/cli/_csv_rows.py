@@ -146,6 +146,16 @@ class ColumnPlan:
                 if text:
                     by_name.setdefault(normalize(text), field)
         fields = {c: by_name[normalize(c)] for c in header if normalize(c) in by_name}
+        feeding: dict[str, list[str]] = {}
+        for column, field in fields.items():
+            feeding.setdefault(field.id, []).append(column)
+        for field in kickoff:
+            if len(feeding.get(field.id, [])) > 1:
+                raise Failure(
+                    ExitCode.FILE,
+                    f"columns {feeding[field.id]} all give the kick-off field "
+                    f"{field.label or field.id!r}: keep one of them",
+                )
         if name is None:
             named = [c for c in header if normalize(c) in ("name", "process name")]
             if not named:

@@ -133,6 +133,12 @@ async def test_a_launch_killed_midway_is_finished_by_a_rerun_without_duplicates(
         ("Amount\n1\n", [], 2, "say how to name each process"),
         ("name,Amount,Amount\nA,1,2\n", [], 5, "columns named twice"),
         ("name,Amount\nA,1\n", ["--key-column", "id"], 2, "no column 'id'"),
+        (
+            "name,Amount,amount\nA,1,2\n",
+            [],
+            5,
+            "columns ['Amount', 'amount'] all give the kick-off field 'Amount': keep one",
+        ),
     ],
 )
 async def test_a_csv_that_cannot_be_used_is_refused_before_any_launch(
