@@ -165,7 +165,7 @@ class ColumnPlan:
                     "over the columns) or a 'name' column",
                 )
             name = "{" + named[0] + "}"
-        used = {part[1] for part in string.Formatter().parse(name) if part[1]}
+        used = _template_columns(name)
         for column in [*sorted(used), *([key_column] if key_column else [])]:
             if column not in header:
                 raise Failure(ExitCode.USAGE, f"no column {column!r}; the columns: {header}")
@@ -212,6 +212,32 @@ class ColumnPlan:
             for column, field in self.fields.items()
             if values[column].strip()
         }
+
+
+def _template_columns(name: str) -> set[str]:
+    """The columns a --name template uses.
+
+    Raises:
+        Failure: the template is malformed, or has a field that is not a column's name
+            (exit code 2).
+    """
+    how = "--name takes a template over the columns, such as 'Purchase {request}'"
+    try:
+        parts = list(string.Formatter().parse(name))
+    except ValueError as exc:
+        raise Failure(ExitCode.USAGE, f"--name {name!r} is malformed ({exc}); {how}") from None
+    used: set[str] = set()
+    for _, column, _, _ in parts:
+        if column is None:
+            continue
+        if not column or column.isdigit() or "." in column or "[" in column:
+            raise Failure(
+                ExitCode.USAGE,
+                f"--name {name!r} has the field {{{column}}}, which names no column; {how} "
+                "(a column name inside braces, without '.' or '[')",
+            )
+        used.add(column)
+    return used
 
 
 def _value(field: FormField, text: str) -> Any:

@@ -139,6 +139,11 @@ async def test_a_launch_killed_midway_is_finished_by_a_rerun_without_duplicates(
             5,
             "columns ['Amount', 'amount'] all give the kick-off field 'Amount': keep one",
         ),
+        ("r,Amount\nR,1\n", ["--name", "P {r"], 2, "--name 'P {r' is malformed"),
+        ("r,Amount\nR,1\n", ["--name", "P {}"], 2, "has the field {}, which names no column"),
+        ("r,Amount\nR,1\n", ["--name", "P {0}"], 2, "has the field {0}, which names no"),
+        ("r,Amount\nR,1\n", ["--name", "P {r.x}"], 2, "has the field {r.x}, which names no"),
+        ("r,Amount\nR,1\n", ["--name", "P {r[0]}"], 2, "has the field {r[0]}, which names"),
     ],
 )
 async def test_a_csv_that_cannot_be_used_is_refused_before_any_launch(
