@@ -134,13 +134,16 @@ def _empty(value: Any) -> bool:
 
 def columns(rows: Sequence[Any]) -> list[str]:
     """The columns worth showing for ``rows``: the id, what a person calls a row, its
-    state, then every other field that is set in at least one row, in the models' order."""
+    state, then every other field that is set in at least one row, in the models' order
+    (a dict's keys: every row's, in the order first seen, as dicts differ in keys)."""
     names: dict[str, None] = {}
-    for kind in {type(row): None for row in rows}:
-        for row in rows:
-            if type(row) is kind:
-                names.update(dict.fromkeys(_fields(row) or (row if isinstance(row, dict) else ())))
-                break
+    kinds: set[type[Any]] = set()
+    for row in rows:
+        if isinstance(row, dict):
+            names.update(dict.fromkeys(row))
+        elif type(row) not in kinds:  # a model's fields: the same in every row of its kind
+            kinds.add(type(row))
+            names.update(dict.fromkeys(_fields(row)))
     filled = [n for n in names if any(not _empty(value_of(r, n)) for r in rows)]
     first = [n for n in ("id",) if n in filled]
     for group in (NAMING, STATE):

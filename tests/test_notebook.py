@@ -157,6 +157,12 @@ async def test_an_empty_listing_gives_a_frame_with_the_models_columns(
     assert empty[empty["deadline"] < pd.Timestamp.now(tz="UTC")].empty  # column code works
 
 
+def test_a_table_of_dicts_has_every_key_of_every_row() -> None:
+    view = table([{"id": "a", "name": "One"}, {"id": "b", "owner": "Ann", "name": "Two"}])
+    assert repr(view).splitlines()[1].split() == ["id", "name", "owner"]
+    assert "<th>owner</th>" in view._repr_html_()
+
+
 def test_extra_keys_come_after_the_fields_and_mixed_models_share_one_frame() -> None:
     moment = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
     rows: list[Model] = [
