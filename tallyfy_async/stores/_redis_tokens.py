@@ -233,11 +233,21 @@ class RedisTokenStore:
         return stored
 
     async def refuse(self, key: str, token: Token) -> bool:
-        """Mark ``token`` refused for every process if it is still the stored one."""
-        reply = await self._retrying(
-            "marking a token refused",
-            lambda: self._refuse(keys=[self._key(key)], args=[token.fingerprint()]),
-        )
+        """Mark ``token`` refused for every process if it is still the stored one.
+
+        Tried once, not for ``unavailable_wait``: the caller replaces the token anyway (and
+        that refresh waits for Redis), and the other processes learn from their own 401.
+
+        Raises:
+            TokenStoreError: Redis did not answer.
+        """
+        try:
+            reply = await self._refuse(keys=[self._key(key)], args=[token.fingerprint()])
+        except self._outage as exc:
+            raise TokenStoreError(
+                f"Redis at {self._redis!r} was unreachable while marking a token refused "
+                f"({type(exc).__name__}); check that it runs and answers"
+            ) from None
         return int(reply) == 1
 
     # -- the lock ------------------------------------------------------------------------
