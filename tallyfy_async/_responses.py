@@ -29,7 +29,15 @@ class Response:
 
     status: int
     headers: Mapping[str, str] = attrs.field(repr=False)
-    body: Any
+    body: Any = attrs.field(repr=False)
+
+    def __repr__(self) -> str:
+        # The shape, not the body: a page's body is 100 KB and may hold guest links.
+        body = self.body
+        if isinstance(body, EncodedBody):
+            return f"Response(status={self.status}, body=<{len(body.raw):,} bytes undecoded>)"
+        meta = f", meta keys={sorted(self.meta)}" if self.meta else ""
+        return f"Response(status={self.status}, data={_shape(self.data)}{meta})"
 
     def decoded(self) -> Response:
         """This response with its body decoded, if it came undecoded (``decode=False``).
@@ -85,6 +93,17 @@ class EncodedBody:
                 method=self.method,
                 url=str(self.url),
             ) from exc
+
+
+def _shape(value: Any) -> str:
+    """What a value is, without its content: ``list[100]``, ``dict[12 keys]``."""
+    if isinstance(value, list):
+        return f"list[{len(value)}]"
+    if isinstance(value, dict):
+        return f"dict[{len(value)} keys]"
+    if isinstance(value, str):
+        return f"text[{len(value)} chars]"
+    return "None" if value is None else type(value).__name__
 
 
 def data_of(body: Any) -> Any:
