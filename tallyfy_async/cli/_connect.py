@@ -229,13 +229,17 @@ async def connect(target: Target, *, org: bool = True) -> AsyncIterator[Session]
         org_id = target.org_id
         if target.fake:
             fake = await stack.enter_async_context(FakeTallyfy())
+            # The demo takes the organization id asked for (--org or TALLYFY_ORG_ID, which a
+            # user's environment may well set), so that the command works in it.
             demo = fake.seed_demo(
-                processes=target.fake_processes, tasks_per_process=target.fake_tasks
+                processes=target.fake_processes,
+                tasks_per_process=target.fake_tasks,
+                org_id=org_id,
             )
             client = TallyfyClient(
                 demo.credentials, base_url=fake.base_url, token_url=fake.token_url
             )
-            org_id = org_id or demo.org_id
+            org_id = demo.org_id
         else:
             try:
                 client = TallyfyClient(

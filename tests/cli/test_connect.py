@@ -30,6 +30,19 @@ async def test_fake_needs_no_credentials_and_prints_what_it_did(tmp_path: Path) 
         assert looked.code == 0 and json.loads(looked.out), looked.text
 
 
+async def test_fake_works_in_the_organization_the_environment_names(tmp_path: Path) -> None:
+    org_id = "3b0c5f2e8d7a4c1b9e6f0a2d4c8b7e13"
+    result = await tool(
+        "export", "--fake", "--fake-processes", "5", "--out", "demo.jsonl", "--no-progress",
+        env=clean_env(TALLYFY_ORG_ID=org_id), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.code == 0, result.text
+    assert f"demo organization {org_id}" in result.err + result.out
+    looked = await tool("orgs", "--fake", "--fake-processes", "0", "--json",
+                        env=clean_env(TALLYFY_ORG_ID=org_id))  # fmt: skip
+    assert looked.code == 0 and [o["id"] for o in json.loads(looked.out)] == [org_id], looked.text
+
+
 async def test_no_credentials_exit_3_saying_how_to_give_them() -> None:
     result = await tool("whoami", env=clean_env())
     assert result.code == 3, result.text
