@@ -99,7 +99,8 @@ class Page(Generic[T]):
 
     def to_pandas(self) -> DataFrame:
         """The page's items as a ``pandas.DataFrame`` with timezone-aware datetime
-        columns (:func:`tallyfy_async.notebook.to_pandas`; the ``pandas`` extra)."""
+        columns (:func:`tallyfy_async.notebook.to_pandas`; the ``pandas`` extra). A page
+        of :meth:`Paginator.raw` holds the dicts Tallyfy sent: its dates stay text."""
         return notebook.to_pandas(self.items)
 
 
