@@ -16,6 +16,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any, Final, TypeVar
 
+import attrs
+
 from tallyfy_async._constants import WEBHOOK_MAX_BODY_BYTES
 from tallyfy_async._serde import Converter, json_loads
 from tallyfy_async.webhooks._dates import read_webhook_date, time_zone
@@ -254,6 +256,51 @@ def _check_json(tp: Any) -> Callable[[Any, Any], Any]:
     return hook
 
 
+#: Plain field types, and what JSON values each takes (a bool is no int, nor a float).
+_SCALARS: Final[dict[type, tuple[type, ...]]] = {
+    str: (str,),
+    int: (int,),
+    float: (int, float),
+    bool: (bool,),
+}
+
+
+def _scalar(tp: Any) -> type | None:
+    """``str``, ``int``, ``float`` or ``bool`` when ``tp`` is one (or it ``| None``)."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = set(typing.get_args(tp)) - {type(None)}
+        tp = args.pop() if len(args) == 1 else None
+    return tp if tp in _SCALARS else None
+
+
+def _check_scalar(tp: type) -> Callable[[Any], Any]:
+    """The slow path of a plain field's check: the value, if JSON gave it that type."""
+    accepted = _SCALARS[tp]
+
+    def check(value: Any) -> Any:
+        if isinstance(value, accepted) and (tp is bool or not isinstance(value, bool)):
+            return value
+        raise TypeError(f"{type(value).__name__} {value!r:.40} where {tp.__name__} belongs")
+
+    return check
+
+
+def _refuse_null(
+    read: Callable[..., Any], model: type, required: tuple[str, ...]
+) -> Callable[..., Any]:
+    """``read``, refusing a null where ``model`` requires a value (an event without an
+    id would be deduplicated and reported as ``None``)."""
+
+    def checked(value: Any, *rest: Any) -> Any:
+        read_model = read(value, *rest)
+        for name in required:
+            if getattr(read_model, name) is None:
+                raise TypeError(f"{model.__name__}.{name} is null; a value is required")
+        return read_model
+
+    return checked
+
+
 def _is_mapping(tp: Any) -> bool:
     return typing.get_origin(tp) is dict
 
@@ -287,7 +334,27 @@ class _EventConverter(Converter):
     def _field_expr(self, var: str, tp: Any, namespace: dict[str, Any], slot: str) -> str:
         if _any_json(tp):
             return var
+        scalar = _scalar(tp)
+        if scalar is not None:  # the client's converter trusts these; a delivery is checked
+            namespace[slot] = _check_scalar(scalar)
+            namespace[slot + "_t"] = scalar
+            return f"({var} if type({var}) is {slot}_t else {slot}({var}))"
         return super()._field_expr(var, tp, namespace, slot)
+
+    def _make_model_hook(self, cls: type) -> Callable[[Any, Any], Any]:
+        hook = super()._make_model_hook(cls)
+        required = tuple(
+            field.name
+            for field in attrs.fields(cls)
+            if field.default is attrs.NOTHING and field.name != "kind"  # kind: set here
+        )
+        reader = self._readers[cls]
+        if not required or hook is not reader.structure:
+            return hook
+        # A generated reader reads a null as None even where a value is required.
+        reader.structure = _refuse_null(reader.structure, cls, required)
+        reader.consume = _refuse_null(reader.consume, cls, required)
+        return reader.structure
 
     def _model_hook(self, model: type) -> Callable[[Any], Any]:
         # Every object of a payload is freshly parsed: nested models too are read by

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -218,6 +219,33 @@ def test_json_of_an_unknown_shape_is_refused_400(payload: Any) -> None:
     with pytest.raises(WebhookError) as refused:
         parse(payload)
     assert refused.value.status == 400
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "value", "why"),
+    [
+        ("process", ["id"], None, "ProcessEvent.id is null"),
+        ("process", ["id"], {"x": 1}, "dict {'x': 1} where str belongs"),
+        ("process", ["name"], 42, "int 42 where str belongs"),
+        ("process", ["increment_id"], "abc", "str 'abc' where int belongs"),
+        ("process", ["late_tasks"], True, "bool True where int belongs"),
+        ("process", ["due_soon"], "no", "str 'no' where bool belongs"),
+        ("task", ["this_task"], None, "TaskCompletedEvent.task is null"),
+        ("task", ["this_task", "id"], None, "EventTask.id is null"),
+        ("task", ["this_task", "position"], "3", "str '3' where int belongs"),
+        ("task", ["completer", "email"], ["a@b.c"], "where str belongs"),
+    ],
+)
+def test_a_documented_field_of_the_wrong_type_is_refused_400(
+    kind: str, path: list[str], value: Any, why: str
+) -> None:
+    payload = example(kind)
+    parent = payload
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    with pytest.raises(WebhookShapeError, match=re.escape(why)):
+        parse(payload)
 
 
 def _huge(where: str) -> Any:
