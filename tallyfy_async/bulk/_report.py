@@ -298,15 +298,17 @@ class BulkReport:
 
 def _records(path: Path) -> Iterator[dict[str, Any]]:
     cut: int | None = None
-    with open(path, encoding="utf-8") as file:
-        for number, line in enumerate(file, 1):
-            if not line.strip():
+    # Bytes, decoded line by line: a job killed while writing may cut a character short.
+    with open(path, "rb") as file:
+        for number, raw in enumerate(file, 1):
+            if not raw.strip():
                 continue
             if cut is not None:
                 raise ValueError(f"{path}:{cut}: not a JSON Lines report record")
             try:
+                line = raw.decode("utf-8")
                 record = json.loads(line)
-            except json.JSONDecodeError:
+            except (UnicodeDecodeError, json.JSONDecodeError):
                 cut = number  # fine if it is the last line
                 continue
             if not isinstance(record, dict) or not (

@@ -106,6 +106,25 @@ async def test_a_journal_cut_mid_line_takes_a_resumed_run_and_reads_back(tmp_pat
     }
 
 
+async def test_a_journal_cut_mid_character_takes_a_resumed_run(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    text = '{"key":"M\u00fcller","status":"started"}\n{"key":"M\u00fcller","status":"done"}\n'
+    data = text.encode()
+    path.write_bytes(data[: data.rindex("\u00fc".encode()) + 1])  # half of the last 'ü'
+    assert BulkReport.load(path).counts == {"done": 0, "failed": 0, "unknown": 1}
+
+    async def work(name: str) -> str:
+        return name
+
+    report = await bulk.run(["M\u00fcller"], work, key=str, resume=path, journal=path)
+    assert report.processed == 1
+    assert BulkReport.load(path).counts == {"done": 1, "failed": 0, "unknown": 0}
+    # Bytes that are not UTF-8 before the last line are not a cut: the file is refused.
+    path.write_bytes(b'{"key":"a","status":"st\xc3arted"}\n' + data)
+    with pytest.raises(ValueError, match=":1: not a JSON Lines report record"):
+        BulkReport.load(path)
+
+
 async def test_load_refuses_a_file_that_is_not_a_report(tmp_path: Path) -> None:
     path = tmp_path / "other.jsonl"
     path.write_text('{"id": 1}\n')
