@@ -10,6 +10,7 @@ from tallyfy_async.testing._router import RouteTable
 from tallyfy_async.testing._state import Guest, Wire
 from tallyfy_async.testing.routes._common import LISTING, sort_by
 from tallyfy_async.testing.routes._permissions import require_not_light
+from tallyfy_async.testing.routes._stats import guest_stats
 
 routes = RouteTable()
 
@@ -38,7 +39,10 @@ def _guest(ctx: Ctx) -> Guest:
     return guest
 
 
-def _wire(guest: Guest) -> Wire:
+def _show(ctx: Ctx, guest: Guest) -> Wire:
+    """The guest, with ``stats`` (bare, not wrapped) when asked for."""
+    if "stats" in ctx.includes:
+        return {**guest.wire, "stats": guest_stats(ctx.the_org(), guest)}
     return guest.wire
 
 
@@ -50,7 +54,7 @@ def list_guests(ctx: Ctx) -> Reply:
     if q:
         guests = [g for g in guests if q in g.email.lower()]
     ordered = sort_by(ctx, guests, ("email", "first_name", "last_name", "created_at"))
-    return paginate(ctx, ordered, _wire, per_page=GUESTS_PER_PAGE)
+    return paginate(ctx, ordered, lambda guest: _show(ctx, guest), per_page=GUESTS_PER_PAGE)
 
 
 @routes.get("/organizations/{org}/guests-list", "guests.list_minimal")
@@ -88,10 +92,10 @@ def create_guest(ctx: Ctx) -> Reply:
     return data(guest.wire, 201)
 
 
-@routes.get(_GUEST, "guests.get")
+@routes.get(_GUEST, "guests.get", query=("with",))
 def get_guest(ctx: Ctx) -> Reply:
     """One guest by URL-encoded email."""
-    return data(_guest(ctx).wire)
+    return data(_show(ctx, _guest(ctx)))
 
 
 @routes.put(_GUEST, "guests.update", status=201)

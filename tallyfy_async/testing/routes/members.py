@@ -18,6 +18,7 @@ from tallyfy_async.testing._state import Org, User, Wire
 from tallyfy_async.testing._state.people import ROLES
 from tallyfy_async.testing.routes._common import LISTING, sort_by, wrap
 from tallyfy_async.testing.routes._permissions import require_admin, require_member_with
+from tallyfy_async.testing.routes._stats import member_stats
 
 routes = RouteTable()
 
@@ -49,6 +50,8 @@ def _show(ctx: Ctx, org: Org, user: User) -> Wire:
     shown = user.member_wire(org.id, org.default_admin_id)
     if "groups" in ctx.includes:
         shown["groups"] = wrap([g.wire for g in org.groups if user.id in g.wire["members"]])
+    if "stats" in ctx.includes:
+        shown["stats"] = wrap(member_stats(org, user))
     return shown
 
 
@@ -76,7 +79,7 @@ def list_users_minimal(ctx: Ctx) -> Reply:
     return data(items)
 
 
-@routes.get(_USER, "users.get")
+@routes.get(_USER, "users.get", query=("with",))
 def get_user(ctx: Ctx) -> Reply:
     """One member."""
     return data(_show(ctx, ctx.the_org(), _member(ctx)))
