@@ -175,8 +175,13 @@ class WebhookReceiver:
         max_rejected_bytes: int = WEBHOOK_MAX_REJECTED_BYTES,
         drain_timeout: float = WEBHOOK_DRAIN_TIMEOUT,
     ) -> None:
-        if not callable(on_event):
-            raise TypeError(f"on_event must be an async function, got {on_event!r:.60}")
+        if not _is_async(on_event):
+            # A plain function would run, then fail on the await: every event would end
+            # in failed, and a replay would run its side effects again.
+            raise TypeError(
+                f"on_event must be an async function (async def on_event(event): ...), got "
+                f"{on_event!r:.60}; to use a plain function, call it from one"
+            )
         for name, value in (
             ("max_body_size", max_body_size),
             ("queue_size", queue_size),
@@ -630,6 +635,14 @@ async def _one_more_look(pending: deque[WebhookEvent]) -> bool:
     is usually parsed in that turn, and a worker kept costs less than a task started."""
     await asyncio.sleep(0)
     return bool(pending)
+
+
+def _is_async(on_event: object) -> bool:
+    """Whether calling ``on_event`` gives a coroutine: an ``async def`` function, a
+    ``functools.partial`` of one, or an object with an ``async def __call__``."""
+    if inspect.iscoroutinefunction(on_event):
+        return True
+    return callable(on_event) and inspect.iscoroutinefunction(type(on_event).__call__)
 
 
 def _mark_coroutine_function(receiver: WebhookReceiver) -> None:

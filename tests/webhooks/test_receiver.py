@@ -4,6 +4,7 @@ shutdown."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from typing import Any
@@ -449,6 +450,25 @@ def test_bad_arguments_are_refused_before_anything_is_received(
         WebhookReceiver(Recorder(), **options)
     with pytest.raises(TypeError):
         WebhookReceiver("not a function", org_id=EXAMPLE_ORG)  # type: ignore[arg-type]
+
+
+def test_only_an_async_callback_is_accepted() -> None:
+    calls: list[WebhookEvent] = []
+
+    def plain(event: WebhookEvent) -> None:  # would run, then fail on the await
+        calls.append(event)
+
+    with pytest.raises(TypeError, match="must be an async function"):
+        WebhookReceiver(plain, org_id=EXAMPLE_ORG)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="call it from one"):
+        WebhookReceiver(lambda event: None, org_id=EXAMPLE_ORG)  # type: ignore[arg-type]
+
+    async def with_sink(event: WebhookEvent, sink: list[WebhookEvent]) -> None:
+        sink.append(event)
+
+    # Coroutine functions, a partial of one, an object with an async __call__: accepted.
+    for on_event in (with_sink, functools.partial(with_sink, sink=calls), Recorder()):
+        WebhookReceiver(on_event, org_id=EXAMPLE_ORG)  # type: ignore[arg-type]
 
 
 async def test_a_compressed_body_is_read_inflated_and_limited_inflated() -> None:
