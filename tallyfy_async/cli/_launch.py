@@ -9,6 +9,7 @@ import click
 
 from tallyfy_async import _constants as C
 from tallyfy_async import bulk
+from tallyfy_async._exactly_once import LOOKUP_FIRST, find_process
 from tallyfy_async._urls import check_id
 from tallyfy_async.bulk._report import start_file
 from tallyfy_async.cli._connect import Target, connect, connection_options
@@ -81,6 +82,7 @@ def launch(
     rows = CsvFile(csv_path)
     lines: dict[str, list[int]] = {}
     launched: list[Process] = []
+    found: list[Process] = []
 
     async def work() -> bulk.BulkReport:
         async with connect(target) as session:
@@ -97,9 +99,9 @@ def launch(
             def key(row: CsvRow) -> str:
                 # Every line of a key: bulk.run runs a repeated key once, the others are
                 # reported as failed rows.
-                found = plan.key(row)
-                lines.setdefault(found, []).append(row.line)
-                return found
+                its_key = plan.key(row)
+                lines.setdefault(its_key, []).append(row.line)
+                return its_key
 
             async def launch_one(row: CsvRow) -> Process:
                 if row.values is None:
@@ -108,10 +110,18 @@ def launch(
                     raise UnreadableRow(
                         f"line {row.line}: no value in the key column {plan.key_column!r}"
                     )
+                name = plan.name.format_map(row.values)
+                if LOOKUP_FIRST.get():
+                    # A row an earlier run may have launched: bulk.run has the launch look
+                    # its key up first. Looking here instead tells what was found from what
+                    # this run launches, for the summary.
+                    process = await find_process(session.org.processes, blueprint_id, plan.key(row))
+                    if process is not None:
+                        found.append(process)
+                        return process
+                    LOOKUP_FIRST.set(False)  # this row's own context: nothing carries the key
                 process = await launcher.launch(
-                    name=plan.name.format_map(row.values),
-                    kickoff=plan.kickoff(row.values),
-                    dedupe_key=plan.key(row),
+                    name=name, kickoff=plan.kickoff(row.values), dedupe_key=plan.key(row)
                 )
                 launched.append(process)
                 return process
@@ -136,7 +146,7 @@ def launch(
         report = run(work)
     finally:
         rows.close()
-    text, complete = describe(report, len(launched), lines, report_path)
+    text, complete = describe(report, len(launched), len(found), lines, report_path)
     click.echo(text)
     if report.interrupted:
         # The rows not yet taken are in no report: only a rerun says what became of them.
@@ -175,7 +185,11 @@ def _earlier(report_path: Path, meta: dict[str, str | None]) -> bulk.BulkReport 
 
 
 def describe(
-    report: bulk.BulkReport, launched: int, lines: dict[str, list[int]], report_path: Path
+    report: bulk.BulkReport,
+    launched: int,
+    found: int,
+    lines: dict[str, list[int]],
+    report_path: Path,
 ) -> tuple[str, bool]:
     """What the launch did for the CSV's rows (the report may hold rows since removed
     from it): counts, every row that failed with its line (a row repeating an earlier
@@ -185,7 +199,9 @@ def describe(
     repeated = [(line, key, found[0]) for key, found in lines.items() for line in found[1:]]
     failed = status[bulk.ItemStatus.FAILED] + len(repeated)
     text = [
-        f"launched {launched:,} processes; {failed:,} rows failed, "
+        f"launched {launched:,} processes"
+        + (f" (and found {found:,} an earlier run had launched)" if found else "")
+        + f"; {failed:,} rows failed, "
         f"{status[bulk.ItemStatus.UNKNOWN]:,} unknown; {report.carried_over:,} done in an "
         "earlier run",
     ]

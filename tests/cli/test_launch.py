@@ -309,3 +309,28 @@ async def test_a_report_of_another_blueprints_launch_is_refused_not_resumed(
     assert old.code == 0, old.text
     assert "2 done in an earlier run" in old.out
     assert len(launched(fake, demo)) == 4
+
+
+async def test_a_rerun_counts_what_it_launched_apart_from_what_an_earlier_run_had(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("name,Amount\nA,1\nB,2\nC,3\n")
+    args = ["launch", "--csv", str(rows), "--blueprint", purchase(demo)]
+    assert (await tool(*args, env=env)).code == 0
+    # As a run killed while A and B were in flight leaves it: launched, outcomes unknown.
+    report = tmp_path / "rows.report.jsonl"
+    kept = [
+        line
+        for line in report.read_text().splitlines()
+        if not ('"status":"done"' in line and ('"name":"A [' in line or '"name":"B [' in line))
+    ]
+    report.write_text("\n".join(kept) + "\n")
+    rows.write_text("name,Amount\nA,1\nB,2\nC,3\nD,4\n")
+    again = await tool(*args, env=env)
+    assert again.code == 0, again.text
+    assert (
+        "launched 1 processes (and found 2 an earlier run had launched); 0 rows failed, "
+        "0 unknown; 1 done in an earlier run" in again.out
+    )
+    assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "B", "C", "D"]
