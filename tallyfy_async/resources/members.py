@@ -88,6 +88,15 @@ class Members(Resource):
     records = "/users/{user_id}"
     model = User
 
+    def _member_ids(self, user_id: int | User) -> dict[str, Any]:
+        """The path ids of one member, once ``user_id`` is found to be an int or a member
+        (an id of another type would be sent and come back as a 404).
+
+        Raises:
+            TypeError: ``user_id`` is neither.
+        """
+        return self._ids(int_id("user_id", user_id, User))
+
     def list(
         self,
         *,
@@ -172,8 +181,8 @@ class Members(Resource):
         """
         query = self._includes(with_)
         if raw:
-            return await self._raw_item(GET_MEMBER, self._ids(user_id), params=query)
-        return await self._item(GET_MEMBER, Member, self._ids(user_id), params=query)
+            return await self._raw_item(GET_MEMBER, self._member_ids(user_id), params=query)
+        return await self._item(GET_MEMBER, Member, self._member_ids(user_id), params=query)
 
     async def invite(
         self,
@@ -251,7 +260,7 @@ class Members(Resource):
             NotFoundError: no such member.
         """
         body = self._body(PROFILE_FIELDS, locals())
-        ids = self._ids(user_id)
+        ids = self._member_ids(user_id)
         await body.resend(PROFILE_REQUIRED, lambda: self.get(ids["user_id"]), required=True)
         return await self._item(UPDATE_MEMBER, Member, ids, json=body.json())
 
@@ -272,7 +281,7 @@ class Members(Resource):
         """
         body = Body(self._converter)
         body.put("role", role, ROLE)
-        return await self._item(SET_ROLE, Member, self._ids(user_id), json=body.json())
+        return await self._item(SET_ROLE, Member, self._member_ids(user_id), json=body.json())
 
     async def remove(
         self, user_id: int | User, /, *, reassign_to: UnsetOr[int | User] = UNSET
@@ -300,7 +309,7 @@ class Members(Resource):
         query: dict[str, Any] = {}
         if reassign_to is not UNSET:
             query = {"with_reassignment": True, "to": int_id("reassign_to", reassign_to, User)}
-        return await self._item(REMOVE_MEMBER, Member, self._ids(user_id), params=query)
+        return await self._item(REMOVE_MEMBER, Member, self._member_ids(user_id), params=query)
 
     async def disable(self, user_id: int | User, /) -> None:
         """Disable a member: ``DELETE /organizations/{org}/users/{user_id}/disable``.
@@ -312,7 +321,7 @@ class Members(Resource):
             PermissionDeniedError: the caller is not an administrator.
             APIError: 400 for the default administrator.
         """
-        await self._send(DISABLE_MEMBER, self._ids(user_id))
+        await self._send(DISABLE_MEMBER, self._member_ids(user_id))
 
     async def enable(self, user_id: int | User, /) -> None:
         """Let a disabled member back in: ``PUT /organizations/{org}/users/{user_id}/enable``.
@@ -320,7 +329,7 @@ class Members(Resource):
         Raises:
             PermissionDeniedError: the caller is not an administrator.
         """
-        await self._send(ENABLE_MEMBER, self._ids(user_id))
+        await self._send(ENABLE_MEMBER, self._member_ids(user_id))
 
     async def approve(self, user_id: int | User, /) -> None:
         """Approve a member waiting for approval: ``PUT .../users/{user_id}/approve``.
@@ -328,7 +337,7 @@ class Members(Resource):
         Raises:
             PermissionDeniedError: the caller is not an administrator.
         """
-        await self._send(APPROVE_MEMBER, self._ids(user_id))
+        await self._send(APPROVE_MEMBER, self._member_ids(user_id))
 
     async def delete(self, user_id: int | User, /) -> None:
         """Erase a disabled member for good: ``DELETE .../users/{user_id}/delete``.
@@ -340,4 +349,4 @@ class Members(Resource):
             PermissionDeniedError: the caller is not an administrator.
             ValidationError: the member is not disabled (422).
         """
-        await self._send(DELETE_MEMBER, self._ids(user_id))
+        await self._send(DELETE_MEMBER, self._member_ids(user_id))
