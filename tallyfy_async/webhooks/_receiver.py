@@ -614,6 +614,12 @@ class WebhookReceiver:
     def __del__(self) -> None:
         pending = getattr(self, "_pending", None)  # absent when __init__ refused its arguments
         if pending or getattr(self, "_workers", None):
+            # Acknowledged events die with the receiver: say so where it will be seen.
+            log.error(
+                "webhook receiver garbage-collected with %d queued event(s) never delivered "
+                "(they are lost): install() it on the application, or close() it",
+                len(pending or ()),
+            )
             warnings.warn(
                 f"webhook receiver garbage-collected with {len(pending or ())} queued "
                 "event(s) and running callbacks: install() it or close() it",

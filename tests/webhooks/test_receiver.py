@@ -507,3 +507,26 @@ async def test_a_body_that_does_not_inflate_is_answered_400_not_500(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     (warned,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert "could not be read or decoded" in warned
+
+
+async def test_a_receiver_dropped_with_events_queued_says_so_at_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    recorder = Recorder()
+    recorder.gate = asyncio.Event()
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG, concurrency=1)
+    events = [
+        webhooks.parse(json.dumps(task_payload(n)), headers(), expected_org_id=EXAMPLE_ORG)
+        for n in range(3)
+    ]
+    await receiver.replay(events)
+    await until(lambda: recorder.running == 1, "the first callback held")
+
+    caplog.set_level(logging.ERROR, logger="tallyfy_async.webhooks")
+    with pytest.warns(ResourceWarning, match="install"):
+        receiver.__del__()  # what the garbage collector calls on a receiver never closed
+    (logged,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "2 queued event(s) never delivered" in logged.getMessage()
+
+    recorder.gate.set()
+    await receiver.close()
