@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import click
+import filelock
 
 from tallyfy_async import _constants as C
 from tallyfy_async import bulk
@@ -54,7 +55,7 @@ def _blueprint(ctx: click.Context, param: click.Parameter, value: str) -> str:
               "digest of the row's kick-off values and --name columns].")  # fmt: skip
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The report to write and resume from [default: FILE.report.jsonl beside "
-              "the CSV].")  # fmt: skip
+              "the CSV]; one launch at a time uses it (locking REPORT.lock).")  # fmt: skip
 @click.option(
     "--ignore-unknown-columns",
     is_flag=True,
@@ -142,9 +143,25 @@ def launch(
             except OSError as exc:
                 raise Failure(ExitCode.FILE, f"cannot write {report_path}: {exc}") from None
 
+    # Two launches appending to one report would each launch every row the other has in
+    # flight: the second is refused. The OS releases the lock of a process that dies.
+    lock = filelock.FileLock(f"{report_path}.lock", thread_local=False)
+    try:
+        lock.acquire(blocking=False)
+    except filelock.Timeout:
+        rows.close()
+        raise Failure(
+            ExitCode.FILE,
+            f"another launch is using {report_path}: wait for it to end, or pass --report "
+            "with another file",
+        ) from None
+    except OSError as exc:
+        rows.close()
+        raise Failure(ExitCode.FILE, f"cannot write {report_path}: {exc.strerror}") from None
     try:
         report = run(work)
     finally:
+        lock.release()
         rows.close()
     text, complete = describe(report, len(launched), len(found), lines, report_path)
     click.echo(text)

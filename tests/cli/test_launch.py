@@ -334,3 +334,25 @@ async def test_a_rerun_counts_what_it_launched_apart_from_what_an_earlier_run_ha
         "0 unknown; 1 done in an earlier run" in again.out
     )
     assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "B", "C", "D"]
+
+
+async def test_a_second_launch_on_the_same_report_is_refused_while_the_first_runs(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = tmp_path / "many.csv"
+    rows.write_text("name,Amount\n" + "".join(f"Order {n},{n}.00\n" for n in range(1, 21)))
+    fake.inject(path=r"/runs$", method="POST", delay=0.2)
+    args = ["launch", "--csv", str(rows), "--blueprint", purchase(demo), "--concurrency", "2"]
+    first = await start(*args, env=env)
+    while not launched(fake, demo):  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    second = await tool(*args, env=env)
+    assert second.code == 5, second.text
+    assert f"another launch is using {tmp_path / 'many.report.jsonl'}" in second.err
+    no_traceback(second)
+    out, err = await asyncio.wait_for(first.communicate(), timeout=120)
+    assert first.returncode == 0, out.decode() + err.decode()
+    names = Counter(name.split(" [")[0] for name in launched(fake, demo))
+    assert names == Counter(f"Order {n}" for n in range(1, 21))
+    fake.clear_faults()
+    assert (await tool(*args, env=env)).code == 0  # the lock went with the first launch
