@@ -3,7 +3,9 @@
 ``export`` writes an organization to JSON Lines or SQLite, ``launch`` starts one process
 per CSV row exactly once, ``orgs``, ``whoami``, ``get`` and ``list`` take quick looks, and
 ``serve-fake`` runs FakeTallyfy. Every command that talks to Tallyfy takes ``--fake`` to
-run against an embedded FakeTallyfy instead. ``tallyfy-async COMMAND --help`` says more.
+run against an embedded FakeTallyfy instead; its ids are new on every run, so ``get`` and
+``launch``, which take an id, need a ``serve-fake`` server (``--base-url``) to be tried
+out. ``tallyfy-async COMMAND --help`` says more.
 """
 
 from __future__ import annotations

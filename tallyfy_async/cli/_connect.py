@@ -73,7 +73,9 @@ def connection_options(command: F) -> F:
             "--fake",
             is_flag=True,
             help="Run against an embedded FakeTallyfy seeded with a demo organization: "
-            "no credentials, no network.",
+            "no credentials, no network. Its ids are new on every run, so an id from one "
+            "run names nothing in the next: to get or launch by id, run serve-fake and "
+            "point --base-url and --token-url at it.",
         ),
         click.option(
             "--fake-processes",
