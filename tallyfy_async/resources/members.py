@@ -89,12 +89,15 @@ class Members(Resource):
     model = User
 
     def _member_ids(self, user_id: int | User) -> dict[str, Any]:
-        """The path ids of one member, once ``user_id`` is found to be an int or a member
-        (an id of another type would be sent and come back as a 404).
+        """The path ids of one member, once ``user_id`` is found to be an int, a string
+        of digits (an id read from a CSV file or the environment: the same member) or a
+        member. An id of another type would be sent and come back as a 404.
 
         Raises:
-            TypeError: ``user_id`` is neither.
+            TypeError: ``user_id`` is none of these.
         """
+        if type(user_id) is str and user_id.isascii() and user_id.isdigit():
+            return self._ids(int(user_id))
         return self._ids(int_id("user_id", user_id, User))
 
     def list(

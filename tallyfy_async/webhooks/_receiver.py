@@ -78,16 +78,17 @@ class RejectedDelivery:
         org_id: the organization of its ``X-Tallyfy-orgID`` header.
         body: the body as received; only its first ``max_rejected_bytes`` bytes when it
             is longer than that (``truncated``).
-        size: the length of the body as received, bytes.
-        truncated: whether ``body`` is cut short.
+        size: the length of the body as received, bytes (by default ``len(body)``).
+        truncated: whether ``body`` is cut short (by default not).
         error: why it was refused.
         received_at: when, seconds since the epoch.
     """
 
     org_id: str
     body: bytes = attrs.field(repr=False)
-    size: int
-    truncated: bool
+    # Defaults keep one made by hand (an application's own tests) as it was written.
+    size: int = attrs.field(default=attrs.Factory(lambda self: len(self.body), takes_self=True))
+    truncated: bool = False
     error: WebhookError
     received_at: float
 
@@ -613,13 +614,14 @@ class WebhookReceiver:
 
     def __del__(self) -> None:
         pending = getattr(self, "_pending", None)  # absent when __init__ refused its arguments
-        if pending or getattr(self, "_workers", None):
+        if pending:
             # Acknowledged events die with the receiver: say so where it will be seen.
             log.error(
                 "webhook receiver garbage-collected with %d queued event(s) never delivered "
                 "(they are lost): install() it on the application, or close() it",
-                len(pending or ()),
+                len(pending),
             )
+        if pending or getattr(self, "_workers", None):
             warnings.warn(
                 f"webhook receiver garbage-collected with {len(pending or ())} queued "
                 "event(s) and running callbacks: install() it or close() it",

@@ -80,8 +80,10 @@ async def test_get_takes_an_id_or_a_member(
     assert sam.groups is not None and [g.id for g in sam.groups] == [demo.group_id]
     again = await org.members.get(sam)
     assert again.id == sam.id and again.groups is None  # an include comes when asked for
+    by_text = await org.members.get(str(demo.member_id))  # an id read from a CSV file
+    assert by_text.id == sam.id
     sent = requests_to("GET", users_path(demo, demo.member_id))
-    assert [r.query for r in sent] == [{"with": "groups,stats"}, {}]
+    assert [r.query for r in sent] == [{"with": "groups,stats"}, {}, {}]
 
 
 # -- invite, profile, role -------------------------------------------------------------------
@@ -291,13 +293,13 @@ async def test_invite_refuses_bad_input_before_sending(
         (lambda org: org.members.get("1/../2"), TypeError, "user_id must be int"),
         (lambda org: org.members.get("abc"), TypeError, "user_id must be int, got str"),
         (lambda org: org.members.get(True), TypeError, "user_id must be int, got bool"),
-        (lambda org: org.members.update("7", first_name="Jo"), TypeError, "user_id"),
-        (lambda org: org.members.set_role("7", role="admin"), TypeError, "user_id"),
-        (lambda org: org.members.remove("7"), TypeError, "user_id"),
-        (lambda org: org.members.disable("7"), TypeError, "user_id"),
-        (lambda org: org.members.enable("7"), TypeError, "user_id"),
-        (lambda org: org.members.approve("7"), TypeError, "user_id"),
-        (lambda org: org.members.delete("7"), TypeError, "user_id"),
+        (lambda org: org.members.update("7a", first_name="Jo"), TypeError, "user_id"),
+        (lambda org: org.members.set_role("7a", role="admin"), TypeError, "user_id"),
+        (lambda org: org.members.remove("7a"), TypeError, "user_id"),
+        (lambda org: org.members.disable("7a"), TypeError, "user_id"),
+        (lambda org: org.members.enable("7a"), TypeError, "user_id"),
+        (lambda org: org.members.approve("7a"), TypeError, "user_id"),
+        (lambda org: org.members.delete("7a"), TypeError, "user_id"),
         (lambda org: org.me.update(timezone=""), ValueError, "timezone"),
     ],
 )

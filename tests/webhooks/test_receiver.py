@@ -530,3 +530,30 @@ async def test_a_receiver_dropped_with_events_queued_says_so_at_error(
 
     recorder.gate.set()
     await receiver.close()
+
+
+async def test_a_receiver_dropped_with_nothing_queued_logs_no_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    recorder = Recorder()
+    recorder.gate = asyncio.Event()
+    receiver = webhooks.handler(recorder, org_id=EXAMPLE_ORG, concurrency=1)
+    event = webhooks.parse(json.dumps(task_payload(0)), headers(), expected_org_id=EXAMPLE_ORG)
+    await receiver.replay([event])
+    await until(lambda: recorder.running == 1, "the callback held")
+
+    caplog.set_level(logging.ERROR, logger="tallyfy_async.webhooks")
+    with pytest.warns(ResourceWarning, match="install"):
+        receiver.__del__()  # a callback still runs, but no event waits: nothing is lost
+    assert [r for r in caplog.records if r.levelno == logging.ERROR] == []
+
+    recorder.gate.set()
+    await receiver.close()
+
+
+def test_a_rejected_delivery_made_by_hand_takes_its_size_from_its_body() -> None:
+    error = webhooks.WebhookPayloadError("not JSON")
+    made = webhooks.RejectedDelivery(
+        org_id=EXAMPLE_ORG, body=b"{oops", error=error, received_at=0.0
+    )
+    assert (made.size, made.truncated) == (5, False)
