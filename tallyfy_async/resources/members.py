@@ -96,7 +96,7 @@ class Members(Resource):
         Raises:
             TypeError: ``user_id`` is none of these.
         """
-        if type(user_id) is str and user_id.isascii() and user_id.isdigit():
+        if isinstance(user_id, str) and user_id.isascii() and user_id.isdigit():
             return self._ids(int(user_id))
         return self._ids(int_id("user_id", user_id, User))
 
