@@ -207,19 +207,26 @@ class TokenCache:
         ``_CLOSE_GRACE`` seconds, cancel those still running (the client is closing),
         then close a store that has ``aclose()``, once however often the cache is closed
         (``RedisTokenStore`` then closes the Redis client it made from a URL, never one the
-        application passed in).
+        application passed in). Cancelled while it waits, it still cancels the refreshes and
+        closes the store before the cancellation propagates.
         """
         first = not self._closed
         self._closed = True
         tasks = [e.pending for e in self._entries.values() if e.pending and not e.pending.done()]
-        if tasks:
-            _, running = await asyncio.wait(tasks, timeout=_CLOSE_GRACE)
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        close_store = getattr(self.store, "aclose", None)
-        if first and close_store is not None:
-            await close_store()
+        try:
+            if tasks:
+                try:
+                    await asyncio.wait(tasks, timeout=_CLOSE_GRACE)
+                finally:
+                    # Also when this close is cancelled during the wait: a refresh left
+                    # running would outlive the client and its store.
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            close_store = getattr(self.store, "aclose", None)
+            if first and close_store is not None:
+                await close_store()
 
     # -- refreshing --------------------------------------------------------------
 

@@ -97,3 +97,43 @@ async def test_closing_during_a_refresh_lets_it_save_the_rotated_refresh_token(
         await worker.request("GET", "/me")
         assert await worker.tokens.token(None) == saved
     assert [r.status for r in token_requests(fake)] == [200, 200]
+
+
+class HeldStore(MemoryTokenStore):
+    """A store whose saves wait until the test releases them, and that records its close."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saving = asyncio.Event()
+        self.release = asyncio.Event()
+        self.closed = False
+
+    async def save(self, key: str, token: Token) -> None:
+        self.saving.set()
+        await self.release.wait()
+        await super().save(key, token)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+async def test_a_close_cancelled_while_a_refresh_runs_still_stops_it_and_closes_the_store(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
+    refresh = await refresh_credentials(fake, demo)
+    store = HeldStore()
+    client = TallyfyClient(
+        refresh, base_url=fake.base_url, token_url=fake.token_url, token_store=store
+    )
+    call = asyncio.ensure_future(client.request("GET", "/me"))
+    await store.saving.wait()  # the refresh got its token and is saving it
+    closing = asyncio.ensure_future(client.close())
+    await asyncio.sleep(0)  # one step of the close: it now waits for the refresh
+    assert client.closed and not closing.done()
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    assert store.closed
+    with pytest.raises(ClientClosedError):
+        await call  # the refresh was cancelled, not left running
+    await client.close()  # the session (the store is closed once only)
