@@ -79,12 +79,16 @@ async def test_closing_during_a_refresh_lets_it_save_the_rotated_refresh_token(
 ) -> None:
     refresh = await refresh_credentials(fake, demo)
     store = MemoryTokenStore()
-    fake.inject(path=r"/oauth/token$", delay=0.5, times=1)  # a slow answer
+    slow = fake.inject(path=r"/oauth/token$", delay=0.5, times=1)  # a slow answer
     client = TallyfyClient(
         refresh, base_url=fake.base_url, token_url=fake.token_url, token_store=store
     )
     call = asyncio.ensure_future(client.request("GET", "/me"))
-    await asyncio.sleep(0.1)  # the refresh is on the wire
+    async with asyncio.timeout(30):
+        # The fake counts the grant request as it arrives, before holding its answer; it
+        # has no event to wait on, so poll the count.
+        while not slow.hits:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
     await client.close()
     [outcome] = await asyncio.gather(call, return_exceptions=True)
     assert isinstance(outcome, ClientClosedError) or outcome.status == 200, outcome
