@@ -50,6 +50,12 @@ RETRY_BUDGET_BURST: Final = 100.0
 # Tokens.
 DEFAULT_TOKEN_LIFETIME: Final = 3600.0
 DEFAULT_REFRESH_MARGIN: Final = 60.0
+#: Seconds closing the client gives refreshes in flight to finish and save their token.
+#: Tallyfy spends the refresh token presented as soon as it applies the grant, so a refresh
+#: cancelled while its answer is on the way loses the new one for every process sharing the
+#: store. Token requests answer in well under a second; what still runs after this (a
+#: token endpoint that hangs) is cancelled, so that closing stays prompt.
+TOKEN_CLOSE_GRACE: Final = 3.0
 
 # Shared token stores (``tallyfy_async.stores``, ``FileTokenStore``).
 #: Expiry of the refresh lock in Redis; its holder renews it every third of it, so a dead

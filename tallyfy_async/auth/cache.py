@@ -25,6 +25,7 @@ from typing import TypeAlias
 
 import attrs
 
+from tallyfy_async import _constants as C
 from tallyfy_async.auth.flows import Credentials, GrantClient, TokenEndpoint, TokenFlow
 from tallyfy_async.auth.tokens import (
     LockingTokenStore,
@@ -47,13 +48,6 @@ CredentialsSource: TypeAlias = (
 
 #: The cache key of calls that name no organization (``/me``).
 NO_ORG = "*"
-
-#: Seconds closing the client gives refreshes in flight to finish and save their token.
-#: Tallyfy spends the refresh token presented as soon as it applies the grant, so a refresh
-#: cancelled while its answer is on the way loses the new one for every process sharing the
-#: store. Token requests answer in well under a second; what still runs after this (a
-#: token endpoint that hangs) is cancelled, so that closing stays prompt.
-_CLOSE_GRACE = 3.0
 
 
 @attrs.define
@@ -203,9 +197,9 @@ class TokenCache:
                 log.warning("could not mark a refused token in the shared store: %s", exc)
 
     async def aclose(self) -> None:
-        """Let refreshes in flight finish and save their token for up to
-        ``_CLOSE_GRACE`` seconds, cancel those still running (the client is closing),
-        then close a store that has ``aclose()``, once however often the cache is closed
+        """Let refreshes in flight finish and save their token for up to 3 seconds
+        (``_constants.TOKEN_CLOSE_GRACE``), cancel those still running (the client is
+        closing), then close a store that has ``aclose()``, once however often the cache is closed
         (``RedisTokenStore`` then closes the Redis client it made from a URL, never one the
         application passed in). Cancelled while it waits, it still cancels the refreshes and
         closes the store before the cancellation propagates.
@@ -216,7 +210,7 @@ class TokenCache:
         try:
             if tasks:
                 try:
-                    await asyncio.wait(tasks, timeout=_CLOSE_GRACE)
+                    await asyncio.wait(tasks, timeout=C.TOKEN_CLOSE_GRACE)
                 finally:
                     # Also when this close is cancelled during the wait: a refresh left
                     # running would outlive the client and its store.
