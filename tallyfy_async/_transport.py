@@ -237,15 +237,19 @@ class Transport:
         self._check_loop(asyncio.get_running_loop())
         first = not self.closed
         self.closed = True
-        if self.tokens is not None:
-            await self.tokens.aclose()  # and its store
-        # A rate control with connections of its own (a budget in Redis) closes with us,
-        # once however often the client is closed.
-        close_rate = getattr(self.rate_control, "aclose", None)
-        if first and close_rate is not None:
-            await close_rate()
-        if self._session is not None:
-            await self._session.close()
+        try:
+            if self.tokens is not None:
+                await self.tokens.aclose()  # and its store
+        finally:
+            # Even when the close is cancelled while a token refresh finishes: what it
+            # leaves open here would stay open.
+            # A rate control with connections of its own (a budget in Redis) closes with
+            # us, once however often the client is closed.
+            close_rate = getattr(self.rate_control, "aclose", None)
+            if first and close_rate is not None:
+                await close_rate()
+            if self._session is not None:
+                await self._session.close()
 
     # -- building requests ----------------------------------------------------------
 

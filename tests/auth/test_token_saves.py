@@ -138,6 +138,7 @@ async def test_a_close_cancelled_while_a_refresh_runs_still_stops_it_and_closes_
     with pytest.raises(asyncio.CancelledError):
         await closing
     assert store.closed
+    assert not client._transport.session_open  # the connections closed too
     with pytest.raises(ClientClosedError):
         await call  # the refresh was cancelled, not left running
-    await client.close()  # the session (the store is closed once only)
+    await client.close()  # again: nothing left to do (the store is closed once only)
