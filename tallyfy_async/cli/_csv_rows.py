@@ -186,15 +186,20 @@ class ColumnPlan:
             raise Failure(ExitCode.FILE, f"file fields cannot come from a CSV: {files}")
         return cls(fields, name, key_column, tuple(sorted(used)))
 
-    def key(self, row: CsvRow) -> str:
+    def key(self, row: CsvRow, *, legacy: bool = False) -> str:
         """A row's key across runs: its key column, else a digest of the values the launch
         uses (its kick-off values by field, its name template's columns), so that the key
         holds while those values do, whatever the columns' order or the other columns; an
-        unreadable row, or one with a blank key column, is keyed by its line."""
+        unreadable row, or one with a blank key column, is keyed by its line.
+
+        ``legacy``: the digest is :func:`legacy_digest`, to resume a report written by a
+        version whose default keys were made that way."""
         if row.values is None:
             return f"line {row.line}"
         if self.key_column is not None:
             return row.values[self.key_column].strip() or f"line {row.line}"
+        if legacy:
+            return legacy_digest(row.values)
         used = {
             f"field {field.id}": row.values[column]
             for column, field in self.fields.items()
@@ -212,6 +217,14 @@ class ColumnPlan:
             for column, field in self.fields.items()
             if values[column].strip()
         }
+
+
+def legacy_digest(values: dict[str, str]) -> str:
+    """The default key of reports written before reports began with a ``meta`` record: a
+    digest of every cell in the header's order. Used only to resume such a report, whose
+    rows (and the ``[key]`` ending their processes' names) carry it."""
+    digest = hashlib.sha256("\x1f".join(values.values()).encode()).hexdigest()
+    return f"row-{digest[:12]}"
 
 
 def _template_columns(name: str) -> set[str]:

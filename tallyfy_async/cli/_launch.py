@@ -89,6 +89,9 @@ def launch(
         async with connect(target) as session:
             launcher = bulk.Launcher(session.org, blueprint_id)
             earlier = _earlier(report_path, {"org": session.org_id, "blueprint": blueprint_id})
+            # A report without meta was written by a version that made default keys
+            # another way: its rows, and their processes' names, carry those keys.
+            legacy = earlier is not None and not earlier.meta
             plan = ColumnPlan.make(
                 rows.header,
                 await launcher.kickoff_fields(),
@@ -100,7 +103,7 @@ def launch(
             def key(row: CsvRow) -> str:
                 # Every line of a key: bulk.run runs a repeated key once, the others are
                 # reported as failed rows.
-                its_key = plan.key(row)
+                its_key = plan.key(row, legacy=legacy)
                 lines.setdefault(its_key, []).append(row.line)
                 return its_key
 
@@ -116,13 +119,17 @@ def launch(
                     # A row an earlier run may have launched: bulk.run has the launch look
                     # its key up first. Looking here instead tells what was found from what
                     # this run launches, for the summary.
-                    process = await find_process(session.org.processes, blueprint_id, plan.key(row))
+                    process = await find_process(
+                        session.org.processes, blueprint_id, plan.key(row, legacy=legacy)
+                    )
                     if process is not None:
                         found.append(process)
                         return process
                     LOOKUP_FIRST.set(False)  # this row's own context: nothing carries the key
                 process = await launcher.launch(
-                    name=name, kickoff=plan.kickoff(row.values), dedupe_key=plan.key(row)
+                    name=name,
+                    kickoff=plan.kickoff(row.values),
+                    dedupe_key=plan.key(row, legacy=legacy),
                 )
                 launched.append(process)
                 return process
@@ -189,7 +196,8 @@ def _earlier(report_path: Path, meta: dict[str, str | None]) -> bulk.BulkReport 
         raise Failure(
             ExitCode.FILE, f"the report {report_path} cannot be read to resume from: {exc}"
         ) from None
-    # A report written before reports recorded their launch has no meta: resumed as it is.
+    # A report written before reports recorded their launch has no meta: resumed as it is
+    # (with that version's row keys).
     written = {name: report.meta.get(name, meta[name]) for name in meta}
     if written != meta:
         raise Failure(

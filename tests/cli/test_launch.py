@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import signal
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +33,16 @@ def purchase(demo: DemoOrg) -> str:
     return demo.blueprint_ids[1]  # kick-off: Amount (required), Vendor email, Needed by
 
 
-def launched(fake: FakeTallyfy, demo: DemoOrg) -> dict[str, dict[str, Any]]:
-    """The processes of the fake's organization by name."""
+def launched(fake: FakeTallyfy, demo: DemoOrg) -> list[dict[str, Any]]:
+    """Every process of the fake's organization: a row launched twice is there twice."""
     org = fake.state.orgs[demo.org_id]
     runs = [fake.snapshot(demo.org_id, "runs", run.id) for run in org.runs.every()]
-    return {run["name"]: run for run in runs if run is not None}
+    return [run for run in runs if run is not None]
+
+
+def rows_launched(fake: FakeTallyfy, demo: DemoOrg) -> list[str]:
+    """The names of every process, without their " [key]", sorted; repeats kept."""
+    return sorted(run["name"].split(" [")[0] for run in launched(fake, demo))
 
 
 def kickoff_by_label(fake: FakeTallyfy, demo: DemoOrg, run: dict[str, Any]) -> dict[str, Any]:
@@ -59,8 +64,8 @@ async def test_a_bad_row_is_reported_by_line_and_a_rerun_launches_nothing_twice(
     no_traceback(first)
     assert "launched 3 processes; 1 rows failed, 0 unknown" in first.out
     assert "line 4 (line 4): UnreadableRow: line 4: 3 values for 4 columns" in first.out
-    names = launched(fake, demo)
-    assert sorted(names) == [
+    names = {run["name"]: run for run in launched(fake, demo)}
+    assert sorted(run["name"] for run in launched(fake, demo)) == [
         "Purchase PR-1001 [PR-1001]",
         "Purchase PR-1002 [PR-1002]",
         "Purchase PR-1004 [PR-1004]",
@@ -84,7 +89,7 @@ async def test_a_bad_row_is_reported_by_line_and_a_rerun_launches_nothing_twice(
     again = await tool(*args, env=env)
     assert again.code == 1, again.text  # line 4 is still unreadable
     assert "launched 0 processes; 1 rows failed, 0 unknown; 3 done in an earlier run" in again.out
-    assert launched(fake, demo) == names
+    assert sorted(run["name"] for run in launched(fake, demo)) == sorted(names)
     assert not [r for r in fake.log if r.method == "POST" and r.path.endswith("/runs")]
 
     rows.write_text(PURCHASES.replace("PR-1003,1450.00,hello@chairs.test", "PR-1003,1450.00,,"))
@@ -113,8 +118,7 @@ async def test_a_launch_killed_midway_is_finished_by_a_rerun_without_duplicates(
     fake.clear_faults()
     again = await tool(*args, env=env)
     assert again.code == 0, again.text
-    names = Counter(name.split(" [")[0] for name in launched(fake, demo))
-    assert names == Counter(f"Order {n}" for n in range(1, 41))  # each exactly once
+    assert rows_launched(fake, demo) == sorted(f"Order {n}" for n in range(1, 41))  # once each
     assert "done in an earlier run" in again.out
 
 
@@ -179,7 +183,7 @@ async def test_unknown_columns_can_be_ignored_and_rows_that_are_not_utf8_fail_al
     )  # fmt: skip
     assert result.code == 1, result.text
     assert "line 3 (line 3): UnreadableRow: line 3: bytes that are not UTF-8" in result.out
-    assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "C"]
+    assert rows_launched(fake, demo) == ["A", "C"]
 
 
 def test_cells_holding_several_values_are_split() -> None:
@@ -239,7 +243,7 @@ async def test_rows_repeating_a_key_or_with_a_blank_key_fail_by_line_and_launch_
     assert "launched 2 processes; 1 rows failed" in result.out
     assert "): DuplicateKey: same key as line 2, not launched" in result.out
     assert "line 3 (row-" in result.out
-    assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["Desk", "Laptop"]
+    assert rows_launched(fake, demo) == ["Desk", "Laptop"]
 
     keyed = tmp_path / "keyed.csv"
     keyed.write_text("id,name,Amount\nK1,A,1\n,B,2\nK1,C,3\n ,D,4\n")
@@ -253,7 +257,7 @@ async def test_rows_repeating_a_key_or_with_a_blank_key_fail_by_line_and_launch_
     again = await tool(*args, env=env)  # still refused: the CSV must be fixed
     assert again.code == 1, again.text
     assert "line 4 (K1): DuplicateKey: same key as line 2" in again.out
-    assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "Desk", "Laptop"]
+    assert rows_launched(fake, demo) == ["A", "Desk", "Laptop"]
 
 
 async def test_a_row_keeps_its_key_when_columns_move_or_unused_columns_change(
@@ -272,7 +276,7 @@ async def test_a_row_keeps_its_key_when_columns_move_or_unused_columns_change(
     rows.write_text("name,Amount\nA,11\nB,20\n")  # a value the launch uses changed
     changed = await tool(*args, env=env)
     assert "launched 1 processes" in changed.out, changed.text
-    assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "A", "B"]
+    assert rows_launched(fake, demo) == ["A", "A", "B"]
 
 
 async def test_a_report_of_another_blueprints_launch_is_refused_not_resumed(
@@ -300,15 +304,54 @@ async def test_a_report_of_another_blueprints_launch_is_refused_not_resumed(
     assert (await tool(*args, env=env)).code == 0
     assert len(launched(fake, demo)) == 4
 
-    # A report written before reports recorded their launch is still resumed.
+
+def old_key(*cells: str) -> str:
+    """A row's default key as the version before reports began with a meta record made it:
+    a digest of every cell in the header's order (written out here, not imported)."""
+    return "row-" + hashlib.sha256("\x1f".join(cells).encode()).hexdigest()[:12]
+
+
+async def test_a_report_of_the_version_before_meta_records_is_resumed_with_its_keys(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    keys = {name: old_key(name, amount) for name, amount in [("A", "1"), ("B", "2"), ("C", "3")]}
+    # What that version left after being killed: A done; B launched, its answer never
+    # recorded; C started but never sent. The processes carry its keys in their names.
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text("name,Amount,k\n" + f"A,1,{keys['A']}\nB,2,{keys['B']}\n")
+    made = await tool(
+        "launch", "--csv", str(earlier), "--blueprint", purchase(demo), "--key-column", "k",
+        "--report", str(tmp_path / "elsewhere.jsonl"), env=env,
+    )  # fmt: skip
+    assert made.code == 0, made.text
     report = tmp_path / "rows.report.jsonl"
-    lines = report.read_text().splitlines()
-    assert json.loads(lines[0]) == {"meta": {"org": demo.org_id, "blueprint": purchase(demo)}}
-    report.write_text("\n".join(lines[1:]) + "\n")
-    old = await tool("launch", "--csv", str(rows), "--blueprint", purchase(demo), env=env)
-    assert old.code == 0, old.text
-    assert "2 done in an earlier run" in old.out
-    assert len(launched(fake, demo)) == 4
+    records = [
+        {"key": keys["A"], "status": "started"},
+        {"key": keys["A"], "status": "done", "result": {"type": "Process"}, "seconds": 0.1},
+        {"key": keys["B"], "status": "started"},
+        {"key": keys["C"], "status": "started"},
+    ]
+    report.write_text("".join(json.dumps(record) + "\n" for record in records))
+    rows = tmp_path / "rows.csv"
+    rows.write_text("name,Amount\nA,1\nB,2\nC,3\nD,4\n")
+    fake.reset_log()
+
+    again = await tool("launch", "--csv", str(rows), "--blueprint", purchase(demo), env=env)
+    assert again.code == 0, again.text
+    assert (
+        "launched 2 processes (and found 1 an earlier run had launched); 0 rows failed, "
+        "0 unknown; 1 done in an earlier run" in again.out
+    )
+    assert len([r for r in fake.log if r.method == "POST" and r.path.endswith("/runs")]) == 2
+    assert sorted(run["name"] for run in launched(fake, demo)) == [
+        f"A [{keys['A']}]",
+        f"B [{keys['B']}]",
+        f"C [{keys['C']}]",
+        f"D [{old_key('D', '4')}]",  # the report keeps that version's keys
+    ]
+    last = await tool("launch", "--csv", str(rows), "--blueprint", purchase(demo), env=env)
+    assert "launched 0 processes; 0 rows failed, 0 unknown; 4 done in an earlier run" in last.out
+    assert rows_launched(fake, demo) == ["A", "B", "C", "D"]
 
 
 async def test_a_rerun_counts_what_it_launched_apart_from_what_an_earlier_run_had(
@@ -333,7 +376,7 @@ async def test_a_rerun_counts_what_it_launched_apart_from_what_an_earlier_run_ha
         "launched 1 processes (and found 2 an earlier run had launched); 0 rows failed, "
         "0 unknown; 1 done in an earlier run" in again.out
     )
-    assert sorted(n.split(" [")[0] for n in launched(fake, demo)) == ["A", "B", "C", "D"]
+    assert rows_launched(fake, demo) == ["A", "B", "C", "D"]
 
 
 async def test_a_second_launch_on_the_same_report_is_refused_while_the_first_runs(
@@ -352,7 +395,6 @@ async def test_a_second_launch_on_the_same_report_is_refused_while_the_first_run
     no_traceback(second)
     out, err = await asyncio.wait_for(first.communicate(), timeout=120)
     assert first.returncode == 0, out.decode() + err.decode()
-    names = Counter(name.split(" [")[0] for name in launched(fake, demo))
-    assert names == Counter(f"Order {n}" for n in range(1, 21))
+    assert rows_launched(fake, demo) == sorted(f"Order {n}" for n in range(1, 21))
     fake.clear_faults()
     assert (await tool(*args, env=env)).code == 0  # the lock went with the first launch
