@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,11 @@ def launched(fake: FakeTallyfy, demo: DemoOrg) -> list[dict[str, Any]]:
 def rows_launched(fake: FakeTallyfy, demo: DemoOrg) -> list[str]:
     """The names of every process, without their " [key]", sorted; repeats kept."""
     return sorted(run["name"].split(" [")[0] for run in launched(fake, demo))
+
+
+def stopped(pid: int) -> bool:
+    """Whether a process is stopped (its state in /proc)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("T", "t")
 
 
 def kickoff_by_label(fake: FakeTallyfy, demo: DemoOrg, run: dict[str, Any]) -> dict[str, Any]:
@@ -384,12 +391,21 @@ async def test_a_second_launch_on_the_same_report_is_refused_while_the_first_run
 ) -> None:
     rows = tmp_path / "many.csv"
     rows.write_text("name,Amount\n" + "".join(f"Order {n},{n}.00\n" for n in range(1, 21)))
-    fake.inject(path=r"/runs$", method="POST", delay=0.2)
+    slow = fake.inject(path=r"/runs$", method="POST", delay=0.2)
     args = ["launch", "--csv", str(rows), "--blueprint", purchase(demo), "--concurrency", "2"]
     first = await start(*args, env=env)
-    while not launched(fake, demo):  # noqa: ASYNC110
+    while not slow.hits:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
-    second = await tool(*args, env=env)
+    # Nothing is awaited until the first launch is stopped: the fake answers in this event
+    # loop, so the first, its creates not all answered, cannot end (and unlock) before.
+    assert slow.hits < 20
+    os.kill(first.pid, signal.SIGSTOP)
+    while not stopped(first.pid):
+        time.sleep(0.01)  # noqa: ASYNC251 (blocking on purpose: see above)
+    try:
+        second = await tool(*args, env=env)
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
     assert second.code == 5, second.text
     assert f"another launch is using {tmp_path / 'many.report.jsonl'}" in second.err
     no_traceback(second)
