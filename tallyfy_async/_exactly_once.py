@@ -59,6 +59,10 @@ T = TypeVar("T")
 #: its create may already exist, so the key is looked up before the first send.
 LOOKUP_FIRST: ContextVar[bool] = ContextVar("tallyfy_async_lookup_first", default=False)
 
+#: Set by :func:`create_once` when that first lookup found the object: an earlier run created
+#: it and nothing was sent (so the command line counts it apart from what it launched).
+FOUND_EARLIER: ContextVar[bool] = ContextVar("tallyfy_async_found_earlier", default=False)
+
 _BAD_KEY = re.compile(r"[\[\]\x00-\x1f\x7f]")
 
 
@@ -159,6 +163,7 @@ async def create_once(
         existing = await find()
         if existing is not None:
             log.info("%s: already created by an earlier run; not sent again", what)
+            FOUND_EARLIER.set(True)
             return existing
     for sends in range(1, C.EXACTLY_ONCE_SENDS + 1):
         try:

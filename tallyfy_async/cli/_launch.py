@@ -10,7 +10,7 @@ import filelock
 
 from tallyfy_async import _constants as C
 from tallyfy_async import bulk
-from tallyfy_async._exactly_once import LOOKUP_FIRST, find_process
+from tallyfy_async._exactly_once import FOUND_EARLIER
 from tallyfy_async._urls import check_id
 from tallyfy_async.bulk._report import start_file
 from tallyfy_async.cli._connect import Target, connect, connection_options
@@ -114,24 +114,14 @@ def launch(
                     raise UnreadableRow(
                         f"line {row.line}: no value in the key column {plan.key_column!r}"
                     )
-                name = plan.name.format_map(row.values)
-                if LOOKUP_FIRST.get():
-                    # A row an earlier run may have launched: bulk.run has the launch look
-                    # its key up first. Looking here instead tells what was found from what
-                    # this run launches, for the summary.
-                    process = await find_process(
-                        session.org.processes, blueprint_id, plan.key(row, legacy=legacy)
-                    )
-                    if process is not None:
-                        found.append(process)
-                        return process
-                    LOOKUP_FIRST.set(False)  # this row's own context: nothing carries the key
                 process = await launcher.launch(
-                    name=name,
+                    name=plan.name.format_map(row.values),
                     kickoff=plan.kickoff(row.values),
                     dedupe_key=plan.key(row, legacy=legacy),
                 )
-                launched.append(process)
+                # A row an earlier run may have launched is looked up first (bulk.run has
+                # the launch do it): the exactly-once layer says whether it was found.
+                (found if FOUND_EARLIER.get() else launched).append(process)
                 return process
 
             try:
