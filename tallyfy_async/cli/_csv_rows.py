@@ -200,23 +200,20 @@ class ColumnPlan:
             return row.values[self.key_column].strip() or f"line {row.line}"
         if legacy:
             return legacy_digest(row.values)
-        used = {
-            f"field {field.id}": row.values[column]
-            for column, field in self.fields.items()
-            if row.values[column].strip()  # as kickoff() leaves blank cells out
-        }
+        used = {f"field {field.id}": row.values[column] for column, field in self.given(row.values)}
         used.update({f"column {column}": row.values[column] for column in self.name_columns})
         text = json.dumps(sorted(used.items()), ensure_ascii=False)
         digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
         return f"row-{digest[:12]}"
 
+    def given(self, values: dict[str, str]) -> list[tuple[str, FormField]]:
+        """The columns a row gives a kick-off value in, with their fields: a blank cell gives
+        none (so the key and what is launched agree on which values a row has)."""
+        return [(column, field) for column, field in self.fields.items() if values[column].strip()]
+
     def kickoff(self, values: dict[str, str]) -> dict[str, Any]:
         """A row's kick-off values by field id (blank cells left out)."""
-        return {
-            field.id: _value(field, values[column])
-            for column, field in self.fields.items()
-            if values[column].strip()
-        }
+        return {field.id: _value(field, values[column]) for column, field in self.given(values)}
 
 
 def legacy_digest(values: dict[str, str]) -> str:
