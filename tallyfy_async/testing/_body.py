@@ -10,10 +10,11 @@ would corrupt every later answer that shows it. A body over the size limit is re
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import BodyPartReader, hdrs, web
 
 from tallyfy_async.testing._http import ApiError, error
 from tallyfy_async.testing._json import loads
@@ -80,23 +81,70 @@ async def _decode(request: web.BaseRequest, raw: bytes, files: dict[str, Uploade
         pairs = parse_qsl(raw.decode(charset), keep_blank_values=True, encoding=charset,
                           errors="strict")  # fmt: skip
         return _storable(dict(pairs))
-    if content_type.startswith("multipart/"):
+    if content_type == "multipart/form-data":
+        return _storable(await _form_data(request, files))
+    if content_type.startswith("multipart/"):  # aiohttp reads these as URL-encoded pairs
         form = await request.post()
-        fields: dict[str, str] = {}
-        for key, value in form.items():
-            if isinstance(value, str):
-                fields[key] = value
-            elif isinstance(value, web.FileField):
-                # PHP puts uploaded files in $_FILES, not in the input; the temporary file
-                # aiohttp wrote is closed here, or its collection would warn.
-                with value.file:
-                    files[key] = UploadedFile(value.filename, value.content_type, value.file.read())
-        return _storable(fields)
+        return _storable({key: value for key, value in form.items() if isinstance(value, str)})
     if not raw:
         return None
     if "json" in content_type:
         return loads(raw)
     return raw.decode("utf-8", "replace")
+
+
+async def _form_data(request: web.BaseRequest, files: dict[str, UploadedFile]) -> dict[str, str]:
+    """A ``multipart/form-data`` body as ``request.post()`` reads it: text fields (other
+    fields dropped, as PHP drops them from the input), and file parts put in ``files`` (PHP
+    keeps them in ``$_FILES``, not in the input).
+
+    Read here part by part, with each file kept in memory, because ``post()`` writes files
+    to temporary files and leaves them open when a later part is malformed: hostile bodies
+    would leak a file each. Raw and decoded bytes are both held to the body size limit.
+    """
+    reader = await request.multipart()
+    limit = request.client_max_size
+    fields: dict[str, str] = {}
+    size = 0
+
+    def count(more: int) -> None:
+        nonlocal size
+        size += more
+        if 0 < limit < size:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            raise ValueError("a nested multipart body is not a form field")
+        if part.name is None:
+            raise ValueError("a multipart field has no name")
+        raw = bytearray()
+        while chunk := await part.read_chunk():
+            count(len(chunk))
+            raw.extend(chunk)
+        value = bytearray()
+        async for piece in _decoded(part, raw):
+            count(len(piece))  # a compressed part counts as what it inflates to
+            value.extend(piece)
+        part_type = part.headers.get(hdrs.CONTENT_TYPE)
+        if part.filename:
+            files[part.name] = UploadedFile(
+                part.filename, part_type or "application/octet-stream", bytes(value)
+            )
+        elif part_type is None or part_type.startswith("text/"):
+            fields[part.name] = value.decode(part.get_charset(default="utf-8"))
+    return fields
+
+
+async def _decoded(part: BodyPartReader, raw: bytearray) -> AsyncIterator[bytes]:
+    """``raw`` decoded as the part's encoding headers say (``decode_iter`` where this
+    aiohttp has it: it inflates without blocking the loop)."""
+    decode_iter = getattr(part, "decode_iter", None)
+    if decode_iter is None:
+        yield bytes(part.decode(bytes(raw)))
+        return
+    async for piece in decode_iter(raw):
+        yield bytes(piece)
 
 
 def _storable(fields: dict[str, str]) -> dict[str, str]:

@@ -7,8 +7,10 @@ and applies no write it refused.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
+import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -90,7 +92,26 @@ def upload(filename: str, size: int = 10) -> tuple[bytes, str]:
     )
 
 
+def upload_then(part: bytes) -> tuple[bytes, str]:
+    """An upload's multipart body with ``part`` (its headers and content) after the file."""
+    body, content_type = upload("notes.txt")
+    boundary = "hostileboundary"
+    body = body.removesuffix(f"--{boundary}--\r\n".encode())
+    return body + f"--{boundary}\r\n".encode() + part + f"\r\n--{boundary}--\r\n".encode(), (
+        content_type
+    )
+
+
 FILE_FORM, FILE_FORM_TYPE = multipart_with_file()
+#: A file part, then a part that cannot be read: aiohttp's own form reader left the file's
+#: temporary file open when that happened.
+AFTER_FILE_NO_NAME, _ = upload_then(b"Content-Disposition: form-data\r\n\r\nx")
+AFTER_FILE_BAD_BASE64, _ = upload_then(
+    b'Content-Disposition: form-data; name="n"\r\nContent-Transfer-Encoding: base64\r\n\r\nA'
+)
+AFTER_FILE_NOT_UTF8, _ = upload_then(
+    b'Content-Disposition: form-data; name="n"\r\nContent-Type: text/plain\r\n\r\n\xff\xfe'
+)
 UPLOAD, UPLOAD_TYPE = upload("notes.txt")
 UPLOAD_EXE, _ = upload("run.exe")
 UPLOAD_BIG, _ = upload("big.txt", MAX_BODY)
@@ -216,6 +237,15 @@ ROWS = {
     "upload as JSON, no file": Hostile("POST", ASSETS, 422, b'{"subject_type":"Task"}', JSON),
     "upload of an extension Tallyfy refuses": Hostile("POST", ASSETS, 422, UPLOAD_EXE, UPLOAD_TYPE),
     "upload over the body limit": Hostile("POST", ASSETS, 413, UPLOAD_BIG, UPLOAD_TYPE),
+    "upload, then a part without a name": Hostile(
+        "POST", ASSETS, 400, AFTER_FILE_NO_NAME, UPLOAD_TYPE
+    ),
+    "upload, then a part that is not base64": Hostile(
+        "POST", ASSETS, 400, AFTER_FILE_BAD_BASE64, UPLOAD_TYPE
+    ),
+    "upload, then a field that is not UTF-8": Hostile(
+        "POST", ASSETS, 400, AFTER_FILE_NOT_UTF8, UPLOAD_TYPE
+    ),
     "upload garbage multipart": Hostile(
         "POST", ASSETS, 400, b"garbage", "multipart/form-data; boundary=xyz"
     ),
@@ -307,6 +337,12 @@ async def test_hostile_request(
         answer: Any = json.loads(content)
         if response.status >= 400:
             assert isinstance(answer["message"], str) and answer["message"]
+    # Whatever the fake read lives no longer than the request (a file part's temporary file
+    # left open would warn here, when it is collected).
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    assert [str(w.message) for w in warned if w.category is ResourceWarning] == []
     logged = fake.log[-1]
     assert (logged.method, logged.status) == (row.method, row.status)
     if response.status >= 400:
