@@ -183,21 +183,15 @@ class WebhookReceiver:
                 f"on_event must be an async function (async def on_event(event): ...), got "
                 f"{on_event!r:.60}; to use a plain function, call it from one"
             )
-        for name, value in (
-            ("max_body_size", max_body_size),
-            ("queue_size", queue_size),
-            ("concurrency", concurrency),
+        for name, value, least in (
+            ("max_body_size", max_body_size, 1),
+            ("queue_size", queue_size, 1),
+            ("concurrency", concurrency, 1),
+            ("max_rejected_bytes", max_rejected_bytes, 0),
         ):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if (
-            not isinstance(max_rejected_bytes, int)
-            or isinstance(max_rejected_bytes, bool)
-            or max_rejected_bytes < 0
-        ):
-            raise ValueError(
-                f"max_rejected_bytes must be an integer >= 0, got {max_rejected_bytes!r:.60}"
-            )
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                wanted = "a positive integer" if least == 1 else "an integer >= 0"
+                raise ValueError(f"{name} must be {wanted}, got {value!r:.60}")
         if dedupe_ttl <= 0 or drain_timeout < 0:
             raise ValueError("dedupe_ttl must be positive and drain_timeout not negative")
         if dedupe is not None and not isinstance(dedupe, DedupeStore):
