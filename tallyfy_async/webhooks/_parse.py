@@ -19,7 +19,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from tallyfy_async._constants import WEBHOOK_MAX_BODY_BYTES
-from tallyfy_async._serde import Converter, json_loads
+from tallyfy_async._serde import Converter, _without_none, json_loads
 from tallyfy_async.webhooks._dates import read_webhook_date, time_zone
 from tallyfy_async.webhooks._errors import (
     MissingOrganizationError,
@@ -267,10 +267,8 @@ _SCALARS: Final[dict[type, tuple[type, ...]]] = {
 
 def _scalar(tp: Any) -> type | None:
     """``str``, ``int``, ``float`` or ``bool`` when ``tp`` is one (or it ``| None``)."""
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = set(typing.get_args(tp)) - {type(None)}
-        tp = args.pop() if len(args) == 1 else None
-    return tp if tp in _SCALARS else None
+    plain, _ = _without_none(tp)
+    return plain if plain in _SCALARS else None
 
 
 def _check_scalar(tp: type) -> Callable[[Any], Any]:
