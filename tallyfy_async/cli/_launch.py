@@ -212,7 +212,7 @@ def describe(
     row's key fails: it is not launched), the report; and whether every row is done."""
     outcomes = [report.outcomes[key] for key in lines if key in report.outcomes]
     status = Counter(outcome.status for outcome in outcomes)
-    repeated = [(line, key, found[0]) for key, found in lines.items() for line in found[1:]]
+    repeated = [(line, key, seen[0]) for key, seen in lines.items() for line in seen[1:]]
     failed = status[bulk.ItemStatus.FAILED] + len(repeated)
     text = [
         f"launched {launched:,} processes"
