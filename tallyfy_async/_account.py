@@ -51,6 +51,7 @@ def organizations(
         per_page=per_page,
         limit=limit,
         concurrency=concurrency,
+        model=Organization,
     )
 
 

@@ -177,8 +177,12 @@ class TallyfyClient:
     async def close(self) -> None:
         """Close the connection pool; calls still in flight end with ClientClosedError.
 
-        A token store that has ``aclose()`` is closed too (``RedisTokenStore`` then closes
-        the Redis client it made from a URL, never one the application passed in).
+        A token refresh in flight is let finish first, for up to 3 s
+        (``TOKEN_CLOSE_GRACE``): Tallyfy may already have rotated the refresh token, and
+        cancelling it before the store saved the new one would leave no usable refresh
+        token behind. A token store that has ``aclose()`` is closed too
+        (``RedisTokenStore`` then closes the Redis client it made from a URL, never one the
+        application passed in).
         """
         await self._transport.aclose()
 

@@ -54,6 +54,8 @@ class Page(Generic[T]):
         total_pages: how many pages the listing has.
         meta: the response's ``meta`` besides the pagination, read-only (for the tasks
             of a member: ``overdue_tasks`` and ``tasks_due_soon``); empty when none.
+        model: the items' model (None for a page of plain dicts): the columns of
+            :meth:`to_pandas` when the page is empty.
     """
 
     items: list[T]
@@ -62,6 +64,7 @@ class Page(Generic[T]):
     current_page: int
     total_pages: int
     meta: Mapping[str, Any] = EMPTY
+    model: type[Any] | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def count(self) -> int:
@@ -100,17 +103,24 @@ class Page(Generic[T]):
     def to_pandas(self) -> DataFrame:
         """The page's items as a ``pandas.DataFrame`` with timezone-aware datetime
         columns (:func:`tallyfy_async.notebook.to_pandas`; the ``pandas`` extra). A page
-        of :meth:`Paginator.raw` holds the dicts Tallyfy sent: its dates stay text."""
-        return notebook.to_pandas(self.items)
+        of :meth:`Paginator.raw` holds the dicts Tallyfy sent: its dates stay text. An
+        empty page gives its model's columns."""
+        return notebook.to_pandas(self.items, model=self.model)
 
 
-def read_page(response: Response, structure: Callable[[Any], T] | None, asked: int) -> Page[T]:
+def read_page(
+    response: Response,
+    structure: Callable[[Any], T] | None,
+    asked: int,
+    model: type[Any] | None = None,
+) -> Page[T]:
     """Turn a list response into a :class:`Page` (an unpaginated list is one page).
 
     ``structure`` may take each item apart (``Converter.item_structurer``). It gets the
     items themselves when the body arrived undecoded (``decode=False``: decoded here,
     nobody else holds it), copies of them otherwise. ``None`` keeps the decoded items
-    as they are (:meth:`Paginator.raw`).
+    as they are (:meth:`Paginator.raw`). ``model`` is what ``structure`` builds, kept on
+    the page for its empty table.
 
     Raises:
         PaginationError: when the body is not a list envelope.
@@ -137,7 +147,7 @@ def read_page(response: Response, structure: Callable[[Any], T] | None, asked: i
     pagination = meta.get("pagination")
     others = read_only({key: value for key, value in meta.items() if key != "pagination"})
     if not isinstance(pagination, dict):
-        return Page(items, len(items), max(asked, len(items)), 1, 1, others)
+        return Page(items, len(items), max(asked, len(items)), 1, 1, others, model)
     return Page(
         items=items,
         total=_int(pagination, "total", len(items)),
@@ -145,6 +155,7 @@ def read_page(response: Response, structure: Callable[[Any], T] | None, asked: i
         current_page=_int(pagination, "current_page", 1),
         total_pages=_total_pages(pagination),
         meta=others,
+        model=model,
     )
 
 
@@ -312,7 +323,7 @@ class Paginator(Generic[T]):
         return self._read(number, await self._fetch(number, self.per_page))
 
     def _read(self, number: int, response: Response) -> Page[T]:
-        page = read_page(response, self._structure, self.per_page)
+        page = read_page(response, self._structure, self.per_page, self._model)
         if number > 1 and not page.items and number < page.total_pages:
             # An empty page before the last one: the listing is broken (or claims
             # pages it does not have); walking on could go on forever.

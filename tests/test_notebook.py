@@ -155,6 +155,26 @@ async def test_an_empty_listing_gives_a_frame_with_the_models_columns(
     assert len(empty) == 0 and list(empty.columns) == list(full.columns)
     assert isinstance(empty["deadline"].dtype, pd.DatetimeTZDtype)
     assert empty[empty["deadline"] < pd.Timestamp.now(tz="UTC")].empty  # column code works
+    # An empty page has them too, and so do the listings built outside the resources
+    # layer (search, the user's organizations); a page of plain dicts has no model.
+    page = await org.tasks.list(q="no task has this title")
+    assert len(page) == 0 and list(page.to_pandas().columns) == list(full.columns)
+    assert list((await org.tasks.list(q="no task has this title").raw()).to_pandas().columns) == []
+    hits = org.search.list(q="no process has this name", type="process")
+    [process] = await org.processes.list(limit=1).to_list()
+    assert process.name is not None
+    some = await org.search.list(q=process.name, type="process", limit=2).to_pandas()
+    assert len(some) > 0
+    no_hits = await hits.to_pandas()
+    assert len(no_hits) == 0 and list(no_hits.columns) == list(some.columns)
+    first = await hits
+    assert len(first) == 0 and list(first.to_pandas().columns) == list(some.columns)
+    orgs = await client.organizations().to_pandas()
+    no_orgs = await client.organizations(limit=0).to_pandas()
+    # The model's fields; a listing with rows adds the keys the model lacks after them.
+    columns = list(no_orgs.columns)
+    assert len(orgs) > 0 and len(no_orgs) == 0 and "id" in columns
+    assert list(orgs.columns)[: len(columns)] == columns
 
 
 def test_a_table_of_dicts_has_every_key_of_every_row() -> None:

@@ -94,7 +94,7 @@ class Search(Resource):
         for on in query["on"]:
             kind = SearchType(on)
             structure = self._converter.item_structurer(HITS[kind])
-            page = read_page(_block(response, on), structure, per_page)
+            page = read_page(_block(response, on), structure, per_page, HITS[kind])
             blocks[on] = SearchBlock(kind, page)
         return SearchResults(query=q, **blocks)
 
@@ -137,6 +137,7 @@ class Search(Resource):
             per_page=per_page,
             limit=limit,
             concurrency=concurrency,
+            model=model,
         )
 
     def _search_query(self, q: str, types: Any) -> dict[str, Any]:

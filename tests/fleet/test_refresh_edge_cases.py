@@ -88,8 +88,6 @@ async def test_a_save_that_fails_after_the_refresh_keeps_the_rotated_refresh_tok
     assert fake.counters.grants_by_type["refresh_token"] == 1
 
 
-
-
 async def saves_over_an_older_version(store: Any) -> None:
     # A process read version 5 and refreshed; meanwhile the store lost its data and a
     # process that was behind put back version 3. The refresh must not lose to it: the
