@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import importlib
 import json
+import math
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -254,11 +255,18 @@ class Converter(cattrs.Converter):
         through it; mappings and sequences are converted item by item.
 
         Raises:
-            ValueError: for a naive datetime.
+            ValueError: for a naive datetime, or a NaN or infinite float.
             TypeError: for a value JSON cannot carry.
         """
-        if value is None or isinstance(value, str | int | float | bool):
+        if value is None or isinstance(value, str | int):
             return value
+        if isinstance(value, float):
+            # JSON has no NaN or infinity: orjson would send null without a word.
+            if math.isfinite(value):
+                return value
+            raise ValueError(
+                f"cannot send {value!r} in a request body: JSON takes finite numbers only"
+            )
         if isinstance(value, enum.Enum):
             return value.value
         if isinstance(value, datetime | date):

@@ -23,7 +23,6 @@ A key this SDK does not know the type of takes any JSON value, as given.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -31,7 +30,7 @@ from typing import Any
 from tallyfy_async._serde import parse_datetime
 from tallyfy_async.models.custom_fields import CustomFieldKey, CustomFieldType
 from tallyfy_async.resources._checks import aware, email, expect, web_url
-from tallyfy_async.resources._form_values import encode_date
+from tallyfy_async.resources._form_values import encode_date, finite
 
 
 class StaleKey(ValueError):
@@ -58,8 +57,7 @@ def encode(key: CustomFieldKey, value: Any) -> Any:
         return web_url(name, value)
     if kind is CustomFieldType.NUMBER:
         expect(name, value, (int, float))
-        if not math.isfinite(value):
-            raise ValueError(f"{name} takes a finite number, got {value!r}")
+        finite(name, value)
         return value
     if kind is CustomFieldType.BOOLEAN:
         expect(name, value, bool)
@@ -111,8 +109,10 @@ def _table(name: str, key: CustomFieldKey, value: Any) -> list[list[Any]]:
             raise TypeError(f"{at} is a row: a list of cells or a dict by column name")
         elif columns and len(row) != len(columns):
             raise ValueError(f"{at} has {len(row)} cells; the key has {len(columns)} columns")
-        for cell in row:
-            expect(f"{at} cell", cell, (str, int, float), nullable=True)
+        for place, cell in enumerate(row):
+            cell_name = f"{at} column {columns[place]!r}" if columns else f"{at} cell {place}"
+            expect(cell_name, cell, (str, int, float), nullable=True)
+            finite(cell_name, cell)
         rows.append(list(row))
     return rows
 

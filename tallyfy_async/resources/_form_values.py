@@ -36,6 +36,7 @@ with ``id`` and/or ``text``. ``None`` (or a blank value) clears a field.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -51,8 +52,18 @@ OWNER_BUCKETS = ("users", "guests", "groups")
 _CHOICE_KEYS = frozenset(("id", "text", "value", "selected"))
 
 
-class _Problem(Exception):
+class _Problem(ValueError):
     """One value does not fit its field; the text says why."""
+
+
+def finite(name: str, value: object) -> None:
+    """Refuse a float JSON cannot carry: the encoder would send NaN or infinity as null.
+
+    Raises:
+        ValueError: ``value`` is a NaN or infinite float.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Problem(f"{name} takes a finite number, got {value!r}")
 
 
 def normalize(text: str) -> str:
@@ -351,6 +362,7 @@ def _cell(value: Any, column: str) -> str | int | float:
         raise _Problem(
             f"column {column!r} takes a str or a number, got {type(value).__name__}: {value!r:.40}"
         )
+    finite(f"column {column!r}", value)
     return value
 
 
