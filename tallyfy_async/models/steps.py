@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -28,6 +28,10 @@ def wire_fields(model: Model, *names: str) -> dict[str, Any]:
     return body
 
 
+#: The units a step's deadline and start take.
+STEP_UNITS: Final = frozenset(("minutes", "hours", "days", "weeks", "months"))
+
+
 @attrs.frozen(kw_only=True)
 class StepDeadline(Model):
     """When a step's task is due, relative to an anchor.
@@ -36,8 +40,9 @@ class StepDeadline(Model):
     None are not sent; the SDK never invents an anchor.
 
     Attributes:
-        value: how many ``unit``\\s.
-        unit: ``minutes``, ``hours``, ``days``, ``weeks`` or ``months``.
+        value: how many ``unit``\\s: an int, 0 or more (required to send one).
+        unit: ``minutes``, ``hours``, ``days``, ``weeks`` or ``months`` (left to
+            Tallyfy when None).
         option: ``from`` (after the anchor).
         step: the anchor: ``start_run`` or a step id.
     """
@@ -57,8 +62,9 @@ class StepStart(Model):
     """When a step's task starts, after the process starts: ``value`` ``unit``\\s.
 
     Attributes:
-        value: how many ``unit``\\s.
-        unit: ``minutes``, ``hours``, ``days``, ``weeks`` or ``months``.
+        value: how many ``unit``\\s: an int, 0 or more (required to send one).
+        unit: ``minutes``, ``hours``, ``days``, ``weeks`` or ``months`` (left to
+            Tallyfy when None).
     """
 
     value: int | None = None

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
 from tallyfy_async._unset import UNSET, UnsetOr
 from tallyfy_async.models.blueprints import Blueprint
-from tallyfy_async.models.steps import Step, StepDeadline, StepStart
+from tallyfy_async.models.steps import STEP_UNITS, Step, StepDeadline, StepStart
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources import _kinds as kinds
 from tallyfy_async.resources._base import Resource
 from tallyfy_async.resources._body import Body
-from tallyfy_async.resources._checks import web_url
+from tallyfy_async.resources._checks import at_least, expect, one_of, web_url
 
 LIST_STEPS: Final = Route("GET", "/steps")
 CREATE_STEP: Final = Route("POST", "/steps")
@@ -27,18 +28,34 @@ REORDER_STEP: Final = Route("PUT", "/steps/{step_id}/reorder")
 #: The owner buckets a step PUT empties when they are absent.
 BUCKETS: Final = ("assignees", "guests", "groups")
 
+
+def _interval(name: str, value: Any, model: type[StepDeadline | StepStart]) -> Any:
+    """A deadline or start as Tallyfy takes it: a whole number (0 or more) of a known
+    unit; None clears it.
+
+    Raises:
+        TypeError, ValueError: naming ``name.value`` or ``name.unit``.
+    """
+    expect(name, value, model, nullable=True)
+    if value is not None:
+        at_least(f"{name}.value", value.value, 0)
+        if value.unit is not None:
+            one_of(f"{name}.unit", value.unit, STEP_UNITS)
+    return value
+
+
 #: The fields of a step's create and update.
 STEP_FIELDS: Final = {
     "title": kinds.Text(required=True),
     **kinds.texts("summary", "step_type"),
     "webhook": kinds.WEBHOOK,
-    "max_assignable": kinds.INT,
+    "max_assignable": kinds.Int(minimum=0),
     "assignees": kinds.ListOf(item=int),
-    "guests": kinds.ListOf(item=str),
+    "guests": kinds.EMAILS,
     "groups": kinds.ListOf(item=str),
     "tags": kinds.ListOf(item=str),
-    "deadline": kinds.Instance(types=StepDeadline, nullable=True),
-    "start_date": kinds.Instance(types=StepStart, nullable=True),
+    "deadline": kinds.Checked(function=partial(_interval, model=StepDeadline)),
+    "start_date": kinds.Checked(function=partial(_interval, model=StepStart)),
     **kinds.flags(
         "allow_guest_owners",
         "skip_start_process",
@@ -183,7 +200,9 @@ class Steps(Resource):
 
         Raises:
             TypeError: an unknown argument or a value of the wrong type.
-            ValueError: a blank title.
+            ValueError: a blank title, a negative ``max_assignable`` or deadline/start
+                value, a deadline/start unit Tallyfy does not take, or a guest that is not
+                an email address (nothing is sent).
             NotFoundError: no such blueprint.
             ValidationError: Tallyfy refused the data (422).
         """
@@ -241,7 +260,9 @@ class Steps(Resource):
 
         Raises:
             TypeError: an unknown argument or a value of the wrong type.
-            ValueError: a blank title.
+            ValueError: a blank title, a negative ``max_assignable`` or deadline/start
+                value, a deadline/start unit Tallyfy does not take, or a guest that is not
+                an email address (nothing is sent).
             NotFoundError: no such blueprint or step.
             ValidationError: Tallyfy refused the data (422).
         """

@@ -166,6 +166,33 @@ async def test_create_never_invents_a_deadline_anchor(
         ({"title": "T", "start_date": StepDeadline(value=1)}, TypeError, "start_date"),
         ({"title": "T", "max_assignable": "2"}, TypeError, "max_assignable"),
         ({"title": "T", "top_secret": 1}, TypeError, "top_secret"),
+        ({"title": "T", "max_assignable": -3}, ValueError, "max_assignable must be 0 or more"),
+        ({"title": "T", "guests": ["not an email"]}, ValueError, r"guests\[0\] must be an email"),
+        (
+            {"title": "T", "deadline": StepDeadline(value="two", unit="days")},  # type: ignore[arg-type]
+            TypeError,
+            "deadline.value must be int, got str",
+        ),
+        (
+            {"title": "T", "deadline": StepDeadline(value=True, unit="days")},
+            TypeError,
+            "deadline.value must be int, got bool",
+        ),
+        (
+            {"title": "T", "deadline": StepDeadline(value=2, unit="fortnights")},
+            ValueError,
+            "deadline.unit must be one of days, hours, minutes, months, weeks; got 'fortnights'",
+        ),
+        (
+            {"title": "T", "deadline": StepDeadline(unit="days")},
+            TypeError,
+            "deadline.value must be int, got NoneType",
+        ),
+        (
+            {"title": "T", "start_date": StepStart(value=-5, unit="days")},
+            ValueError,
+            "start_date.value must be 0 or more, got -5",
+        ),
     ],
 )
 async def test_create_refuses_bad_input_before_sending(
@@ -268,6 +295,8 @@ async def test_update_can_clear_a_deadline(
         ({"title": "T", "owners": {"users": [1]}}, TypeError, "owners"),
         ({"title": "T", "groups": [1]}, TypeError, r"groups\[0\]"),
         ({"title": "T", "summary": 5}, TypeError, "summary"),
+        ({"title": "T", "start_date": StepStart(value=1, unit="years")}, ValueError, "unit"),
+        ({"title": "T", "guests": ["a/b"]}, ValueError, r"guests\[0\]"),
     ],
 )
 async def test_update_refuses_bad_input_before_reading_or_sending(
