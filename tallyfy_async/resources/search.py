@@ -78,7 +78,8 @@ class Search(Resource):
         Args:
             q: the text to look for.
             types: one :class:`SearchType` or several (every type by default).
-            per_page: hits per type on the first page (Tallyfy caps it at 100).
+            per_page: hits per type on the first page; above 100 (Tallyfy's cap) asks
+                for 100, as listings do.
 
         Returns:
             :class:`SearchResults`: a :class:`SearchBlock` for each type asked for.
@@ -89,6 +90,7 @@ class Search(Resource):
         """
         query = self._search_query(q, types)
         at_least("per_page", per_page, 1)
+        per_page = min(per_page, C.MAX_PER_PAGE)  # as Paginator asks: Tallyfy caps it
         response = await self._send(SEARCH, params={**query, "page": 1, "per_page": per_page})
         blocks: dict[str, SearchBlock[Any]] = {}
         for on in query["on"]:

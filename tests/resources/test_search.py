@@ -62,6 +62,17 @@ async def test_walk_every_page_of_one_type(
     assert {entry.query["on"] for entry in fake.log} == {"process"}
 
 
+async def test_a_first_page_above_tallyfy_s_cap_asks_for_the_cap_as_listings_do(
+    org: OrgClient, fake: FakeTallyfy, relocation: str
+) -> None:
+    await org.search("warm up", types="task")
+    fake.reset_log()
+    results = await org.search("relocation", types="process", per_page=500)
+    assert [entry.query["per_page"] for entry in fake.log] == ["100"]
+    assert results.process is not None and len(results.process) == 25
+    assert results.process.page.per_page == 100 and results.process.page.total_pages == 1
+
+
 async def test_task_hits_are_typed_and_do_not_say_their_process(
     org: OrgClient, demo: DemoOrg
 ) -> None:
