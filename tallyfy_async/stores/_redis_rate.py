@@ -53,8 +53,9 @@ class RedisRateBudget:
     - **The shared budget**: GCRA, as redis-cell implements it, run atomically by a Lua script
       against the Redis server's clock. Each request reserves its slot and learns how long to
       wait: one round trip per request (a request more than 30 s back in the queue asks
-      again when it nears the front). A request that learns of a ``Retry-After`` hold
-      while it sleeps towards a slot inside it asks again.
+      again when it nears the front; one whose slot comes after its deadline fails at once,
+      unsent). A request that learns of a ``Retry-After`` hold while it sleeps towards a
+      slot inside it asks again.
     - **429s**: each process keeps its own :class:`~tallyfy_async.rate.AdaptiveGate` (its
       allowance of requests in flight), and a 429 also reaches Redis: its ``Retry-After``
       holds the whole fleet, and the fleet's rate halves (growing back by a tenth of
@@ -323,7 +324,12 @@ class FleetGate:
             reserved, wait, epoch, held = await self._budget._reserve(self, max_wait)
             answered = loop.time()
             self.held_until = max(self.held_until, answered + held)
-            if not reserved:  # far back in the queue (or past the deadline: timed out)
+            if not reserved:
+                if wait > deadline - answered:
+                    # The slot comes after the deadline: fail now, as the deadline would
+                    # (asking again until then would only run the script in a loop).
+                    raise TimeoutError
+                # Far back in the queue: ask again when the slot is within reach.
                 await asyncio.sleep(max(wait - C.FLEET_RESERVE_AHEAD, 0.001))
                 continue
             if wait > 0:

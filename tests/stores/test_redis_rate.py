@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 
-from tallyfy_async import PersonalAccessToken, TallyfyClient, Timeouts, TransportError
+from tallyfy_async import (
+    PersonalAccessToken,
+    RetryPolicy,
+    TallyfyClient,
+    Timeouts,
+    TransportError,
+)
 from tallyfy_async.rate import OrgGate, RateControl
 from tallyfy_async.stores import RedisRateBudget, RedisTokenStore
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
@@ -124,7 +130,8 @@ async def test_the_client_closes_the_budget_but_not_the_applications_redis(
 async def test_a_call_whose_deadline_comes_before_its_slot_is_not_sent(
     fake: FakeTallyfy, demo: DemoOrg, redis_server: RedisServer
 ) -> None:
-    budget = RedisRateBudget(redis_server.url, rate=0.01, burst=1)  # one call per 100 s
+    # One call per 10 s: the next slot is near enough to reserve, but after the deadline.
+    budget = RedisRateBudget(redis_server.url, rate=0.1, burst=1)
     token = fake.add_personal_access_token(demo.admin_id)
     async with TallyfyClient(
         PersonalAccessToken(token),
@@ -132,14 +139,26 @@ async def test_a_call_whose_deadline_comes_before_its_slot_is_not_sent(
         rate_control=budget,
         adaptive_rate=True,
         timeouts=Timeouts(deadline=0.5),
+        retry=RetryPolicy(max_attempts=1),  # one attempt: its scripts are counted below
     ) as client:
         tasks = client.org(demo.org_id).tasks
         await tasks.get(demo.oneoff_task_ids[0])
         sent = len(fake.log)
-        with pytest.raises(TransportError, match="deadline passed while it waited"):
-            await tasks.get(demo.oneoff_task_ids[0])
+        admin = redis.Redis.from_url(redis_server.url)
+        try:
+            await admin.config_resetstat()
+            with pytest.raises(TransportError, match="deadline passed while it waited"):
+                await tasks.get(demo.oneoff_task_ids[0])
+            stats = await admin.info("commandstats")
+        finally:
+            await admin.aclose()
         assert len(fake.log) == sent
         assert budget.gate(demo.org_id).in_flight == 0
+        # One script learned that the slot comes after the deadline; it was not asked again.
+        scripts = sum(
+            stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("eval", "evalsha")
+        )
+        assert scripts == 1
 
 
 def test_the_package_imports_without_redis_and_says_how_to_install_it() -> None:
