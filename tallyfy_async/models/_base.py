@@ -79,6 +79,9 @@ def _plain(value: Any) -> Any:
 class Model:
     """Base of every response model.
 
+    A model with an ``id`` hashes by its class and id, so records go in sets and serve as
+    dict keys; equality still compares every field (equal models have equal ids).
+
     Attributes:
         extra: keys Tallyfy sent that the model does not declare, as received; read-only
             like the model (``dict(model.extra)`` is a copy to change).
@@ -90,6 +93,13 @@ class Model:
     def __attrs_init_subclass__(cls) -> None:
         # attrs writes a repr of every field for each model class; the short one replaces it.
         cls.__repr__ = Model.__repr__  # type: ignore[method-assign]
+        # attrs hashes every field, and dict and list values cannot be hashed; the id
+        # alone keeps hash consistent with equality (equal models share their id).
+        if "id" in attrs.fields_dict(cls):
+            cls.__hash__ = Model._hash_by_id  # type: ignore[method-assign,assignment]
+
+    def _hash_by_id(self) -> int:
+        return hash((type(self), self.id))  # type: ignore[attr-defined]  # subclasses have it
 
     def __repr__(self) -> str:
         names = {a.name for a in attrs.fields(type(self))}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from datetime import datetime
 from typing import Any
 
@@ -145,3 +147,45 @@ async def test_pages_and_paginators_print_as_one_short_line(
     assert isinstance(page.items[0], Task) and not isinstance(page.items[0], Process)
     one = client.org(demo.org_id).tasks.list(limit=1)
     assert repr(one) == "<Paginator per_page=100 limit=1, not fetched yet>"
+
+
+async def test_records_read_over_http_go_in_sets_and_serve_as_dict_keys(
+    client: TallyfyClient, demo: DemoOrg
+) -> None:
+    org = client.org(demo.org_id)
+    tasks = await org.tasks.list().to_list()
+    again = await org.tasks.list().to_list()
+    processes = await org.processes.list().to_list()
+    group = await org.groups.get(demo.group_id)
+    # Read twice, the same records are one set entry each: their hash is their id's.
+    assert len(set(tasks) | set(again)) == len(tasks) == len({t.id for t in tasks})
+    assert {task: task.title for task in again}[tasks[0]] == tasks[0].title
+    assert len({*processes, *processes}) == len(processes)
+    assert {group: 1}[await org.groups.get(demo.group_id)] == 1
+    # Equality still compares every field: a changed copy differs, and shares the hash.
+    renamed = attrs.evolve(tasks[0], title="Renamed")
+    assert renamed != tasks[0] and hash(renamed) == hash(tasks[0])
+    assert len({tasks[0], renamed}) == 2
+    # Another class with the same id is another record.
+    assert hash(attrs.evolve(processes[0], id=tasks[0].id)) != hash(tasks[0])
+
+
+def test_every_model_with_an_id_hashes_by_it_and_still_copies_and_pickles() -> None:
+    classes = [c for c in _every_model_class() if "id" in attrs.fields_dict(c)]
+    assert {Task, Process, Blueprint} <= set(classes)
+    for cls in classes:
+        # Equal models must hash alike: equality has to compare the id.
+        assert attrs.fields_dict(cls)["id"].eq, cls
+    task = Task(id="a" * 32, title="Call", owners=None, extra={"k": [1]})
+    for twin in (copy.copy(task), copy.deepcopy(task), pickle.loads(pickle.dumps(task))):
+        assert twin == task and hash(twin) == hash(task) == hash((Task, "a" * 32))
+
+
+def _every_model_class() -> list[type[Model]]:
+    found: list[type[Model]] = []
+    pending: list[type[Model]] = [Model]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
