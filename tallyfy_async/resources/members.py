@@ -67,10 +67,20 @@ def member_ids(name: str, values: Any) -> list[int]:
     """Member ids, each given as the id or as the member (a :class:`User` or :class:`Member`).
 
     Raises:
-        TypeError: naming ``name[i]``.
+        TypeError: naming ``name`` or ``name[i]`` and what it takes.
     """
-    listed = items(name, values, object)
-    return [int_id(f"{name}[{i}]", value, User) for i, value in enumerate(listed)]
+    # bool is listed so that the item check below, not items(), says what True is not.
+    listed = items(name, values, (bool, object))
+    ids = []
+    for index, value in enumerate(listed):
+        try:
+            ids.append(int_id(f"{name}[{index}]", value, User))
+        except TypeError:
+            raise TypeError(
+                f"{name}[{index}] must be a member id (an int) or a Member, "
+                f"got {type(value).__name__}: {value!r:.80}"
+            ) from None
+    return ids
 
 
 #: A list of members, sent as their ids.

@@ -123,7 +123,22 @@ async def test_a_taken_name_is_tallyfys_to_refuse(org: OrgClient) -> None:
         (
             lambda org, demo: org.groups.create(name="G", members=["10001"]),
             TypeError,
-            r"members\[0\]",
+            r"members\[0\] must be a member id \(an int\) or a Member, got str",
+        ),
+        (
+            lambda org, demo: org.groups.update(demo.group_id, members=[True]),
+            TypeError,
+            r"members\[0\] must be a member id \(an int\) or a Member, got bool: True",
+        ),
+        (
+            lambda org, demo: org.groups.update(demo.group_id, members=[1.5]),
+            TypeError,
+            r"members\[0\] must be a member id \(an int\) or a Member, got float",
+        ),
+        (
+            lambda org, demo: org.groups.update(demo.group_id, members="10001"),
+            TypeError,
+            "members must be a list",
         ),
         (
             lambda org, demo: org.groups.update(demo.group_id, description=None),
