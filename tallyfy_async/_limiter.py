@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections import deque
 
 
@@ -36,15 +37,22 @@ class FifoLimiter:
             return True
         return False
 
-    async def acquire(self) -> None:
-        """Take a slot, waiting in line for one when none is free."""
+    async def acquire(self, deadline: float = math.inf) -> None:
+        """Take a slot, waiting in line for one when none is free.
+
+        Raises:
+            TimeoutError: no slot before ``deadline`` (event loop time, ``inf`` for none);
+                the caller has left the line and holds no slot.
+        """
         if self.try_acquire():
             return
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
-            await waiter
-        except BaseException:  # cancelled, or closed at the loop's shutdown
+            # A file transfer has no deadline (inf), which some loops cannot schedule.
+            async with asyncio.timeout_at(deadline if math.isfinite(deadline) else None):
+                await waiter
+        except BaseException:  # cancelled, timed out, or closed at the loop's shutdown
             if waiter.done() and not waiter.cancelled():
                 self.release()  # handed a slot just as we gave up: pass it on
             else:

@@ -375,7 +375,7 @@ class Transport:
                     now = started if gate is None else loop.time()
                     timeout = self._attempt_timeout(call, transfer, now)
                     if limiter is not None and not limiter.try_acquire():
-                        await limiter.acquire()
+                        timeout = await self._queue_for_slot(limiter, call, transfer)
                     try:
                         if self.closed:
                             raise _AttemptFailed(None, ClientClosedError(), "the client was closed")
@@ -510,6 +510,27 @@ class Transport:
                 exc,
                 "the call's deadline passed while it waited for the organization's rate allowance",
             ) from exc
+
+    async def _queue_for_slot(
+        self, limiter: FifoLimiter, call: _Call, transfer: Transfer | None
+    ) -> aiohttp.ClientTimeout:
+        """Wait in line for a ``max_concurrency`` slot, no later than the call's deadline;
+        return the attempt's timeout, cut to what the wait left of the deadline."""
+        try:
+            await limiter.acquire(call.deadline)
+        except TimeoutError as exc:
+            raise _AttemptFailed(
+                Failure.NOT_SENT,
+                exc,
+                "the call's deadline passed while it waited for a free slot "
+                f"(max_concurrency={self.max_concurrency})",
+            ) from exc
+        try:
+            assert self._loop is not None
+            return self._attempt_timeout(call, transfer, self._loop.time())
+        except BaseException:
+            limiter.release()  # the caller's finally only covers a slot it got back from us
+            raise
 
     def _attempt_timeout(
         self, call: _Call, transfer: Transfer | None, now: float

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 from hypothesis import given, settings
@@ -100,6 +101,39 @@ async def test_a_waiter_cancelled_after_a_release_skipped_it_fails_cleanly() -> 
     assert not limiter.locked()
 
 
+async def test_a_waiter_whose_deadline_passes_leaves_the_line_holding_nothing() -> None:
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    loop = asyncio.get_running_loop()
+    late = asyncio.create_task(limiter.acquire(loop.time() + 0.01))
+    after = asyncio.create_task(limiter.acquire())
+    with pytest.raises(TimeoutError):
+        await late
+    assert len(limiter._waiters) == 1  # only the caller without a deadline still waits
+    limiter.release()
+    await asyncio.wait_for(after, 1)  # the slot went to the next in line
+    limiter.release()
+    assert not limiter.locked()
+
+
+async def test_a_waiter_handed_a_slot_as_its_deadline_passes_passes_it_on() -> None:
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    loop = asyncio.get_running_loop()
+    # A deadline already past: its timer runs at the next loop turn, after the release
+    # below has handed this waiter the slot.
+    late = asyncio.create_task(limiter.acquire(loop.time()))
+    after = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    limiter.release()
+    with pytest.raises(TimeoutError):
+        await late
+    await asyncio.wait_for(after, 1)  # passed on, neither lost nor granted twice
+    assert not limiter.try_acquire()
+    limiter.release()
+    assert not limiter.locked()
+
+
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="limit must be >= 1"):
         FifoLimiter(0)
@@ -108,21 +142,26 @@ def test_a_limit_below_one_is_refused() -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     limit=st.integers(1, 4),
-    plan=st.lists(st.tuples(st.integers(0, 3), st.booleans()), min_size=1, max_size=25),
+    plan=st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from(["wait", "cancel", "deadline"])),
+        min_size=1,
+        max_size=25,
+    ),
 )
 def test_never_more_holders_than_the_limit_and_every_slot_comes_back(
-    limit: int, plan: list[tuple[int, bool]]
+    limit: int, plan: list[tuple[int, str]]
 ) -> None:
-    """Callers hold a slot for a few loop turns; some are cancelled while they wait."""
+    """Callers hold a slot for a few loop turns; some are cancelled while they wait, some
+    give up when their deadline (the next loop turn) passes."""
 
     async def scenario() -> None:
         limiter = FifoLimiter(limit)
         holders = 0
         most = 0
 
-        async def caller(turns: int) -> None:
+        async def caller(turns: int, deadline: float) -> None:
             nonlocal holders, most
-            await limiter.acquire()
+            await limiter.acquire(deadline)
             try:
                 holders += 1
                 most = max(most, holders)
@@ -133,11 +172,13 @@ def test_never_more_holders_than_the_limit_and_every_slot_comes_back(
                 limiter.release()
 
         tasks = []
-        for turns, cancel in plan:
-            task = asyncio.create_task(caller(turns))
+        loop = asyncio.get_running_loop()
+        for turns, how in plan:
+            deadline = loop.time() if how == "deadline" else math.inf
+            task = asyncio.create_task(caller(turns, deadline))
             tasks.append(task)
             await asyncio.sleep(0)
-            if cancel:
+            if how == "cancel":
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         assert most <= limit

@@ -22,6 +22,8 @@ from tallyfy_async import (
     ClientClosedError,
     RetryPolicy,
     TallyfyClient,
+    Timeouts,
+    TransportError,
 )
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
@@ -270,6 +272,40 @@ async def test_cancelling_a_queued_call_keeps_the_queue_first_in_first_out(
         assert order == ["first", "a", "d"]
         assert queued[1].cancelled() and queued[2].cancelled()
         await call("after")
+        assert_settled(client, demo.org_id)
+
+
+async def test_a_call_queued_for_a_slot_until_its_deadline_is_never_sent(
+    fake: FakeTallyfy, demo: DemoOrg, watch: Any
+) -> None:
+    path = f"/organizations/{demo.org_id}/runs"
+    async with asyncio.timeout(30), connect(fake, demo, timeouts=Timeouts(deadline=0.3)) as client:
+        await client.request("GET", f"/organizations/{demo.org_id}/me")  # the token
+        limiter = client._transport._limiter
+        assert limiter is not None and limiter.try_acquire()  # the only slot, held
+        try:
+            with watch.raises(TransportError, match=r"free slot \(max_concurrency=1\)"):
+                await client.request("GET", path)
+        finally:
+            limiter.release()
+        assert not [r for r in fake.log if r.path.endswith("/runs")]
+        await client.request("GET", path)  # the line left clean: the slot is free
+        assert_settled(client, demo.org_id)
+
+
+async def test_the_wait_for_a_slot_counts_against_the_calls_deadline(
+    fake: FakeTallyfy, demo: DemoOrg, watch: Any
+) -> None:
+    # 0.5 s in line then a 0.7 s answer: past the 1 s deadline, so the attempt must be
+    # cut to the 0.5 s the wait left, not given the whole deadline again.
+    async with asyncio.timeout(30), connect(fake, demo, timeouts=Timeouts(deadline=1.0)) as client:
+        await client.request("GET", f"/organizations/{demo.org_id}/me")  # the token
+        fake.inject(path=r"/runs$", delay=0.7)
+        limiter = client._transport._limiter
+        assert limiter is not None and limiter.try_acquire()
+        asyncio.get_running_loop().call_later(0.5, limiter.release)
+        with watch.raises(TransportError, match="timed out"):
+            await client.request("GET", f"/organizations/{demo.org_id}/runs")
         assert_settled(client, demo.org_id)
 
 
