@@ -36,6 +36,21 @@ def redis_errors() -> tuple[type[BaseException], ...]:
     return (exceptions.RedisError, OSError)
 
 
+def credential_errors() -> tuple[type[BaseException], ...]:
+    """What Redis refusing the credentials raises (a wrong or missing password, an ACL user
+    that may not connect): a misconfiguration to report, not an outage to wait out, though
+    redis-py makes these subclasses of its ConnectionError."""
+    exceptions = importlib.import_module("redis.exceptions")
+    return (exceptions.AuthenticationError, exceptions.AuthorizationError)
+
+
+#: How to fix refused credentials, for the stores' messages.
+CREDENTIALS_HINT = (
+    "check the password in the Redis URL (percent-encoded, as in "
+    "redis://:p%40ss@host:6379/0) or the application's client's credentials"
+)
+
+
 class RedisConnection:
     """A Redis client, its key prefix, and whether the store owns (and closes) it.
 

@@ -21,7 +21,12 @@ from tallyfy_async import _constants as C
 from tallyfy_async._retry import parse_retry_after
 from tallyfy_async.rate import AdaptiveGate
 from tallyfy_async.stores import _gcra
-from tallyfy_async.stores._redis import RedisConnection, redis_errors
+from tallyfy_async.stores._redis import (
+    CREDENTIALS_HINT,
+    RedisConnection,
+    credential_errors,
+    redis_errors,
+)
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -64,7 +69,9 @@ class RedisRateBudget:
       with the same algorithm in memory at its share of the rate, ``rate / fleet_size``
       (by default the number of processes that took a slot in the last 10 s, as last seen
       in Redis), logs one WARNING, tries Redis again every second and says when it is back.
-      No call fails for it. A Redis that comes back empty starts a fresh budget.
+      No call fails for it. A Redis that comes back empty starts a fresh budget. A Redis
+      that refuses the credentials (a wrong or missing password) is paced the same way,
+      since no call fails for the budget, but logged as an ERROR: it needs fixing.
 
     Args:
         redis: a URL (``redis://:password@host:6379/0``), or a ``redis.asyncio.Redis`` the
@@ -126,6 +133,7 @@ class RedisRateBudget:
         self.fleet_size = fleet_size
         self._script = self._redis.client.register_script(_gcra.SCRIPT)
         self._errors = redis_errors()
+        self._credentials = credential_errors()
         self._gates: dict[str, FleetGate] = {}
         #: This process in the fleet's sorted set of members.
         self._member = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -189,8 +197,22 @@ class RedisRateBudget:
 
     def _went_down(self, exc: BaseException) -> None:
         self._down_until = time.monotonic() + C.REDIS_RETRY_INTERVAL
-        if not self._outage_logged:
-            self._outage_logged = True
+        if self._outage_logged:
+            return
+        self._outage_logged = True
+        if isinstance(exc, self._credentials):
+            # A misconfiguration rather than an outage, and a costly one: with no fleet seen
+            # in Redis, each process of the fleet paces alone at the whole rate.
+            log.error(
+                "Redis %s refused the rate budget's credentials (%s: the password is wrong or "
+                "missing); %s. Until then each organization's rate falls back to this "
+                "process's share, %.4g/s, and a fleet may send that much from each process",
+                self._redis.where,
+                type(exc).__name__,
+                CREDENTIALS_HINT,
+                self._share().rate,
+            )
+        else:
             log.warning(
                 "Redis %s is unreachable (%s); each organization's rate falls back to this "
                 "process's share, %.4g/s, until it answers",

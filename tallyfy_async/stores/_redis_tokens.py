@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tallyfy_async import _constants as C
 from tallyfy_async.auth.tokens import StoredToken, Token
 from tallyfy_async.errors import TokenStoreError
-from tallyfy_async.stores._redis import RedisConnection
+from tallyfy_async.stores._redis import CREDENTIALS_HINT, RedisConnection, credential_errors
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -92,7 +92,8 @@ class RedisTokenStore:
             :class:`~tallyfy_async.TokenStoreError`.
         unavailable_wait: longest time one operation retries an unreachable Redis before
             :class:`~tallyfy_async.TokenStoreError` (a token still valid in a process is used
-            without Redis meanwhile).
+            without Redis meanwhile). Refused credentials (a wrong or missing password) are
+            not waited for: they raise TokenStoreError at once.
         refresh_token_ttl: how long a token that has a refresh token is kept (a process
             started later must find the newest refresh token); a token without one is kept
             until its expiry plus a minute.
@@ -125,8 +126,10 @@ class RedisTokenStore:
         self.unavailable_wait = float(unavailable_wait)
         self.refresh_token_ttl = float(refresh_token_ttl)
         exceptions = importlib.import_module("redis.exceptions")
-        # Down, restarting, loading its data, or too slow: wait and try again. Other Redis
-        # errors (a wrong password, a script error) are raised as they are.
+        # Down, restarting, loading its data, or too slow: wait and try again. Refused
+        # credentials fail at once (checked first: redis-py makes them ConnectionErrors);
+        # other Redis errors (a script error) are raised as they are.
+        self._credentials = credential_errors()
         self._outage: tuple[type[BaseException], ...] = (
             exceptions.ConnectionError,
             exceptions.TimeoutError,
@@ -171,6 +174,8 @@ class RedisTokenStore:
                 return await operation()
             except self._lock_errors:
                 raise
+            except self._credentials as exc:
+                raise self._refused_credentials(what, exc) from None
             except self._outage as exc:
                 if loop.time() + delay >= give_up:
                     raise TokenStoreError(
@@ -181,6 +186,12 @@ class RedisTokenStore:
                 log.warning("Redis unreachable while %s (%s); retrying", what, type(exc).__name__)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
+
+    def _refused_credentials(self, what: str, exc: BaseException) -> TokenStoreError:
+        return TokenStoreError(
+            f"Redis at {self._redis!r} refused the store's credentials while {what} "
+            f"({type(exc).__name__}: the password is wrong or missing); {CREDENTIALS_HINT}"
+        )
 
     # -- TokenStore ----------------------------------------------------------------------
 
@@ -239,10 +250,12 @@ class RedisTokenStore:
         that refresh waits for Redis), and the other processes learn from their own 401.
 
         Raises:
-            TokenStoreError: Redis did not answer.
+            TokenStoreError: Redis did not answer, or refused the credentials.
         """
         try:
             reply = await self._refuse(keys=[self._key(key)], args=[token.fingerprint()])
+        except self._credentials as exc:
+            raise self._refused_credentials("marking a token refused", exc) from None
         except self._outage as exc:
             raise TokenStoreError(
                 f"Redis at {self._redis!r} was unreachable while marking a token refused "
@@ -257,8 +270,8 @@ class RedisTokenStore:
         """Hold the refresh lock of ``key`` across the fleet (renewed while held).
 
         Raises:
-            TokenStoreError: another process held it past ``lock_wait``, or Redis stayed
-                unreachable past ``unavailable_wait``.
+            TokenStoreError: another process held it past ``lock_wait``, Redis stayed
+                unreachable past ``unavailable_wait``, or it refused the credentials.
         """
         lock: Lock = self._redis.client.lock(
             self._redis.key("lock:", key),
@@ -312,6 +325,13 @@ class RedisTokenStore:
                 await lock.reacquire()
             except self._lock_errors:
                 log.warning("the refresh lock of %s expired while held; a save may lose", key)
+                return
+            except self._credentials as exc:
+                log.error(
+                    "%s; the refresh lock of %s is no longer renewed",
+                    self._refused_credentials("renewing the refresh lock", exc),
+                    key,
+                )
                 return
             except self._outage:
                 continue  # it is renewed at the next tick, or expires
