@@ -228,7 +228,8 @@ class Transport:
         return self._session is not None and not self._session.closed
 
     async def aclose(self) -> None:
-        """Close the session; calls in flight end with ClientClosedError.
+        """Close the session; calls in flight end with ClientClosedError, except a write
+        that may have reached Tallyfy (OutcomeUnknownError: it may have been applied).
 
         Raises:
             RuntimeError: from another event loop than the one the session belongs to
@@ -378,7 +379,9 @@ class Transport:
                         timeout = await self._queue_for_slot(limiter, call, transfer)
                     try:
                         if self.closed:
-                            raise _AttemptFailed(None, ClientClosedError(), "the client was closed")
+                            raise _AttemptFailed(
+                                Failure.NOT_SENT, ClientClosedError(), "the client was closed"
+                            )
                         sent = bearer
                         if limiter is not None:
                             tokens = self.tokens
@@ -567,11 +570,12 @@ class Transport:
 
     def _retry_after_failure(self, call: _Call, failed: _AttemptFailed, now: float) -> float:
         """The wait before retrying a call whose attempt got no response, or raise."""
-        if self.closed:
-            raise ClientClosedError(
-                f"{call.method} {call.url}: the client was closed while the request was in flight"
-            ) from failed.cause
-        if failed.failure is not None and may_retry(call.retry_method, failed.failure):
+        closed = self.closed
+        if (
+            not closed
+            and failed.failure is not None
+            and may_retry(call.retry_method, failed.failure)
+        ):
             delay = backoff_delay(self.retry, call.attempt, self._rng)
             if self._may_retry_now(call, delay, now):
                 return delay
@@ -579,8 +583,14 @@ class Transport:
         cause: BaseException | None = failed.cause
         if message != failed.message:
             cause = None  # its text repeats what the server echoed: keep the scrubbed one
+        if closed:
+            message = "the client was closed while the request was in flight"
+        # Closed or not, a write that may have reached Tallyfy may have been applied: the
+        # caller (bulk, create_once) must check before sending it again.
         if failed.failure is not Failure.NOT_SENT and not call.resendable:
             raise OutcomeUnknownError(message, method=call.method, url=call.url) from cause
+        if closed:
+            raise ClientClosedError(f"{call.method} {call.url}: {message}") from cause
         raise TransportError(message, method=call.method, url=call.url) from cause
 
     def _retry_after_status(

@@ -3,7 +3,8 @@
 A cancelled call must leave the client as it found it: the token lock free, the
 concurrency limiter's slot given back, no connection held, no second token grant for
 the refresh the cancelled caller had started. Closing the client ends every call in
-flight with ClientClosedError, whatever it was doing, and leaks no connection.
+flight with ClientClosedError, whatever it was doing (except a write that may have reached
+Tallyfy: OutcomeUnknownError), and leaks no connection.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import pytest
 
 from tallyfy_async import (
     ClientClosedError,
+    OutcomeUnknownError,
     RetryPolicy,
     TallyfyClient,
     Timeouts,
     TransportError,
+    bulk,
 )
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
@@ -366,6 +369,38 @@ async def test_closing_ends_calls_on_the_wire_queued_and_in_backoff(
     assert client._transport._session is not None and client._transport._session.closed
     with watch.raises(ClientClosedError, match="closed"):
         await org.processes.get(demo.process_ids[0])
+
+
+async def test_closing_with_a_launch_in_flight_leaves_its_outcome_unknown(
+    fake: FakeTallyfy, demo: DemoOrg, watch: Any
+) -> None:
+    async with asyncio.timeout(30):
+        client = connect(fake, demo)  # max_concurrency=1: the second launch queues
+        org = client.org(demo.org_id)
+        await org.processes.list()  # the token
+        fake.inject(path=r"/runs$", method="POST", delay=0.5)  # applied, answered late
+
+        async def launch(i: int) -> Any:
+            return await org.processes.launch(
+                demo.blueprint_ids[2], name=f"P{i}", dedupe_key=f"k{i}"
+            )
+
+        job = asyncio.ensure_future(bulk.run(range(2), launch, concurrency=2))
+        await asyncio.sleep(0.2)
+        await client.close()
+        report = await job
+        await asyncio.sleep(0.5)  # the launch on the wire lands
+    outcomes = {o.key: o for o in report.outcomes.values()}
+    watch.show(*(o.message for o in outcomes.values()))
+    launched = [r for r in fake.log if r.path.endswith("/runs") and r.method == "POST"]
+    assert [r.applied for r in launched] == [True]
+    # On the wire, maybe applied: unknown (a rerun looks its key up). Queued, never sent:
+    # failed, as any call of a closed client.
+    assert outcomes[0].status is bulk.ItemStatus.UNKNOWN
+    assert outcomes[0].error_type == OutcomeUnknownError.__name__
+    assert "closed while the request was in flight" in (outcomes[0].message or "")
+    assert outcomes[1].status is bulk.ItemStatus.FAILED
+    assert outcomes[1].error_type == ClientClosedError.__name__
 
 
 async def test_a_client_used_from_a_second_event_loop_raises(
