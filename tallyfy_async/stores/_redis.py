@@ -64,8 +64,8 @@ class RedisConnection:
 
     Raises:
         ImportError: redis-py is not installed (``pip install "tallyfy-async[redis]"``).
-        TypeError, ValueError: ``redis`` is neither a URL nor a client, or ``prefix`` is
-            not a string.
+        TypeError, ValueError: ``redis`` is neither a URL nor a client, a URL that cannot
+            be read (the message never shows its password), or ``prefix`` is not a string.
     """
 
     def __init__(self, redis: str | Redis, *, prefix: str, what: str) -> None:
@@ -80,11 +80,20 @@ class RedisConnection:
                     f"{what}: a Redis URL starts with redis://, rediss:// or unix:// "
                     f"(got {_without_secrets(redis)!r})"
                 )
-            self.client = module.from_url(
-                redis,
-                socket_timeout=C.REDIS_SOCKET_TIMEOUT,
-                socket_connect_timeout=C.REDIS_SOCKET_TIMEOUT,
-            )
+            try:
+                self.client = module.from_url(
+                    redis,
+                    socket_timeout=C.REDIS_SOCKET_TIMEOUT,
+                    socket_connect_timeout=C.REDIS_SOCKET_TIMEOUT,
+                )
+            except ValueError:
+                # redis-py's message may quote the password (an unencoded "/" in it ends
+                # the host part early, and the password is read as the port): not shown.
+                raise ValueError(
+                    f"{what}: could not read the Redis URL ({_without_secrets(redis)}); check "
+                    "its host, port and database, and percent-encode a password holding "
+                    "'/', '?', '#', '@' or '%' (as in redis://:p%40ss@host:6379/0)"
+                ) from None
             self.owned = True
             self.where = _without_secrets(redis)
         elif isinstance(redis, module.Redis):

@@ -1,4 +1,5 @@
-"""The Redis URL the stores take: a mistyped one is refused without its password."""
+"""The Redis URL the stores take: a mistyped or unreadable one is refused without its
+password."""
 
 from __future__ import annotations
 
@@ -31,3 +32,30 @@ def test_a_url_with_a_mistyped_scheme_is_refused_without_its_password(
     with pytest.raises(ValueError, match="starts with redis://") as raised:
         make(url)  # type: ignore[operator]
     assert "s3cret" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:s3cret/x@127.0.0.1:6379/0",  # "/" ends the host part: the password is a port
+        "redis://:s3cret?@127.0.0.1:6379/0",
+        "redis://:ab#s3cret@127.0.0.1:6379/0",
+        "redis://:s3cret@127.0.0.1:99999/0",
+    ],
+)
+@pytest.mark.parametrize(
+    "make",
+    [
+        RedisTokenStore,
+        lambda url: RedisRateBudget(url, rate=5),
+        RedisDedupeStore,
+    ],
+)
+def test_an_unreadable_url_is_refused_saying_to_percent_encode_without_its_password(
+    url: str, make: object
+) -> None:
+    with pytest.raises(ValueError, match="could not read the Redis URL") as raised:
+        make(url)  # type: ignore[operator]
+    assert "percent-encode" in str(raised.value)
+    assert "s3cret" not in str(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
