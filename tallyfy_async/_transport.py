@@ -16,7 +16,7 @@ import platform
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn, TypeVar, overload
-from urllib.parse import urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 import aiohttp
 import attrs
@@ -348,7 +348,7 @@ class Transport:
         self._budget.on_first_attempt()
         call = _Call(method, url, org, resendable, deadline, attempts or self.retry.max_attempts)
         if form:
-            call.secrets = tuple(form[k] for k in _FORM_SECRETS if form.get(k))
+            call.secrets = _form_secrets(form)
         limiter: FifoLimiter | None = None
         gate: OrgGate | None = None
         if authenticate and bearer is None:
@@ -732,6 +732,19 @@ class Transport:
         url = self.url(f"applications/{org_id}/users/{user}/token")
         response = await self.request("POST", url, org=org, bearer=app_token, idempotent=True)
         return _oauth_body(response, "the application user token route")
+
+
+def _form_secrets(form: Mapping[str, str]) -> tuple[str, ...]:
+    """The secrets of a token form, as sent and as a server or proxy may echo them:
+    URL-encoded as the form body carried them (quote_plus) or as a URL would (quote).
+    Longest first, so no shorter form breaks up a longer one before it is scrubbed."""
+    forms = {
+        encoded
+        for key in _FORM_SECRETS
+        if (value := form.get(key))
+        for encoded in (value, quote_plus(value), quote(value, safe=""))
+    }
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def _oauth_body(response: Response, where: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import asyncio
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -193,6 +194,29 @@ async def test_a_token_endpoint_echoing_the_form_leaks_nothing(
         with watch.raises(TallyfyError) as raised:
             await client.org(demo.org_id).processes.get(demo.process_ids[0])
     assert "[redacted]" in str(raised.value)
+
+
+async def test_secrets_echoed_url_encoded_leak_nothing(
+    fake: FakeTallyfy, demo: DemoOrg, watch: Any
+) -> None:
+    # As a token endpoint or a proxy echoing the form body would: URL-encoded.
+    creds = PasswordGrant(
+        client_id="1", client_secret="s3cr3t+/=", username="u@example.com", password="p@ss w0rd&x=1"
+    )
+    watch.credentials(creds)
+    encoded = [
+        encode(secret)
+        for secret in (creds.password, creds.client_secret)
+        for encode in (quote_plus, lambda value: quote(value, safe=""))
+    ]
+    echo = f"password={encoded[0]}&client_secret={encoded[2]} ({encoded[1]}, {encoded[3]})"
+    fake.inject(path=r"/oauth/token$", status=400, body={"error": "invalid_grant", "raw": echo})
+    async with asyncio.timeout(30), connect(fake, creds) as client:
+        with watch.raises(AuthenticationError) as raised:
+            await client.org(demo.org_id).processes.get(demo.process_ids[0])
+    shown = f"{raised.value} {raised.value!r} {raised.value.body!r}"
+    assert "[redacted]" in shown
+    assert not [form for form in encoded if form in shown]
 
 
 @pytest.mark.parametrize(
