@@ -11,8 +11,10 @@ The rules:
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import enum
+import math
 import random
 import time
 
@@ -55,22 +57,25 @@ def backoff_delay(policy: RetryPolicy, retry: int, rng: random.Random | None = N
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date).
 
-    Returns None when the header is absent or unreadable; a negative value or a
-    date in the past means 0.
+    Returns None when the header is absent or unreadable (not a finite number, not a
+    date); a negative value or a date in the past means 0.
     """
     if value is None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # nan and inf ("inf", "1e400") are no wait anyone meant: unreadable.
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    if when.tzinfo is None:  # an HTTP-date is GMT by definition
-        return None
+    if when.tzinfo is None:  # asctime form, no zone: an HTTP-date is GMT by definition
+        when = when.replace(tzinfo=datetime.UTC)
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 

@@ -67,7 +67,16 @@ def test_retry_after_as_http_date() -> None:
     assert parse_retry_after(earlier, now=now) == 0.0
 
 
-@pytest.mark.parametrize("value", [None, "", "soon", "Mon, 99 Foo 2020"])
+def test_retry_after_in_asctime_form_is_gmt() -> None:
+    # RFC 9110's third HTTP-date form carries no zone: it is GMT like the others.
+    now = time.time()
+    later = time.strftime("%a %b %e %H:%M:%S %Y", time.gmtime(now + 90))
+    assert parse_retry_after(later, now=now) == pytest.approx(90, abs=1.5)
+
+
+@pytest.mark.parametrize(
+    "value", [None, "", "soon", "Mon, 99 Foo 2020", "nan", "inf", "-inf", "1e400"]
+)
 def test_unreadable_retry_after_is_none(value: str | None) -> None:
     assert parse_retry_after(value) is None
 
