@@ -434,7 +434,7 @@ class Transport:
                                 resp.release()
                                 await resp.wait_for_close()
                         except (TimeoutError, aiohttp.ClientError, RuntimeError) as exc:
-                            raise self._exchange_failed(exc) from exc
+                            raise self._exchange_failed(exc, timeout) from exc
                     finally:
                         if limiter is not None:
                             limiter.release()
@@ -553,17 +553,43 @@ class Transport:
             )
         return self._timeout
 
-    def _exchange_failed(self, exc: BaseException) -> _AttemptFailed:
-        """What an exchange that raised ``exc`` means for the call (retry or not), or
-        ``exc`` raised again when it is not the exchange's to judge."""
+    def _exchange_failed(
+        self, exc: BaseException, timeout: aiohttp.ClientTimeout
+    ) -> _AttemptFailed:
+        """What an exchange that raised ``exc`` (under ``timeout``) means for the call
+        (retry or not), or ``exc`` raised again when it is not the exchange's to judge."""
         if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
             return _AttemptFailed(Failure.NOT_SENT, exc, f"could not connect ({exc})")
-        if isinstance(exc, TimeoutError | aiohttp.ClientError):
-            what = "timed out" if isinstance(exc, TimeoutError) else "connection failed"
-            return _AttemptFailed(Failure.DROPPED, exc, f"{what} ({type(exc).__name__}: {exc})")
+        if isinstance(exc, TimeoutError):
+            return _AttemptFailed(Failure.DROPPED, exc, self._timed_out(exc, timeout))
+        if isinstance(exc, aiohttp.ClientError):
+            what = f"connection failed ({type(exc).__name__}: {exc})"
+            return _AttemptFailed(Failure.DROPPED, exc, what)
         if self.closed:  # aiohttp's RuntimeError "Session is closed"
             return _AttemptFailed(None, exc, "the client was closed")
         raise exc
+
+    def _timed_out(self, exc: TimeoutError, timeout: aiohttp.ClientTimeout) -> str:
+        """Which limit ran out, with its value and the setting that raises it."""
+        limits = self.timeouts
+        if isinstance(exc, aiohttp.SocketTimeoutError):  # aiohttp's sock_read
+            return (
+                f"timed out: no data from the server for Timeouts.read={limits.read:g} s; "
+                "raise Timeouts.read for a server this slow"
+            )
+        if timeout is not self._timeout and timeout.total is not None:
+            # _attempt_timeout cut the attempt to what remained of the call's deadline.
+            return (
+                f"timed out: the call's deadline (Timeouts.deadline={limits.deadline:g} s) "
+                "ran out; raise Timeouts.deadline for calls this slow"
+            )
+        if timeout.total is not None:
+            return (
+                f"timed out: the attempt took longer than Timeouts.total={limits.total:g} s; "
+                "raise Timeouts.total (and Timeouts.deadline, which bounds every attempt) "
+                "for answers this slow"
+            )
+        return f"timed out ({type(exc).__name__}: {exc})"
 
     def _may_replay(self, org: str | None) -> bool:
         return self.tokens is not None and self.tokens.renewable(org)

@@ -135,9 +135,45 @@ async def test_a_drip_fed_body_is_cut_by_the_attempt_timeout(
 
     server, client = await raw_client(raw_server, pat, answer)
     async with asyncio.timeout(BOUND), client:
-        with watch.raises(TransportError, match="timed out"):
+        with watch.raises(TransportError, match=r"longer than Timeouts\.total=1 s; raise Timeouts"):
             await client.request("GET", f"/organizations/{ORG}/runs")
     assert 1 <= len(server.requests) <= ATTEMPTS
+
+
+async def test_a_silent_server_is_cut_by_the_read_timeout_named_as_such(
+    raw_server: Any, pat: PersonalAccessToken, watch: Any
+) -> None:
+    async def answer(request: bytes, writer: asyncio.StreamWriter) -> None:
+        await server.write(writer, head("200 OK", {**JSON, "Content-Length": "100"}))
+        await hold()
+
+    server, client = await raw_client(raw_server, pat, answer)
+    async with asyncio.timeout(BOUND), client:
+        with watch.raises(TransportError, match=r"Timeouts\.read=0\.3 s; raise Timeouts\.read"):
+            await client.request("GET", f"/organizations/{ORG}/runs")
+
+
+async def test_an_attempt_cut_by_the_calls_deadline_names_the_deadline(
+    raw_server: Any, pat: PersonalAccessToken, watch: Any
+) -> None:
+    async def answer(request: bytes, writer: asyncio.StreamWriter) -> None:
+        await server.write(writer, head("200 OK", {**JSON, "Content-Length": str(10**6)}))
+        while True:  # never slow enough for the read timeout
+            await server.write(writer, b" ")
+            await asyncio.sleep(0.05)
+
+    server = await raw_server(answer)
+    client = TallyfyClient(
+        pat,
+        base_url=f"{server.url}/api",
+        token_url=f"{server.url}/api/oauth/token",
+        timeouts=Timeouts(read=1, total=30, deadline=0.5),
+    )
+    async with asyncio.timeout(BOUND), client:
+        with watch.raises(
+            TransportError, match=r"deadline \(Timeouts\.deadline=0\.5 s\) ran out; raise"
+        ):
+            await client.request("GET", f"/organizations/{ORG}/runs")
 
 
 async def test_an_endless_body_is_cut_at_the_size_cap(
