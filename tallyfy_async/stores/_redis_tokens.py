@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -301,22 +302,33 @@ class RedisTokenStore:
     async def _acquire(self, lock: Lock, key: str) -> None:
         loop = asyncio.get_running_loop()
         give_up = loop.time() + self.lock_wait
+        # One token for every try: a SET whose reply was lost to a timeout may still have
+        # taken the lock, and the key then holds this token rather than another holder's.
+        token = uuid.uuid4().hex.encode()
+        interrupted = False
 
         async def attempt() -> bool:
-            remaining = max(give_up - loop.time(), 0.001)
-            return bool(await lock.acquire(blocking_timeout=remaining))
+            nonlocal interrupted
+            try:
+                if await lock.acquire(blocking=False, token=token):
+                    return True
+                if interrupted and await self._redis.client.get(lock.name) == token:
+                    lock.local.token = token  # as Lock.acquire records a lock it took
+                    return True
+                return False
+            except self._outage:
+                interrupted = True
+                raise
 
-        while True:
-            acquired = await self._retrying("taking the refresh lock", attempt)
-            if acquired:
-                return
-            if loop.time() >= give_up:
+        while not await self._retrying("taking the refresh lock", attempt):
+            if loop.time() + lock.sleep >= give_up:
                 raise TokenStoreError(
                     f"the refresh lock of organization {key!r} stayed held by another process "
                     f"for {self.lock_wait:g} s; a holder that dies frees it within "
                     f"{self.lock_timeout:g} s, so check that Redis keeps its keys "
                     "(no eviction of the prefix) and retry"
                 )
+            await asyncio.sleep(lock.sleep)
 
     async def _renew(self, lock: Lock, key: str) -> None:
         while True:
