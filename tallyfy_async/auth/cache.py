@@ -26,6 +26,7 @@ from typing import TypeAlias
 import attrs
 
 from tallyfy_async import _constants as C
+from tallyfy_async.auth.credentials import RefreshToken
 from tallyfy_async.auth.flows import Credentials, GrantClient, TokenEndpoint, TokenFlow
 from tallyfy_async.auth.tokens import (
     LockingTokenStore,
@@ -50,10 +51,42 @@ CredentialsSource: TypeAlias = (
 NO_ORG = "*"
 
 
+def store_key(org: str | None, credentials: Credentials) -> str:
+    """The key of ``org``'s token in the token store: ``<org>:<identity>`` (``*`` for calls
+    that name no organization).
+
+    The identity is the credentials' ``store_key`` (the grant, the client id and a digest of
+    the user, never a secret), so clients acting as different users share one store without
+    adopting each other's tokens. A credentials class of your own without ``store_key`` is
+    known by its class name: give it one when its instances act as different users.
+    """
+    identity = getattr(credentials, "store_key", None)
+    if identity is None:
+        identity = type(credentials).__name__
+    elif not isinstance(identity, str) or not identity:
+        raise TypeError(
+            f"{type(credentials).__name__}.store_key must be a non-empty str naming who the "
+            f"credentials act as, got {identity!r:.40}"
+        )
+    return f"{org or NO_ORG}:{identity}"
+
+
+def _reads_legacy_key(credentials: Credentials) -> bool:
+    # Stores written before keys named the identity hold tokens under the organization
+    # alone. A RefreshToken cannot start again if its refresh token has rotated away there,
+    # and a class of your own without store_key may be the same: they adopt it once. The
+    # others take a new token rather than risk adopting another user's.
+    return isinstance(credentials, RefreshToken) or getattr(credentials, "store_key", None) is None
+
+
 @attrs.define
 class _Entry:
     credentials: Credentials | None = None
     flow: TokenFlow | None = None
+    #: Where the token goes in the store (:func:`store_key`), set with the credentials.
+    store_key: str = ""
+    #: The organization's key of older versions is still to be read (:func:`_reads_legacy_key`).
+    reads_legacy: bool = False
     token: Token | None = None
     #: The token the API last refused: never sent again, whatever the clock says. Its
     #: refresh token stays usable.
@@ -191,7 +224,7 @@ class TokenCache:
         store = self.store
         if isinstance(store, VersionedTokenStore) and self.renewable(org):
             try:
-                await store.refuse(org or NO_ORG, token)
+                await store.refuse(entry.store_key, token)
             except TokenStoreError as exc:
                 # This process replaces it anyway; the others learn from their own 401.
                 log.warning("could not mark a refused token in the shared store: %s", exc)
@@ -249,6 +282,8 @@ class TokenCache:
         async with entry.lock:
             if entry.credentials is None or entry.flow is None:
                 entry.credentials = await self._resolve(key)
+                entry.store_key = store_key(key, entry.credentials)
+                entry.reads_legacy = _reads_legacy_key(entry.credentials)
                 entry.flow = entry.credentials.flow(
                     TokenEndpoint(
                         org=None if key == NO_ORG else key,
@@ -262,15 +297,21 @@ class TokenCache:
                 return entry.token
             if isinstance(self.store, VersionedTokenStore):
                 return await self._refresh_versioned(key, entry, self.store)
-            async with self._store_lock(key):
+            async with self._store_lock(entry.store_key):
                 if entry.unsaved:
                     # The last refresh could not save its token, which holds the only live
                     # refresh token: the store still has the spent one, so save it first.
                     assert entry.token is not None
-                    await self.store.save(key, entry.token)
+                    await self.store.save(entry.store_key, entry.token)
                     entry.unsaved = False
                 # Read the store every time: another client sharing it may have refreshed.
-                stored = await self.store.load(key)
+                stored = await self.store.load(entry.store_key)
+                if stored is None and entry.reads_legacy:
+                    entry.reads_legacy = False
+                    stored = await self.store.load(key)
+                    if stored is not None:
+                        log.info("adopting the token an earlier version stored for %s", key)
+                        await self.store.save(entry.store_key, stored)
                 if stored is not None and not _same(stored, entry.token):
                     entry.token = stored
                 if self._usable(entry, entry.token):
@@ -279,7 +320,7 @@ class TokenCache:
                 token = await entry.flow.obtain(entry.token)
                 # Saved before use: a rotated refresh token must survive a crash.
                 try:
-                    await self.store.save(key, token)
+                    await self.store.save(entry.store_key, token)
                 except BaseException:
                     # The refresh token presented is spent: keep the new one, unused until
                     # the next refresh has saved it.
@@ -293,8 +334,14 @@ class TokenCache:
     ) -> Token:
         """Refresh under the store's lock, saving only over the version read."""
         assert entry.flow is not None
-        async with store.lock(key):
-            record = await store.load_versioned(key)
+        async with store.lock(entry.store_key):
+            record = await store.load_versioned(entry.store_key)
+            if record is None and entry.reads_legacy:
+                entry.reads_legacy = False
+                legacy = await store.load_versioned(key)
+                if legacy is not None:
+                    log.info("adopting the token an earlier version stored for %s", key)
+                    record = await store.restore(entry.store_key, legacy)
             if (
                 entry.token is not None
                 and entry.version > 0
@@ -306,7 +353,7 @@ class TokenCache:
                 # process already put back a version as new. Adopting an older version
                 # would present a refresh token that has rotated away.
                 held = StoredToken(entry.token, entry.version, _same(entry.token, entry.refused))
-                record = await store.restore(key, held)
+                record = await store.restore(entry.store_key, held)
             if record is not None:
                 self._adopt(entry, record)
             entry.unsaved = False
@@ -316,7 +363,7 @@ class TokenCache:
             token = await entry.flow.obtain(entry.token)
             # Saved before use, and only over the version this refresh started from.
             try:
-                saved = await store.save_versioned(key, token, entry.version)
+                saved = await store.save_versioned(entry.store_key, token, entry.version)
             except BaseException:
                 # The refresh token presented is spent: the new token, not the old one, is
                 # what this process must put back once the store answers (the version its
@@ -369,4 +416,4 @@ def _same(a: Token | None, b: Token | None) -> bool:
     return a is not None and b is not None and a.access_token == b.access_token
 
 
-__all__ = ["NO_ORG", "CredentialsSource", "TokenCache"]
+__all__ = ["NO_ORG", "CredentialsSource", "TokenCache", "store_key"]

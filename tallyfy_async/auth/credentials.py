@@ -7,6 +7,7 @@ schedules, locks and stores (see ``tallyfy_async.auth.flows``). Secrets are decl
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import ClassVar
 
@@ -43,6 +44,12 @@ def non_empty(instance: object, attribute: attrs.Attribute[str], value: str) -> 
         raise ValueError(f"{where} must not be empty")
 
 
+def _digest(text: str) -> str:
+    # Tells users (or tokens) apart in a store key without writing an address or a secret
+    # there: 64 bits of a hash, which a shared store cannot turn back into either.
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 class _AnyOrganization:
     """Credentials that work with or without an organization in the path."""
 
@@ -68,6 +75,11 @@ class PersonalAccessToken(_AnyOrganization):
     refused_hint: ClassVar[str] = PERSONAL_TOKEN_HINT
 
     token: str = attrs.field(repr=False, validator=non_empty)
+
+    @property
+    def store_key(self) -> str:
+        """Who these credentials act as, in the token store's key (the token's digest)."""
+        return f"personal:{_digest(self.token)}"
 
     def flow(self, endpoint: TokenEndpoint) -> TokenFlow:
         """The token itself, every time."""
@@ -95,6 +107,12 @@ class PasswordGrant(_AnyOrganization):
         }
         return _scoped(form, self.scope)
 
+    @property
+    def store_key(self) -> str:
+        """Who these credentials act as, in the token store's key (the client id and a
+        digest of the username)."""
+        return f"password:{self.client_id}:{_digest(self.username)}"
+
     def flow(self, endpoint: TokenEndpoint) -> TokenFlow:
         """Refresh tokens while Tallyfy takes them, the password grant otherwise."""
         return _Refreshing(self, endpoint)
@@ -121,6 +139,11 @@ class ClientCredentials(_AnyOrganization):
         }
         return _scoped(form, self.scope)
 
+    @property
+    def store_key(self) -> str:
+        """Who these credentials act as, in the token store's key (the application)."""
+        return f"client:{self.client_id}"
+
     def flow(self, endpoint: TokenEndpoint) -> TokenFlow:
         """A new client-credentials grant whenever a token is needed."""
         return _Refreshing(self, endpoint)
@@ -137,6 +160,13 @@ class RefreshToken(_AnyOrganization):
     def grant_form(self) -> None:
         """None: a refused refresh token has no other grant to fall back to."""
         return None
+
+    @property
+    def store_key(self) -> str:
+        """Who these credentials act as, in the token store's key: the client id and a
+        digest of the refresh token given here, which stays the same across restarts
+        while the stored one rotates."""
+        return f"refresh:{self.client_id}:{_digest(self.refresh_token)}"
 
     def flow(self, endpoint: TokenEndpoint) -> TokenFlow:
         """The newest refresh token (the stored one wins over this one), each time."""
@@ -159,6 +189,12 @@ class ApplicationUser(_AnyOrganization):
         """A member token belongs to one organization: refuse calls that name none."""
         if org is None:
             raise ValueError("ApplicationUser credentials act within one organization: pass org=")
+
+    @property
+    def store_key(self) -> str:
+        """Who these credentials act as, in the token store's key (the client id and a
+        digest of the member's email)."""
+        return f"member:{self.client_id}:{_digest(self.email)}"
 
     def flow(self, endpoint: TokenEndpoint) -> TokenFlow:
         """An application token (kept while it lasts), then a member token minted with it."""

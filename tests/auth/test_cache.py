@@ -20,6 +20,7 @@ from tallyfy_async import (
     TallyfyClient,
     Token,
 )
+from tallyfy_async.auth.cache import store_key
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
 
@@ -192,7 +193,7 @@ async def test_a_rotated_refresh_token_is_saved_before_it_is_used(
         await tallyfy.request("GET", "/me")
     assert len(store.saved) == 2
     assert store.saved[0].refresh_token != store.saved[1].refresh_token
-    assert await store.load("*") == store.saved[1]
+    assert await store.load(store_key(None, demo.credentials)) == store.saved[1]
 
 
 async def test_a_refresh_token_from_the_store_wins_over_a_stale_one(
@@ -202,7 +203,7 @@ async def test_a_refresh_token_from_the_store_wins_over_a_stale_one(
     store = MemoryTokenStore()
     async with connect(fake, creds, token_store=store) as tallyfy:
         await tallyfy.request("GET", "/me")
-    original = await store.load("*")
+    original = await store.load(store_key(None, creds))
     assert original is not None and original.refresh_token
     refresh = RefreshToken(
         client_id=creds.client_id,
@@ -212,7 +213,7 @@ async def test_a_refresh_token_from_the_store_wins_over_a_stale_one(
     fake.expire_tokens()
     async with connect(fake, refresh, token_store=store) as tallyfy:
         await tallyfy.request("GET", "/me")  # rotates the refresh token in the store
-    rotated = await store.load("*")
+    rotated = await store.load(store_key(None, refresh))
     assert rotated is not None and rotated.refresh_token != original.refresh_token
     fake.expire_tokens()
     async with connect(fake, refresh, token_store=store) as tallyfy:

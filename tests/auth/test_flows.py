@@ -18,6 +18,7 @@ from tallyfy_async.auth import (
     TokenFlow,
     TokenStore,
 )
+from tallyfy_async.auth.cache import store_key
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
 
@@ -103,7 +104,7 @@ async def test_clients_sharing_a_locking_store_refresh_once_between_them(
         )
     # One refresh for both: the second client found the first one's token in the store.
     assert grants(fake) == ["password", "refresh_token"]
-    assert set(store.locked) == {"*"}
+    assert set(store.locked) == {store_key(None, demo.credentials)}
 
 
 async def test_a_plain_store_is_not_asked_for_a_lock(fake: FakeTallyfy, demo: DemoOrg) -> None:
@@ -111,7 +112,7 @@ async def test_a_plain_store_is_not_asked_for_a_lock(fake: FakeTallyfy, demo: De
     assert isinstance(store, TokenStore) and not isinstance(store, LockingTokenStore)
     async with connect(fake, demo.credentials, token_store=store) as client:
         await client.request("GET", "/me")
-    assert await store.load("*") is not None
+    assert await store.load(store_key(None, demo.credentials)) is not None
 
 
 @attrs.frozen

@@ -14,6 +14,7 @@ from tallyfy_async import (
     TallyfyClient,
     Token,
 )
+from tallyfy_async.auth.cache import store_key
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
 
@@ -28,7 +29,7 @@ async def refresh_credentials(fake: FakeTallyfy, demo: DemoOrg) -> RefreshToken:
         demo.credentials, base_url=fake.base_url, token_url=fake.token_url, token_store=store
     ) as tallyfy:
         await tallyfy.request("GET", "/me")
-    held = await store.load("*")
+    held = await store.load(store_key(None, demo.credentials))
     assert held is not None and held.refresh_token
     fake.expire_tokens()
     creds = demo.credentials
@@ -64,7 +65,7 @@ async def test_a_token_whose_save_failed_is_saved_before_it_is_used(
             await tallyfy.request("GET", "/me")
         assert tallyfy.tokens.cached(None) is None  # not sent while the store lacks it
         await tallyfy.request("GET", "/me")
-        saved = await store.load("*")
+        saved = await store.load(store_key(None, refresh))
         assert saved is not None and saved == await tallyfy.tokens.token(None)
     # One refresh (the password grant before it made the credentials): the token it got
     # went to the store on the next call, and served it.
@@ -92,7 +93,7 @@ async def test_closing_during_a_refresh_lets_it_save_the_rotated_refresh_token(
     await client.close()
     [outcome] = await asyncio.gather(call, return_exceptions=True)
     assert isinstance(outcome, ClientClosedError) or outcome.status == 200, outcome
-    saved = await store.load("*")
+    saved = await store.load(store_key(None, refresh))
     assert saved is not None and saved.refresh_token != refresh.refresh_token
     # Another worker sharing the store carries on with the rotated token.
     async with TallyfyClient(

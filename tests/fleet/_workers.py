@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tallyfy_async import Token
+from tallyfy_async import PasswordGrant, RefreshToken, Token
+from tallyfy_async.auth import Credentials
+from tallyfy_async.auth.cache import store_key
 
 WORKER = Path(__file__).with_name("fleet_worker.py")
 ROOT = Path(__file__).parents[2]
@@ -110,6 +112,28 @@ def worker_config(fake: Any, demo: Any, refresh_token: str, **extra: Any) -> dic
         "refresh_token": refresh_token,
         **extra,
     }
+
+
+def worker_credentials(config: dict[str, Any]) -> Credentials:
+    """The credentials of a worker of ``config``: the password grant when it has a password,
+    else the refresh token."""
+    if "password" in config:
+        return PasswordGrant(
+            client_id=config["client_id"],
+            client_secret=config["client_secret"],
+            username=config["username"],
+            password=config["password"],
+        )
+    return RefreshToken(
+        client_id=config["client_id"],
+        client_secret=config["client_secret"],
+        refresh_token=config["refresh_token"],
+    )
+
+
+def worker_store_key(config: dict[str, Any]) -> str:
+    """Where the workers of ``config`` keep their organization's token in the store."""
+    return store_key(config["org_id"], worker_credentials(config))
 
 
 def token_grant_times(fake: Any) -> list[float]:

@@ -19,9 +19,10 @@ import sys
 from collections import Counter
 from typing import Any
 
-from tallyfy_async import PasswordGrant, RefreshToken, TallyfyClient, Token
-from tallyfy_async.auth import Credentials, FileTokenStore, StoredToken, TokenStore
+from tallyfy_async import TallyfyClient, Token
+from tallyfy_async.auth import FileTokenStore, StoredToken, TokenStore
 from tallyfy_async.stores import RedisTokenStore
+from tests.fleet._workers import worker_credentials, worker_store_key
 
 
 class DyingStore(RedisTokenStore):
@@ -44,18 +45,7 @@ async def main() -> None:
         store = kind(config["redis_url"], lock_timeout=config["lock_timeout"])
     else:
         store = FileTokenStore(config["token_file"])
-    credentials: Credentials = RefreshToken(
-        client_id=config["client_id"],
-        client_secret=config["client_secret"],
-        refresh_token=config["refresh_token"],
-    )
-    if "password" in config:
-        credentials = PasswordGrant(
-            client_id=config["client_id"],
-            client_secret=config["client_secret"],
-            username=config["username"],
-            password=config["password"],
-        )
+    credentials = worker_credentials(config)
     outcomes: Counter[str] = Counter()
     async with TallyfyClient(
         credentials,
@@ -88,7 +78,7 @@ async def main() -> None:
             command = (await asyncio.to_thread(sys.stdin.readline)).strip()
             if command == "stall":
                 assert isinstance(store, RedisTokenStore)
-                async with store.lock(org):
+                async with store.lock(worker_store_key(config)):
                     say("STALLED")
                     await asyncio.sleep(3600)
             elif command in ("stop", ""):

@@ -11,7 +11,13 @@ import pytest
 from tallyfy_async import TokenStoreError
 from tallyfy_async.auth import FileTokenStore, StoredToken, VersionedTokenStore
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
-from tests.fleet._workers import Worker, first_refresh_token, stored_token, worker_config
+from tests.fleet._workers import (
+    Worker,
+    first_refresh_token,
+    stored_token,
+    worker_config,
+    worker_store_key,
+)
 
 
 async def test_two_processes_refresh_once_between_them(
@@ -30,7 +36,7 @@ async def test_two_processes_refresh_once_between_them(
     workers: list[Worker] = []
     try:
         # Both reach the lock while this process holds it, then go through it in turn.
-        async with gate.lock(demo.org_id):
+        async with gate.lock(worker_store_key(config)):
             workers = [await Worker.start(config) for _ in range(2)]
             for worker in workers:
                 await worker.expect("CALLING")
@@ -45,7 +51,7 @@ async def test_two_processes_refresh_once_between_them(
     assert len(fingerprints) == 1
     assert fake.counters.grants_by_type == {"refresh_token": 1}
     assert fake.counters.refresh_reuses() == 0
-    stored = await gate.load(demo.org_id)
+    stored = await gate.load(worker_store_key(config))
     assert stored is not None and stored.fingerprint() in fingerprints
 
 

@@ -17,7 +17,13 @@ import json
 import redis.asyncio as redis
 
 from tallyfy_async.testing import FakeTallyfy
-from tests.fleet._workers import Worker, first_refresh_token, token_grant_times, worker_config
+from tests.fleet._workers import (
+    Worker,
+    first_refresh_token,
+    token_grant_times,
+    worker_config,
+    worker_store_key,
+)
 from tests.redis_server import RedisServer
 
 WORKERS = 8
@@ -89,7 +95,7 @@ async def test_eight_processes_share_one_token_through_a_kill_and_a_redis_restar
         # Nothing lost: Redis holds the newest token again, whose refresh token is unspent.
         client = redis.Redis.from_url(redis_server.url)
         try:
-            stored = await client.hgetall(f"tallyfy:token:{demo.org_id}")
+            stored = await client.hgetall(f"tallyfy:token:{worker_store_key(config)}")
         finally:
             await client.aclose()
         token = json.loads(stored[b"token"])

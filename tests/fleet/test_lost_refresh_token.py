@@ -13,7 +13,7 @@ import pytest
 from tallyfy_async import AuthenticationError, PasswordGrant, RefreshToken, TallyfyClient, Token
 from tallyfy_async.stores import RedisTokenStore
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
-from tests.fleet._workers import Worker, first_refresh_token, worker_config
+from tests.fleet._workers import Worker, first_refresh_token, worker_config, worker_store_key
 from tests.redis_server import RedisServer
 
 
@@ -22,15 +22,6 @@ async def kill_mid_refresh(
 ) -> str:
     """A worker presents the stored refresh token and dies before saving; returns it."""
     spent = await first_refresh_token(fake, demo)
-    store = RedisTokenStore(redis_server.url)
-    try:
-        now = time.time()
-        due = Token(
-            access_token="due", expires_at=now - 1, obtained_at=now - 3600, refresh_token=spent
-        )
-        await store.save_versioned(demo.org_id, due, 0)
-    finally:
-        await store.aclose()
     config = worker_config(
         fake,
         demo,
@@ -42,6 +33,15 @@ async def kill_mid_refresh(
         die_on_save=True,
         **extra,
     )
+    store = RedisTokenStore(redis_server.url)
+    try:
+        now = time.time()
+        due = Token(
+            access_token="due", expires_at=now - 1, obtained_at=now - 3600, refresh_token=spent
+        )
+        await store.save_versioned(worker_store_key(config), due, 0)
+    finally:
+        await store.aclose()
     worker = await Worker.start(config)
     try:
         assert await asyncio.wait_for(worker.process.wait(), 60) == 3

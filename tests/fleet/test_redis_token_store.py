@@ -13,9 +13,10 @@ import redis.asyncio as redis
 
 from tallyfy_async import TallyfyClient, Token, TokenStoreError
 from tallyfy_async.auth import StoredToken, VersionedTokenStore
+from tallyfy_async.auth.cache import store_key
 from tallyfy_async.stores import RedisTokenStore
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
-from tests.fleet._workers import Worker, first_refresh_token, worker_config
+from tests.fleet._workers import Worker, first_refresh_token, worker_config, worker_store_key
 from tests.redis_server import RedisServer, free_port
 
 
@@ -181,7 +182,7 @@ async def test_an_application_client_is_left_open(
         async with connect(fake, demo, store) as tallyfy:
             await tallyfy.request("GET", f"/organizations/{demo.org_id}/me")
         # Still the application's: it works after the SDK client closed.
-        assert await mine.exists(f"app:token:{demo.org_id}") == 1
+        assert await mine.exists(f"app:token:{store_key(demo.org_id, demo.credentials)}") == 1
     finally:
         await mine.aclose()
 
@@ -209,7 +210,7 @@ async def test_a_refresh_finished_after_its_lock_expired_adopts_the_newer_token(
         store.newer = newer = token("from-another-process")
         adopted = await tallyfy.tokens.token(demo.org_id)
         assert adopted.access_token == newer.access_token
-        stored = await store.load(demo.org_id)
+        stored = await store.load(store_key(demo.org_id, demo.credentials))
         assert stored is not None and stored.access_token == newer.access_token
 
 
@@ -233,7 +234,8 @@ async def test_a_401_is_shared_with_the_fleet_but_never_discards_a_newer_token(
         await two.request("GET", f"/organizations/{demo.org_id}/me")
         assert (await two.tokens.token(demo.org_id)).access_token == second.access_token
         await two.tokens.invalidate(demo.org_id, first)
-        stored = await two.tokens.store.load_versioned(demo.org_id)  # type: ignore[attr-defined]
+        key = store_key(demo.org_id, demo.credentials)
+        stored = await two.tokens.store.load_versioned(key)  # type: ignore[attr-defined]
         assert stored is not None and stored.token == second and not stored.refused
         assert sum(fake.counters.token_grants.values()) == 1
 
@@ -268,7 +270,8 @@ async def test_a_short_outage_fails_no_call_and_an_empty_redis_is_filled_again(
         assert not call.done()  # waiting for Redis, not failed
         await asyncio.to_thread(redis_server.start)
         await call  # came back empty: the held token was put back, then refreshed once
-        stored = await tallyfy.tokens.store.load(org)  # type: ignore[attr-defined]
+        key = store_key(org, demo.credentials)
+        stored = await tallyfy.tokens.store.load(key)
         current = await tallyfy.tokens.token(org)
         assert stored == current != held
     assert fake.counters.refresh_reuses() == 0
@@ -307,7 +310,7 @@ async def test_a_frozen_holder_delays_the_others_only_until_its_lock_expires(
     holder = await Worker.start(config)
     store = RedisTokenStore(redis_server.url, lock_wait=30)
     admin = redis.Redis.from_url(redis_server.url)
-    lock_key = f"tallyfy:lock:{demo.org_id}"
+    lock_key = f"tallyfy:lock:{worker_store_key(config)}"
     try:
         await holder.expect("READY")
         holder.send("stall")
@@ -317,7 +320,7 @@ async def test_a_frozen_holder_delays_the_others_only_until_its_lock_expires(
         impatient = RedisTokenStore(redis_server.url, lock_wait=0.2)
         try:
             with pytest.raises(TokenStoreError, match="stayed held by another process"):
-                async with impatient.lock(demo.org_id):
+                async with impatient.lock(worker_store_key(config)):
                     pass
         finally:
             await impatient.aclose()
@@ -325,7 +328,7 @@ async def test_a_frozen_holder_delays_the_others_only_until_its_lock_expires(
         # Frozen, it renews nothing: its lock expires within lock_timeout...
         assert 0 < await admin.pttl(lock_key) <= lock_timeout * 1000
         # ...and the next process takes it while the holder is still frozen.
-        async with store.lock(demo.org_id):
+        async with store.lock(worker_store_key(config)):
             assert holder.process.returncode is None
             owner = await admin.get(lock_key)
         holder.process.send_signal(signal.SIGCONT)

@@ -12,6 +12,7 @@ import pytest
 
 from tallyfy_async import TallyfyClient, Token, TokenStoreError
 from tallyfy_async.auth import FileTokenStore, StoredToken
+from tallyfy_async.auth.cache import store_key
 from tallyfy_async.stores import RedisTokenStore
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 from tests.fleet._workers import stored_token
@@ -28,10 +29,11 @@ async def test_an_older_record_put_back_is_replaced_by_the_newer_token_a_process
     fake: FakeTallyfy, demo: DemoOrg, redis_server: RedisServer
 ) -> None:
     org = demo.org_id
+    key = store_key(org, demo.credentials)
     store = RedisTokenStore(redis_server.url)
     async with connect(fake, demo, store) as one:
         first = await one.tokens.token(org)
-        behind = await store.load_versioned(org)
+        behind = await store.load_versioned(key)
         assert behind is not None and behind.version == 1
         # `one` refreshes: version 2, the first refresh token is spent.
         await one.tokens.invalidate(org, first)
@@ -42,13 +44,13 @@ async def test_an_older_record_put_back_is_replaced_by_the_newer_token_a_process
         await asyncio.to_thread(redis_server.restart)
         now = time.time()
         due = attrs.evolve(behind.token, expires_at=now - 1, obtained_at=now - 3600)
-        await store.restore(org, StoredToken(due, 1))
+        await store.restore(key, StoredToken(due, 1))
         # `one` meets a 401 and goes to the store: it holds version 2, newer than what is
         # stored; it must not fall back to version 1 and present its spent refresh token.
         await one.tokens.invalidate(org, second)
         third = await one.tokens.token(org)
         assert third.access_token not in (first.access_token, second.access_token)
-        stored = await store.load_versioned(org)
+        stored = await store.load_versioned(key)
         assert stored is not None and stored.token == third and stored.version == 3
     assert fake.counters.refresh_reuses() == 0
     assert fake.counters.grants_by_type["refresh_token"] == 2
@@ -70,6 +72,7 @@ async def test_a_save_that_fails_after_the_refresh_keeps_the_rotated_refresh_tok
     fake: FakeTallyfy, demo: DemoOrg, redis_server: RedisServer
 ) -> None:
     org = demo.org_id
+    key = store_key(org, demo.credentials)
     store = SaveDuringOutage(redis_server.url, unavailable_wait=0.5)
     async with connect(fake, demo, store) as one:
         first = await one.tokens.token(org)
@@ -82,7 +85,7 @@ async def test_a_save_that_fails_after_the_refresh_keeps_the_rotated_refresh_tok
         await asyncio.to_thread(redis_server.start)
         fresh = await one.tokens.token(org)
         assert fresh.access_token != first.access_token
-        stored = await store.load(org)
+        stored = await store.load(key)
         assert stored == fresh
     assert fake.counters.refresh_reuses() == 0
     assert fake.counters.grants_by_type["refresh_token"] == 1

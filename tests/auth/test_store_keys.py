@@ -1,0 +1,161 @@
+"""Clients acting as different users share one token store without adopting each other's
+tokens; tokens stored by earlier versions under the organization alone (over real HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tallyfy_async import (
+    ApplicationUser,
+    ClientCredentials,
+    MemoryTokenStore,
+    PasswordGrant,
+    PersonalAccessToken,
+    RefreshToken,
+    TallyfyClient,
+)
+from tallyfy_async.auth import Credentials, FileTokenStore, TokenStore
+from tallyfy_async.auth.cache import NO_ORG, store_key
+from tallyfy_async.stores import RedisTokenStore
+from tallyfy_async.testing import DemoOrg, FakeTallyfy
+
+MEMBER = "bob@acme.test"
+MEMBER_PASSWORD = "bob-password"
+
+
+def connect(fake: FakeTallyfy, credentials: Any, store: TokenStore) -> TallyfyClient:
+    return TallyfyClient(
+        credentials, base_url=fake.base_url, token_url=fake.token_url, token_store=store
+    )
+
+
+@pytest.fixture(params=["memory", "file", "redis"])
+async def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """One store, shared by every client of the test (clients close a store of their own
+    with them, so each gets a new object on the same place)."""
+    if request.param == "memory":
+        store = MemoryTokenStore()
+        yield lambda: store
+    elif request.param == "file":
+        yield lambda: FileTokenStore(tmp_path / "tokens.json")
+    else:
+        server = request.getfixturevalue("redis_server")
+        yield lambda: RedisTokenStore(server.url)
+
+
+def identities(demo: DemoOrg, kind: str) -> tuple[Credentials, Credentials]:
+    """The administrator's credentials and the member's, of one kind."""
+    if kind == "password":
+        password = PasswordGrant(
+            client_id=demo.client_id,
+            client_secret=demo.client_secret,
+            username=MEMBER,
+            password=MEMBER_PASSWORD,
+        )
+        return demo.credentials, password
+    admin, member = (
+        ApplicationUser(client_id=demo.client_id, client_secret=demo.client_secret, email=email)
+        for email in (demo.admin_email, MEMBER)
+    )
+    return admin, member
+
+
+@pytest.mark.parametrize("kind", ["password", "application_user"])
+async def test_two_users_of_one_organization_sharing_a_store_each_act_as_themselves(
+    fake: FakeTallyfy, demo: DemoOrg, shared_store: Any, kind: str
+) -> None:
+    fake.add_member(demo.org_id, email=MEMBER, password=MEMBER_PASSWORD, role="light")
+    admin_credentials, member_credentials = identities(demo, kind)
+    async with (
+        connect(fake, admin_credentials, shared_store()) as admin,
+        connect(fake, member_credentials, shared_store()) as member,
+    ):
+        for _ in range(2):  # then again after a refresh, which reads the store
+            emails = await asyncio.gather(
+                *(client.org(demo.org_id).me() for client in (admin, member, admin, member))
+            )
+            assert [me.email for me in emails] == [demo.admin_email, MEMBER] * 2
+            fake.expire_tokens()
+    # A process started later finds each user's own token.
+    async with connect(fake, member_credentials, shared_store()) as later:
+        assert (await later.org(demo.org_id).me()).email == MEMBER
+
+
+@pytest.mark.parametrize("org", [None, "demo"])
+async def test_a_refresh_token_adopts_the_token_an_earlier_version_stored_under_the_org(
+    fake: FakeTallyfy, demo: DemoOrg, shared_store: Any, org: str | None
+) -> None:
+    org_id = demo.org_id if org else None
+    # An earlier version refreshed the configured refresh token and stored the rotated one
+    # under the organization alone: the configured one is spent.
+    async with connect(fake, demo.credentials, MemoryTokenStore()) as first:
+        configured = (await first.tokens.token(org_id)).refresh_token
+    assert configured is not None
+    credentials = RefreshToken(
+        client_id=demo.client_id, client_secret=demo.client_secret, refresh_token=configured
+    )
+    async with connect(fake, credentials, MemoryTokenStore()) as earlier:
+        rotated = await earlier.tokens.token(org_id)
+    legacy = shared_store()
+    await legacy.save(org_id or NO_ORG, rotated)
+    if hasattr(legacy, "aclose"):
+        await legacy.aclose()
+    fake.expire_tokens()
+    fake.reset_log()
+
+    async with connect(fake, credentials, shared_store()) as upgraded:
+        path = f"/organizations/{demo.org_id}/me" if org_id else "/me"
+        response = await upgraded.request("GET", path)
+        assert response.status == 200
+        current = await upgraded.tokens.token(org_id)
+        assert current.refresh_token not in (configured, rotated.refresh_token)
+        # Kept under the new key from now on.
+        assert await upgraded.tokens.store.load(store_key(org_id, credentials)) == current
+    # The refresh token stored by the earlier version was presented, the spent one never.
+    assert fake.counters.grants_by_type == {"refresh_token": 1}
+    assert fake.counters.refresh_reuses() == 0
+
+
+async def test_other_credentials_take_a_new_token_rather_than_adopt_one_stored_under_the_org(
+    fake: FakeTallyfy, demo: DemoOrg, shared_store: Any
+) -> None:
+    fake.add_member(demo.org_id, email=MEMBER, password=MEMBER_PASSWORD, role="light")
+    _, member_credentials = identities(demo, "password")
+    async with connect(fake, demo.credentials, MemoryTokenStore()) as earlier:
+        admin_token = await earlier.tokens.token(demo.org_id)
+    legacy = shared_store()
+    await legacy.save(demo.org_id, admin_token)  # an earlier version's key: the org alone
+    if hasattr(legacy, "aclose"):
+        await legacy.aclose()
+    fake.reset_log()
+    async with connect(fake, member_credentials, shared_store()) as member:
+        assert (await member.org(demo.org_id).me()).email == MEMBER
+    assert fake.counters.grants_by_type == {"password": 1}
+
+
+def test_store_keys_name_the_user_without_a_secret_or_an_address() -> None:
+    secrets = ["s3cret-client", "p4ssword", "r3fresh-token", "p4t-token", "bob@acme.test"]
+    keys = [
+        store_key("org", credentials)
+        for credentials in (
+            PasswordGrant(
+                client_id="7", client_secret=secrets[0], username=secrets[4], password=secrets[1]
+            ),
+            PasswordGrant(
+                client_id="7", client_secret=secrets[0], username="eve@acme.test", password="x"
+            ),
+            RefreshToken(client_id="7", client_secret=secrets[0], refresh_token=secrets[2]),
+            ApplicationUser(client_id="7", client_secret=secrets[0], email=secrets[4]),
+            ClientCredentials(client_id="7", client_secret=secrets[0]),
+            PersonalAccessToken(token=secrets[3]),
+        )
+    ]
+    assert len(set(keys)) == len(keys)
+    assert all(key.startswith("org:") for key in keys)
+    assert not [key for key in keys for secret in secrets if secret in key]
+    assert store_key(None, PersonalAccessToken(token="t")).startswith("*:")
