@@ -236,10 +236,15 @@ class TokenCache:
         (``RedisTokenStore`` then closes the Redis client it made from a URL, never one the
         application passed in). Cancelled while it waits, it still cancels the refreshes and
         closes the store before the cancellation propagates.
+
+        A rotated refresh token whose save failed (the store was unreachable) is saved once
+        more within what is left of those 3 seconds; if that fails too, an ERROR is logged:
+        the store still holds the spent refresh token.
         """
         first = not self._closed
         self._closed = True
         tasks = [e.pending for e in self._entries.values() if e.pending and not e.pending.done()]
+        deadline = asyncio.get_running_loop().time() + C.TOKEN_CLOSE_GRACE
         try:
             if tasks:
                 try:
@@ -250,10 +255,47 @@ class TokenCache:
                     for task in tasks:
                         task.cancel()
                     await asyncio.gather(*tasks, return_exceptions=True)
+            await self._save_unsaved(deadline)
         finally:
             close_store = getattr(self.store, "aclose", None)
             if first and close_store is not None:
                 await close_store()
+
+    async def _save_unsaved(self, deadline: float) -> None:
+        """Put back, by the loop time ``deadline``, each token whose save failed; say which
+        could not be."""
+        for key, entry in list(self._entries.items()):
+            if not entry.unsaved or entry.token is None:
+                continue
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._put_back(entry, entry.token)
+                continue
+            except TimeoutError:
+                reason = "the store did not answer before the client closed"
+            except Exception as exc:
+                # A TokenStoreError says what failed without secrets; a store of the
+                # application's own may not, so only its type is named.
+                reason = str(exc) if isinstance(exc, TokenStoreError) else type(exc).__name__
+            log.error(
+                "the rotated refresh token of organization %s could not be saved to the token "
+                "store (%s): the store still holds the spent one, so the credentials may need "
+                "re-authorization",
+                key,
+                reason,
+            )
+
+    async def _put_back(self, entry: _Entry, token: Token) -> None:
+        store = self.store
+        if isinstance(store, VersionedTokenStore):
+            # At the version its failed save would have had: it wins over the spent token
+            # and loses to a newer one another process saved (no lock needed for that).
+            held = StoredToken(token, entry.version, _same(token, entry.refused))
+            await store.restore(entry.store_key, held)
+        else:
+            async with self._store_lock(entry.store_key):
+                await store.save(entry.store_key, token)
+        entry.unsaved = False
 
     # -- refreshing --------------------------------------------------------------
 

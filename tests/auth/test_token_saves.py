@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,10 @@ from tallyfy_async import (
     RefreshToken,
     TallyfyClient,
     Token,
+    TokenStoreError,
 )
+from tallyfy_async import _constants as C
+from tallyfy_async.auth import FileTokenStore, StoredToken
 from tallyfy_async.auth.cache import store_key
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
@@ -143,3 +148,110 @@ async def test_a_close_cancelled_while_a_refresh_runs_still_stops_it_and_closes_
     with pytest.raises(ClientClosedError):
         await call  # the refresh was cancelled, not left running
     await client.close()  # again: nothing left to do (the store is closed once only)
+
+
+class FlakyFileStore(FileTokenStore):
+    """A shared (versioned) store whose next saves fail: Redis or a disk briefly away."""
+
+    failures = 0
+
+    async def save_versioned(self, key: str, token: Token, version: int) -> StoredToken:
+        await self._fail()
+        return await super().save_versioned(key, token, version)
+
+    async def restore(self, key: str, record: StoredToken) -> StoredToken:
+        await self._fail()
+        return await super().restore(key, record)
+
+    async def _fail(self) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise TokenStoreError("the token store is briefly unreachable")
+
+
+class FailingStore(MemoryTokenStore):
+    """An application's own store (a database, say) whose next saves fail."""
+
+    failures = 0
+
+    async def save(self, key: str, token: Token) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("database briefly unavailable")
+        await super().save(key, token)
+
+
+@pytest.fixture(params=["plain", "versioned"])
+def flaky_store(request: pytest.FixtureRequest, tmp_path: Path) -> FlakyFileStore | FailingStore:
+    if request.param == "plain":
+        return FailingStore()
+    return FlakyFileStore(tmp_path / "tokens.json")
+
+
+async def test_closing_saves_a_rotated_refresh_token_whose_save_failed(
+    fake: FakeTallyfy,
+    demo: DemoOrg,
+    flaky_store: FlakyFileStore | FailingStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    refresh = await refresh_credentials(fake, demo)
+    flaky_store.failures = 1
+    async with TallyfyClient(
+        refresh, base_url=fake.base_url, token_url=fake.token_url, token_store=flaky_store
+    ) as tallyfy:
+        with pytest.raises((TokenStoreError, ConnectionError)):
+            await tallyfy.request("GET", "/me")
+        # The refresh token was rotated, and the new one lives in this process only.
+        assert await flaky_store.load(store_key(None, refresh)) is None
+    saved = await flaky_store.load(store_key(None, refresh))
+    assert saved is not None and saved.refresh_token not in (None, refresh.refresh_token)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # A process started later carries on with it.
+    async with TallyfyClient(
+        refresh, base_url=fake.base_url, token_url=fake.token_url, token_store=flaky_store
+    ) as later:
+        fake.expire_tokens()
+        await later.request("GET", "/me")
+    assert fake.counters.refresh_reuses() == 0
+
+
+async def test_closing_says_when_a_rotated_refresh_token_could_not_be_saved(
+    fake: FakeTallyfy,
+    demo: DemoOrg,
+    flaky_store: FlakyFileStore | FailingStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    refresh = await refresh_credentials(fake, demo)
+    flaky_store.failures = 2  # the refresh's save, and the last attempt on closing
+    async with TallyfyClient(
+        refresh, base_url=fake.base_url, token_url=fake.token_url, token_store=flaky_store
+    ) as tallyfy:
+        with pytest.raises((TokenStoreError, ConnectionError)):
+            await tallyfy.request("GET", "/me")
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    message = error.getMessage()
+    assert "could not be saved" in message and "re-authorization" in message
+    assert refresh.refresh_token not in message and refresh.client_secret not in message
+
+
+async def test_closing_while_a_save_hangs_says_the_rotated_refresh_token_was_lost(
+    fake: FakeTallyfy,
+    demo: DemoOrg,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(C, "TOKEN_CLOSE_GRACE", 0.2)
+    refresh = await refresh_credentials(fake, demo)
+    store = HeldStore()  # every save waits, as for a store that does not answer
+    client = TallyfyClient(
+        refresh, base_url=fake.base_url, token_url=fake.token_url, token_store=store
+    )
+    call = asyncio.ensure_future(client.request("GET", "/me"))
+    await store.saving.wait()  # the refresh token was presented, its successor is saving
+    await client.close()
+    with pytest.raises(ClientClosedError):
+        await call
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    message = error.getMessage()
+    assert "organization *" in message and "could not be saved" in message
+    assert "did not answer" in message and refresh.refresh_token not in message
