@@ -98,6 +98,12 @@ class Credentials(Protocol):
 
     ``PersonalAccessToken``, ``PasswordGrant``, ``ClientCredentials``, ``RefreshToken`` and
     ``ApplicationUser`` satisfy it; so can a class of your own.
+
+    A class of your own may also have a ``store_key`` (a str naming who it acts as, never a
+    secret: the SDK's classes use the grant, the client id and a digest of the user): tokens
+    are kept in the store under the organization and that identity (see
+    :func:`tallyfy_async.auth.cache.store_key`). Without one, every instance of the class
+    shares one entry per organization.
     """
 
     #: Whether its tokens are saved to the token store and replaced after a 401 (a

@@ -83,7 +83,8 @@ class Token:
 
 @runtime_checkable
 class TokenStore(Protocol):
-    """Where tokens survive the process: one entry per organization.
+    """Where tokens survive the process: one entry per organization and user, under a key
+    from :func:`tallyfy_async.auth.cache.store_key` (``<org>:<identity>``).
 
     The token cache saves a token **before** it uses it, so a rotated refresh
     token is never lost to a crash.
