@@ -1,7 +1,8 @@
 """Tokens shared by every process of a fleet, through Redis.
 
-One hash per organization (``<prefix>token:<org>``) holds the token, a fingerprint of its
-access token, a version and a refused flag. Every write is one Lua script, so it is atomic:
+One hash per organization and identity (``<prefix>token:<key>``, the token cache's
+``<org>:<identity>``) holds the token, a fingerprint of its access token, a version and a
+refused flag. Every write is one Lua script, so it is atomic:
 a save names the version it was based on and loses to a newer one; a refusal marks the
 token only if it is still the stored one; a restore (after Redis came back empty) never
 puts back an older version.
@@ -86,7 +87,7 @@ class RedisTokenStore:
         redis: a URL (``redis://[:password@]host:port/db``, ``rediss://`` for TLS), for a
             client the store makes and closes; or a ``redis.asyncio.Redis`` the application
             already has (a Sentinel's ``master_for(...)`` too), which it never closes.
-        prefix: put in front of every key (``<prefix>token:<org>``, ``<prefix>lock:<org>``).
+        prefix: put in front of every key (``<prefix>token:<key>``, ``<prefix>lock:<key>``).
         lock_timeout: expiry of the refresh lock, seconds; its holder renews it every third
             of it, so a dead or frozen holder delays the others by at most about this.
         lock_wait: longest wait for the lock while Redis answers, before
@@ -323,7 +324,7 @@ class RedisTokenStore:
         while not await self._retrying("taking the refresh lock", attempt):
             if loop.time() + lock.sleep >= give_up:
                 raise TokenStoreError(
-                    f"the refresh lock of organization {key!r} stayed held by another process "
+                    f"the refresh lock of {key!r} (organization:identity) stayed held by another process "
                     f"for {self.lock_wait:g} s; a holder that dies frees it within "
                     f"{self.lock_timeout:g} s, so check that Redis keeps its keys "
                     "(no eviction of the prefix) and retry"
