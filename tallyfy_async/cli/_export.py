@@ -97,18 +97,21 @@ async def write_export(
     renamed into place once complete."""
     written = Written()
     started = time.perf_counter()
+    # ``async with export``: a write that fails stops the export here, while the client is
+    # open, instead of leaving its pages to be cancelled by the garbage collector later.
     with atomic_path(path) as temporary:
         writer = open_writer(temporary, file_format)
         try:
-            async for record in export:
-                row = to_row(record.kind, record.item)
-                if since is not None and not changed_since(row, since):
-                    written.left_out += 1
-                    continue
-                writer.write(record.kind, row)
-                written.counts[record.kind] += 1
-                if row.get("archived_at"):
-                    written.archived[record.kind] += 1
+            async with export:
+                async for record in export:
+                    row = to_row(record.kind, record.item)
+                    if since is not None and not changed_since(row, since):
+                        written.left_out += 1
+                        continue
+                    writer.write(record.kind, row)
+                    written.counts[record.kind] += 1
+                    if row.get("archived_at"):
+                        written.archived[record.kind] += 1
         finally:
             writer.close()
     written.seconds = time.perf_counter() - started

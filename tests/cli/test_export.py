@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import signal
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from tallyfy_async import TallyfyClient
 from tallyfy_async.cli._writers import TABLES
 from tallyfy_async.models import Blueprint, Process, Task
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
-from tests.cli.conftest import names, no_traceback, start, tool
+from tests.cli.conftest import TOOL, Result, clean_env, names, no_traceback, start, tool
 
 #: The fake's collections, by the export's kinds.
 COLLECTIONS = {"blueprint": "blueprints", "process": "runs", "task": "tasks"}
@@ -218,6 +219,28 @@ async def test_an_unwritable_destination_is_a_file_error(
     assert result.code == 5, result.text
     assert "cannot write" in result.err
     no_traceback(result)
+
+
+async def test_a_file_that_cannot_be_finished_is_one_error_line(tmp_path: Path) -> None:
+    # A disk filling up mid-export, as a file-size limit (EFBIG): pages are still being
+    # fetched when the write fails, and stopping them must not print a traceback.
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    process = await asyncio.create_subprocess_exec(
+        *TOOL, "export", "--fake", "--fake-processes", "1000", "--out", "big.jsonl",
+        "--no-progress", env=clean_env(), cwd=tmp_path, preexec_fn=limit_file_size,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    result = Result(process.returncode, out.decode(), err.decode())
+    assert result.code == 5, result.text
+    no_traceback(result)
+    assert "an error occurred" not in result.err
+    assert result.err.splitlines()[-1].startswith("Error: cannot write big.jsonl: [Errno 27]")
+    assert names(tmp_path) == []
 
 
 def test_no_model_field_is_named_like_the_kind_key() -> None:
