@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import importlib
+import signal
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -49,7 +50,9 @@ class ExitCode(enum.IntEnum):
     FILE = 5
     #: Tallyfy could not be reached, or kept failing (network, 5xx, rate limit).
     NETWORK = 6
-    #: Interrupted (Ctrl-C).
+    #: Interrupted (Ctrl-C, or SIGTERM: timeout, docker stop, systemd); one code for both,
+    #: as the command stops the same way (an export leaves no file, a launch writes its
+    #: report) whichever signal asked.
     INTERRUPTED = 130
 
 
@@ -58,7 +61,7 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 done; 1 some of the work failed (see the report) or Tallyfy refused a "
     "request; 2 bad usage; 3 credentials missing or refused; 4 unknown organization or "
     "record; 5 a file could not be read or written; 6 network failure or Tallyfy "
-    "unavailable; 130 interrupted."
+    "unavailable; 130 interrupted (Ctrl-C or SIGTERM)."
 )
 
 
@@ -87,11 +90,38 @@ def explain(error: BaseException) -> Failure | None:
 def run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a command's coroutine on a fresh event loop (uvloop when installed) and turn
     expected failures into their exit codes."""
+    terminated = False
+
+    async def main() -> T:
+        # SIGTERM would end the process where it stands (an export's temporary file left
+        # behind); cancelling the task instead unwinds it as Ctrl-C does.
+        task = asyncio.current_task()
+        assert task is not None
+
+        def terminate() -> None:
+            nonlocal terminated
+            terminated = True
+            task.cancel()
+
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGTERM, terminate)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not main thread
+            return await work()
+        try:
+            return await work()
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
     try:
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            return runner.run(work())
+            return runner.run(main())
     except KeyboardInterrupt:
         raise Failure(ExitCode.INTERRUPTED, "interrupted") from None
+    except asyncio.CancelledError:
+        if not terminated:
+            raise
+        raise Failure(ExitCode.INTERRUPTED, "interrupted (SIGTERM)") from None
     except click.ClickException:
         raise
     except Exception as error:

@@ -200,6 +200,27 @@ async def test_an_interrupted_export_leaves_no_file(
     assert names(tmp_path) == []
 
 
+async def test_an_export_ended_with_sigterm_keeps_the_previous_file_and_nothing_else(
+    fake: FakeTallyfy, env: dict[str, str], tmp_path: Path
+) -> None:
+    # timeout, docker stop and systemd end a process with SIGTERM: it must unwind as Ctrl-C.
+    out = tmp_path / "export.jsonl"
+    out.write_text("the previous export")
+    fake.inject(path=r"/tasks$", method="GET", query={"page": "2"}, delay=30)
+    process = await start("export", "--out", str(out), env=env)
+    for _ in range(200):  # until the export is under way: its temporary file exists
+        if len(names(tmp_path)) > 1:
+            break
+        await asyncio.sleep(0.05)
+    assert len(names(tmp_path)) == 2
+    process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 130, err.decode()
+    assert "Error: interrupted (SIGTERM)" in err.decode() and "Traceback" not in err.decode()
+    assert names(tmp_path) == ["export.jsonl"]
+    assert out.read_text() == "the previous export"
+
+
 async def test_the_format_comes_from_the_extension_or_the_flag(
     env: dict[str, str], tmp_path: Path
 ) -> None:
