@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import shlex
 import signal
@@ -17,13 +18,14 @@ import signal
 import attrs
 import click
 
+from tallyfy_async._urls import check_org_id
 from tallyfy_async.cli._connect import (
     CLIENT_ID_ENV,
     ORG_ENV,
     PASSWORD_ENV,
     USERNAME_ENV,
 )
-from tallyfy_async.cli._failures import run
+from tallyfy_async.cli._failures import ExitCode, Failure, run
 from tallyfy_async.testing import FakeTallyfy
 from tallyfy_async.testing._dates import REQUEST_DATE_ORDERS, YEAR_MONTH_DAY
 
@@ -96,6 +98,38 @@ def _numeric(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     return value
 
 
+def _org_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_org_id(value, "it")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _not_empty(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value:
+        raise click.BadParameter("must not be empty: the password grant needs one")
+    return value
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> Failure:
+    """The failure of a server that cannot listen on ``host``:``port`` (exit code 5: a
+    resource of this machine, as a file, could not be used)."""
+    if error.errno == errno.EADDRINUSE:
+        return Failure(
+            ExitCode.FILE,
+            f"port {port} on {host} is in use: stop what uses it, or choose another port "
+            "with --port (--port 0: any free port)",
+        )
+    return Failure(
+        ExitCode.FILE,
+        f"cannot listen on {host} port {port}: {error.strerror or error}; --host must be an "
+        "address of this machine (127.0.0.1, or 0.0.0.0 for all), --port a port it may "
+        "use (--port 0: any free port)",
+    )
+
+
 @click.command(name="serve-fake")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
@@ -109,14 +143,15 @@ def _numeric(ctx: click.Context, param: click.Parameter, value: str | None) -> s
               help="Demo tasks per process.")  # fmt: skip
 @click.option("--oneoff-tasks", type=click.IntRange(0), default=10, show_default=True,
               help="Demo one-off tasks.")  # fmt: skip
-@click.option("--org-id", help="The organization's id (32 hex; default: random).")
+@click.option("--org-id", callback=_org_id,
+              help="The organization's id (32 hex; default: random).")  # fmt: skip
 @click.option("--org-name", help="The organization's name.")
 @click.option("--client-id", callback=_numeric, help="The OAuth client id (numeric; default 101).")
 @click.option("--client-secret", help="The OAuth client secret (default: random).")
 @click.option("--admin-email", default="admin@acme.test", show_default=True,
               help="The administrator's email.")  # fmt: skip
 @click.option("--admin-password", default="demo-password", show_default=True,
-              help="The administrator's password.")  # fmt: skip
+              callback=_not_empty, help="The administrator's password.")  # fmt: skip
 @click.option("--request-dates", type=click.Choice(REQUEST_DATE_ORDERS),
               default=YEAR_MONTH_DAY, show_default=True,
               help="How request dates are read (YYYY-DD-MM: day first, as an older guide "
@@ -151,7 +186,10 @@ def serve_fake(
         )
         fake.request_dates = request_dates
         org_id, client_id, client_secret, blueprints = populate(fake, options)
-        await fake.start()
+        try:
+            await fake.start()
+        except OSError as exc:
+            raise cannot_listen(host, port, exc) from None
         try:
             login = Login(
                 fake.base_url, fake.token_url, org_id, client_id, client_secret,

@@ -109,3 +109,48 @@ async def test_the_tenant_can_read_request_dates_day_first(session: aiohttp.Clie
             assert (await response.json())["data"]["deadline"] == "2030-05-15T14:30:00.000Z"
     finally:
         await stop(process)
+
+
+async def failed(*flags: str) -> tuple[int, str]:
+    """Run serve-fake to its end: its exit code and standard error."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tallyfy_async", "serve-fake", *flags,
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode is not None
+    return process.returncode, err.decode()
+
+
+async def test_a_port_in_use_is_one_error_line_naming_it() -> None:
+    process, login = await start()
+    try:
+        port = login["base_url"].split(":")[-1].split("/")[0]
+        code, err = await failed("--port", port)
+    finally:
+        await stop(process)
+    assert code == 5, err
+    assert err == (
+        f"Error: port {port} on 127.0.0.1 is in use: stop what uses it, or choose another "
+        "port with --port (--port 0: any free port)\n"
+    )
+
+
+async def test_an_address_not_of_this_machine_is_one_error_line() -> None:
+    code, err = await failed("--host", "192.0.2.1", "--port", "0")  # TEST-NET-1: nobody's
+    assert code == 5, err
+    assert err.startswith("Error: cannot listen on 192.0.2.1 port 0: ") and "--host must be" in err
+    assert "Traceback" not in err
+
+
+async def test_malformed_login_values_are_refused_before_serving() -> None:
+    code, err = await failed("--port", "0", "--org-id", "ABC")
+    assert code == 2, err
+    assert "Invalid value for '--org-id': it must be an organization id" in err
+    assert "Traceback" not in err
+    code, err = await failed("--port", "0", "--no-demo", "--org-id", ORG_ID[:-1])
+    assert code == 2 and "'--org-id'" in err, err
+    code, err = await failed("--port", "0", "--admin-password", "")
+    assert code == 2 and "Invalid value for '--admin-password': must not be empty" in err, err
