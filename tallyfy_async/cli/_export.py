@@ -42,7 +42,16 @@ def parse_since(text: str) -> datetime:
     """
     ago = _AGO.match(text.strip().lower())
     if ago:
-        return datetime.now(UTC) - timedelta(**{_UNITS[ago[2]]: int(ago[1])})
+        now, unit = datetime.now(UTC), _UNITS[ago[2]]
+        try:
+            return now - timedelta(**{unit: int(ago[1])})
+        except OverflowError:  # before the year 1, or past what timedelta holds
+            # The dates start at 0001-01-01: say how far back a duration can reach.
+            furthest = (now - datetime.min.replace(tzinfo=UTC)) // timedelta(**{unit: 1})
+            raise click.BadParameter(
+                f"{text!r} reaches back before the year 1: a duration can be at most "
+                f"{furthest}{ago[2]} ({unit})"
+            ) from None
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -233,6 +233,18 @@ async def test_the_format_comes_from_the_extension_or_the_flag(
         assert db.execute("SELECT count(*) FROM processes").fetchone()[0] == 60
 
 
+async def test_a_duration_reaching_back_before_the_year_1_is_a_usage_error(
+    fake: FakeTallyfy, env: dict[str, str], tmp_path: Path
+) -> None:
+    for since in ("1000000d", "99999999999999999999h"):
+        result = await tool("export", "--out", str(tmp_path / "x.jsonl"), "--since", since,
+                            env=env)  # fmt: skip
+        assert result.code == 2, result.text
+        assert f"'{since}' reaches back before the year 1: a duration can be at most" in result.err
+        no_traceback(result)
+    assert len(fake.log) == 0 and names(tmp_path) == []  # refused before anything was sent
+
+
 async def test_an_unwritable_destination_is_a_file_error(
     env: dict[str, str], tmp_path: Path
 ) -> None:
