@@ -45,6 +45,18 @@ from tallyfy_async.testing.routes import all_routes
 logger = logging.getLogger("tallyfy_async.testing")
 
 
+def _read_query(raw: str) -> dict[str, str]:
+    """A query string's parameters as Tallyfy reads them: each name and value
+    percent-decoded, ``+`` kept as a plus (Tallyfy does not read it as a space, so
+    ``q=Client+Onboarding`` searches for the plus), the first of a repeated name kept."""
+    query: dict[str, str] = {}
+    for pair in raw.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            query.setdefault(unquote(name), unquote(value))
+    return query
+
+
 class FakeTallyfy(DataHelpers):
     """An in-memory Tallyfy API on a real aiohttp server bound to 127.0.0.1.
 
@@ -205,7 +217,7 @@ class FakeTallyfy(DataHelpers):
             arrived = time.monotonic()
             logger.exception("FakeTallyfy failed on %s %s", request.method, request.path)
             self.server_errors.append(exc)
-            ctx = Ctx(request, self, {}, dict(request.query), None)
+            ctx = Ctx(request, self, {}, _read_query(request.rel_url.raw_query_string), None)
             self._record(ctx, None, 500, False, arrived, None)
             return web.Response(status=500, body=SERVER_ERROR, content_type=JSON)
 
@@ -228,7 +240,7 @@ class FakeTallyfy(DataHelpers):
             request,
             self,
             match[1] if isinstance(match, tuple) else {},
-            dict(request.query),
+            _read_query(request.rel_url.raw_query_string),
             body.value,
         )
         ctx.files = body.files

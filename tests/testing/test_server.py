@@ -129,3 +129,19 @@ async def test_command_line_server(session: aiohttp.ClientSession) -> None:
             process.terminate()
         await asyncio.wait_for(process.wait(), timeout=30)
     assert process.returncode == 0
+
+
+async def test_a_plus_in_a_query_string_is_a_plus_as_tallyfy_reads_it(
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy
+) -> None:
+    # Tallyfy does not read "+" as a space: a client sending q=Client+Onboarding finds
+    # nothing in production, and must find nothing here.
+    spaced = await api.get(f"{org_path}/runs?q=Client%20Onboarding&without_pagination=true")
+    assert spaced.status == 200 and spaced.json["data"]
+    assert tallyfy_fake.log[-1].query["q"] == "Client Onboarding"
+    plus = await api.get(f"{org_path}/runs?q=Client+Onboarding&without_pagination=true")
+    assert tallyfy_fake.log[-1].raw_query.startswith("q=Client+Onboarding&")  # sent as is
+    assert tallyfy_fake.log[-1].query["q"] == "Client+Onboarding"
+    assert plus.status == 200 and plus.json["data"] == []
+    await api.get(f"{org_path}/runs?q=a%2Bb+c&q=second&x+y=1")
+    assert tallyfy_fake.log[-1].query == {"q": "a+b+c", "x+y": "1"}  # the first of a name
