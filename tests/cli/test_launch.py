@@ -222,8 +222,10 @@ def test_cells_holding_several_values_are_split() -> None:
     }
 
 
+# SIGTERM (timeout, docker stop, systemd) stops a launch as Ctrl-C does.
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 async def test_a_launch_interrupted_with_ctrl_c_says_so_and_exits_130(
-    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path, signum: int
 ) -> None:
     rows = tmp_path / "many.csv"
     rows.write_text("name,Amount\n" + "".join(f"Order {n},{n}.00\n" for n in range(1, 101)))
@@ -232,7 +234,7 @@ async def test_a_launch_interrupted_with_ctrl_c_says_so_and_exits_130(
     process = await start(*args, env=env)
     while len(launched(fake, demo)) < 8:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode == 130, out.decode() + err.decode()
     assert "interrupted: rerun with the same report to launch the rest" in err.decode()
