@@ -272,8 +272,8 @@ class Converter(cattrs.Converter):
         if isinstance(value, datetime | date):
             return self.unstructure(value)
         to_wire = getattr(value, "to_wire", None)
-        if callable(to_wire):
-            return to_wire()
+        if callable(to_wire):  # its values are checked like any other (a NaN statement...)
+            return self.to_wire(to_wire())
         if isinstance(value, Mapping):
             return {str(k): self.to_wire(v) for k, v in value.items()}
         if isinstance(value, list | tuple | set | frozenset):

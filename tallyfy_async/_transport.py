@@ -541,8 +541,8 @@ class Transport:
         """The attempt's aiohttp timeout: the client's, cut to what is left of the call's
         deadline; a transfer's has no total."""
         remaining = call.deadline - now
-        if remaining <= 0:
-            raise _AttemptFailed(None, TimeoutError(), "the call's deadline passed")
+        if remaining <= 0:  # always before sending: a write that fails here was not sent
+            raise _AttemptFailed(Failure.NOT_SENT, TimeoutError(), "the call's deadline passed")
         if transfer is not None:
             return aiohttp.ClientTimeout(
                 sock_connect=self.timeouts.connect, sock_read=self.timeouts.read

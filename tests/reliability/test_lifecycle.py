@@ -296,6 +296,32 @@ async def test_a_call_queued_for_a_slot_until_its_deadline_is_never_sent(
         assert_settled(client, demo.org_id)
 
 
+async def test_a_write_handed_its_slot_as_its_deadline_passes_is_not_sent_and_says_so(
+    fake: FakeTallyfy, demo: DemoOrg, watch: Any
+) -> None:
+    # The loop stalls across the queued write's deadline and the slot is handed over in
+    # that turn: the write was never sent, so it must not read as "may have been applied".
+    async with asyncio.timeout(30), connect(fake, demo, timeouts=Timeouts(deadline=0.3)) as client:
+        await client.request("GET", f"/organizations/{demo.org_id}/me")  # the token
+        limiter = client._transport._limiter
+        assert limiter is not None and limiter.try_acquire()
+
+        async def stall_then_release() -> None:
+            await asyncio.sleep(0.25)
+            time.sleep(0.1)  # noqa: ASYNC251 - the stall is the point
+            limiter.release()
+
+        holder = asyncio.create_task(stall_then_release())
+        try:
+            with watch.raises(TransportError, match="deadline passed") as raised:
+                await client.org(demo.org_id).folders.create(name="never sent")
+            assert not isinstance(raised.value, OutcomeUnknownError)
+        finally:
+            await holder
+        assert not [r for r in fake.log if r.path.endswith("/folders")]
+        assert_settled(client, demo.org_id)
+
+
 async def test_the_wait_for_a_slot_counts_against_the_calls_deadline(
     fake: FakeTallyfy, demo: DemoOrg, watch: Any
 ) -> None:

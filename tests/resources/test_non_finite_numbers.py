@@ -9,6 +9,7 @@ import pytest
 
 from tallyfy_async import FormValuesError, TallyfyClient
 from tallyfy_async.client import OrgClient
+from tallyfy_async.models.blueprints import AutomationAction, AutomationCondition
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
 
@@ -49,3 +50,20 @@ async def test_any_request_body_with_a_non_finite_float_is_refused_unsent(
             "POST", f"/organizations/{demo.org_id}/tags", json={"title": "x", "n": [math.nan]}
         )
     assert [r for r in fake.log if "oauth" not in r.path] == []
+
+
+async def test_a_non_finite_value_inside_a_models_wire_form_is_refused_unsent(
+    org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
+) -> None:
+    # A model sent as part of a body (an automation's condition) is written by its own
+    # to_wire(); what that gives is checked like the rest of the body.
+    condition = AutomationCondition(
+        conditionable_id="x", conditionable_type="Capture", operation="equals", statement=math.nan
+    )
+    action = AutomationAction(action_type="visibility", action_verb="show", target_step_id="y")
+    fake.reset_log()
+    with pytest.raises(ValueError, match="cannot send nan in a request body"):
+        await org.blueprints.automations.create(
+            demo.blueprint_ids[0], conditions=[condition], then_actions=[action]
+        )
+    assert [r.method for r in fake.log if r.method != "GET"] == []
