@@ -36,7 +36,7 @@ from tallyfy_async.auth.tokens import (
     TokenStore,
     VersionedTokenStore,
 )
-from tallyfy_async.errors import ClientClosedError, TokenStoreError
+from tallyfy_async.errors import AuthenticationError, ClientClosedError, TokenStoreError
 
 log = logging.getLogger("tallyfy_async.auth")
 
@@ -74,9 +74,16 @@ def store_key(org: str | None, credentials: Credentials) -> str:
 def _reads_legacy_key(credentials: Credentials) -> bool:
     # Stores written before keys named the identity hold tokens under the organization
     # alone. A RefreshToken cannot start again if its refresh token has rotated away there,
-    # and a class of your own without store_key may be the same: they adopt it once. The
-    # others take a new token rather than risk adopting another user's.
+    # and a class of your own without store_key may be the same: the first of them to look
+    # adopts it (:meth:`TokenCache._adopt_legacy`). The others take a new token rather than
+    # risk adopting another user's.
     return isinstance(credentials, RefreshToken) or getattr(credentials, "store_key", None) is None
+
+
+#: Left under the organization's key of older versions once its token is adopted, so that no
+#: other identity adopts it too. Expired and without a refresh token, it is never sent: an
+#: older version reading it starts again from its own credentials.
+_TAKEN = Token(access_token="adopted-by-a-newer-version", expires_at=0.0, obtained_at=0.0)
 
 
 @attrs.define
@@ -87,6 +94,9 @@ class _Entry:
     store_key: str = ""
     #: The organization's key of older versions is still to be read (:func:`_reads_legacy_key`).
     reads_legacy: bool = False
+    #: ``token`` was adopted from that key and not refreshed since: if its refresh token is
+    #: refused, the credentials' own are tried once.
+    adopted: bool = False
     token: Token | None = None
     #: The token the API last refused: never sent again, whatever the clock says. Its
     #: refresh token stays usable.
@@ -337,6 +347,8 @@ class TokenCache:
             if not entry.credentials.renewable:
                 entry.token = await entry.flow.obtain(entry.token)
                 return entry.token
+            if entry.reads_legacy:
+                await self._adopt_legacy(key, entry)
             if isinstance(self.store, VersionedTokenStore):
                 return await self._refresh_versioned(key, entry, self.store)
             async with self._store_lock(entry.store_key):
@@ -348,18 +360,12 @@ class TokenCache:
                     entry.unsaved = False
                 # Read the store every time: another client sharing it may have refreshed.
                 stored = await self.store.load(entry.store_key)
-                if stored is None and entry.reads_legacy:
-                    entry.reads_legacy = False
-                    stored = await self.store.load(key)
-                    if stored is not None:
-                        log.info("adopting the token an earlier version stored for %s", key)
-                        await self.store.save(entry.store_key, stored)
                 if stored is not None and not _same(stored, entry.token):
                     entry.token = stored
                 if self._usable(entry, entry.token):
                     assert entry.token is not None
                     return entry.token
-                token = await entry.flow.obtain(entry.token)
+                token = await self._obtain(key, entry)
                 # Saved before use: a rotated refresh token must survive a crash.
                 try:
                     await self.store.save(entry.store_key, token)
@@ -378,12 +384,6 @@ class TokenCache:
         assert entry.flow is not None
         async with store.lock(entry.store_key):
             record = await store.load_versioned(entry.store_key)
-            if record is None and entry.reads_legacy:
-                entry.reads_legacy = False
-                legacy = await store.load_versioned(key)
-                if legacy is not None:
-                    log.info("adopting the token an earlier version stored for %s", key)
-                    record = await store.restore(entry.store_key, legacy)
             if (
                 entry.token is not None
                 and entry.version > 0
@@ -402,7 +402,7 @@ class TokenCache:
             if self._usable(entry, entry.token):
                 assert entry.token is not None
                 return entry.token
-            token = await entry.flow.obtain(entry.token)
+            token = await self._obtain(key, entry)
             # Saved before use, and only over the version this refresh started from.
             try:
                 saved = await store.save_versioned(entry.store_key, token, entry.version)
@@ -421,6 +421,56 @@ class TokenCache:
             self._adopt(entry, saved)
             assert entry.token is not None
             return entry.token
+
+    async def _adopt_legacy(self, key: str, entry: _Entry) -> None:
+        """Move the token an earlier version stored under the organization alone (``key``)
+        to this identity's key, unless this identity has one already.
+
+        Under the organization key's lock, the token there is replaced by ``_TAKEN`` before
+        it is copied, so at most one identity ever adopts it: any other finds it taken and
+        starts from its own credentials. (Taken first: a failed copy loses this identity's
+        chain, which its own credentials may restart; never another user's token shared.)
+        """
+        entry.reads_legacy = False
+        store = self.store
+        async with self._store_lock(key):
+            if await store.load(entry.store_key) is not None:
+                return
+            if isinstance(store, VersionedTokenStore):
+                record = await store.load_versioned(key)
+                if record is None or _same(record.token, _TAKEN):
+                    return
+                taken = await store.save_versioned(key, _TAKEN, record.version)
+                if not _same(taken.token, _TAKEN):
+                    return  # an older version saved a newer one meanwhile (its lock expired)
+                await store.restore(entry.store_key, record)
+            else:
+                token = await store.load(key)
+                if token is None or _same(token, _TAKEN):
+                    return
+                await store.save(key, _TAKEN)
+                await store.save(entry.store_key, token)
+        log.info("adopted the token an earlier version stored for %s", key)
+        entry.adopted = True
+
+    async def _obtain(self, key: str, entry: _Entry) -> Token:
+        """A new token from the credentials' flow; once after adopting an earlier version's
+        token whose refresh token is refused, from the credentials alone."""
+        assert entry.flow is not None
+        adopted, entry.adopted = entry.adopted, False
+        try:
+            return await entry.flow.obtain(entry.token)
+        except AuthenticationError as refused:
+            # The adopted token may have rotated away since (or not be this identity's):
+            # the refresh token configured may still be live. An unknown client fails both.
+            if not adopted or refused.code == "invalid_client":
+                raise
+            log.info(
+                "the refresh token adopted for %s was refused (%s); using the credentials' own",
+                key,
+                refused.code,
+            )
+            return await entry.flow.obtain(None)
 
     @staticmethod
     def _adopt(entry: _Entry, record: StoredToken) -> None:

@@ -159,3 +159,88 @@ def test_store_keys_name_the_user_without_a_secret_or_an_address() -> None:
     assert all(key.startswith("org:") for key in keys)
     assert not [key for key in keys for secret in secrets if secret in key]
     assert store_key(None, PersonalAccessToken(token="t")).startswith("*:")
+
+
+async def refresh_token_of(fake: FakeTallyfy, credentials: Any, org: str) -> str:
+    """A live refresh token of the user of ``credentials`` (as an OAuth sign-in gives)."""
+    async with connect(fake, credentials, MemoryTokenStore()) as client:
+        refresh = (await client.tokens.token(org)).refresh_token
+    assert refresh is not None
+    return refresh
+
+
+async def test_only_one_identity_adopts_the_token_stored_under_the_org_the_others_act_as_themselves(
+    fake: FakeTallyfy, demo: DemoOrg, shared_store: Any
+) -> None:
+    fake.add_member(demo.org_id, email=MEMBER, password=MEMBER_PASSWORD, role="light")
+    _, member_password = identities(demo, "password")
+    admin, member = [
+        RefreshToken(
+            client_id=demo.client_id,
+            client_secret=demo.client_secret,
+            refresh_token=await refresh_token_of(fake, credentials, demo.org_id),
+        )
+        for credentials in (demo.credentials, member_password)
+    ]
+    # An earlier version refreshed the administrator's refresh token and stored the rotated
+    # one under the organization alone.
+    async with connect(fake, admin, MemoryTokenStore()) as earlier:
+        legacy_token = await earlier.tokens.token(demo.org_id)
+    legacy = shared_store()
+    await legacy.save(demo.org_id, legacy_token)
+    if hasattr(legacy, "aclose"):
+        await legacy.aclose()
+    fake.expire_tokens()
+    fake.reset_log()
+
+    async with connect(fake, admin, shared_store()) as upgraded:
+        assert (await upgraded.org(demo.org_id).me()).email == demo.admin_email
+    for _ in range(2):  # a second process of the member does not adopt it either
+        async with connect(fake, member, shared_store()) as other:
+            assert (await other.org(demo.org_id).me()).email == MEMBER
+            # The member's own refresh token, then the one it rotated to: never the legacy one.
+            fake.expire_tokens()
+    assert fake.counters.grants_by_type == {"refresh_token": 3}
+    assert fake.counters.refresh_reuses() == 0
+    left = shared_store()
+    taken = await left.load(demo.org_id)
+    if hasattr(left, "aclose"):
+        await left.aclose()
+    assert taken is not None and taken.refresh_token is None
+    assert taken.access_token != legacy_token.access_token
+
+
+async def test_an_adopted_refresh_token_that_is_refused_falls_back_to_the_configured_one(
+    fake: FakeTallyfy, demo: DemoOrg, shared_store: Any
+) -> None:
+    credentials = RefreshToken(
+        client_id=demo.client_id,
+        client_secret=demo.client_secret,
+        refresh_token=await refresh_token_of(fake, demo.credentials, demo.org_id),
+    )
+    # The token an earlier version stored under the organization, whose refresh token has
+    # been spent since (by a process that kept running after it).
+    async with connect(fake, demo.credentials, MemoryTokenStore()) as earlier:
+        legacy_token = await earlier.tokens.token(demo.org_id)
+    assert legacy_token.refresh_token is not None
+    spender = RefreshToken(
+        client_id=demo.client_id,
+        client_secret=demo.client_secret,
+        refresh_token=legacy_token.refresh_token,
+    )
+    async with connect(fake, spender, MemoryTokenStore()) as elsewhere:
+        await elsewhere.tokens.token(demo.org_id)
+    legacy = shared_store()
+    await legacy.save(demo.org_id, legacy_token)
+    if hasattr(legacy, "aclose"):
+        await legacy.aclose()
+    fake.expire_tokens()
+    fake.reset_log()
+
+    async with connect(fake, credentials, shared_store()) as upgraded:
+        assert (await upgraded.org(demo.org_id).me()).email == demo.admin_email
+        current = await upgraded.tokens.token(demo.org_id)
+        assert await upgraded.tokens.store.load(store_key(demo.org_id, credentials)) == current
+    # The adopted refresh token, refused, then the configured one.
+    assert len(fake.counters.refresh_presentations) == 2
+    assert fake.counters.grants_by_type == {"refresh_token": 1}
