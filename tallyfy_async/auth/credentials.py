@@ -8,6 +8,7 @@ schedules, locks and stores (see ``tallyfy_async.auth.flows``). Secrets are decl
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from typing import ClassVar
 
@@ -44,10 +45,15 @@ def non_empty(instance: object, attribute: attrs.Attribute[str], value: str) -> 
         raise ValueError(f"{where} must not be empty")
 
 
-def _digest(text: str) -> str:
+def _digest(text: str, secret: str | None = None) -> str:
     # Tells users (or tokens) apart in a store key without writing an address or a secret
-    # there: 64 bits of a hash, which a shared store cannot turn back into either.
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    # there: 64 bits of a hash. A token is too random to guess, so its plain hash is enough;
+    # a username or an email is not (a reader of the store could hash a list of addresses
+    # and compare), so it is keyed with the client secret, which only those who already
+    # share the store's tokens know.
+    if secret is None:
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 class _AnyOrganization:
@@ -110,8 +116,8 @@ class PasswordGrant(_AnyOrganization):
     @property
     def store_key(self) -> str:
         """Who these credentials act as, in the token store's key (the client id and a
-        digest of the username)."""
-        return f"password:{self.client_id}:{_digest(self.username)}"
+        digest of the username keyed with the client secret)."""
+        return f"password:{self.client_id}:{_digest(self.username, self.client_secret)}"
 
     def flow(self, endpoint: TokenEndpoint) -> TokenFlow:
         """Refresh tokens while Tallyfy takes them, the password grant otherwise."""
@@ -193,8 +199,8 @@ class ApplicationUser(_AnyOrganization):
     @property
     def store_key(self) -> str:
         """Who these credentials act as, in the token store's key (the client id and a
-        digest of the member's email)."""
-        return f"member:{self.client_id}:{_digest(self.email)}"
+        digest of the member's email keyed with the client secret)."""
+        return f"member:{self.client_id}:{_digest(self.email, self.client_secret)}"
 
     def flow(self, endpoint: TokenEndpoint) -> TokenFlow:
         """An application token (kept while it lasts), then a member token minted with it."""

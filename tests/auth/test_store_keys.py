@@ -4,6 +4,7 @@ tokens; tokens stored by earlier versions under the organization alone (over rea
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -244,3 +245,20 @@ async def test_an_adopted_refresh_token_that_is_refused_falls_back_to_the_config
     # The adopted refresh token, refused, then the configured one.
     assert len(fake.counters.refresh_presentations) == 2
     assert fake.counters.grants_by_type == {"refresh_token": 1}
+
+
+@pytest.mark.parametrize("kind", ["password", "application_user"])
+def test_a_store_key_does_not_confirm_a_guessed_address(kind: str) -> None:
+    def key(client_secret: str) -> str:
+        if kind == "password":
+            credentials: Credentials = PasswordGrant(
+                client_id="7", client_secret=client_secret, username=MEMBER, password="x"
+            )
+        else:
+            credentials = ApplicationUser(client_id="7", client_secret=client_secret, email=MEMBER)
+        return store_key("org", credentials)
+
+    # Hashing a list of candidate addresses finds none of them in the key...
+    assert hashlib.sha256(MEMBER.encode()).hexdigest()[:16] not in key("s3cret")
+    # ...because the digest is keyed with the client secret, which a reader does not know.
+    assert key("s3cret") == key("s3cret") != key("other-secret")
