@@ -74,9 +74,9 @@ def store_key(org: str | None, credentials: Credentials) -> str:
 def _reads_legacy_key(credentials: Credentials) -> bool:
     # Stores written before keys named the identity hold tokens under the organization
     # alone. A RefreshToken cannot start again if its refresh token has rotated away there,
-    # and a class of your own without store_key may be the same: the first of them to look
-    # adopts it (:meth:`TokenCache._adopt_legacy`). The others take a new token rather than
-    # risk adopting another user's.
+    # and a class of your own without store_key may be the same: when Tallyfy refuses their
+    # own, they adopt it (:meth:`TokenCache._adopt_legacy`). The others take a new token
+    # rather than risk adopting another user's.
     return isinstance(credentials, RefreshToken) or getattr(credentials, "store_key", None) is None
 
 
@@ -84,6 +84,11 @@ def _reads_legacy_key(credentials: Credentials) -> bool:
 #: other identity adopts it too. Expired and without a refresh token, it is never sent: an
 #: older version reading it starts again from its own credentials.
 _TAKEN = Token(access_token="adopted-by-a-newer-version", expires_at=0.0, obtained_at=0.0)
+
+#: How the token endpoint refuses a refresh token that is spent: ``invalid_grant`` in OAuth
+#: terms, ``invalid_request`` ("Token has been revoked") from Tallyfy's Laravel Passport. Only
+#: then is the earlier version's token adopted: never on ``invalid_client`` or an outage.
+_SPENT = frozenset({"invalid_grant", "invalid_request"})
 
 
 @attrs.define
@@ -94,9 +99,6 @@ class _Entry:
     store_key: str = ""
     #: The organization's key of older versions is still to be read (:func:`_reads_legacy_key`).
     reads_legacy: bool = False
-    #: ``token`` was adopted from that key and not refreshed since: if its refresh token is
-    #: refused, the credentials' own are tried once.
-    adopted: bool = False
     token: Token | None = None
     #: The token the API last refused: never sent again, whatever the clock says. Its
     #: refresh token stays usable.
@@ -347,35 +349,52 @@ class TokenCache:
             if not entry.credentials.renewable:
                 entry.token = await entry.flow.obtain(entry.token)
                 return entry.token
-            if entry.reads_legacy:
-                await self._adopt_legacy(key, entry)
-            if isinstance(self.store, VersionedTokenStore):
-                return await self._refresh_versioned(key, entry, self.store)
-            async with self._store_lock(entry.store_key):
-                if entry.unsaved:
-                    # The last refresh could not save its token, which holds the only live
-                    # refresh token: the store still has the spent one, so save it first.
-                    assert entry.token is not None
-                    await self.store.save(entry.store_key, entry.token)
-                    entry.unsaved = False
-                # Read the store every time: another client sharing it may have refreshed.
-                stored = await self.store.load(entry.store_key)
-                if stored is not None and not _same(stored, entry.token):
-                    entry.token = stored
-                if self._usable(entry, entry.token):
-                    assert entry.token is not None
-                    return entry.token
-                token = await self._obtain(key, entry)
-                # Saved before use: a rotated refresh token must survive a crash.
-                try:
-                    await self.store.save(entry.store_key, token)
-                except BaseException:
-                    # The refresh token presented is spent: keep the new one, unused until
-                    # the next refresh has saved it.
-                    entry.token, entry.unsaved = token, True
+            try:
+                token = await self._refresh_stored(key, entry)
+            except AuthenticationError as refused:
+                # Only after the credentials' own token is refused as spent: one still live
+                # is this identity's, whereas the earlier version's may be another user's.
+                if not (
+                    entry.reads_legacy
+                    and entry.token is None
+                    and refused.code in _SPENT
+                    and await self._adopt_legacy(key, entry)
+                ):
                     raise
-            entry.token = token
+                token = await self._refresh_stored(key, entry)
+            entry.reads_legacy = False
             return token
+
+    async def _refresh_stored(self, key: str, entry: _Entry) -> Token:
+        """Refresh under the store's lock, from the token stored for this identity."""
+        assert entry.flow is not None
+        if isinstance(self.store, VersionedTokenStore):
+            return await self._refresh_versioned(key, entry, self.store)
+        async with self._store_lock(entry.store_key):
+            if entry.unsaved:
+                # The last refresh could not save its token, which holds the only live
+                # refresh token: the store still has the spent one, so save it first.
+                assert entry.token is not None
+                await self.store.save(entry.store_key, entry.token)
+                entry.unsaved = False
+            # Read the store every time: another client sharing it may have refreshed.
+            stored = await self.store.load(entry.store_key)
+            if stored is not None and not _same(stored, entry.token):
+                entry.token = stored
+            if self._usable(entry, entry.token):
+                assert entry.token is not None
+                return entry.token
+            token = await entry.flow.obtain(entry.token)
+            # Saved before use: a rotated refresh token must survive a crash.
+            try:
+                await self.store.save(entry.store_key, token)
+            except BaseException:
+                # The refresh token presented is spent: keep the new one, unused until
+                # the next refresh has saved it.
+                entry.token, entry.unsaved = token, True
+                raise
+        entry.token = token
+        return token
 
     async def _refresh_versioned(
         self, key: str, entry: _Entry, store: VersionedTokenStore
@@ -402,7 +421,7 @@ class TokenCache:
             if self._usable(entry, entry.token):
                 assert entry.token is not None
                 return entry.token
-            token = await self._obtain(key, entry)
+            token = await entry.flow.obtain(entry.token)
             # Saved before use, and only over the version this refresh started from.
             try:
                 saved = await store.save_versioned(entry.store_key, token, entry.version)
@@ -422,55 +441,39 @@ class TokenCache:
             assert entry.token is not None
             return entry.token
 
-    async def _adopt_legacy(self, key: str, entry: _Entry) -> None:
+    async def _adopt_legacy(self, key: str, entry: _Entry) -> bool:
         """Move the token an earlier version stored under the organization alone (``key``)
         to this identity's key, unless this identity has one already.
 
         Under the organization key's lock, the token there is replaced by ``_TAKEN`` before
-        it is copied, so at most one identity ever adopts it: any other finds it taken and
-        starts from its own credentials. (Taken first: a failed copy loses this identity's
-        chain, which its own credentials may restart; never another user's token shared.)
+        it is copied, so at most one identity ever adopts it: any other finds it taken.
+        (Taken first: a failed copy loses this identity's chain; never another user's token
+        shared.)
+
+        Returns:
+            whether this identity's key now holds a token to refresh from.
         """
         entry.reads_legacy = False
         store = self.store
         async with self._store_lock(key):
             if await store.load(entry.store_key) is not None:
-                return
+                return True  # another process of this identity saved one meanwhile
             if isinstance(store, VersionedTokenStore):
                 record = await store.load_versioned(key)
                 if record is None or _same(record.token, _TAKEN):
-                    return
+                    return False
                 taken = await store.save_versioned(key, _TAKEN, record.version)
                 if not _same(taken.token, _TAKEN):
-                    return  # an older version saved a newer one meanwhile (its lock expired)
+                    return False  # an older version saved a newer one meanwhile (its lock expired)
                 await store.restore(entry.store_key, record)
             else:
                 token = await store.load(key)
                 if token is None or _same(token, _TAKEN):
-                    return
+                    return False
                 await store.save(key, _TAKEN)
                 await store.save(entry.store_key, token)
         log.info("adopted the token an earlier version stored for %s", key)
-        entry.adopted = True
-
-    async def _obtain(self, key: str, entry: _Entry) -> Token:
-        """A new token from the credentials' flow; once after adopting an earlier version's
-        token whose refresh token is refused, from the credentials alone."""
-        assert entry.flow is not None
-        adopted, entry.adopted = entry.adopted, False
-        try:
-            return await entry.flow.obtain(entry.token)
-        except AuthenticationError as refused:
-            # The adopted token may have rotated away since (or not be this identity's):
-            # the refresh token configured may still be live. An unknown client fails both.
-            if not adopted or refused.code == "invalid_client":
-                raise
-            log.info(
-                "the refresh token adopted for %s was refused (%s); using the credentials' own",
-                key,
-                refused.code,
-            )
-            return await entry.flow.obtain(None)
+        return True
 
     @staticmethod
     def _adopt(entry: _Entry, record: StoredToken) -> None:

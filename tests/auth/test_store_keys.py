@@ -7,12 +7,14 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+import attrs
 import pytest
 
 from tallyfy_async import (
     ApplicationUser,
+    AuthenticationError,
     ClientCredentials,
     MemoryTokenStore,
     PasswordGrant,
@@ -22,11 +24,18 @@ from tallyfy_async import (
 )
 from tallyfy_async.auth import Credentials, FileTokenStore, TokenStore
 from tallyfy_async.auth.cache import NO_ORG, store_key
+from tallyfy_async.auth.flows import TokenEndpoint, TokenFlow
 from tallyfy_async.stores import RedisTokenStore
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 
 MEMBER = "bob@acme.test"
 MEMBER_PASSWORD = "bob-password"
+
+
+def presented(refresh_token: str | None) -> str:
+    """How FakeTallyfy counts a presentation of ``refresh_token``."""
+    assert refresh_token is not None
+    return hashlib.sha256(refresh_token.encode()).hexdigest()[:16]
 
 
 def connect(fake: FakeTallyfy, credentials: Any, store: TokenStore) -> TallyfyClient:
@@ -113,13 +122,25 @@ async def test_a_refresh_token_adopts_the_token_an_earlier_version_stored_under_
         path = f"/organizations/{demo.org_id}/me" if org_id else "/me"
         response = await upgraded.request("GET", path)
         assert response.status == 200
+        assert response.body["data"]["email"] == demo.admin_email
         current = await upgraded.tokens.token(org_id)
         assert current.refresh_token not in (configured, rotated.refresh_token)
         # Kept under the new key from now on.
         assert await upgraded.tokens.store.load(store_key(org_id, credentials)) == current
-    # The refresh token stored by the earlier version was presented, the spent one never.
+    # The configured refresh token is presented first (it may be live, and is this
+    # identity's for sure); refused as spent, the one the earlier version stored is adopted.
+    assert fake.counters.refresh_presentations == {
+        presented(configured): 1,
+        presented(rotated.refresh_token): 1,
+    }
     assert fake.counters.grants_by_type == {"refresh_token": 1}
-    assert fake.counters.refresh_reuses() == 0
+    # Left taken, so that no other identity adopts it as well.
+    left = shared_store()
+    taken = await left.load(org_id or NO_ORG)
+    if hasattr(left, "aclose"):
+        await left.aclose()
+    assert taken is not None and taken.refresh_token is None
+    assert taken.access_token != rotated.access_token
 
 
 async def test_other_credentials_take_a_new_token_rather_than_adopt_one_stored_under_the_org(
@@ -184,7 +205,8 @@ async def test_only_one_identity_adopts_the_token_stored_under_the_org_the_other
         for credentials in (demo.credentials, member_password)
     ]
     # An earlier version refreshed the administrator's refresh token and stored the rotated
-    # one under the organization alone.
+    # one under the organization alone: the administrator's configured one is spent, so it
+    # adopts that one; the member's is live, so it never does.
     async with connect(fake, admin, MemoryTokenStore()) as earlier:
         legacy_token = await earlier.tokens.token(demo.org_id)
     legacy = shared_store()
@@ -211,54 +233,105 @@ async def test_only_one_identity_adopts_the_token_stored_under_the_org_the_other
     assert taken.access_token != legacy_token.access_token
 
 
-async def test_an_adopted_refresh_token_that_is_refused_falls_back_to_the_configured_one(
+async def test_a_live_configured_refresh_token_acts_as_its_user_and_leaves_the_org_entry(
     fake: FakeTallyfy, demo: DemoOrg, shared_store: Any
 ) -> None:
-    credentials = RefreshToken(
+    fake.add_member(demo.org_id, email=MEMBER, password=MEMBER_PASSWORD, role="light")
+    _, member_password = identities(demo, "password")
+    member = RefreshToken(
         client_id=demo.client_id,
         client_secret=demo.client_secret,
-        refresh_token=await refresh_token_of(fake, demo.credentials, demo.org_id),
+        refresh_token=await refresh_token_of(fake, member_password, demo.org_id),
     )
-    # The token an earlier version stored under the organization, whose refresh token has
-    # been spent since (by a process that kept running after it).
+    # What an earlier version left under the organization alone: the administrator's token.
     async with connect(fake, demo.credentials, MemoryTokenStore()) as earlier:
-        legacy_token = await earlier.tokens.token(demo.org_id)
-    assert legacy_token.refresh_token is not None
-    spender = RefreshToken(
-        client_id=demo.client_id,
-        client_secret=demo.client_secret,
-        refresh_token=legacy_token.refresh_token,
-    )
-    async with connect(fake, spender, MemoryTokenStore()) as elsewhere:
-        await elsewhere.tokens.token(demo.org_id)
+        admin_token = await earlier.tokens.token(demo.org_id)
     legacy = shared_store()
-    await legacy.save(demo.org_id, legacy_token)
+    await legacy.save(demo.org_id, admin_token)
     if hasattr(legacy, "aclose"):
         await legacy.aclose()
     fake.expire_tokens()
     fake.reset_log()
 
+    async with connect(fake, member, shared_store()) as upgraded:
+        assert (await upgraded.org(demo.org_id).me()).email == MEMBER
+    # Only the member's own refresh token was presented, and the entry was neither
+    # adopted nor taken: the administrator's process may still adopt it.
+    assert fake.counters.refresh_presentations == {presented(member.refresh_token): 1}
+    left = shared_store()
+    assert await left.load(demo.org_id) == admin_token
+    if hasattr(left, "aclose"):
+        await left.aclose()
+
+
+async def test_an_unknown_client_does_not_adopt_the_token_stored_under_the_org(
+    fake: FakeTallyfy, demo: DemoOrg, shared_store: Any
+) -> None:
+    async with connect(fake, demo.credentials, MemoryTokenStore()) as earlier:
+        admin_token = await earlier.tokens.token(demo.org_id)
+    legacy = shared_store()
+    await legacy.save(demo.org_id, admin_token)
+    if hasattr(legacy, "aclose"):
+        await legacy.aclose()
+    wrong_secret = RefreshToken(
+        client_id=demo.client_id,
+        client_secret="not-the-secret",
+        refresh_token=admin_token.refresh_token or "",
+    )
+    async with connect(fake, wrong_secret, shared_store()) as upgraded:
+        with pytest.raises(AuthenticationError) as refused:
+            await upgraded.org(demo.org_id).me()
+    # The same client would fail with the adopted token too: the entry is left as it was.
+    assert refused.value.code == "invalid_client"
+    left = shared_store()
+    assert await left.load(demo.org_id) == admin_token
+    if hasattr(left, "aclose"):
+        await left.aclose()
+
+
+@attrs.frozen
+class OwnRefresh:
+    """Credentials of an application's own, without ``store_key``: a refresh token."""
+
+    renewable: ClassVar[bool] = True
+    refused_hint: ClassVar[str] = "sign in again"
+    wrapped: RefreshToken
+
+    def check_org(self, org: str | None) -> None:
+        """Any organization."""
+
+    def flow(self, endpoint: TokenEndpoint) -> TokenFlow:
+        """The wrapped refresh token's flow."""
+        return self.wrapped.flow(endpoint)
+
+
+@pytest.mark.parametrize("spent", [False, True])
+async def test_credentials_without_store_key_adopt_only_when_their_own_token_is_spent(
+    fake: FakeTallyfy, demo: DemoOrg, shared_store: Any, spent: bool
+) -> None:
+    credentials = OwnRefresh(
+        RefreshToken(
+            client_id=demo.client_id,
+            client_secret=demo.client_secret,
+            refresh_token=await refresh_token_of(fake, demo.credentials, demo.org_id),
+        )
+    )
+    async with connect(fake, demo.credentials, MemoryTokenStore()) as earlier:
+        legacy_token = await earlier.tokens.token(demo.org_id)
+    if spent:  # an earlier version rotated it: what it stored is its descendant
+        async with connect(fake, credentials, MemoryTokenStore()) as earlier:
+            legacy_token = await earlier.tokens.token(demo.org_id)
+    legacy = shared_store()
+    await legacy.save(demo.org_id, legacy_token)
+    if hasattr(legacy, "aclose"):
+        await legacy.aclose()
+    fake.expire_tokens()
+
     async with connect(fake, credentials, shared_store()) as upgraded:
         assert (await upgraded.org(demo.org_id).me()).email == demo.admin_email
-        current = await upgraded.tokens.token(demo.org_id)
-        assert await upgraded.tokens.store.load(store_key(demo.org_id, credentials)) == current
-    # The adopted refresh token, refused, then the configured one.
-    assert len(fake.counters.refresh_presentations) == 2
-    assert fake.counters.grants_by_type == {"refresh_token": 1}
-
-
-@pytest.mark.parametrize("kind", ["password", "application_user"])
-def test_a_store_key_does_not_confirm_a_guessed_address(kind: str) -> None:
-    def key(client_secret: str) -> str:
-        if kind == "password":
-            credentials: Credentials = PasswordGrant(
-                client_id="7", client_secret=client_secret, username=MEMBER, password="x"
-            )
-        else:
-            credentials = ApplicationUser(client_id="7", client_secret=client_secret, email=MEMBER)
-        return store_key("org", credentials)
-
-    # Hashing a list of candidate addresses finds none of them in the key...
-    assert hashlib.sha256(MEMBER.encode()).hexdigest()[:16] not in key("s3cret")
-    # ...because the digest is keyed with the client secret, which a reader does not know.
-    assert key("s3cret") == key("s3cret") != key("other-secret")
+    left = shared_store()
+    remaining = await left.load(demo.org_id)
+    if hasattr(left, "aclose"):
+        await left.aclose()
+    assert remaining is not None
+    assert (remaining.refresh_token is None) is spent
