@@ -324,8 +324,8 @@ class RedisTokenStore:
         while not await self._retrying("taking the refresh lock", attempt):
             if loop.time() + lock.sleep >= give_up:
                 raise TokenStoreError(
-                    f"the refresh lock of {key!r} (organization:identity) stayed held by another process "
-                    f"for {self.lock_wait:g} s; a holder that dies frees it within "
+                    f"the refresh lock of {key!r} (organization:identity) stayed held by "
+                    f"another process for {self.lock_wait:g} s; a holder that dies frees it within "
                     f"{self.lock_timeout:g} s, so check that Redis keeps its keys "
                     "(no eviction of the prefix) and retry"
                 )
