@@ -73,11 +73,12 @@ def store_key(org: str | None, credentials: Credentials) -> str:
 
 def _reads_legacy_key(credentials: Credentials) -> bool:
     # Stores written before keys named the identity hold tokens under the organization
-    # alone. A RefreshToken cannot start again if its refresh token has rotated away there,
-    # and a class of your own without store_key may be the same: when Tallyfy refuses their
-    # own, they adopt it (:meth:`TokenCache._adopt_legacy`). The others take a new token
-    # rather than risk adopting another user's.
-    return isinstance(credentials, RefreshToken) or getattr(credentials, "store_key", None) is None
+    # alone. A RefreshToken cannot start again if its refresh token has rotated away there:
+    # when Tallyfy refuses its own, it adopts that one (:meth:`TokenCache._adopt_legacy`),
+    # trusting it to be its user's, as the earlier version did. Every other kind takes a new
+    # token rather than risk adopting another user's (a class of your own may refuse
+    # "invalid_grant" for a wrong password, which must never lead to another's token).
+    return isinstance(credentials, RefreshToken)
 
 
 #: Left under the organization's key of older versions once its token is adopted, so that no
@@ -472,7 +473,14 @@ class TokenCache:
                     return False
                 await store.save(key, _TAKEN)
                 await store.save(entry.store_key, token)
-        log.info("adopted the token an earlier version stored for %s", key)
+        # Said aloud: the token cannot tell whose it is, and a store that several users of
+        # this organization shared under the earlier version held the last one's.
+        log.warning(
+            "adopted the token an earlier version stored for organization %s alone, as this "
+            "client's own refresh token was refused; if several users of it shared this "
+            "token store before the upgrade, check that the client acts as the right user",
+            key,
+        )
         return True
 
     @staticmethod

@@ -104,6 +104,9 @@ def run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
             task.cancel()
 
         loop = asyncio.get_running_loop()
+        # Whoever runs the command in-process (click's CliRunner, an application) keeps its
+        # own SIGTERM handler afterwards: removing ours alone would leave the default.
+        previous = signal.getsignal(signal.SIGTERM)
         try:
             loop.add_signal_handler(signal.SIGTERM, terminate)
         except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not main thread
@@ -112,6 +115,8 @@ def run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
             return await work()
         finally:
             loop.remove_signal_handler(signal.SIGTERM)
+            if previous is not None:  # None: set outside Python, nothing to put back
+                signal.signal(signal.SIGTERM, previous)
 
     try:
         with asyncio.Runner(loop_factory=loop_factory()) as runner:

@@ -306,9 +306,12 @@ class OwnRefresh:
 
 
 @pytest.mark.parametrize("spent", [False, True])
-async def test_credentials_without_store_key_adopt_only_when_their_own_token_is_spent(
+async def test_credentials_without_store_key_never_adopt_the_token_stored_under_the_org(
     fake: FakeTallyfy, demo: DemoOrg, shared_store: Any, spent: bool
 ) -> None:
+    # A class of your own may refuse a wrong password as "invalid_grant", which must never
+    # lead to another user's token: only RefreshToken adopts. Here the earlier version's
+    # entry is the administrator's, and the class's own refresh token is live or spent.
     credentials = OwnRefresh(
         RefreshToken(
             client_id=demo.client_id,
@@ -318,9 +321,9 @@ async def test_credentials_without_store_key_adopt_only_when_their_own_token_is_
     )
     async with connect(fake, demo.credentials, MemoryTokenStore()) as earlier:
         legacy_token = await earlier.tokens.token(demo.org_id)
-    if spent:  # an earlier version rotated it: what it stored is its descendant
+    if spent:  # its own refresh token rotated away
         async with connect(fake, credentials, MemoryTokenStore()) as earlier:
-            legacy_token = await earlier.tokens.token(demo.org_id)
+            await earlier.tokens.token(demo.org_id)
     legacy = shared_store()
     await legacy.save(demo.org_id, legacy_token)
     if hasattr(legacy, "aclose"):
@@ -328,10 +331,14 @@ async def test_credentials_without_store_key_adopt_only_when_their_own_token_is_
     fake.expire_tokens()
 
     async with connect(fake, credentials, shared_store()) as upgraded:
-        assert (await upgraded.org(demo.org_id).me()).email == demo.admin_email
+        if spent:
+            with pytest.raises(AuthenticationError):
+                await upgraded.org(demo.org_id).me()
+        else:
+            assert (await upgraded.org(demo.org_id).me()).email == demo.admin_email
     left = shared_store()
     remaining = await left.load(demo.org_id)
     if hasattr(left, "aclose"):
         await left.aclose()
-    assert remaining is not None
-    assert (remaining.refresh_token is None) is spent
+    assert remaining is not None and remaining.refresh_token is not None  # left as it was
+    assert remaining.access_token == legacy_token.access_token

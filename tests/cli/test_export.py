@@ -15,6 +15,7 @@ import attrs
 import pytest
 
 from tallyfy_async import TallyfyClient
+from tallyfy_async.cli._failures import run
 from tallyfy_async.cli._writers import TABLES
 from tallyfy_async.models import Blueprint, Process, Task
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
@@ -339,3 +340,18 @@ def test_a_row_read_from_the_wire_is_the_models_row_whatever_it_holds() -> None:
     assert json_dumps(row_reader(converter, Process)(dict(process))) == json_dumps(expected)
     with pytest.raises(KeyError):
         row_reader(converter, Blueprint)({"title": "no id"})
+
+
+def test_a_command_run_in_process_gives_the_callers_sigterm_handler_back() -> None:
+    def mine(signum: int, frame: object) -> None:
+        """The host application's own handler."""
+
+    async def command() -> int:
+        return 7
+
+    before = signal.signal(signal.SIGTERM, mine)
+    try:
+        assert run(command) == 7
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, before)
