@@ -87,8 +87,9 @@ def _reads_legacy_key(credentials: Credentials) -> bool:
 _TAKEN = Token(access_token="adopted-by-a-newer-version", expires_at=0.0, obtained_at=0.0)
 
 #: How the token endpoint refuses a refresh token that is spent: ``invalid_grant`` in OAuth
-#: terms, ``invalid_request`` ("Token has been revoked") from Tallyfy's Laravel Passport. Only
-#: then is the earlier version's token adopted: never on ``invalid_client`` or an outage.
+#: terms, ``invalid_request`` ("Token has been revoked") from Tallyfy's Laravel Passport, which
+#: answers a mistyped one the same way. Only then is the earlier version's token adopted:
+#: never on ``invalid_client`` or an outage.
 _SPENT = frozenset({"invalid_grant", "invalid_request"})
 
 
@@ -353,8 +354,9 @@ class TokenCache:
             try:
                 token = await self._refresh_stored(key, entry)
             except AuthenticationError as refused:
-                # Only after the credentials' own token is refused as spent: one still live
-                # is this identity's, whereas the earlier version's may be another user's.
+                # Only after the credentials' own token is refused (spent, or mistyped: the
+                # endpoint does not tell them apart): one still live is this identity's,
+                # whereas the earlier version's may be another user's.
                 if not (
                     entry.reads_legacy
                     and entry.token is None
