@@ -13,6 +13,8 @@ import contextlib
 import math
 from collections import deque
 
+from tallyfy_async._retry import until
+
 
 class FifoLimiter:
     """At most ``limit`` holders at once; waiters served in the order they came.
@@ -49,8 +51,7 @@ class FifoLimiter:
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
-            # A file transfer has no deadline (inf), which some loops cannot schedule.
-            async with asyncio.timeout_at(deadline if math.isfinite(deadline) else None):
+            async with until(deadline):
                 await waiter
         except BaseException:  # cancelled, timed out, or closed at the loop's shutdown
             if waiter.done() and not waiter.cancelled():

@@ -11,6 +11,7 @@ The rules:
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email.utils
 import enum
@@ -34,6 +35,12 @@ class Failure(enum.Enum):
     DROPPED = "the connection dropped or timed out after the request was sent"
     RATE_LIMITED = "429 Too Many Requests"
     SERVER_ERROR = "5xx"
+
+
+def until(deadline: float) -> asyncio.Timeout:
+    """``asyncio.timeout_at`` for a call's deadline in loop time, ``inf`` meaning none (a
+    file transfer has no deadline, and some loops cannot schedule an infinite time)."""
+    return asyncio.timeout_at(deadline if math.isfinite(deadline) else None)
 
 
 def is_idempotent(method: str) -> bool:

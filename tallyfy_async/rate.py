@@ -34,13 +34,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 from collections import deque
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from tallyfy_async import _constants as C
-from tallyfy_async._retry import parse_retry_after
+from tallyfy_async._retry import parse_retry_after, until
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +201,7 @@ class AdaptiveGate:
         self._waiters.append(waiter)
         try:
             self._wake()  # a pause may have ended since the check above; else arms its timer
-            # A file transfer has no deadline (inf), which some loops cannot schedule.
-            async with asyncio.timeout_at(deadline if math.isfinite(deadline) else None):
+            async with until(deadline):
                 return await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():

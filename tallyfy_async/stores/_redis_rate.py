@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from tallyfy_async import _constants as C
-from tallyfy_async._retry import parse_retry_after
+from tallyfy_async._retry import parse_retry_after, until
 from tallyfy_async.rate import AdaptiveGate
 from tallyfy_async.stores import _gcra
 from tallyfy_async.stores._redis import (
@@ -332,7 +332,7 @@ class FleetGate:
         """
         ticket = await self.local.acquire(deadline)
         try:
-            async with asyncio.timeout_at(deadline if math.isfinite(deadline) else None):
+            async with until(deadline):
                 epoch = await self._slot(deadline)
         except BaseException:
             self.local.release(ticket, None, None)
