@@ -11,10 +11,12 @@ from typing import Any
 import attrs
 import click
 
+from tallyfy_async._readers import EXTRA
 from tallyfy_async.cli._connect import Target, connect, connection_options
 from tallyfy_async.cli._failures import ExitCode, Failure, run
 from tallyfy_async.cli._output import format_option, show
 from tallyfy_async.client import OrgClient
+from tallyfy_async.models import Blueprint, Folder, Group, Guest, Process, Tag, Task, User
 
 #: Records shown by ``list`` unless ``--limit`` says otherwise.
 LIST_LIMIT = 50
@@ -22,21 +24,23 @@ LIST_LIMIT = 50
 
 @attrs.frozen
 class Kind:
-    """A kind of record the quick looks read: its resource, and what its ids look like."""
+    """A kind of record the quick looks read: its resource, its model (whose fields are
+    the columns ``list --columns`` may name), and what its ids look like."""
 
     resource: Callable[[OrgClient], Any]
+    model: type[Any]
     id_type: Callable[[str], Any] = str
 
 
 KINDS: dict[str, Kind] = {
-    "blueprints": Kind(lambda org: org.blueprints),
-    "processes": Kind(lambda org: org.processes),
-    "tasks": Kind(lambda org: org.tasks),
-    "members": Kind(lambda org: org.members, int),
-    "guests": Kind(lambda org: org.guests),
-    "groups": Kind(lambda org: org.groups),
-    "tags": Kind(lambda org: org.tags),
-    "folders": Kind(lambda org: org.folders),
+    "blueprints": Kind(lambda org: org.blueprints, Blueprint),
+    "processes": Kind(lambda org: org.processes, Process),
+    "tasks": Kind(lambda org: org.tasks, Task),
+    "members": Kind(lambda org: org.members, User, int),
+    "guests": Kind(lambda org: org.guests, Guest),
+    "groups": Kind(lambda org: org.groups, Group),
+    "tags": Kind(lambda org: org.tags, Tag),
+    "folders": Kind(lambda org: org.folders, Folder),
 }
 #: A kind may also be named in the singular.
 _SINGULAR = {name.removesuffix("es" if name == "processes" else "s"): name for name in KINDS}
@@ -142,10 +146,35 @@ def list_(
             return await paginator.to_list(), first.total
 
     items, total = run(work)
-    chosen = [c.strip() for c in columns.split(",")] if columns else None
-    show(items, as_json=as_json, columns=chosen)
+    show(items, as_json=as_json, columns=chosen_columns(columns, kind, items))
     if len(items) < total:
         click.echo(f"{len(items):,} of {total:,} {kind} (--limit 0 shows every one)", err=True)
+
+
+def chosen_columns(text: str | None, kind: str, rows: list[Any]) -> list[str] | None:
+    """The columns ``--columns`` names (None: the default ones).
+
+    A column is a field of the kind's model or a key Tallyfy sent that the model does
+    not know (kept in ``extra``), so a name is only known to be wrong once the rows are
+    read: one that is neither is refused rather than shown as an empty column.
+
+    Raises:
+        Failure: (usage) a name that is no column of ``kind``.
+    """
+    names = [name.strip() for name in (text or "").split(",") if name.strip()]
+    if not names:
+        return None
+    model = KINDS[kind].model
+    fields = [f.name for f in attrs.fields(model) if f.name != EXTRA]
+    sent = {key for row in rows for key in getattr(row, EXTRA, None) or {}}
+    unknown = [name for name in names if name not in fields and name not in sent]
+    if unknown:
+        raise Failure(
+            ExitCode.USAGE,
+            f"--columns: no column {', '.join(map(repr, unknown))} in {kind}; "
+            f"the columns: {', '.join(fields)}",
+        )
+    return names
 
 
 def parse_filters(listing: Callable[..., Any], filters: tuple[str, ...]) -> dict[str, Any]:

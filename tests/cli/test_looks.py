@@ -54,6 +54,32 @@ async def test_list_filters_and_limits_and_says_how_many_it_left_out(
     assert all(line.rstrip().endswith("active") for line in lines[2:])
 
 
+async def test_list_columns_may_name_keys_tallyfy_sent_but_refuses_unknown_names(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str]
+) -> None:
+    # A key the model does not know (a field Tallyfy added later) is a column too.
+    runs = fake.state.orgs[demo.org_id].runs
+    labelled = demo.processes_by_status["active"][0]
+    runs.by_id[labelled].wire["priority_label"] = "urgent"
+    table = await tool(
+        "list", "processes", "status=active", "--limit", "0", "--table",
+        "--columns", "id, priority_label,", env=env,
+    )  # fmt: skip
+    assert table.code == 0, table.text
+    lines = table.out.splitlines()
+    assert lines[0].split() == ["id", "priority_label"]
+    assert [line.split() for line in lines[2:] if line.startswith(labelled)] == [
+        [labelled, "urgent"]
+    ]
+
+    wrong = await tool("list", "processes", "--table", "--columns", "id,colour,nmae", env=env)
+    assert wrong.code == 2, wrong.text
+    assert "--columns: no column 'colour', 'nmae' in processes; the columns: id, " in wrong.err
+    assert "name" in wrong.err.partition("the columns:")[2].split(", ")
+    assert wrong.out == ""
+    no_traceback(wrong)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
