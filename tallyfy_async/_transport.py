@@ -636,7 +636,15 @@ class Transport:
                 raise OutcomeUnknownError(
                     f"the server answered {status}", method=call.method, url=call.url, status=status
                 )
-            delay = backoff_delay(self.retry, call.attempt, self._rng)
+            # A server that says when to come back (a 503 during maintenance) is asked
+            # again then, not sooner; one asking for longer than we wait is not retried.
+            wait = parse_retry_after(headers.get("Retry-After"))
+            if wait is None:
+                delay = backoff_delay(self.retry, call.attempt, self._rng)
+            elif wait <= self.retry.max_retry_after:
+                delay = wait
+            else:
+                self._raise(call, status, headers, body)
             if self._may_retry_now(call, delay, now):
                 return delay
         self._raise(call, status, headers, body)

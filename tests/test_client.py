@@ -299,6 +299,28 @@ async def test_retry_after_beyond_the_cap_raises_at_once(fake: FakeTallyfy, demo
     assert len(api_requests(fake, r"/runs$")) == 1
 
 
+async def test_a_server_error_with_retry_after_is_retried_when_the_server_said(
+    fake: FakeTallyfy, demo: DemoOrg, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A backoff of up to 60 s, so a wait of exactly 1 s can only be the server's.
+    slow = RetryPolicy(initial_delay=60, max_delay=60)
+    fake.inject(path=r"/runs$", method="GET", status=503, retry_after=1, times=1)
+    async with make_client(fake, demo, retry=slow) as tallyfy:
+        with caplog.at_level("INFO", logger="tallyfy_async.http"):
+            await asyncio.wait_for(tallyfy.request("GET", f"/organizations/{demo.org_id}/runs"), 30)
+    assert [r.status for r in api_requests(fake, r"/runs$")] == [503, 200]
+    (retry,) = [r for r in caplog.records if "retry 1 of" in r.getMessage()]
+    assert retry.getMessage().endswith("-> 503; retry 1 of 3 in 1.00 s")
+
+    # Longer than max_retry_after: not waited for, and not retried.
+    fake.inject(path=r"/runs$", method="GET", status=503, retry_after=3600, times=1)
+    async with make_client(fake, demo, retry=slow) as tallyfy:
+        with pytest.raises(ServerError) as error:
+            await asyncio.wait_for(tallyfy.request("GET", f"/organizations/{demo.org_id}/runs"), 30)
+    assert error.value.status == 503
+    assert [r.status for r in api_requests(fake, r"/runs$")] == [503, 200, 503]
+
+
 async def test_a_negative_retry_after_means_retry_now(fake: FakeTallyfy, demo: DemoOrg) -> None:
     fake.inject(path=r"/runs$", status=429, retry_after=-5, times=1)
     async with make_client(fake, demo) as tallyfy:
