@@ -177,11 +177,18 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
     )
 
 
+#: The task payload's optional objects. PHP encodes an empty one as ``[]``: documented
+#: for ``next_task`` ("no next task"); the others are read the same way should Tallyfy
+#: send them so (a process launched by no one, an unset template), not refused.
+_OPTIONAL_OBJECTS: Final = ("next_task", "launcher", "completer", "template")
+
+
 def _tidy_task_payload(fields: dict[str, Any], org_id: str) -> None:
-    """PHP quirks of the task payload: ``[]`` for "no next task", ``ClientURL``; and the
+    """PHP quirks of the task payload: ``[]`` for an empty object, ``ClientURL``; and the
     organization named in the body must be the header's."""
-    if fields.get("next_task") == []:
-        fields["next_task"] = None
+    for key in _OPTIONAL_OBJECTS:
+        if fields.get(key) == []:
+            fields[key] = None
     process = fields.get("process")
     if type(process) is dict:
         if "ClientURL" in process:

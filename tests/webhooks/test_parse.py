@@ -94,6 +94,7 @@ def test_keys_tallyfy_adds_tomorrow_are_kept_in_extra_at_every_level() -> None:
 def test_php_empty_arrays_read_as_nothing() -> None:
     payload = example("task")
     payload["next_task"] = []
+    payload["launcher"] = payload["completer"] = payload["template"] = []
     payload["this_task"]["captures"] = []
     payload["guest-links"] = []
     payload["form-fields"] = []
@@ -103,6 +104,7 @@ def test_php_empty_arrays_read_as_nothing() -> None:
 
     assert isinstance(event, TaskCompletedEvent)
     assert event.next_task is None
+    assert event.launcher is None and event.completer is None and event.template is None
     assert event.task.captures == {}
     assert event.guest_links == {}
     assert event.form_fields == {}
