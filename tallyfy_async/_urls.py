@@ -229,7 +229,14 @@ def _query_text(value: Any, scalar: Callable[[Any], Any]) -> str:
     if isinstance(value, datetime | date):
         return str(scalar(value))
     if isinstance(value, Sequence):
-        return ",".join(_query_text(v, scalar) for v in value)
+        parts = [_query_text(v, scalar) for v in value]
+        for part in parts:
+            if "," in part:  # it would arrive as two values
+                raise ValueError(
+                    f"the list value {part!r:.60} contains a comma: Tallyfy splits list "
+                    "values at commas, so it cannot be sent as one value"
+                )
+        return ",".join(parts)
     raise TypeError(f"cannot send {type(value).__name__} {value!r:.60} as a query parameter")
 
 

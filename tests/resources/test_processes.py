@@ -87,6 +87,20 @@ async def test_list_refuses_a_bad_filter_before_sending(org: OrgClient, fake: Fa
     assert len(fake.log) == before
 
 
+async def test_a_list_value_with_a_comma_is_refused_before_sending(
+    org: OrgClient, fake: FakeTallyfy
+) -> None:
+    # Tallyfy splits list values at commas: "x,y" would be read as two tags.
+    before = len(fake.log)
+    with pytest.raises(ValueError, match="'x,y' contains a comma: Tallyfy splits list values"):
+        await org.processes.list(tag=["plain", "x,y"])
+    with pytest.raises(ValueError, match="contains a comma"):
+        await org.request("GET", "/runs", params={"tag": ["x,y"]})
+    assert len(fake.log) == before
+    await org.processes.list(tag=["plain", "other"])  # commas between values are the rule
+    assert fake.log[-1].query["tag"] == "plain,other"
+
+
 async def test_get_with_includes(org: OrgClient, demo: DemoOrg, requests_to: RequestsTo) -> None:
     process_id = demo.process_ids[0]
     process = await org.processes.get(
