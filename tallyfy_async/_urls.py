@@ -203,7 +203,7 @@ def encode_query(params: QueryParams, scalar: Callable[[Any], Any]) -> str:
     """
     return "&".join(
         [
-            f"{_query_part(str(key))}={_query_part(_query_text(value, scalar))}"
+            f"{_query_part(str(key))}={_query_part(_query_text(key, value, scalar))}"
             for key, value in params.items()
             if value is not None
         ]
@@ -217,7 +217,7 @@ def _query_part(text: str) -> str:
     return text if _PLAIN_QUERY.fullmatch(text) else quote(text, safe=",")
 
 
-def _query_text(value: Any, scalar: Callable[[Any], Any]) -> str:
+def _query_text(key: str, value: Any, scalar: Callable[[Any], Any]) -> str:
     if type(value) is int:  # page numbers and sizes, the common case
         return str(value)
     if isinstance(value, bool):
@@ -229,12 +229,19 @@ def _query_text(value: Any, scalar: Callable[[Any], Any]) -> str:
     if isinstance(value, datetime | date):
         return str(scalar(value))
     if isinstance(value, Sequence):
-        parts = [_query_text(v, scalar) for v in value]
+        if not value:
+            # Sent as `key=`, which no filter documents; leaving it out would select
+            # everything, the opposite of an empty selection.
+            raise ValueError(
+                f"{key}=[] is an empty list: leave {key} out to not filter by it "
+                "(an empty list cannot be sent)"
+            )
+        parts = [_query_text(key, v, scalar) for v in value]
         for part in parts:
             if "," in part:  # it would arrive as two values
                 raise ValueError(
-                    f"the list value {part!r:.60} contains a comma: Tallyfy splits list "
-                    "values at commas, so it cannot be sent as one value"
+                    f"{key}: the list value {part!r:.60} contains a comma: Tallyfy splits "
+                    "list values at commas, so it cannot be sent as one value"
                 )
         return ",".join(parts)
     raise TypeError(f"cannot send {type(value).__name__} {value!r:.60} as a query parameter")

@@ -124,8 +124,10 @@ def test_query_strings_use_percent_20_and_tallyfy_conventions() -> None:
     assert url.raw_query_string == query
     with pytest.raises(TypeError, match="query parameter"):
         encode_query({"bad": object()}, str)
-    with pytest.raises(ValueError, match="'a,b' contains a comma"):
+    with pytest.raises(ValueError, match="tag: the list value 'a,b' contains a comma"):
         encode_query({"tag": ["c", "a,b"]}, str)
+    with pytest.raises(ValueError, match=r"owners=\[\] is an empty list: leave owners out"):
+        encode_query({"owners": []}, str)
     assert encode_query({"q": "a,b"}, str) == "q=a,b"  # one text value may hold commas
 
 
@@ -140,9 +142,11 @@ _QUERY_TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_s
             st.integers(),
             st.booleans(),
             st.none(),
-            # A list item with a comma is refused (it would arrive as two values).
+            # An empty list, or a list item with a comma, is refused (test above).
             st.lists(
-                st.one_of(_QUERY_TEXT.filter(lambda t: "," not in t), st.integers()), max_size=3
+                st.one_of(_QUERY_TEXT.filter(lambda t: "," not in t), st.integers()),
+                min_size=1,
+                max_size=3,
             ),
         ),
         max_size=5,

@@ -209,8 +209,10 @@ class Includes(Kind):
 
     def check(self, name: str, value: Any) -> Any:
         if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return items(name, value, str)
+            names = [part.strip() for part in value.split(",") if part.strip()]
+        else:
+            names = items(name, value, str)
+        return names or None  # no includes: nothing to ask for (None is left out)
 
 
 @attrs.frozen(kw_only=True)

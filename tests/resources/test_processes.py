@@ -97,8 +97,18 @@ async def test_a_list_value_with_a_comma_is_refused_before_sending(
     with pytest.raises(ValueError, match="contains a comma"):
         await org.request("GET", "/runs", params={"tag": ["x,y"]})
     assert len(fake.log) == before
+    # An empty list would select everything if left out, and `owners=` filters nothing.
+    with pytest.raises(ValueError, match=r"owners=\[\] is an empty list: leave owners out"):
+        await org.processes.list(owners=[])
+    assert len(fake.log) == before
     await org.processes.list(tag=["plain", "other"])  # commas between values are the rule
     assert fake.log[-1].query["tag"] == "plain,other"
+
+
+async def test_no_includes_asks_for_none(org: OrgClient, demo: DemoOrg, fake: FakeTallyfy) -> None:
+    for nothing in ("", " , ", []):
+        await org.processes.get(demo.process_ids[0], with_=nothing)
+        assert "with" not in fake.log[-1].query
 
 
 async def test_get_with_includes(org: OrgClient, demo: DemoOrg, requests_to: RequestsTo) -> None:
