@@ -636,14 +636,23 @@ class Transport:
                 raise OutcomeUnknownError(
                     f"the server answered {status}", method=call.method, url=call.url, status=status
                 )
-            # A server that says when to come back (a 503 during maintenance) is asked
-            # again then, not sooner; one asking for longer than we wait is not retried.
-            wait = parse_retry_after(headers.get("Retry-After"))
+            # A 503 that says when to come back (maintenance) is asked again then, not
+            # sooner; one asking for longer than we wait is not retried. Only a 503: a
+            # proxy's Retry-After on a 502 or 504 says nothing about Tallyfy.
+            wait = parse_retry_after(headers.get("Retry-After")) if status == 503 else None
             if wait is None:
                 delay = backoff_delay(self.retry, call.attempt, self._rng)
             elif wait <= self.retry.max_retry_after:
                 delay = wait
             else:
+                log.info(
+                    "%s %s -> 503: not retried: the server asks to wait %.0f s, longer "
+                    "than RetryPolicy.max_retry_after (%.0f s)",
+                    call.method,
+                    call.url,
+                    wait,
+                    self.retry.max_retry_after,
+                )
                 self._raise(call, status, headers, body)
             if self._may_retry_now(call, delay, now):
                 return delay

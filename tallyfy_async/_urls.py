@@ -240,9 +240,11 @@ def _query_text(key: str, value: Any, scalar: Callable[[Any], Any]) -> str:
         for part in parts:
             if "," in part:  # it would arrive as two values
                 raise ValueError(
-                    f"{key}: the list value {part!r:.60} contains a comma: Tallyfy splits "
+                    f"{key}: the list value {part[:60]!r} contains a comma: Tallyfy splits "
                     "list values at commas, so it cannot be sent as one value"
                 )
+            if not part.strip():  # `key=a,` or `key=`: a value that selects nothing
+                raise ValueError(f"{key}: the list {value!r:.60} holds a blank value; leave it out")
         return ",".join(parts)
     raise TypeError(f"cannot send {type(value).__name__} {value!r:.60} as a query parameter")
 

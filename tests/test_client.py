@@ -315,10 +315,21 @@ async def test_a_server_error_with_retry_after_is_retried_when_the_server_said(
     # Longer than max_retry_after: not waited for, and not retried.
     fake.inject(path=r"/runs$", method="GET", status=503, retry_after=3600, times=1)
     async with make_client(fake, demo, retry=slow) as tallyfy:
-        with pytest.raises(ServerError) as error:
+        with (
+            caplog.at_level("INFO", logger="tallyfy_async.http"),
+            pytest.raises(ServerError) as error,
+        ):
             await asyncio.wait_for(tallyfy.request("GET", f"/organizations/{demo.org_id}/runs"), 30)
     assert error.value.status == 503
     assert [r.status for r in api_requests(fake, r"/runs$")] == [503, 200, 503]
+    assert any("asks to wait 3600 s, longer than" in r.getMessage() for r in caplog.records)
+
+    # A proxy's Retry-After on a 502 says nothing about Tallyfy: the backoff decides.
+    fake.inject(path=r"/runs$", method="GET", status=502, retry_after=3600, times=1)
+    quick = RetryPolicy(initial_delay=0.01)
+    async with make_client(fake, demo, retry=quick) as tallyfy:
+        await asyncio.wait_for(tallyfy.request("GET", f"/organizations/{demo.org_id}/runs"), 30)
+    assert [r.status for r in api_requests(fake, r"/runs$")] == [503, 200, 503, 502, 200]
 
 
 async def test_a_negative_retry_after_means_retry_now(fake: FakeTallyfy, demo: DemoOrg) -> None:

@@ -128,6 +128,8 @@ def test_query_strings_use_percent_20_and_tallyfy_conventions() -> None:
         encode_query({"tag": ["c", "a,b"]}, str)
     with pytest.raises(ValueError, match=r"owners=\[\] is an empty list: leave owners out"):
         encode_query({"owners": []}, str)
+    with pytest.raises(ValueError, match=r"tag: the list \['a', ' '\] holds a blank value"):
+        encode_query({"tag": ["a", " "]}, str)
     assert encode_query({"q": "a,b"}, str) == "q=a,b"  # one text value may hold commas
 
 
@@ -142,9 +144,9 @@ _QUERY_TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_s
             st.integers(),
             st.booleans(),
             st.none(),
-            # An empty list, or a list item with a comma, is refused (test above).
+            # An empty list, a blank item or an item with a comma is refused (test above).
             st.lists(
-                st.one_of(_QUERY_TEXT.filter(lambda t: "," not in t), st.integers()),
+                st.one_of(_QUERY_TEXT.filter(lambda t: "," not in t and t.strip()), st.integers()),
                 min_size=1,
                 max_size=3,
             ),

@@ -16,7 +16,7 @@ from tallyfy_async.cli._connect import Target, connect, connection_options
 from tallyfy_async.cli._failures import ExitCode, Failure, run
 from tallyfy_async.cli._output import format_option, show
 from tallyfy_async.client import OrgClient
-from tallyfy_async.models import Blueprint, Folder, Group, Guest, Process, Tag, Task, User
+from tallyfy_async.models import Blueprint, Folder, Group, Guest, Member, Process, Tag, Task
 
 #: Records shown by ``list`` unless ``--limit`` says otherwise.
 LIST_LIMIT = 50
@@ -36,7 +36,7 @@ KINDS: dict[str, Kind] = {
     "blueprints": Kind(lambda org: org.blueprints, Blueprint),
     "processes": Kind(lambda org: org.processes, Process),
     "tasks": Kind(lambda org: org.tasks, Task),
-    "members": Kind(lambda org: org.members, User, int),
+    "members": Kind(lambda org: org.members, Member, int),
     "guests": Kind(lambda org: org.guests, Guest),
     "groups": Kind(lambda org: org.groups, Group),
     "tags": Kind(lambda org: org.tags, Tag),
@@ -146,7 +146,8 @@ def list_(
             return await paginator.to_list(), first.total
 
     items, total = run(work)
-    show(items, as_json=as_json, columns=chosen_columns(columns, kind, items))
+    chosen = None if as_json else chosen_columns(columns, kind, items)  # JSON has every key
+    show(items, as_json=as_json, columns=chosen)
     if len(items) < total:
         click.echo(f"{len(items):,} of {total:,} {kind} (--limit 0 shows every one)", err=True)
 
@@ -155,8 +156,9 @@ def chosen_columns(text: str | None, kind: str, rows: list[Any]) -> list[str] | 
     """The columns ``--columns`` names (None: the default ones).
 
     A column is a field of the kind's model or a key Tallyfy sent that the model does
-    not know (kept in ``extra``), so a name is only known to be wrong once the rows are
-    read: one that is neither is refused rather than shown as an empty column.
+    not know (kept in ``extra``), so a name is only known to be wrong once rows are
+    read: one that is neither is refused rather than shown as an empty column. Without
+    rows there is nothing to show and nothing to judge by: no name is refused.
 
     Raises:
         Failure: (usage) a name that is no column of ``kind``.
@@ -164,11 +166,10 @@ def chosen_columns(text: str | None, kind: str, rows: list[Any]) -> list[str] | 
     names = [name.strip() for name in (text or "").split(",") if name.strip()]
     if not names:
         return None
-    model = KINDS[kind].model
-    fields = [f.name for f in attrs.fields(model) if f.name != EXTRA]
+    fields = [f.name for f in attrs.fields(KINDS[kind].model) if f.name != EXTRA]
     sent = {key for row in rows for key in getattr(row, EXTRA, None) or {}}
     unknown = [name for name in names if name not in fields and name not in sent]
-    if unknown:
+    if unknown and rows:
         raise Failure(
             ExitCode.USAGE,
             f"--columns: no column {', '.join(map(repr, unknown))} in {kind}; "

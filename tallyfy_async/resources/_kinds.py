@@ -208,10 +208,9 @@ class Includes(Kind):
     """Tallyfy's ``with`` includes: a comma-separated string or a list of names."""
 
     def check(self, name: str, value: Any) -> Any:
-        if isinstance(value, str):
-            names = [part.strip() for part in value.split(",") if part.strip()]
-        else:
-            names = items(name, value, str)
+        # Includes are names joined by commas, whether given as one text or as a list.
+        given = [value] if isinstance(value, str) else items(name, value, str)
+        names = [part.strip() for text in given for part in text.split(",") if part.strip()]
         return names or None  # no includes: nothing to ask for (None is left out)
 
 

@@ -166,6 +166,8 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
             done = fields.get("completed_at") is not None
             kind = EventKind.PROCESS_COMPLETED if done else EventKind.PROCESS_LAUNCHED
         fields["kind"] = kind
+        if fields.get("launcher") == []:  # PHP's empty object, as in task payloads
+            fields["launcher"] = None
         return _structure(converter, fields, ProcessEvent)
     keys = sorted(str(key) for key in data if key != "org_id")
     shown = ", ".join(f"{key:.40}" for key in keys[:8]) or "none"

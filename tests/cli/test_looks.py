@@ -72,6 +72,16 @@ async def test_list_columns_may_name_keys_tallyfy_sent_but_refuses_unknown_names
         [labelled, "urgent"]
     ]
 
+    # Members list as Member, whose fields (role...) are columns as well.
+    members = await tool("list", "members", "--table", "--columns", "id,role", env=env)
+    assert members.code == 0, members.text
+    assert members.out.splitlines()[0].split() == ["id", "role"]
+    # No rows: nothing to judge a name by, nothing refused; JSON shows every key anyway.
+    none = await tool("list", "processes", "q=nothing-is-called-this", "--columns", "x", env=env)
+    assert none.code == 0 and json.loads(none.out) == [], none.text
+    as_json = await tool("list", "processes", "--json", "--columns", "colour", env=env)
+    assert as_json.code == 0 and json.loads(as_json.out), as_json.text
+
     wrong = await tool("list", "processes", "--table", "--columns", "id,colour,nmae", env=env)
     assert wrong.code == 2, wrong.text
     assert "--columns: no column 'colour', 'nmae' in processes; the columns: id, " in wrong.err

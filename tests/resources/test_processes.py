@@ -105,10 +105,25 @@ async def test_a_list_value_with_a_comma_is_refused_before_sending(
     assert fake.log[-1].query["tag"] == "plain,other"
 
 
-async def test_no_includes_asks_for_none(org: OrgClient, demo: DemoOrg, fake: FakeTallyfy) -> None:
-    for nothing in ("", " , ", []):
+async def test_includes_are_names_joined_by_commas_in_either_form(
+    org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
+) -> None:
+    for nothing in ("", " , ", [], [" ", ""]):
         await org.processes.get(demo.process_ids[0], with_=nothing)
         assert "with" not in fake.log[-1].query
+    for given in ("tasks, tags", ["tasks,tags"], ["tasks", " tags "]):
+        await org.processes.get(demo.process_ids[0], with_=given)
+        assert fake.log[-1].query["with"] == "tasks,tags"
+
+
+async def test_a_blank_list_value_is_refused_before_sending(
+    org: OrgClient, fake: FakeTallyfy
+) -> None:
+    before = len(fake.log)
+    for blank in (["a", ""], [" "]):
+        with pytest.raises(ValueError, match=r"tag: the list .* holds a blank value; leave it out"):
+            await org.processes.list(tag=blank)
+    assert len(fake.log) == before
 
 
 async def test_get_with_includes(org: OrgClient, demo: DemoOrg, requests_to: RequestsTo) -> None:

@@ -111,6 +111,13 @@ def test_php_empty_arrays_read_as_nothing() -> None:
     assert event.process is not None and event.process.process_forms == {"step001": {}}
 
 
+def test_a_process_payload_reads_an_empty_launcher_as_nothing() -> None:
+    payload = example("process")
+    payload["launcher"] = []
+    event = parse(payload)
+    assert isinstance(event, ProcessEvent) and event.launcher is None
+
+
 def test_a_process_with_completed_at_is_a_completion_and_an_object_progress_is_typed() -> None:
     payload = example("process")
     payload.update(
