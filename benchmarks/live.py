@@ -78,7 +78,7 @@ def _loop_factory(name: str) -> Any:
 
 
 #: The clients :func:`open_client` makes.
-CLIENTS = ("raw", "sdk_session", "sdk_dict", "sdk")
+CLIENTS = ("raw", "raw_lean", "sdk_session", "sdk_dict", "sdk")
 
 
 def parse_clients(parser: argparse.ArgumentParser, text: str) -> list[str]:
@@ -104,6 +104,7 @@ async def open_client(
     ``"sdk"``: ``org.tasks.get``. ``"sdk_dict"``: ``org.tasks.get(..., raw=True)``, the
     SDK's whole pipeline with the record left as the dict Tallyfy sent (no model).
     ``"raw"``: raw aiohttp decoding with ``resp.json()`` or, ``use_orjson``, orjson.
+    ``"raw_lean"``: the same below ``ClientSession._request`` (:func:`_lean_op`).
     ``"sdk_session"``: raw aiohttp on the SDK's own session, sending as
     ``Transport.request`` sends and decoding as ``"raw"`` does.
     """
@@ -169,6 +170,8 @@ async def open_client(
         connector=aiohttp.TCPConnector(limit=0),
         headers={"Authorization": f"Bearer {token_text}", "X-Tallyfy-Client": "APIClient"},
     )
+    if client == "raw_lean":
+        return _lean_op(session, url, loads), session.close
     if use_orjson:
 
         async def op() -> Any:
@@ -181,6 +184,45 @@ async def open_client(
                 return (await resp.json())["data"]
 
     return op, session.close
+
+
+def _lean_op(
+    session: Any, url: str, loads: Callable[[bytes], Any] | None
+) -> Callable[[], Awaitable[Any]]:
+    """``"raw_lean"``: aiohttp below ``ClientSession._request``, as a client could send
+    through it (a ``ClientRequest``, a pooled connection from the connector, ``send``,
+    ``start``): no redirects, cookies, proxies, traces, middlewares or total timer. What
+    the session's request machinery costs, which raw aiohttp and the SDK both pay. An
+    experiment, not a client to copy: it leans on aiohttp's undocumented internals."""
+    import aiohttp
+    from aiohttp.client_reqrep import ClientRequest
+    from aiohttp.helpers import TimerNoop
+    from yarl import URL
+
+    target = URL(url)
+    connector = session.connector
+    headers = session.headers
+    timer = TimerNoop()
+    timeout = aiohttp.ClientTimeout(sock_connect=30)
+    loop = asyncio.get_running_loop()
+
+    async def lean() -> Any:
+        req = ClientRequest(
+            "GET", target, headers=headers, loop=loop, session=session, timer=timer, traces=[]
+        )
+        conn = await connector.connect(req, traces=[], timeout=timeout)
+        assert conn.protocol is not None
+        conn.protocol.set_response_params(timer=timer, read_until_eof=True)
+        resp = await req.send(conn)
+        await resp.start(conn)
+        try:
+            if loads is not None:
+                return loads(await resp.read())["data"]
+            return (await resp.json())["data"]
+        finally:
+            resp.release()
+
+    return lean
 
 
 async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float]:
