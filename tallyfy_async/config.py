@@ -37,7 +37,8 @@ class RetryPolicy:
         max_attempts: attempts per call, the first included (1 disables retries).
         initial_delay: backoff base; attempt n waits up to ``initial_delay * 2**(n-1)``.
         max_delay: cap on one backoff wait.
-        max_retry_after: longest ``Retry-After`` honoured; past it ``RateLimitError``.
+        max_retry_after: longest ``Retry-After`` honoured (on a 429 or a 503); past it a
+            429 raises ``RateLimitError`` and a 503 its ``ServerError``, at once.
         budget_ratio: retries earned per first attempt (a retry budget, so a dead
             server does not multiply the load).
         budget_per_second: retries always allowed per second, whatever the traffic.
