@@ -19,7 +19,7 @@ from tallyfy_async._routes import Route
 from tallyfy_async._serde import Converter
 from tallyfy_async._transport import Response, Transfer
 from tallyfy_async._unset import UNSET
-from tallyfy_async._urls import QueryParams
+from tallyfy_async._urls import QueryParams, encode_query
 from tallyfy_async.errors import UnexpectedResponseError
 from tallyfy_async.pagination import Paginator
 from tallyfy_async.resources._body import Body
@@ -257,6 +257,11 @@ class Resource:
         """
         converter = self._converter
         base = self._query(filters or {}, arguments, skip=(*(ids or ()), *skip))
+        if base:
+            # Encoded once here for its refusals (a list value with a comma, a blank or an
+            # empty list): raised by `.list()` itself, as every other bad filter is, not
+            # by the first `await` or `async for` of the walk.
+            encode_query(base, converter.unstructure)
 
         def fetch(page: int, size: int) -> Awaitable[Response]:
             # Undecoded: the paginator decodes each page when the walk reaches it.
