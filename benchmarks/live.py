@@ -78,7 +78,7 @@ def _loop_factory(name: str) -> Any:
 
 
 #: The clients :func:`open_client` makes.
-CLIENTS = ("raw", "raw_lean", "sdk_session", "sdk_dict", "sdk")
+CLIENTS = ("raw", "raw_lean", "raw_lean_timed", "sdk_session", "sdk_dict", "sdk")
 
 
 def parse_clients(parser: argparse.ArgumentParser, text: str) -> list[str]:
@@ -105,6 +105,8 @@ async def open_client(
     SDK's whole pipeline with the record left as the dict Tallyfy sent (no model).
     ``"raw"``: raw aiohttp decoding with ``resp.json()`` or, ``use_orjson``, orjson.
     ``"raw_lean"``: the same below ``ClientSession._request`` (:func:`_lean_op`).
+    ``"raw_lean_timed"``: ``"raw_lean"`` with the total timer and the error handling a
+    client sending that way would still need.
     ``"sdk_session"``: raw aiohttp on the SDK's own session, sending as
     ``Transport.request`` sends and decoding as ``"raw"`` does.
     """
@@ -170,8 +172,8 @@ async def open_client(
         connector=aiohttp.TCPConnector(limit=0),
         headers={"Authorization": f"Bearer {token_text}", "X-Tallyfy-Client": "APIClient"},
     )
-    if client == "raw_lean":
-        return _lean_op(session, url, loads), session.close
+    if client in ("raw_lean", "raw_lean_timed"):
+        return _lean_op(session, url, loads, timed=client == "raw_lean_timed"), session.close
     if use_orjson:
 
         async def op() -> Any:
@@ -187,26 +189,31 @@ async def open_client(
 
 
 def _lean_op(
-    session: Any, url: str, loads: Callable[[bytes], Any] | None
+    session: Any, url: str, loads: Callable[[bytes], Any] | None, *, timed: bool = False
 ) -> Callable[[], Awaitable[Any]]:
     """``"raw_lean"``: aiohttp below ``ClientSession._request``, as a client could send
     through it (a ``ClientRequest``, a pooled connection from the connector, ``send``,
     ``start``): no redirects, cookies, proxies, traces, middlewares or total timer. What
     the session's request machinery costs, which raw aiohttp and the SDK both pay. An
-    experiment, not a client to copy: it leans on aiohttp's undocumented internals."""
+    experiment, not a client to copy: it leans on aiohttp's undocumented internals.
+
+    ``timed`` (``"raw_lean_timed"``): with what a client sending that way could not do
+    without, as ``_request`` does it: the total timer (armed per request, covering the
+    body's reading, cancelled when the connection is released), the read timeout, and the
+    response and connection closed on a failure."""
     import aiohttp
     from aiohttp.client_reqrep import ClientRequest
-    from aiohttp.helpers import TimerNoop
+    from aiohttp.helpers import TimeoutHandle, TimerNoop
     from yarl import URL
 
     target = URL(url)
     connector = session.connector
     headers = session.headers
-    timer = TimerNoop()
-    timeout = aiohttp.ClientTimeout(sock_connect=30)
+    timeout = aiohttp.ClientTimeout(total=300 if timed else None, sock_connect=30)
     loop = asyncio.get_running_loop()
 
     async def lean() -> Any:
+        timer = TimerNoop()
         req = ClientRequest(
             "GET", target, headers=headers, loop=loop, session=session, timer=timer, traces=[]
         )
@@ -222,7 +229,49 @@ def _lean_op(
         finally:
             resp.release()
 
-    return lean
+    async def lean_timed() -> Any:
+        total = TimeoutHandle(loop, timeout.total, ceil_threshold=timeout.ceil_threshold)
+        handle = total.start()
+        timer = total.timer()
+        try:
+            with timer:
+                req = ClientRequest(
+                    "GET", target, headers=headers, loop=loop, session=session, timer=timer,
+                    traces=[],
+                )  # fmt: skip
+                conn = await connector.connect(req, traces=[], timeout=timeout)
+                assert conn.protocol is not None
+                conn.protocol.set_response_params(
+                    timer=timer, read_until_eof=True, read_timeout=timeout.sock_read
+                )
+                try:
+                    resp = await req.send(conn)
+                    try:
+                        await resp.start(conn)
+                    except BaseException:
+                        resp.close()
+                        raise
+                except BaseException:
+                    conn.close()
+                    raise
+            if handle is not None:  # the timer ends with the connection's release
+                if resp.connection is not None:
+                    resp.connection.add_callback(handle.cancel)
+                else:
+                    handle.cancel()
+        except BaseException:
+            total.close()
+            if handle is not None:
+                handle.cancel()
+            raise
+        try:
+            if loads is not None:
+                return loads(await resp.read())["data"]
+            return (await resp.json())["data"]
+        finally:
+            resp.release()
+
+    return lean_timed if timed else lean
 
 
 async def _measure(ids: dict[str, str], spec: dict[str, Any]) -> dict[str, float]:

@@ -62,5 +62,6 @@ def test_the_tools_ask_for_clients_that_exist() -> None:
 
 async def test_an_unknown_client_is_refused(fake: FakeTallyfy, demo: DemoOrg) -> None:
     ids = demo_ids(fake, demo, fake.state.orgs[demo.org_id].tasks.live()[0].id)
-    with pytest.raises(ValueError, match="no client 'json'; the clients are raw, raw_lean, sdk_"):
+    expected = "no client 'json'; the clients are raw, raw_lean, raw_lean_timed, sdk_"
+    with pytest.raises(ValueError, match=expected):
         await open_client(ids, "json", in_flight=1)
