@@ -6,7 +6,8 @@ completed, to the URL set on the blueprint, step or task. It signs nothing (the
 may deliver one event twice. So:
 
 - :func:`parse` checks the organization header and turns a body into a
-  :class:`ProcessEvent` or a :class:`TaskCompletedEvent`, or refuses it with a
+  :class:`ProcessEvent` or a :class:`TaskCompletedEvent` (an :class:`OtherEvent`, its
+  payload as sent, for an event the SDK does not model), or refuses it with a
   :class:`WebhookError` subclass saying why;
 - :func:`handler` builds an aiohttp.web receiver that answers at once, drops duplicates
   (:class:`DedupeStore`), runs your callback from a bounded queue, keeps the events whose
@@ -47,6 +48,7 @@ from tallyfy_async.webhooks._events import (
     EventTemplate,
     FieldValue,
     GuestLink,
+    OtherEvent,
     Person,
     ProcessEvent,
     ProcessGroup,
@@ -84,6 +86,7 @@ __all__ = [
     "GuestLink",
     "MemoryDedupeStore",
     "MissingOrganizationError",
+    "OtherEvent",
     "Person",
     "ProcessEvent",
     "ProcessGroup",

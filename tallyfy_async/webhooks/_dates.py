@@ -206,7 +206,10 @@ def _in_zone(text: str, local: datetime, abbreviation: str, zone: tzinfo) -> dat
         used.add(aware.tzname() or "?")
         if aware.tzname() != abbreviation:
             continue
-        utc = aware.astimezone(UTC)
+        try:
+            utc = aware.astimezone(UTC)
+        except OverflowError:  # 31/12/9999 11:59 PM west of UTC: past datetime's range
+            raise WebhookDateError(text, "out of range once converted to UTC") from None
         if utc.astimezone(zone).replace(tzinfo=None) == local:  # not a skipped wall time
             found.add(utc)
     if len(found) == 1:

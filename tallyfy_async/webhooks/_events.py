@@ -4,7 +4,8 @@ A template's webhook fires when a process is launched, when each of its tasks is
 completed and when the process is completed; a step's or a task's webhook fires when that
 task is completed. Launches and process completions send the process
 (:class:`ProcessEvent`); task completions send the task with its process, template and
-next task (:class:`TaskCompletedEvent`).
+next task (:class:`TaskCompletedEvent`). Organization-wide webhooks name their events;
+the ones whose payloads are not documented arrive as they came (:class:`OtherEvent`).
 
 Top-level keys Tallyfy writes with hyphens (``process-tasks``, ``form-fields``,
 ``ko-form-fields``, ``guest-links``) have Python names with underscores; ``this_task``
@@ -35,11 +36,20 @@ UserId: TypeAlias = int | str
 
 
 class EventKind(enum.StrEnum):
-    """What happened: the names Tallyfy's organization-level webhooks give events."""
+    """What happened: the names Tallyfy's organization-level webhooks give events.
+
+    The first three are read into models (:class:`ProcessEvent`,
+    :class:`TaskCompletedEvent`); the others, whose payloads Tallyfy does not document,
+    arrive as :class:`OtherEvent`.
+    """
 
     PROCESS_LAUNCHED = "process.launched"
     PROCESS_COMPLETED = "process.completed"
     TASK_COMPLETED = "task.completed"
+    TASK_ASSIGNED = "task.assigned"
+    TASK_COMMENT_ADDED = "task.comment_added"
+    TASK_ISSUE_RAISED = "task.issue_raised"
+    TASK_ISSUE_RESOLVED = "task.issue_resolved"
 
 
 @attrs.frozen(kw_only=True)
@@ -218,16 +228,17 @@ class ProcessEvent(Model):
     ko_form_fields: dict[str, FieldValue] = attrs.Factory(dict)
     guest_links: dict[str, GuestLink] = attrs.Factory(dict)
     launcher: Person | None = None
+    body_digest: str = attrs.field(default="", repr=False)
 
     @property
     def dedupe_key(self) -> str:
-        """The same for every delivery of this event: organization, process, status and
-        the time of the launch or the completion."""
+        """The same for every delivery of this event: organization, process, status, the
+        time of the launch or the completion, and a digest of the delivery's body."""
         moment = self.completed_at if self.kind is EventKind.PROCESS_COMPLETED else None
         moment = moment or self.started_at or self.created_at
         return (
             f"tallyfy:{self.org_id}:{self.kind.value}:{self.id}:{self.status or ''}:"
-            f"{moment.isoformat() if moment else ''}"
+            f"{moment.isoformat() if moment else ''}:{self.body_digest}"
         )
 
 
@@ -258,17 +269,50 @@ class TaskCompletedEvent(Model):
     process: EventProcess | None = None
     guest_links: dict[str, GuestLink] = attrs.Factory(dict)
     next_task: EventTask | None = None
+    body_digest: str = attrs.field(default="", repr=False)
 
     @property
     def dedupe_key(self) -> str:
-        """The same for every delivery of this completion: organization, task and
-        completion time (a task reopened and completed again is a new event)."""
+        """The same for every delivery of this completion: organization, task, completion
+        time and a digest of the delivery's body. A task reopened and completed again is
+        a new event, even within the minute a ``d/m/Y h:i A T`` date shows, as long as
+        anything in its payload differs (an answer, the completer, the process's
+        progress); an identical body within that minute cannot be told from a second
+        delivery."""
         moment = self.task.completed_at
         return (
             f"tallyfy:{self.org_id}:{self.kind.value}:{self.task.id}:"
-            f"{moment.isoformat() if moment else ''}"
+            f"{moment.isoformat() if moment else ''}:{self.body_digest}"
         )
 
 
+@attrs.frozen(kw_only=True)
+class OtherEvent:
+    """A delivery named by an ``event`` the SDK does not read into a model
+    (``task.assigned``, ``task.comment_added``, ``task.issue_raised``,
+    ``task.issue_resolved``, or one Tallyfy adds later): acknowledged and delivered
+    with its payload as sent, rather than refused and lost (Tallyfy never sends a
+    delivery again).
+
+    Attributes:
+        org_id: the organization, from the ``X-Tallyfy-orgID`` header.
+        event: the payload's ``event`` name.
+        kind: that name as an :class:`EventKind`; ``None`` for a name the SDK does not know.
+        payload: the decoded body, keys and values as Tallyfy sent them.
+        body_digest: a digest of the body (the dedupe key's).
+    """
+
+    org_id: str
+    event: str
+    kind: EventKind | None
+    payload: dict[str, Any] = attrs.field(repr=False)
+    body_digest: str = attrs.field(default="", repr=False)
+
+    @property
+    def dedupe_key(self) -> str:
+        """The same for every delivery of the same body: organization, event and digest."""
+        return f"tallyfy:{self.org_id}:{self.event}:{self.body_digest}"
+
+
 #: What :func:`~tallyfy_async.webhooks.parse` returns.
-WebhookEvent: TypeAlias = ProcessEvent | TaskCompletedEvent
+WebhookEvent: TypeAlias = ProcessEvent | TaskCompletedEvent | OtherEvent

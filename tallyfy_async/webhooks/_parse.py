@@ -10,6 +10,7 @@ receiver answers with.
 from __future__ import annotations
 
 import functools
+import hashlib
 import types
 import typing
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -19,7 +20,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from tallyfy_async._constants import WEBHOOK_MAX_BODY_BYTES
-from tallyfy_async._serde import Converter, _without_none, json_loads
+from tallyfy_async._serde import Converter, _is_model, _without_none, json_loads
 from tallyfy_async.webhooks._dates import read_webhook_date, time_zone
 from tallyfy_async.webhooks._errors import (
     MissingOrganizationError,
@@ -31,6 +32,7 @@ from tallyfy_async.webhooks._errors import (
 )
 from tallyfy_async.webhooks._events import (
     EventKind,
+    OtherEvent,
     ProcessEvent,
     TaskCompletedEvent,
     WebhookEvent,
@@ -54,6 +56,10 @@ _TOP_LEVEL: Final[dict[str, str]] = {
 _PROCESS_KEYS: Final = frozenset({"checklist_id", "process_tasks", "increment_id", "prerun"})
 
 _KINDS: Final = {kind.value: kind for kind in EventKind}
+#: The events read into models; any other named event is an :class:`OtherEvent`.
+_MODELLED: Final = frozenset(
+    {EventKind.PROCESS_LAUNCHED, EventKind.PROCESS_COMPLETED, EventKind.TASK_COMPLETED}
+)
 
 #: What a time-zone argument may be: one zone for every organization, or one per org id.
 TimeZones = str | tzinfo | Mapping[str, str | tzinfo] | None
@@ -95,7 +101,9 @@ class Organizations:
         org_id = org_id.strip()
         if org_id.lower() not in self.expected:
             raise UnexpectedOrganizationError(org_id, self.expected)
-        return org_id
+        # As the receiver was told it, lower-case: events and their dedupe keys then name
+        # the organization the same way whatever case a delivery's header used.
+        return org_id.lower()
 
     def zone(self, org_id: str) -> tzinfo | None:
         """The time zone of ``org_id``'s webhook dates, when one was given."""
@@ -140,18 +148,23 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
             f"webhook refused: the body is JSON {type(data).__name__}, not the object of a "
             "process or task-completion payload"
         )
+    digest = hashlib.blake2b(
+        body.encode() if isinstance(body, str) else body, digest_size=16
+    ).hexdigest()
+    named = data.get("event")
+    if named is not None and not (isinstance(named, str) and named.strip()):
+        raise WebhookShapeError(f"webhook refused: its event is {named!r:.60}, not a name")
+    kind = None if named is None else _KINDS.get(named)
+    if named is not None and kind not in _MODELLED:
+        # Named, but not one the SDK reads into a model: acknowledged as it came.
+        return OtherEvent(org_id=org_id, event=named, kind=kind, payload=data, body_digest=digest)
     is_task = "this_task" in data
     fields: dict[str, Any] = data  # freshly parsed: ours to rename keys in
     for wire, name in _TOP_LEVEL.items():
         if wire in fields:
             fields[name] = fields.pop(wire)
     fields["org_id"] = org_id
-    named = fields.get("event")
-    kind = _KINDS.get(named) if isinstance(named, str) else None
-    if named is not None and kind is None:
-        raise WebhookShapeError(
-            f"webhook refused: event {named!r:.60} is not one the SDK reads ({', '.join(_KINDS)})"
-        )
+    fields["body_digest"] = digest
     converter = _converter(zone)
     if is_task:
         if kind not in (None, EventKind.TASK_COMPLETED):
@@ -166,10 +179,8 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
             done = fields.get("completed_at") is not None
             kind = EventKind.PROCESS_COMPLETED if done else EventKind.PROCESS_LAUNCHED
         fields["kind"] = kind
-        if fields.get("launcher") == []:  # PHP's empty object, as in task payloads
-            fields["launcher"] = None
         return _structure(converter, fields, ProcessEvent)
-    keys = sorted(str(key) for key in data if key != "org_id")
+    keys = sorted(str(key) for key in data if key not in ("org_id", "body_digest"))
     shown = ", ".join(f"{key:.40}" for key in keys[:8]) or "none"
     if len(keys) > 8:
         shown += f" and {len(keys) - 8} more"
@@ -179,18 +190,9 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
     )
 
 
-#: The task payload's optional objects. PHP encodes an empty one as ``[]``: documented
-#: for ``next_task`` ("no next task"); the others are read the same way should Tallyfy
-#: send them so (a process launched by no one, an unset template), not refused.
-_OPTIONAL_OBJECTS: Final = ("next_task", "launcher", "completer", "template")
-
-
 def _tidy_task_payload(fields: dict[str, Any], org_id: str) -> None:
-    """PHP quirks of the task payload: ``[]`` for an empty object, ``ClientURL``; and the
-    organization named in the body must be the header's."""
-    for key in _OPTIONAL_OBJECTS:
-        if fields.get(key) == []:
-            fields[key] = None
+    """The task payload's ``ClientURL``; and the organization named in the body must be
+    the header's."""
     process = fields.get("process")
     if type(process) is dict:
         if "ClientURL" in process:
@@ -203,8 +205,6 @@ def _tidy_task_payload(fields: dict[str, Any], org_id: str) -> None:
                 detail=f"webhook refused: X-Tallyfy-orgID is {org_id!r:.60} but the "
                 f"payload's process belongs to {named!r:.60}",
             )
-    elif process == []:
-        fields["process"] = None
 
 
 def _structure(converter: _EventConverter, fields: dict[str, Any], model: type[T]) -> T:
@@ -341,6 +341,13 @@ class _EventConverter(Converter):
     def _field_expr(self, var: str, tp: Any, namespace: dict[str, Any], slot: str) -> str:
         if _any_json(tp):
             return var
+        plain, optional = _without_none(tp)
+        if optional and _is_model(plain):
+            # PHP writes an empty object as []: documented for next_task ("no next
+            # task"), and so for any optional object (a guest's completion has no
+            # completed_by member, an unassigned task no owners): read as None.
+            read = super()._field_expr(var, tp, namespace, slot)
+            return f"(None if type({var}) is list and not {var} else {read})"
         scalar = _scalar(tp)
         if scalar is not None:  # the client's converter trusts these; a delivery is checked
             namespace[slot] = _check_scalar(scalar)
@@ -429,7 +436,9 @@ def parse(
         max_body_size: bodies longer than this many bytes are refused before parsing.
 
     Returns:
-        A :class:`ProcessEvent` (launched or completed) or a :class:`TaskCompletedEvent`.
+        A :class:`ProcessEvent` (launched or completed) or a :class:`TaskCompletedEvent`;
+        an :class:`OtherEvent` for a payload whose ``event`` names another event
+        (``task.assigned``...), its payload as sent.
 
     Raises:
         MissingOrganizationError, UnexpectedOrganizationError: the ``X-Tallyfy-orgID``

@@ -139,7 +139,7 @@ class WebhookReceiver:
 
     Args:
         on_event: ``async def on_event(event)``, called once per new event
-            (:class:`ProcessEvent` or :class:`TaskCompletedEvent`).
+            (:class:`ProcessEvent`, :class:`TaskCompletedEvent` or :class:`OtherEvent`).
         org_id: the organization whose deliveries are accepted, or a collection of them.
         timezone: the organization's IANA time zone, or a mapping of organization id to
             time zone (see :func:`parse`).
@@ -454,8 +454,7 @@ class WebhookReceiver:
     def _failure(self, event: WebhookEvent, exc: Exception) -> None:
         self._counts["failed"] += 1
         log.warning(
-            "webhook callback raised on %s (%s); the event is kept in receiver.failed",
-            event.kind.value,
+            "webhook callback raised on %s; the event is kept in receiver.failed",
             event.dedupe_key,
             exc_info=exc,
         )

@@ -42,6 +42,12 @@ def test_self_describing_dates_are_read_with_or_without_a_zone(text: str) -> Non
     assert read_webhook_date(text, CHICAGO) == expected
 
 
+def test_a_date_past_the_calendar_once_in_utc_is_refused_not_raised() -> None:
+    # 31/12/9999 11:59 PM in Chicago is in the year 10000 in UTC, past datetime's range.
+    with pytest.raises(WebhookDateError, match="out of range once converted to UTC"):
+        read_webhook_date("31/12/9999 11:59 PM CST", CHICAGO)
+
+
 def test_the_organization_zone_resolves_its_own_abbreviation() -> None:
     assert read_webhook_date("02/10/2025 09:30 AM CDT", CHICAGO) == datetime(
         2025, 10, 2, 14, 30, tzinfo=UTC

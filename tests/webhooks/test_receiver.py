@@ -15,7 +15,9 @@ from aiohttp import web
 
 from tallyfy_async import webhooks
 from tallyfy_async.webhooks import (
+    EventKind,
     MemoryDedupeStore,
+    OtherEvent,
     TaskCompletedEvent,
     WebhookEvent,
     WebhookNotJSONError,
@@ -49,8 +51,7 @@ class Recorder:
         try:
             if self.gate is not None:
                 await self.gate.wait()
-            assert isinstance(event, TaskCompletedEvent)
-            if event.task.id in self.fail_ids:
+            if isinstance(event, TaskCompletedEvent) and event.task.id in self.fail_ids:
                 raise RuntimeError(f"downstream refused {event.task.id}")
             self.events.append(event)
         finally:
@@ -89,6 +90,19 @@ async def test_a_duplicate_delivery_is_answered_200_and_dropped() -> None:
     assert len(recorder.events) == 2
     stats = hook.receiver.stats
     assert (stats.accepted, stats.duplicates, stats.delivered) == (2, 1, 2)
+
+
+async def test_an_event_the_sdk_does_not_model_is_answered_200_and_delivered() -> None:
+    recorder = Recorder()
+    assigned = {"event": "task.assigned", "this_task": {"id": "t1"}, "assignee": {"id": 7}}
+    async with served(webhooks.handler(recorder, org_id=EXAMPLE_ORG)) as hook:
+        assert await hook.post(assigned) == (200, "accepted")
+        assert await hook.post(assigned) == (200, "duplicate")
+        await hook.receiver.join()
+
+    [event] = recorder.events
+    assert isinstance(event, OtherEvent) and event.kind is EventKind.TASK_ASSIGNED
+    assert event.payload == assigned
 
 
 async def test_a_wrong_or_missing_organization_is_answered_403_and_never_called_back(
