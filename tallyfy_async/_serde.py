@@ -167,13 +167,19 @@ class OpenStrEnum(enum.StrEnum):
     """A ``str`` enum that lets values it does not know pass through.
 
     ``TaskStatus("frozen")`` does not raise: it returns a pseudo-member whose value
-    is ``"frozen"``, so a value Tallyfy adds tomorrow never breaks a read today.
+    is ``"frozen"``, so a value Tallyfy adds tomorrow never breaks a read today. A known
+    value in another case is that member (Tallyfy writes a member's role ``"Admin"`` in
+    some answers and ``"admin"`` in others: both are ``MemberRole.ADMIN``).
     """
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
         if not isinstance(value, str):
             return None
+        folded = value.casefold()
+        for known in cls:
+            if known._value_.casefold() == folded:
+                return known
         member = str.__new__(cls, value)
         member._name_ = value.upper().replace("-", "_")
         member._value_ = value

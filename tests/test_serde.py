@@ -99,6 +99,9 @@ def test_open_enums_pass_unknown_values_through() -> None:
     assert Colour("red") is Colour.RED
     mauve = Colour("mauve")
     assert mauve == "mauve" and isinstance(mauve, Colour) and mauve.value == "mauve"
+    # A known value in another case is the known member, not a look-alike.
+    assert Colour("Red") is Colour.RED and Colour("RED") is Colour.RED
+    assert Colour("Mauve") == "Mauve"
 
 
 @attrs.frozen(kw_only=True)

@@ -125,6 +125,11 @@ class Search(Resource):
         Raises:
             TypeError, ValueError: a blank query or an unknown type (nothing is sent).
         """
+        if not isinstance(type, str):  # SearchType is a str too
+            raise TypeError(
+                f"search.list walks the hits of one type, got {type!r:.80}: call it once per "
+                "type, or org.search(q, types=[...]) for the first page of several"
+            )
         query = self._search_query(q, type)
         [on] = query["on"]
         model = HITS[SearchType(on)]

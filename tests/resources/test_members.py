@@ -86,6 +86,18 @@ async def test_get_takes_an_id_or_a_member(
     assert [r.query for r in sent] == [{"with": "groups,stats"}, {}, {}]
 
 
+async def test_a_role_written_capitalised_is_the_same_role(
+    org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
+) -> None:
+    # Tallyfy writes a member's role "Admin" in some answers and "admin" in others.
+    sent = await org.members.get(demo.admin_id, raw=True)
+    fake.inject(
+        r"/users/\d+$", method="GET", status=200, body={"data": {**sent, "role": "Admin"}}, times=1
+    )
+    admin = await org.members.get(demo.admin_id)
+    assert admin.role is MemberRole.ADMIN and admin.role == "admin"
+
+
 # -- invite, profile, role -------------------------------------------------------------------
 
 

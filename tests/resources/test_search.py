@@ -100,6 +100,8 @@ async def test_bad_searches_are_refused_before_sending(org: OrgClient, fake: Fak
         await org.search("x", types=[])
     with pytest.raises(ValueError, match="types"):
         org.search.list(q="x", type="Process")
+    with pytest.raises(TypeError, match=r"search\.list walks the hits of one type"):
+        org.search.list(q="x", type=["process", "task"])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="per_page must be 1 or more"):
         await org.search("x", per_page=0)
     with pytest.raises(TypeError, match="per_page must be int"):
