@@ -382,31 +382,33 @@ class Paginator(Generic[T]):
         return self.limit is not None and items_so_far >= self.limit
 
     async def _concurrent_pages(self, first: Page[T]) -> AsyncIterator[Page[T]]:
-        last = min(first.total_pages, MAX_PAGES)
-        if self.limit is not None:  # no page past the one that reaches the limit
-            last = min(last, -(-self.limit // max(first.per_page, 1)))
-        numbers = iter(range(2, last + 1))
+        # The window reaches the largest total_pages any page reported, not page 1's
+        # alone: a listing that grew while walked has more pages than page 1 knew of
+        # (the sequential walk re-reads it on every page too).
+        reported = first.total_pages
+        last = asked = 1  # the last page to fetch; the last page asked for
+        page: Page[T] | None = None
         # The window holds responses, not pages: their bodies stay bytes until the walk
         # reaches them (the fetch asks for them undecoded). N decoded pages waiting would
         # be thousands of objects for the garbage collector to walk again and again.
         window: deque[tuple[int, asyncio.Future[Response]]] = deque()
         try:
-            for number in numbers:
-                window.append((number, asyncio.ensure_future(self._fetch(number, self.per_page))))
-                if len(window) >= self.concurrency:
-                    break
-            while window:
+            while True:
+                last = max(last, min(reported, MAX_PAGES))
+                end = last
+                if self.limit is not None:  # no page past the one that reaches the limit
+                    end = min(end, -(-self.limit // max(first.per_page, 1)))
+                while len(window) < self.concurrency and asked < end:
+                    asked += 1
+                    window.append((asked, asyncio.ensure_future(self._fetch(asked, self.per_page))))
+                if page is not None:
+                    yield page
+                    page = None  # see pages(): let go of it before the next is read
+                if not window:
+                    return
                 number, fetching = window.popleft()
-                response = await fetching
-                next_number = next(numbers, None)
-                if next_number is not None:
-                    window.append(
-                        (
-                            next_number,
-                            asyncio.ensure_future(self._fetch(next_number, self.per_page)),
-                        )
-                    )
-                yield self._read(number, response)
+                page = self._read(number, await fetching)
+                reported = page.total_pages
         finally:
             for _, fetching in window:
                 fetching.cancel()

@@ -21,10 +21,20 @@ from tallyfy_async.testing import DemoOrg, FakeTallyfy
 class Server:
     """An in-memory list server, paginated like Tallyfy, with a cap the client cannot see."""
 
-    def __init__(self, total: int, cap: int = 100, *, lie_total: int | None = None) -> None:
+    def __init__(
+        self,
+        total: int,
+        cap: int = 100,
+        *,
+        lie_total: int | None = None,
+        grow: dict[int, tuple[int, int]] | None = None,
+    ) -> None:
         self.items = list(range(total))
         self.cap = cap
         self.lie_total = lie_total
+        # page -> (position, count): once that page is served, `count` new items (negative
+        # numbers) go in at `position`, as records created while a listing is walked.
+        self.grow = dict(grow or {})
         self.calls: list[tuple[int, int]] = []
         self.in_flight = 0
         self.peak = 0
@@ -39,6 +49,10 @@ class Server:
         total = len(self.items) if self.lie_total is None else self.lie_total
         pages = max(1, -(-total // size))
         chunk = self.items[(page - 1) * size : page * size]
+        if page in self.grow:
+            at, count = self.grow.pop(page)
+            new = min(self.items, default=0)
+            self.items[at:at] = range(new - count, new)
         links: Any = {"next": f"https://x/?page={page + 1}"} if page < pages else []
         body = {
             "data": [{"n": n} for n in chunk],
@@ -149,6 +163,44 @@ async def test_a_listing_that_shrinks_while_walked_says_so(removed: int) -> None
     message = str(caught.value)
     assert f"had 25 items in 3 pages, now {25 - removed}" in message
     assert "changed while it was walked" in message and "listing.to_list()" in message
+
+
+@settings(max_examples=80)
+@given(
+    total=st.integers(min_value=1, max_value=60),
+    size=st.integers(min_value=1, max_value=10),
+    concurrency=st.integers(min_value=1, max_value=5),
+    data=st.data(),
+)
+async def test_a_listing_that_grows_while_walked_loses_no_item(
+    total: int, size: int, concurrency: int, data: st.DataObject
+) -> None:
+    # Items created ahead of the walk push the later ones onto further pages than page 1
+    # counted: the walk follows them there, sequential or concurrent.
+    pages = -(-total // size)
+    page = data.draw(st.integers(min_value=1, max_value=pages), label="grows after page")
+    at = data.draw(st.integers(min_value=0, max_value=page * size), label="at")
+    count = data.draw(st.integers(min_value=1, max_value=3 * size), label="count")
+    server = Server(total, grow={page: (at, count)})
+    got = await numbers(server, per_page=size, concurrency=concurrency).to_list()
+    originals = [n for n in got if n >= 0]
+    assert sorted(set(originals)) == list(range(total))
+    assert list(dict.fromkeys(originals)) == list(range(total))  # in order
+
+
+async def test_over_real_http_a_concurrent_walk_follows_a_listing_that_grew(
+    demo: DemoOrg, client: TallyfyClient
+) -> None:
+    org = client.org(demo.org_id)
+    for i in range(3):
+        await org.tags.create(title=f"T{i}")
+    before = [tag.title for tag in await org.tags.list(sort="title").to_list()]
+    assert len(before) == 6  # three pages of 2
+    listing = org.tags.list(sort="title", per_page=2, concurrency=2)
+    assert (await listing).total_pages == 3
+    await org.tags.create(title="00-new")  # sorts first: every later tag moves down one
+    walked = [tag.title async for tag in listing]
+    assert set(walked) == set(before)  # the last tag is now on page 4, and is read
 
 
 async def test_an_unreadable_page_raises() -> None:
