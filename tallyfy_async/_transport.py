@@ -558,6 +558,8 @@ class Transport:
     ) -> _AttemptFailed:
         """What an exchange that raised ``exc`` (under ``timeout``) means for the call
         (retry or not), or ``exc`` raised again when it is not the exchange's to judge."""
+        if isinstance(exc, aiohttp.ClientResponseError):
+            _drop_request_headers(exc)
         if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
             return _AttemptFailed(Failure.NOT_SENT, exc, f"could not connect ({exc})")
         if isinstance(exc, TimeoutError):
@@ -775,6 +777,19 @@ class Transport:
         url = self.url(f"applications/{org_id}/users/{user}/token")
         response = await self.request("POST", url, org=org, bearer=app_token, idempotent=True)
         return _oauth_body(response, "the application user token route")
+
+
+#: What an aiohttp error keeps of the request headers once they are dropped.
+_NO_HEADERS: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
+
+
+def _drop_request_headers(exc: aiohttp.ClientResponseError) -> None:
+    """Empty the request headers an aiohttp error carries (its ``request_info``, shown in
+    its repr): they hold the bearer token, and the error becomes our errors' cause, the
+    ``Attempt.error`` of ``on_attempt`` and part of every traceback. Changed in place, so
+    no reference to the error (a ``__context__``, an ``_AttemptFailed``) still holds them."""
+    exc.request_info = exc.request_info._replace(headers=_NO_HEADERS)
+    exc.args = (exc.request_info, exc.history)
 
 
 def _form_secrets(form: Mapping[str, str]) -> tuple[str, ...]:

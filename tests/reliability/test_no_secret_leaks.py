@@ -261,3 +261,40 @@ async def test_a_broken_answer_echoing_the_token_leaks_nothing(raw_server: Any, 
     ):
         with watch.raises(TallyfyError):
             await client.request("GET", "/me")
+
+
+async def test_a_malformed_answer_leaks_no_token_through_its_cause_or_attempt(
+    raw_server: Any, watch: Any
+) -> None:
+    # aiohttp's error for a bad answer carries the request it answered, Authorization
+    # header included, and shows it in its repr.
+    token = secrets.token_urlsafe(32)
+    watch.secret(token)
+    attempts: list[Attempt] = []
+
+    async def answer(request: bytes, writer: Any) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    server = await raw_server(answer)
+    async with (
+        asyncio.timeout(30),
+        TallyfyClient(
+            PersonalAccessToken(token),
+            base_url=f"{server.url}/api",
+            retry=FAST,
+            on_attempt=attempts.append,
+        ) as client,
+    ):
+        with watch.raises(TallyfyError) as raised:
+            await client.request("GET", "/me")
+    assert b"Authorization: Bearer " + token.encode() in server.requests[0]  # it was sent
+    chain: list[BaseException] = []
+    error: BaseException | None = raised.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    assert any("Content-Length" in str(e) for e in chain[1:])  # aiohttp's error is kept
+    assert attempts and all(a.error is not None for a in attempts)
+    watch.show(*chain, *attempts, *(a.error for a in attempts))
