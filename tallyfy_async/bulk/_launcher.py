@@ -82,12 +82,19 @@ class Launcher:
             The new :class:`Process` (with ``dedupe_key``: or the one launched before).
         """
         fields = await self.kickoff_fields()
-        declare_minimum(1)
-        return await self.org.processes.launch(
-            self.blueprint_id,
-            name=name,
-            kickoff=kickoff,
-            kickoff_fields=fields,
-            dedupe_key=dedupe_key,
-            **options,
-        )
+        refused = False
+        try:
+            return await self.org.processes.launch(
+                self.blueprint_id,
+                name=name,
+                kickoff=kickoff,
+                kickoff_fields=fields,
+                dedupe_key=dedupe_key,
+                **options,
+            )
+        except (TypeError, ValueError):  # bad values (FormValuesError...), refused unsent
+            refused = True
+            raise
+        finally:
+            if not refused:  # the launch was sent, or would have been
+                declare_minimum(1)

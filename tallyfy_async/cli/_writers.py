@@ -102,9 +102,14 @@ class JsonLinesWriter:
 
 
 def _column_type(field: attrs.Attribute[Any]) -> str:
-    text = str(field.type)
+    text = str(field.type).replace(" | None", "")
     if "[" in text or text.startswith(("list", "dict", "Any")):
         return "TEXT"  # JSON
+    if "|" in text:
+        # Values of several types (a run's progress: an object, or a bare percentage; a
+        # user id: a number, or text): no affinity, so that each keeps its own type
+        # where TEXT would turn 42.5 into '42.5'.
+        return ""
     if "bool" in text or text.startswith("int"):
         return "INTEGER"
     return "REAL" if text.startswith("float") else "TEXT"

@@ -69,6 +69,22 @@ async def test_the_kickoff_fields_are_read_once_per_job(
     assert report.requests == report.minimum_requests == 51
 
 
+async def test_a_launch_refused_before_sending_adds_no_request_to_the_minimum(
+    org: OrgClient, demo: DemoOrg
+) -> None:
+    launcher = bulk.Launcher(org, demo.kickoff_blueprint_id)
+
+    async def launch_one(n: int) -> Process:
+        # Every other row lacks its required kick-off values: refused, nothing sent.
+        kickoff = demo.kickoff_example if n % 2 else {}
+        return await launcher.launch(name=f"Launch {n}", kickoff=kickoff)
+
+    report = await bulk.run(range(10), launch_one)
+    assert report.counts == {"done": 5, "failed": 5, "unknown": 0}
+    assert all(isinstance(o.error, FormValuesError) for o in report.failed)
+    assert report.requests == report.minimum_requests == 1 + 5
+
+
 async def test_failed_and_unknown_items_are_reported_with_their_typed_errors(
     org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
 ) -> None:

@@ -119,6 +119,31 @@ async def test_sqlite_has_a_table_per_kind_with_a_column_per_field(
     compare(fake, demo, rows)
 
 
+async def test_sqlite_keeps_a_bare_number_where_an_object_may_be_too(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    # Tallyfy sends a run's progress as an object, or in some answers as a bare number.
+    async with TallyfyClient(
+        demo.credentials, base_url=fake.base_url, token_url=fake.token_url
+    ) as client:
+        page = await client.org(demo.org_id).processes.list(archived=True).raw()
+    runs = [dict(run, progress=42.5) for run in page.items]
+    runs[0]["progress"] = {"complete": 1, "total": 4, "percent": 25}
+    meta = {"pagination": {"total": len(runs), "count": len(runs), "per_page": 100,
+                           "current_page": 1, "total_pages": 1}}  # fmt: skip
+    fake.inject(r"/runs$", method="GET", status=200, body={"data": runs, "meta": meta})
+    out = tmp_path / "org.sqlite"
+    result = await tool("export", "--out", str(out), "--no-progress", env=env)
+    assert result.code == 0, result.text
+    first = runs[0]["id"]
+    with sqlite3.connect(out) as db:
+        typed = "SELECT DISTINCT progress, typeof(progress) FROM processes WHERE id"
+        kept = db.execute(f"{typed} = ?", (first,)).fetchone()
+        numbers = db.execute(f"{typed} != ?", (first,)).fetchall()
+    assert json.loads(kept[0]) == runs[0]["progress"] and kept[1] == "text"
+    assert numbers == [(42.5, "real")]
+
+
 async def test_archived_records_are_left_out_when_asked(
     fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
 ) -> None:
