@@ -2,8 +2,10 @@
 
 The walk follows the server's ``meta.pagination.total_pages`` (re-read on every
 page), never our own arithmetic: the server may cap ``per_page`` below what was
-asked. ``links: []`` means no links. A page that cannot be read raises; fewer
-items than the ``total`` page 1 promised raises :class:`PaginationError`.
+asked. ``links: []`` means no links. A page that cannot be read raises; fewer items than the
+``total`` page 1 promised raises :class:`PaginationError`. Items the page before already gave
+are left out (a listing that grows ahead of the walk shifts the pages after it; see
+:class:`Paginator`).
 
 With ``concurrency=N`` the pages after the first are fetched N at a time once
 page 1 has told the total; items still come out in page order, and at most N
@@ -17,8 +19,11 @@ arrived), at the speed of parsing the JSON alone.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -31,6 +36,8 @@ from tallyfy_async._responses import EncodedBody, Response, data_of, meta_of
 from tallyfy_async._tables import html_table
 from tallyfy_async.errors import PaginationError, UnexpectedResponseError
 from tallyfy_async.notebook import DataFrame
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -241,6 +248,70 @@ def _short(message: str, first: tuple[int, int], latest: tuple[int, int]) -> Pag
     return PaginationError(message)
 
 
+_ID = attrgetter("id")
+
+
+def _ids(items: list[Any]) -> set[Any] | None:
+    """The ids of a page's items, for the next page to compare with (None: they have none).
+
+    Built with C-level calls over the page, no Python call per item: this runs on every page
+    of a walk."""
+    if not items:
+        return set()
+    try:
+        if type(items[0]) is dict:  # a page of raw()
+            ids = set(map(dict.get, items, repeat("id")))
+        else:
+            ids = set(map(_ID, items))
+    except (AttributeError, TypeError):  # items without an id, or with one not hashable
+        return None
+    ids.discard(None)
+    return ids
+
+
+def _id(item: Any) -> Any:
+    return item.get("id") if type(item) is dict else getattr(item, "id", None)
+
+
+class _Repeats:
+    """Takes out of each page of a walk the items the page before it already gave.
+
+    Offset pagination shifts a listing that grows ahead of the walk: the next page then
+    starts with the last items of the one before. Only the previous page's ids are kept,
+    so a walk holds a page of ids, not every id it yielded."""
+
+    __slots__ = ("_ids", "_total", "dropped")
+
+    def __init__(self, first: Page[Any]) -> None:
+        self._ids = _ids(first.items)
+        self._total = first.total
+        self.dropped = 0  # listing positions that gave nothing new, for the limit
+
+    def new_items(self, number: int, page: Page[T]) -> Page[T] | None:
+        """``page`` without the items the page before gave; None when none is left."""
+        before, self._ids = self._ids, _ids(page.items)
+        grew, self._total = page.total - self._total, page.total
+        if grew > page.per_page:
+            # Items may have moved by more than a page, past the one whose ids are kept:
+            # nothing is lost (growth only pushes items onto later pages), but one read on
+            # an earlier page may come again. Not an error, as the growth may be behind the
+            # walk (new items last) and repeat nothing.
+            log.warning(
+                "page %d: the listing grew by %d items since page %d was read, more than a "
+                "page (%d), so items already yielded may come again in this walk; walk it "
+                "again, or drop repeats by id, if each item must come once",
+                number,
+                grew,
+                number - 1,
+                page.per_page,
+            )
+        if not before or not self._ids or before.isdisjoint(self._ids):
+            return page
+        items = [item for item in page.items if _id(item) not in before]
+        self.dropped += len(page.items) - len(items)
+        return attrs.evolve(page, items=items) if items else None
+
+
 def _check_count(name: str, value: object, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r:.40}")
@@ -252,6 +323,25 @@ class Paginator(Generic[T]):
     """A listing: ``await`` it for the first :class:`Page`, ``async for`` it for every item.
 
     :meth:`raw` gives the same listing with every item the dict Tallyfy sent.
+
+    A listing that changes while it is walked (records created, edited or deleted meanwhile,
+    also by the code walking it) moves items across pages, as Tallyfy pages by position:
+
+    * It shrinks: items move to pages already read. A walk that gets fewer items than page 1
+      promised raises :class:`~tallyfy_async.errors.PaginationError`, saying so.
+    * It grows ahead of the walk (a new item sorts before the current page): the later items
+      move onto later pages. The walk follows them there, up to the most pages any page
+      reports, so none of the items present throughout is lost; items new since page 1 may or
+      may not come. A page then repeats the last items of the one before: a page yields no
+      item whose ``id`` (attribute, or key of a :meth:`raw` dict) the page before it had, and
+      skips a page with nothing new.
+    * It grows by more than a page between two page reads: an item may move past the page
+      before, so repeats can no longer all be told apart from the ids of one page. The walk
+      goes on, logging a WARNING on the ``tallyfy_async.pagination`` logger; nothing is
+      lost, but an item may come twice.
+
+    To act on the items of a listing your code changes, read them all first (``items =
+    await listing.to_list()``), then act on the list.
 
     Args:
         fetch: fetches one page.
@@ -360,34 +450,40 @@ class Paginator(Generic[T]):
         yield first
         if first.total_pages <= 1 or self._reached_limit(first.per_page):
             return
+        repeats = _Repeats(first)
         if self.concurrency == 1:
             number, total_pages = 1, min(first.total_pages, MAX_PAGES)
             while number < total_pages:
                 number += 1
-                page = await self._page(number)
-                total_pages = min(page.total_pages, MAX_PAGES)  # re-read: the server decides
-                reached = self._reached_limit(number * page.per_page)
-                yield page
+                sent = await self._page(number)
+                total_pages = min(sent.total_pages, MAX_PAGES)  # re-read: the server decides
+                # A repeat fills a place on the page without giving an item: the limit is
+                # reached one listing position later.
+                page = repeats.new_items(number, sent)
+                reached = self._reached_limit(number * sent.per_page - repeats.dropped)
+                del sent
+                if page is not None:
+                    yield page
                 # Let go of a page before reading the next: once the caller is done with
                 # it, its objects are freed before the next page's are made.
                 del page
                 if reached:
                     return
         else:
-            async for page in self._concurrent_pages(first):
+            async for page in self._concurrent_pages(first, repeats):
                 yield page
                 del page
 
     def _reached_limit(self, items_so_far: int) -> bool:
         return self.limit is not None and items_so_far >= self.limit
 
-    async def _concurrent_pages(self, first: Page[T]) -> AsyncIterator[Page[T]]:
+    async def _concurrent_pages(self, first: Page[T], repeats: _Repeats) -> AsyncIterator[Page[T]]:
         # The window reaches the largest total_pages any page reported, not page 1's
         # alone: a listing that grew while walked has more pages than page 1 knew of
         # (the sequential walk re-reads it on every page too).
         reported = first.total_pages
         last = asked = 1  # the last page to fetch; the last page asked for
-        page: Page[T] | None = None
+        page: Page[T] | None = None  # the page to yield next, its repeats taken out
         # The window holds responses, not pages: their bodies stay bytes until the walk
         # reaches them (the fetch asks for them undecoded). N decoded pages waiting would
         # be thousands of objects for the garbage collector to walk again and again.
@@ -397,7 +493,8 @@ class Paginator(Generic[T]):
                 last = max(last, min(reported, MAX_PAGES))
                 end = last
                 if self.limit is not None:  # no page past the one that reaches the limit
-                    end = min(end, -(-self.limit // max(first.per_page, 1)))
+                    positions = self.limit + repeats.dropped  # see pages()
+                    end = min(end, -(-positions // max(first.per_page, 1)))
                 while len(window) < self.concurrency and asked < end:
                     asked += 1
                     window.append((asked, asyncio.ensure_future(self._fetch(asked, self.per_page))))
@@ -407,8 +504,10 @@ class Paginator(Generic[T]):
                 if not window:
                     return
                 number, fetching = window.popleft()
-                page = self._read(number, await fetching)
-                reported = page.total_pages
+                sent = self._read(number, await fetching)
+                reported = sent.total_pages
+                page = repeats.new_items(number, sent)
+                del sent
         finally:
             for _, fetching in window:
                 fetching.cancel()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,7 +57,7 @@ class Server:
             self.items[at:at] = range(new - count, new)
         links: Any = {"next": f"https://x/?page={page + 1}"} if page < pages else []
         body = {
-            "data": [{"n": n} for n in chunk],
+            "data": [{"n": n, "id": f"i{n}"} for n in chunk],
             "meta": {
                 "pagination": {
                     "total": total,
@@ -76,6 +78,24 @@ JSON_HEADERS = {"Content-Type": JSON}
 
 def numbers(server: Server, **kwargs: Any) -> Paginator[int]:
     return Paginator(server.fetch, lambda item: item["n"], **kwargs)
+
+
+@attrs.frozen
+class Numbered:
+    """An item with an id, as every Tallyfy model has."""
+
+    id: str
+    n: int
+
+
+def numbered(server: Server, *, raw: bool = False, **kwargs: Any) -> Paginator[Any]:
+    """A walk of models with an id, or of the dicts sent (raw)."""
+    listing = Paginator(server.fetch, lambda item: Numbered(item["id"], item["n"]), **kwargs)
+    return listing.raw() if raw else listing
+
+
+def ns(items: list[Any]) -> list[int]:
+    return [item["n"] if type(item) is dict else item.n for item in items]
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
@@ -181,11 +201,64 @@ async def test_a_listing_that_grows_while_walked_loses_no_item(
     page = data.draw(st.integers(min_value=1, max_value=pages), label="grows after page")
     at = data.draw(st.integers(min_value=0, max_value=page * size), label="at")
     count = data.draw(st.integers(min_value=1, max_value=3 * size), label="count")
+    raw = data.draw(st.booleans(), label="raw")
     server = Server(total, grow={page: (at, count)})
-    got = await numbers(server, per_page=size, concurrency=concurrency).to_list()
+    listing = numbered(server, raw=raw, per_page=size, concurrency=concurrency)
+    got = ns(await listing.to_list())
     originals = [n for n in got if n >= 0]
-    assert sorted(set(originals)) == list(range(total))
-    assert list(dict.fromkeys(originals)) == list(range(total))  # in order
+    assert list(dict.fromkeys(originals)) == list(range(total))  # every one, in order
+    if count <= size:  # moved by a page at most: the page before tells the repeats
+        assert originals == list(range(total))
+        assert len(got) == len(set(got))
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+@pytest.mark.parametrize("raw", [False, True])
+async def test_a_limit_counts_items_yielded_not_repeats_left_out(
+    concurrency: int, raw: bool
+) -> None:
+    server = Server(6, grow={1: (0, 1)})  # page 2 starts with page 1's last item
+    listing = numbered(server, raw=raw, per_page=2, limit=4, concurrency=concurrency)
+    assert ns(await listing.to_list()) == [0, 1, 2, 3]
+
+
+async def test_a_page_of_repeats_alone_is_skipped() -> None:
+    server = Server(6, grow={1: (0, 2)})  # page 2 is page 1 again
+    pages = [
+        (page.current_page, ns(page.items)) async for page in numbered(server, per_page=2).pages()
+    ]
+    assert pages == [(1, [0, 1]), (3, [2, 3]), (4, [4, 5])]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_growth_by_more_than_a_page_between_two_reads_is_logged(
+    concurrency: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 25 new items in front after page 1: page 3 repeats page 1's items, which page 2's
+    # ids cannot tell; the walk goes on (nothing is lost) and says so.
+    server = Server(30, grow={1: (0, 25)})
+    with caplog.at_level(logging.WARNING, logger="tallyfy_async.pagination"):
+        got = ns(await numbered(server, per_page=10, concurrency=concurrency).to_list())
+    assert [n for n in dict.fromkeys(got) if n >= 0] == list(range(30))
+    assert got.count(0) == 2
+    [record] = caplog.records
+    assert record.getMessage() == (
+        "page 2: the listing grew by 25 items since page 1 was read, more than a page (10), "
+        "so items already yielded may come again in this walk; walk it again, or drop "
+        "repeats by id, if each item must come once"
+    )
+
+
+async def test_growth_by_a_page_at_most_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    server = Server(30, grow={1: (0, 10), 2: (0, 10)})
+    with caplog.at_level(logging.WARNING, logger="tallyfy_async.pagination"):
+        got = ns(await numbered(server, per_page=10).to_list())
+    assert got == list(range(30)) and caplog.records == []
+
+
+async def test_items_without_an_id_are_all_kept() -> None:
+    server = Server(6, grow={1: (0, 1)})
+    assert await numbers(server, per_page=2).to_list() == [0, 1, 1, 2, 3, 4, 5]
 
 
 async def test_over_real_http_a_concurrent_walk_follows_a_listing_that_grew(
@@ -200,7 +273,43 @@ async def test_over_real_http_a_concurrent_walk_follows_a_listing_that_grew(
     assert (await listing).total_pages == 3
     await org.tags.create(title="00-new")  # sorts first: every later tag moves down one
     walked = [tag.title async for tag in listing]
-    assert set(walked) == set(before)  # the last tag is now on page 4, and is read
+    # The last tag is now on page 4, and is read; page 2's first is page 1's last, left out.
+    assert walked == before
+
+
+@pytest.mark.parametrize("raw", [False, True])
+@pytest.mark.parametrize("concurrency", [1, 2])
+async def test_over_real_http_a_walk_yields_each_item_once_while_the_listing_grows(
+    demo: DemoOrg, client: TallyfyClient, raw: bool, concurrency: int
+) -> None:
+    org = client.org(demo.org_id)
+    for i in range(4):
+        await org.tags.create(title=f"T{i}")
+    before = [tag.title for tag in await org.tags.list(sort="title").to_list()]
+    walked: list[str] = []
+    listing = org.tags.list(sort="title", per_page=2, concurrency=concurrency)
+    async for tag in listing.raw() if raw else listing:
+        walked.append(tag["title"] if raw else tag.title)
+        if len(walked) == 2:  # between pages 1 and 2, a tag that sorts first
+            await org.tags.create(title="00-new")
+    assert walked == before
+
+
+async def test_over_real_http_the_activity_feed_walked_while_written_repeats_nothing(
+    demo: DemoOrg, client: TallyfyClient
+) -> None:
+    # Newest first: every write during the walk pushes the whole feed down one place.
+    org = client.org(demo.org_id)
+    processes = await org.processes.list().to_list()
+    for i, process in enumerate(processes):
+        await org.processes.update(process, name=f"renamed {i}")
+    before = [item.id for item in await org.activity.list().to_list()]
+    walked = []
+    async for item in org.activity.list(per_page=2):
+        walked.append(item.id)
+        if len(walked) % 2 == 0:
+            await org.processes.update(processes[0], name=f"changed {len(walked)}")
+    assert walked == before
 
 
 async def test_an_unreadable_page_raises() -> None:
