@@ -100,6 +100,8 @@ def launch(
                 key_column=key_column,
                 ignore_unknown=ignore_unknown_columns,
             )
+            keys = _keying(plan)
+            _check_keying(earlier, keys, report_path)
 
             def key(row: CsvRow) -> str:
                 # Every line of a key: bulk.run runs a repeated key once, the others are
@@ -126,7 +128,8 @@ def launch(
                 return process
 
             try:
-                start_file(report_path, {"org": session.org_id, "blueprint": blueprint_id})
+                meta = {"org": session.org_id, "blueprint": blueprint_id, "keys": keys}
+                start_file(report_path, meta)
                 return await bulk.run(
                     rows.rows(),
                     launch_one,
@@ -198,6 +201,31 @@ def _earlier(report_path: Path, meta: dict[str, str | None]) -> bulk.BulkReport 
             "file to keep it apart",
         )
     return report
+
+
+def _keying(plan: ColumnPlan) -> str:
+    """How this run keys its rows, as the report records it."""
+    if plan.key_column is not None:
+        return f"--key-column {plan.key_column!r}"
+    columns = ", ".join(map(repr, sorted(plan.name_columns))) or "none"
+    return f"a digest of the kick-off values and the --name columns ({columns})"
+
+
+def _check_keying(earlier: bulk.BulkReport | None, keys: str, report_path: Path) -> None:
+    """Refuse to resume a report whose rows were keyed another way: each row done there
+    would have another key here, and be launched again.
+
+    Raises:
+        Failure: (usage) the report keyed its rows otherwise.
+    """
+    written = None if earlier is None else earlier.meta.get("keys")
+    if written is not None and written != keys:  # reports before this record said nothing
+        raise Failure(
+            ExitCode.USAGE,
+            f"the report {report_path} keyed its rows by {written}, this run by {keys}: "
+            "every row it launched would be launched again. Rerun with the --key-column "
+            "and --name it was written with, or pass --report with another file",
+        )
 
 
 def describe(

@@ -288,6 +288,29 @@ async def test_a_row_keeps_its_key_when_columns_move_or_unused_columns_change(
     assert rows_launched(fake, demo) == ["A", "A", "B"]
 
 
+async def test_a_report_of_rows_keyed_another_way_is_refused_not_relaunched(
+    fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("order,name,Amount\n7,Order 7,1\n8,Order 8,2\n")
+    args = ["launch", "--csv", str(rows), "--blueprint", purchase(demo),
+            "--ignore-unknown-columns"]  # fmt: skip
+    assert (await tool(*args, env=env)).code == 0
+    for changed in (["--key-column", "order"], ["--name", "{order}: {name}"]):
+        # Keyed another way, each row done would get a new key and be launched again.
+        again = await tool(*args, *changed, env=env)
+        assert again.code == 2, again.text
+        assert "keyed its rows by a digest of the kick-off values and the --name columns" in (
+            again.err
+        )
+        no_traceback(again)
+    assert rows_launched(fake, demo) == ["Order 7", "Order 8"]
+    # Keyed as the report was, a rerun launches nothing.
+    same = await tool(*args, "--name", "{name}", env=env)
+    assert same.code == 0 and "launched 0 processes" in same.out, same.text
+    assert len(launched(fake, demo)) == 2
+
+
 async def test_a_report_of_another_blueprints_launch_is_refused_not_resumed(
     fake: FakeTallyfy, demo: DemoOrg, env: dict[str, str], tmp_path: Path
 ) -> None:
