@@ -37,6 +37,7 @@ from tallyfy_async._retry import (
     backoff_delay,
     may_retry,
     parse_retry_after,
+    until,
 )
 from tallyfy_async._serde import json_dumps
 from tallyfy_async._urls import build_url, path_segment
@@ -389,7 +390,11 @@ class Transport:
                             # Read once a slot is free, so a call that queued while its
                             # organization's token was replaced sends the new one instead
                             # of meeting a 401.
-                            token = tokens.cached(org) or await tokens.token(org)
+                            token = tokens.cached(org)
+                            if token is None:
+                                token = await self._wait_for_token(tokens, call)
+                                # What the wait left of the deadline bounds the attempt.
+                                timeout = self._attempt_timeout(call, transfer, loop.time())
                             sent = token.access_token
                         sending: Mapping[str, str] = headers
                         if sent is not None:
@@ -512,6 +517,24 @@ class Transport:
                 Failure.NOT_SENT,
                 exc,
                 "the call's deadline passed while it waited for the organization's rate allowance",
+            ) from exc
+
+    async def _wait_for_token(self, tokens: TokenCache, call: _Call) -> Token:
+        """The organization's token, obtained no later than the call's deadline. A caller
+        that gives up leaves the refresh running for the others (``TokenCache.token``
+        shields it)."""
+        try:
+            async with until(call.deadline) as limit:
+                return await tokens.token(call.org)
+        except TimeoutError as exc:
+            if not limit.expired():  # raised by the refresh itself: not ours to judge
+                raise
+            raise _AttemptFailed(
+                Failure.NOT_SENT,
+                exc,
+                f"the call's deadline (Timeouts.deadline={self.timeouts.deadline:g} s) passed "
+                "while it waited for a token; raise Timeouts.deadline for a token endpoint "
+                "this slow",
             ) from exc
 
     async def _queue_for_slot(

@@ -17,6 +17,7 @@ from tallyfy_async import (
     Attempt,
     ClientClosedError,
     ConflictError,
+    MemoryTokenStore,
     NotFoundError,
     OrgClient,
     OutcomeUnknownError,
@@ -26,6 +27,7 @@ from tallyfy_async import (
     ServerError,
     TallyfyClient,
     Timeouts,
+    Token,
     TransportError,
     ValidationError,
 )
@@ -352,6 +354,37 @@ async def test_the_deadline_bounds_a_call_across_retries(fake: FakeTallyfy, demo
         await tallyfy.request("GET", f"/organizations/{demo.org_id}/me")  # token first
         with pytest.raises(TransportError):
             await asyncio.wait_for(tallyfy.request("GET", f"/organizations/{demo.org_id}/runs"), 5)
+
+
+class HeldStore(MemoryTokenStore):
+    """A token store whose loads wait until the test lets them go (a slow refresh)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loading = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def load(self, key: str) -> Token | None:
+        self.loading.set()
+        await self.go.wait()
+        return await super().load(key)
+
+
+async def test_the_deadline_bounds_the_wait_for_a_token(fake: FakeTallyfy, demo: DemoOrg) -> None:
+    store = HeldStore()
+    timeouts = Timeouts(deadline=0.3)
+    async with make_client(fake, demo, token_store=store, timeouts=timeouts) as tallyfy:
+        with pytest.raises(
+            TransportError, match=r"Timeouts\.deadline=0\.3 s\) passed while it waited for a token"
+        ):
+            await asyncio.wait_for(tallyfy.request("GET", "/me"), 10)
+        assert store.loading.is_set()
+        # The refresh the call gave up on goes on, for the calls still waiting for it.
+        store.go.set()
+        me = await tallyfy.request("GET", "/me")
+    assert me.status == 200
+    assert len(api_requests(fake, r"/me$")) == 1  # the call that ran out sent nothing
+    assert len([r for r in fake.log if "oauth/token" in r.path]) == 1
 
 
 def closed_port() -> int:
