@@ -1,5 +1,10 @@
 """The token cache: one entry per organization, each refreshed by one task at a time.
 
+A ``RefreshToken`` is the exception: it is one chain of refresh tokens, each spent by its
+use, and its tokens act as its user in every organization, so all the organizations it
+serves share one entry (one token, one refresh at a time) and one store key
+(:func:`store_key`).
+
 The first caller that finds its organization's token missing, refused or within the refresh
 margin starts the refresh as a task; every other caller awaits that same task (shielded, so a
 caller cancelled mid-refresh cancels nothing for the others). Ten thousand concurrent calls on
@@ -53,13 +58,27 @@ NO_ORG = "*"
 
 def store_key(org: str | None, credentials: Credentials) -> str:
     """The key of ``org``'s token in the token store: ``<org>:<identity>`` (``*`` for calls
-    that name no organization).
+    that name no organization, and for every organization of a ``RefreshToken``, whose one
+    chain of refresh tokens serves them all).
 
     The identity is the credentials' ``store_key`` (the grant, the client id and a digest of
     the user, never a secret), so clients acting as different users share one store without
     adopting each other's tokens. A credentials class of your own without ``store_key`` is
     known by its class name: give it one when its instances act as different users.
     """
+    return f"{NO_ORG if _one_chain(credentials) else org or NO_ORG}:{_identity(credentials)}"
+
+
+def _one_chain(credentials: Credentials) -> bool:
+    # A refresh token is spent by its use and has nothing to fall back to, so the
+    # organizations it serves must never refresh apart: the second would present the
+    # token the first just spent. Its tokens act as its user in every organization of that
+    # user, so they share one token. (Other grants start again from their own grant: each
+    # organization keeps its own token, as before.)
+    return isinstance(credentials, RefreshToken)
+
+
+def _identity(credentials: Credentials) -> str:
     identity = getattr(credentials, "store_key", None)
     if identity is None:
         identity = type(credentials).__name__
@@ -68,17 +87,26 @@ def store_key(org: str | None, credentials: Credentials) -> str:
             f"{type(credentials).__name__}.store_key must be a non-empty str naming who the "
             f"credentials act as, got {identity!r:.40}"
         )
-    return f"{org or NO_ORG}:{identity}"
+    return identity
 
 
 def _reads_legacy_key(credentials: Credentials) -> bool:
-    # Stores written before keys named the identity hold tokens under the organization
-    # alone. A RefreshToken cannot start again if its refresh token has rotated away there:
-    # when Tallyfy refuses its own, it adopts that one (:meth:`TokenCache._adopt_legacy`),
+    # Stores written by earlier versions hold tokens under the organization alone, or under
+    # ``<org>:<identity>`` (before a RefreshToken's organizations shared one key). A
+    # RefreshToken cannot start again if its refresh token has rotated away there: when
+    # Tallyfy refuses its own, it adopts that one (:meth:`TokenCache._adopt_legacy`),
     # trusting it to be its user's, as the earlier version did. Every other kind takes a new
     # token rather than risk adopting another user's (a class of your own may refuse
     # "invalid_grant" for a wrong password, which must never lead to another's token).
     return isinstance(credentials, RefreshToken)
+
+
+def _legacy_keys(org: str, credentials: Credentials) -> list[str]:
+    """Where earlier versions kept ``org``'s token: its own identity's first (that user's
+    for sure), then the organization alone."""
+    if org == NO_ORG:
+        return [NO_ORG]  # ``*:<identity>`` is this version's key already
+    return [f"{org}:{_identity(credentials)}", org]
 
 
 #: Left under the organization's key of older versions once its token is adopted, so that no
@@ -155,6 +183,8 @@ class TokenCache:
         self.refresh_margin = refresh_margin
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
+        #: The entries by store key: organizations whose key is the same share one entry.
+        self._by_store_key: dict[str, _Entry] = {}
         self._closed = False
 
     # -- reading ---------------------------------------------------------------
@@ -257,7 +287,7 @@ class TokenCache:
         """
         first = not self._closed
         self._closed = True
-        tasks = [e.pending for e in self._entries.values() if e.pending and not e.pending.done()]
+        tasks = {e.pending for e in self._entries.values() if e.pending and not e.pending.done()}
         deadline = asyncio.get_running_loop().time() + C.TOKEN_CLOSE_GRACE
         try:
             if tasks:
@@ -280,7 +310,7 @@ class TokenCache:
         could not be."""
         for key, entry in list(self._entries.items()):
             if not entry.unsaved or entry.token is None:
-                continue
+                continue  # also an entry that organizations share, once it is put back
             try:
                 async with asyncio.timeout_at(deadline):
                     await self._put_back(entry, entry.token)
@@ -337,12 +367,19 @@ class TokenCache:
     async def _run_refresh(self, key: str, entry: _Entry) -> Token:
         async with entry.lock:
             if entry.credentials is None or entry.flow is None:
-                entry.credentials = await self._resolve(key)
-                entry.store_key = store_key(key, entry.credentials)
-                entry.reads_legacy = _reads_legacy_key(entry.credentials)
-                entry.flow = entry.credentials.flow(
+                credentials = await self._resolve(key)
+                shared = self._by_store_key.setdefault(store_key(key, credentials), entry)
+                if shared is not entry:
+                    # Another organization of the same chain (a RefreshToken) has the
+                    # entry: this one uses it from now on, and never refreshes apart.
+                    self._entries[key] = shared
+                    return await self._refresh(key, shared, None)
+                entry.credentials = credentials
+                entry.store_key = store_key(key, credentials)
+                entry.reads_legacy = _reads_legacy_key(credentials)
+                entry.flow = credentials.flow(
                     TokenEndpoint(
-                        org=None if key == NO_ORG else key,
+                        org=None if key == NO_ORG or _one_chain(credentials) else key,
                         http=self._grants,
                         clock=self._clock,
                         refresh_margin=self.refresh_margin,
@@ -361,7 +398,7 @@ class TokenCache:
                     entry.reads_legacy
                     and entry.token is None
                     and refused.code in _SPENT
-                    and await self._adopt_legacy(key, entry)
+                    and await self._adopt_any_legacy(key, entry)
                 ):
                     raise
                 token = await self._refresh_stored(key, entry)
@@ -444,9 +481,24 @@ class TokenCache:
             assert entry.token is not None
             return entry.token
 
+    async def _adopt_any_legacy(self, org: str, entry: _Entry) -> bool:
+        """Adopt the first token found where earlier versions kept ``org``'s.
+
+        Only the organization of the call that refreshes is known: when the earlier
+        version's chain is under another one, the next call there adopts it (a failed
+        adoption leaves ``reads_legacy`` set).
+        """
+        assert entry.credentials is not None
+        for key in _legacy_keys(org, entry.credentials):
+            if await self._adopt_legacy(key, entry):
+                entry.reads_legacy = False
+                return True
+        return False
+
     async def _adopt_legacy(self, key: str, entry: _Entry) -> bool:
-        """Move the token an earlier version stored under the organization alone (``key``)
-        to this identity's key, unless this identity has one already.
+        """Move the token an earlier version stored under ``key`` (the organization alone,
+        or ``<org>:<identity>``) to this identity's key, unless this identity has one
+        already.
 
         Under the organization key's lock, the token there is replaced by ``_TAKEN`` before
         it is copied, so at most one identity ever adopts it: any other finds it taken.
@@ -456,7 +508,6 @@ class TokenCache:
         Returns:
             whether this identity's key now holds a token to refresh from.
         """
-        entry.reads_legacy = False
         store = self.store
         async with self._store_lock(key):
             if await store.load(entry.store_key) is not None:
@@ -478,8 +529,8 @@ class TokenCache:
         # Said aloud: the token cannot tell whose it is, and a store that several users of
         # this organization shared under the earlier version held the last one's.
         log.warning(
-            "adopted the token an earlier version stored for organization %s alone, as this "
-            "client's own refresh token was refused; if several users of it shared this "
+            "adopted the token an earlier version stored under %s, as this client's own "
+            "refresh token was refused; if several users of that organization shared this "
             "token store before the upgrade, check that the client acts as the right user",
             key,
         )
