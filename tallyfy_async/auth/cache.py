@@ -47,9 +47,10 @@ log = logging.getLogger("tallyfy_async.auth")
 
 #: What ``TallyfyClient(credentials=...)`` accepts: one credentials object for every
 #: organization, a mapping ``{org_id: credentials}``, or an async callable
-#: ``org_id -> credentials``.
+#: ``org_id -> credentials``, called with None for calls that name no organization
+#: (``client.me()``, ``client.organizations()``).
 CredentialsSource: TypeAlias = (
-    Credentials | Mapping[str, Credentials] | Callable[[str], Awaitable[Credentials]]
+    Credentials | Mapping[str, Credentials] | Callable[[str | None], Awaitable[Credentials]]
 )
 
 #: The cache key of calls that name no organization (``/me``).
@@ -154,7 +155,8 @@ class TokenCache:
 
     Args:
         credentials: one credentials object for every organization, a mapping
-            ``{org_id: credentials}``, or an async callable ``org_id -> credentials``.
+            ``{org_id: credentials}``, or an async callable ``org_id -> credentials``
+            (``org_id`` None for calls that name no organization).
         grants: performs the token HTTP calls.
         store: where tokens are saved before use (memory by default).
         refresh_margin: refresh this many seconds before expiry (at most half a
@@ -558,7 +560,8 @@ class TokenCache:
             return source
         if isinstance(source, Mapping):
             return source[key]
-        creds = await source(key)
+        # Calls that name no organization ask for None, as in the callable's signature.
+        creds = await source(None if key == NO_ORG else key)
         if not isinstance(creds, Credentials):
             raise TypeError(
                 f"the credentials callable returned {type(creds).__name__} for organization "

@@ -120,6 +120,23 @@ async def test_credentials_can_come_from_an_async_callable(
     assert asked == [demo.org_id]
 
 
+async def test_calls_that_name_no_organization_ask_the_callable_for_none(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
+    asked: list[str | None] = []
+
+    async def lookup(org_id: str | None) -> PasswordGrant:
+        asked.append(org_id)
+        # A tenant table, with the service's own user for calls that name no organization.
+        return {demo.org_id: demo.credentials, None: demo.credentials}[org_id]
+
+    async with connect(fake, lookup) as tallyfy:
+        assert (await tallyfy.me()).email == demo.admin_email
+        assert [o.id for o in await tallyfy.organizations().to_list()] == [demo.org_id]
+        await tallyfy.org(demo.org_id).get()
+    assert asked == [None, demo.org_id]
+
+
 async def test_a_401_discards_the_token_refreshes_and_replays_once(
     fake: FakeTallyfy, demo: DemoOrg, client: TallyfyClient
 ) -> None:
