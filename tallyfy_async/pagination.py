@@ -445,7 +445,41 @@ class Paginator(Generic[T]):
         """Every page in order, ending early once ``limit`` items were yielded.
 
         Each walk reads the listing afresh, except that it starts from the first page
-        an ``await`` just fetched (:meth:`first_page`)."""
+        an ``await`` just fetched (:meth:`first_page`).
+
+        Raises:
+            PaginationError: a walk that ends with fewer items than page 1's ``total``
+                (and than ``limit``): the listing shrank while walked, and items moved
+                onto pages already read (see above); a short walk is never passed off as
+                the whole listing.
+        """
+        promised: tuple[int, int] | None = None  # page 1's total and total_pages
+        latest = (0, 0)
+        got = 0
+        async for page in self._walk_pages():
+            latest = (page.total, page.total_pages)
+            if promised is None:
+                promised = latest
+            elif not page.items and promised[0] > got:
+                raise _short(
+                    f"page {page.current_page} of {page.total_pages} came back empty after "
+                    f"{got} of {promised[0]} items",
+                    promised,
+                    latest,
+                )
+            got += len(page.items)
+            yield page
+            del page  # the caller keeps what it wants
+        if promised is not None and got < promised[0] and not self._reached_limit(got):
+            raise _short(
+                f"the listing promised {promised[0]} items (meta.pagination.total) but only "
+                f"{got} arrived; refusing to return a short list",
+                promised,
+                latest,
+            )
+
+    async def _walk_pages(self) -> AsyncIterator[Page[T]]:
+        """The pages of :meth:`pages`, before its count is checked."""
         first = await self._take_first_page()
         yield first
         if first.total_pages <= 1 or self._reached_limit(first.per_page):
@@ -514,35 +548,15 @@ class Paginator(Generic[T]):
             await asyncio.gather(*(fetching for _, fetching in window), return_exceptions=True)
 
     async def __aiter__(self) -> AsyncIterator[T]:
+        # pages() checks that the walk is whole; here only the limit is kept to.
         yielded = 0
-        first: tuple[int, int] | None = None  # page 1's total and total_pages
-        latest = (0, 0)
         async for page in self.pages():
-            latest = (page.total, page.total_pages)
-            if first is None:
-                first = latest
-            if page.current_page > 1 and not page.items and first[0] > yielded:
-                raise _short(
-                    f"page {page.current_page} of {page.total_pages} came back empty after "
-                    f"{yielded} of {first[0]} items",
-                    first,
-                    latest,
-                )
             for item in page.items:
                 if self.limit is not None and yielded >= self.limit:
                     return
                 yielded += 1
                 yield item
             del page  # see pages(): the caller keeps what it wants
-        if self.limit is not None and yielded >= self.limit:
-            return
-        if first is not None and yielded < first[0]:
-            raise _short(
-                f"the listing promised {first[0]} items (meta.pagination.total) but only "
-                f"{yielded} arrived; refusing to return a short list",
-                first,
-                latest,
-            )
 
     async def to_list(self, *, progress: ProgressArg = False) -> list[T]:
         """Every item of every page (up to ``limit``), in order.

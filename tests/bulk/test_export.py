@@ -7,9 +7,10 @@ import math
 from collections import Counter
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
-from tallyfy_async import PermissionDeniedError, TallyfyClient, bulk
+from tallyfy_async import PaginationError, PermissionDeniedError, TallyfyClient, bulk
 from tallyfy_async import _constants as C
 from tallyfy_async.bulk import ExportRecord, Progress
 from tallyfy_async.client import OrgClient
@@ -119,6 +120,42 @@ async def test_an_error_of_a_listing_is_raised_to_the_consumer(
         async for record in bulk.export(big_org, kinds=["process", "task"]):
             kinds[record.kind] += 1
     assert kinds["task"] == 0
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_records_deleted_while_exported_fail_the_export_rather_than_shorten_it(
+    fake: FakeTallyfy, big: DemoOrg, concurrency: int
+) -> None:
+    # Deleted from page 1 while page 2 is asked for: every later record moves up a place,
+    # and the first ones of page 2 onto page 1, already read. An export that ended there
+    # would leave records out that exist throughout, and say nothing.
+    async with TallyfyClient(
+        big.credentials, base_url=fake.base_url, token_url=fake.token_url
+    ) as reader:
+        listing = reader.org(big.org_id).processes.list(archived=True).raw()
+        first_page = [run["id"] for run in (await listing).items]
+    runs = fake.state.orgs[big.org_id].runs
+
+    async def delete_on_page_2(
+        _: object, __: object, sent: aiohttp.TraceRequestStartParams
+    ) -> None:
+        if sent.url.path.endswith("/runs") and sent.url.query.get("page") == "2":
+            for run_id in first_page[:30]:
+                runs.remove(run_id)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(delete_on_page_2)
+    async with TallyfyClient(
+        big.credentials, base_url=fake.base_url, token_url=fake.token_url, trace_configs=[trace]
+    ) as client:
+        exported = []
+        with pytest.raises(PaginationError, match=r"promised 400 items .* but only 370 arrived"):
+            export = bulk.export(
+                client.org(big.org_id), kinds=["process"], concurrency=concurrency, raw=True
+            )
+            async for record in export:
+                exported.append(record.item["id"])
+    assert len(exported) == 370  # what arrived was given; the error says it is not all
 
 
 async def test_an_export_streams_once(org: OrgClient) -> None:
