@@ -72,8 +72,8 @@ class TallyfyClient:
     Args:
         credentials: one credentials object for every organization, a mapping
             ``{org_id: credentials}``, or an async callable ``org_id -> credentials``
-            (asked once per organization, and with ``"*"``,
-            :data:`~tallyfy_async.auth.NO_ORG`, for calls that name none, like ``/me``).
+            (asked once per organization, and with ``None`` for calls that name none,
+            like ``/me``).
         base_url: the API root; ``https://go.tallyfy.com/api`` and
             ``https://api.tallyfy.com`` both work. Default: the ``TALLYFY_BASE_URL``
             environment variable, else ``https://go.tallyfy.com/api``.

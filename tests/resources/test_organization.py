@@ -86,7 +86,7 @@ async def test_one_client_two_organizations_two_kinds_of_credentials(
     client_id, secret = fake.add_client([lab])
     in_lab = ApplicationUser(client_id=client_id, client_secret=secret, email=demo.admin_email)
 
-    async def credentials(org_id: str) -> Any:
+    async def credentials(org_id: str | None) -> Any:
         return in_lab if org_id == lab else demo.credentials
 
     async with TallyfyClient(
