@@ -179,6 +179,8 @@ class Transport:
         self._bearers: dict[str | None, tuple[str, CIMultiDictProxy[str]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._limiter: FifoLimiter | None = None
+        #: Done once the client closes: wakes the calls waiting to retry.
+        self._closing: asyncio.Future[None] | None = None
         self._timeout = aiohttp.ClientTimeout(
             total=timeouts.total, sock_connect=timeouts.connect, sock_read=timeouts.read
         )
@@ -200,6 +202,7 @@ class Transport:
             return self._session
         self._loop = loop
         self._limiter = FifoLimiter(self.max_concurrency)
+        self._closing = loop.create_future()
         connector = aiohttp.TCPConnector(
             limit=self.limits.max_connections,
             limit_per_host=0,
@@ -229,8 +232,9 @@ class Transport:
         return self._session is not None and not self._session.closed
 
     async def aclose(self) -> None:
-        """Close the session; calls in flight end with ClientClosedError, except a write
-        that may have reached Tallyfy (OutcomeUnknownError: it may have been applied).
+        """Close the session; calls in flight (sent, queued, waiting for a token or to
+        retry) end with ClientClosedError, except a write that may have reached Tallyfy
+        (OutcomeUnknownError: it may have been applied).
 
         Raises:
             RuntimeError: from another event loop than the one the session belongs to
@@ -239,6 +243,8 @@ class Transport:
         self._check_loop(asyncio.get_running_loop())
         first = not self.closed
         self.closed = True
+        if self._closing is not None and not self._closing.done():
+            self._closing.set_result(None)
         try:
             if self.tokens is not None:
                 await self.tokens.aclose()  # and its store
@@ -486,8 +492,23 @@ class Transport:
                 call.max_attempts - 1,
                 delay,
             )
-            await asyncio.sleep(delay)
+            await self._backoff(call, delay)
             started = loop.time()
+
+    async def _backoff(self, call: _Call, delay: float) -> None:
+        """Wait ``delay`` seconds before retrying, or until the client closes: then end
+        the call at once rather than after a Retry-After of up to two minutes."""
+        assert self._closing is not None
+        # asyncio.wait, not the future itself: a caller cancelled while it waits must not
+        # cancel the future every other waiter shares.
+        await asyncio.wait((self._closing,), timeout=delay)
+        if self.closed:
+            # What the retry would have raised on finding the client closed: no write
+            # waits to be retried after an attempt that may have been applied (only an
+            # unsent or declined one is retried), so none is an OutcomeUnknownError.
+            raise ClientClosedError(
+                f"{call.method} {call.url}: the client was closed while the call waited to retry"
+            )
 
     def _bearer_headers(self, org: str | None, token: str) -> CIMultiDictProxy[str]:
         """The headers of a request without a body that sends ``token``: one read-only

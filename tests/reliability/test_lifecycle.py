@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tallyfy_async import (
+    Attempt,
     ClientClosedError,
     OutcomeUnknownError,
     RetryPolicy,
@@ -395,6 +396,47 @@ async def test_closing_ends_calls_on_the_wire_queued_and_in_backoff(
     assert client._transport._session is not None and client._transport._session.closed
     with watch.raises(ClientClosedError, match="closed"):
         await org.processes.get(demo.process_ids[0])
+
+
+async def test_closing_ends_calls_waiting_out_a_retry_after(
+    fake: FakeTallyfy, demo: DemoOrg, watch: Any
+) -> None:
+    answered: list[int | None] = []
+    refused = asyncio.Event()
+
+    def on_attempt(attempt: Attempt) -> None:
+        answered.append(attempt.status)
+        if answered.count(429) + answered.count(503) == 3:
+            refused.set()
+
+    async with asyncio.timeout(30):
+        client = connect(fake, demo, max_concurrency=3, on_attempt=on_attempt)
+        org = client.org(demo.org_id)
+        await org.processes.get(demo.process_ids[0])  # the token
+        # Each asks to come back in a minute (RetryPolicy.max_retry_after allows two).
+        fake.inject(path=r"/runs/[0-9a-f]+$", method="GET", status=429, retry_after=60)
+        fake.inject(path=r"/runs$", method="POST", status=429, retry_after=60)
+        fake.inject(path=r"/me$", method="GET", status=503, retry_after=60)
+        runs = f"/organizations/{demo.org_id}/runs"
+        calls = {
+            "read": asyncio.ensure_future(org.processes.get(demo.process_ids[1])),
+            # A declined write was not applied: closing leaves no doubt about it.
+            "write": asyncio.ensure_future(client.request("POST", runs, json={"name": "x"})),
+            "maintenance": asyncio.ensure_future(client.request("GET", "/me")),
+        }
+        await refused.wait()
+        assert not any(call.done() for call in calls.values())
+        await client.close()
+        closed_at = time.monotonic()
+        results = dict(
+            zip(calls, await asyncio.gather(*calls.values(), return_exceptions=True), strict=True)
+        )
+    watch.show(*results.values())
+    assert {name: type(r) for name, r in results.items()} == dict.fromkeys(
+        calls, ClientClosedError
+    ), results
+    assert all("closed while the call waited to retry" in str(r) for r in results.values())
+    assert all(r.time <= closed_at for r in fake.log)  # no retry was sent
 
 
 async def test_closing_with_a_launch_in_flight_leaves_its_outcome_unknown(
