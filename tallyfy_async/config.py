@@ -8,13 +8,21 @@ from tallyfy_async import _constants as C
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float | None) -> None:
-    if value is not None and value <= 0:
-        raise ValueError(f"{type(instance).__name__}.{attribute.name} must be > 0, got {value!r}")
+    name = f"{type(instance).__name__}.{attribute.name}"
+    if value is None:
+        # Every limit is enforced: None would only fail later, on every request.
+        raise ValueError(
+            f"{name} must be a number of seconds > 0, got None; there is no 'no limit': "
+            "pass a large number of seconds instead"
+        )
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
 
 
 @attrs.frozen
 class Timeouts:
-    """How long to wait, in seconds.
+    """How long to wait, in seconds: each a number > 0 (there is no "no limit": None is
+    refused).
 
     Attributes:
         connect: to open a connection.

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tallyfy_async import RetryPolicy
+from tallyfy_async import RetryPolicy, Timeouts
 from tallyfy_async._retry import (
     Failure,
     RetryBudget,
@@ -95,3 +95,22 @@ def test_retry_policy_refuses_nonsense() -> None:
         RetryPolicy(max_attempts=0)
     with pytest.raises(ValueError, match="max_delay"):
         RetryPolicy(max_delay=-1)
+
+
+@pytest.mark.parametrize(
+    ("knobs", "field"),
+    [
+        (Timeouts, "connect"),
+        (Timeouts, "read"),
+        (Timeouts, "total"),
+        (Timeouts, "deadline"),
+        (RetryPolicy, "max_retry_after"),
+    ],
+)
+def test_none_for_a_limit_is_refused_when_made_not_on_every_request(
+    knobs: type[Timeouts | RetryPolicy], field: str
+) -> None:
+    with pytest.raises(
+        ValueError, match=rf"{knobs.__name__}\.{field} must be a number .* got None"
+    ):
+        knobs(**{field: None})
