@@ -832,7 +832,11 @@ def _drop_request_headers(exc: aiohttp.ClientResponseError) -> None:
     its repr): they hold the bearer token, and the error becomes our errors' cause, the
     ``Attempt.error`` of ``on_attempt`` and part of every traceback. Changed in place, so
     no reference to the error (a ``__context__``, an ``_AttemptFailed``) still holds them."""
-    exc.request_info = exc.request_info._replace(headers=_NO_HEADERS)
+    info: Any = exc.request_info
+    if hasattr(info, "_replace"):  # a NamedTuple since aiohttp 3.11
+        exc.request_info = info._replace(headers=_NO_HEADERS)
+    else:  # an attrs class before
+        exc.request_info = attrs.evolve(info, headers=_NO_HEADERS)
     exc.args = (exc.request_info, exc.history)
 
 
