@@ -228,17 +228,16 @@ class ProcessEvent(Model):
     ko_form_fields: dict[str, FieldValue] = attrs.Factory(dict)
     guest_links: dict[str, GuestLink] = attrs.Factory(dict)
     launcher: Person | None = None
-    body_digest: str = attrs.field(default="", repr=False)
 
     @property
     def dedupe_key(self) -> str:
-        """The same for every delivery of this event: organization, process, status, the
-        time of the launch or the completion, and a digest of the delivery's body."""
+        """The same for every delivery of this event: organization, process, status and
+        the time of the launch or the completion."""
         moment = self.completed_at if self.kind is EventKind.PROCESS_COMPLETED else None
         moment = moment or self.started_at or self.created_at
         return (
             f"tallyfy:{self.org_id}:{self.kind.value}:{self.id}:{self.status or ''}:"
-            f"{moment.isoformat() if moment else ''}:{self.body_digest}"
+            f"{moment.isoformat() if moment else ''}"
         )
 
 
@@ -269,20 +268,20 @@ class TaskCompletedEvent(Model):
     process: EventProcess | None = None
     guest_links: dict[str, GuestLink] = attrs.Factory(dict)
     next_task: EventTask | None = None
-    body_digest: str = attrs.field(default="", repr=False)
+    completion_digest: str = attrs.field(default="", repr=False)
 
     @property
     def dedupe_key(self) -> str:
-        """The same for every delivery of this completion: organization, task, completion
-        time and a digest of the delivery's body. A task reopened and completed again is
-        a new event, even within the minute a ``d/m/Y h:i A T`` date shows, as long as
-        anything in its payload differs (an answer, the completer, the process's
-        progress); an identical body within that minute cannot be told from a second
-        delivery."""
+        """The same for every delivery of this completion, through whichever webhook
+        (the step's, the template's, the organization's): organization, task, completion
+        time, and a digest of who completed it and with what answers. A task reopened and
+        completed again is a new event, even within the minute a ``d/m/Y h:i A T`` date
+        shows, when another member completes it or its answers changed; the same member
+        with the same answers within that minute cannot be told from a second delivery."""
         moment = self.task.completed_at
         return (
             f"tallyfy:{self.org_id}:{self.kind.value}:{self.task.id}:"
-            f"{moment.isoformat() if moment else ''}:{self.body_digest}"
+            f"{moment.isoformat() if moment else ''}:{self.completion_digest}"
         )
 
 
@@ -299,19 +298,20 @@ class OtherEvent:
         event: the payload's ``event`` name.
         kind: that name as an :class:`EventKind`; ``None`` for a name the SDK does not know.
         payload: the decoded body, keys and values as Tallyfy sent them.
-        body_digest: a digest of the body (the dedupe key's).
+        payload_digest: a digest of the payload (the dedupe key's).
     """
 
     org_id: str
     event: str
     kind: EventKind | None
     payload: dict[str, Any] = attrs.field(repr=False)
-    body_digest: str = attrs.field(default="", repr=False)
+    payload_digest: str = attrs.field(default="", repr=False)
 
     @property
     def dedupe_key(self) -> str:
-        """The same for every delivery of the same body: organization, event and digest."""
-        return f"tallyfy:{self.org_id}:{self.event}:{self.body_digest}"
+        """The same for every delivery of the same payload (however its JSON was laid
+        out): organization, event and a digest of the payload."""
+        return f"tallyfy:{self.org_id}:{self.event}:{self.payload_digest}"
 
 
 #: What :func:`~tallyfy_async.webhooks.parse` returns.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import types
 import typing
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -68,7 +69,7 @@ TimeZones = str | tzinfo | Mapping[str, str | tzinfo] | None
 class Organizations:
     """The organizations a receiver accepts, and the time zone of each."""
 
-    __slots__ = ("_zone", "_zones", "expected")
+    __slots__ = ("_given", "_zone", "_zones", "expected")
 
     def __init__(self, org_id: str | Iterable[str], timezone: TimeZones = None) -> None:
         if isinstance(org_id, str):
@@ -82,6 +83,8 @@ class Organizations:
             )
         #: Lower-case ids (Tallyfy's ids are lower-case hex; the header is compared as is).
         self.expected = frozenset(str(i).strip().lower() for i in ids)
+        #: Each id as the receiver was given it, by its lower-case form.
+        self._given = {str(i).strip().lower(): str(i).strip() for i in ids}
         self._zone: tzinfo | None = None
         self._zones: dict[str, tzinfo] = {}
         if isinstance(timezone, Mapping):
@@ -101,9 +104,9 @@ class Organizations:
         org_id = org_id.strip()
         if org_id.lower() not in self.expected:
             raise UnexpectedOrganizationError(org_id, self.expected)
-        # As the receiver was told it, lower-case: events and their dedupe keys then name
-        # the organization the same way whatever case a delivery's header used.
-        return org_id.lower()
+        # As the receiver was given it: events and their dedupe keys then name the
+        # organization the same way whatever case a delivery's header used.
+        return self._given[org_id.lower()]
 
     def zone(self, org_id: str) -> tzinfo | None:
         """The time zone of ``org_id``'s webhook dates, when one was given."""
@@ -148,27 +151,32 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
             f"webhook refused: the body is JSON {type(data).__name__}, not the object of a "
             "process or task-completion payload"
         )
-    digest = hashlib.blake2b(
-        body.encode() if isinstance(body, str) else body, digest_size=16
-    ).hexdigest()
     named = data.get("event")
     if named is not None and not (isinstance(named, str) and named.strip()):
         raise WebhookShapeError(f"webhook refused: its event is {named!r:.60}, not a name")
     kind = None if named is None else _KINDS.get(named)
     if named is not None and kind not in _MODELLED:
         # Named, but not one the SDK reads into a model: acknowledged as it came.
-        return OtherEvent(org_id=org_id, event=named, kind=kind, payload=data, body_digest=digest)
+        return OtherEvent(
+            org_id=org_id, event=named, kind=kind, payload=data, payload_digest=_digest(data)
+        )
     is_task = "this_task" in data
     fields: dict[str, Any] = data  # freshly parsed: ours to rename keys in
     for wire, name in _TOP_LEVEL.items():
         if wire in fields:
             fields[name] = fields.pop(wire)
     fields["org_id"] = org_id
-    fields["body_digest"] = digest
     converter = _converter(zone)
     if is_task:
         if kind not in (None, EventKind.TASK_COMPLETED):
             raise WebhookShapeError(f"webhook refused: a task payload named {named!r:.60}")
+        task = fields["task"]
+        if type(task) is dict:
+            # Who completed it, and with what answers: what tells a second completion
+            # within the minute of the first apart from a second delivery of it.
+            fields["completion_digest"] = _digest(
+                [fields.get("completer"), task.get("completed_by"), task.get("captures")]
+            )
         fields["kind"] = EventKind.TASK_COMPLETED
         _tidy_task_payload(fields, org_id)
         return _structure(converter, fields, TaskCompletedEvent)
@@ -180,7 +188,7 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
             kind = EventKind.PROCESS_COMPLETED if done else EventKind.PROCESS_LAUNCHED
         fields["kind"] = kind
         return _structure(converter, fields, ProcessEvent)
-    keys = sorted(str(key) for key in data if key not in ("org_id", "body_digest"))
+    keys = sorted(str(key) for key in data if key != "org_id")
     shown = ", ".join(f"{key:.40}" for key in keys[:8]) or "none"
     if len(keys) > 8:
         shown += f" and {len(keys) - 8} more"
@@ -188,6 +196,12 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
         "webhook refused: neither a task-completion payload (no this_task) nor a process "
         f"payload (id with checklist_id, process-tasks...); top-level keys: {shown}"
     )
+
+
+def _digest(value: Any) -> str:
+    """A digest of decoded JSON, whatever the order of its keys or the layout of its text."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 def _tidy_task_payload(fields: dict[str, Any], org_id: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -209,6 +210,29 @@ def test_a_completion_again_within_the_minute_is_a_new_event_when_its_payload_di
 
     assert parse(first).dedupe_key == parse(copy.deepcopy(first)).dedupe_key
     assert parse(again).dedupe_key != parse(first).dedupe_key
+    answered = copy.deepcopy(first)
+    next(iter(answered["this_task"]["captures"].values()))["value"] = "another answer"
+    assert parse(answered).dedupe_key != parse(first).dedupe_key
+
+
+def test_one_completion_has_one_key_through_every_webhook_and_any_json_layout() -> None:
+    # The step's or template's webhook, and the organization's (which names the event),
+    # may both deliver a completion; a proxy may lay the JSON out anew.
+    plain = example("task")
+    named = dict(plain, event="task.completed")
+    laid_out = json.dumps(plain, indent=2, sort_keys=True).encode()
+    keys = {
+        parse(plain).dedupe_key,
+        parse(named).dedupe_key,
+        webhooks.parse(laid_out, headers(), expected_org_id=EXAMPLE_ORG).dedupe_key,
+    }
+    assert len(keys) == 1
+    other = {"event": "task.assigned", "this_task": {"id": "t1"}, "assignee": {"id": 7}}
+    reordered = json.dumps(dict(reversed(other.items())), indent=1).encode()
+    assert (
+        webhooks.parse(reordered, headers(), expected_org_id=EXAMPLE_ORG).dedupe_key
+        == parse(other).dedupe_key
+    )
 
 
 def test_the_organization_is_named_as_expected_whatever_the_header_case() -> None:
@@ -216,6 +240,11 @@ def test_the_organization_is_named_as_expected_whatever_the_header_case() -> Non
     upper = parse(example("task"), org_id=EXAMPLE_ORG.upper())
     assert upper.org_id == lower.org_id == EXAMPLE_ORG.lower()
     assert upper.dedupe_key == lower.dedupe_key
+    # Named as the receiver was given it, whatever case the header used.
+    given = webhooks.parse(
+        body(example("process")), headers("ACMEorg42"), expected_org_id="AcmeOrg42"
+    )
+    assert given.org_id == "AcmeOrg42"
 
 
 def test_dedupe_keys_identify_the_event_not_the_delivery() -> None:
