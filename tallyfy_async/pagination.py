@@ -248,6 +248,20 @@ def _short(message: str, first: tuple[int, int], latest: tuple[int, int]) -> Pag
     return PaginationError(message)
 
 
+def _out_of_step(number: int, total: int, before: int, concurrency: int) -> PaginationError:
+    """The error of a concurrent walk whose page says the listing holds fewer items than the
+    page before it said. Fetched at once, the pages may have been served on either side of
+    a change: this one before items were created ahead of it (which the page before saw),
+    or after some were deleted; either way items may have moved onto a page read on the
+    other side of the change, and been missed."""
+    return PaginationError(
+        f"page {number} says the listing holds {total} items, the page before it said "
+        f"{before}: the listing changed while it was walked {concurrency} pages at a time, "
+        "and pages served on either side of the change may have missed items. Walk it "
+        "again, or with concurrency=1, which follows a listing that grows"
+    )
+
+
 _ID = attrgetter("id")
 
 
@@ -335,6 +349,11 @@ class Paginator(Generic[T]):
       may not come. A page then repeats the last items of the one before: a page yields no
       item whose ``id`` (attribute, or key of a :meth:`raw` dict) the page before it had, and
       skips a page with nothing new.
+    * With ``concurrency`` above 1 the pages are served at about the same time, some before
+      a change and some after: a page that says the listing holds fewer items than the page
+      before it said was served on the other side of a change from it, and items may have
+      been missed between them. The walk raises
+      :class:`~tallyfy_async.errors.PaginationError` rather than go on.
     * It grows by more than a page between two page reads: an item may move past the page
       before, so repeats can no longer all be told apart from the ids of one page. The walk
       goes on, logging a WARNING on the ``tallyfy_async.pagination`` logger; nothing is
@@ -516,6 +535,7 @@ class Paginator(Generic[T]):
         # alone: a listing that grew while walked has more pages than page 1 knew of
         # (the sequential walk re-reads it on every page too).
         reported = first.total_pages
+        said = first.total  # the total the page before said
         last = asked = 1  # the last page to fetch; the last page asked for
         page: Page[T] | None = None  # the page to yield next, its repeats taken out
         # The window holds responses, not pages: their bodies stay bytes until the walk
@@ -539,6 +559,9 @@ class Paginator(Generic[T]):
                     return
                 number, fetching = window.popleft()
                 sent = self._read(number, await fetching)
+                if sent.total < said:
+                    raise _out_of_step(number, sent.total, said, self.concurrency)
+                said = sent.total
                 reported = sent.total_pages
                 page = repeats.new_items(number, sent)
                 del sent

@@ -30,6 +30,7 @@ class Server:
         *,
         lie_total: int | None = None,
         grow: dict[int, tuple[int, int]] | None = None,
+        late: frozenset[int] = frozenset(),
     ) -> None:
         self.items = list(range(total))
         self.cap = cap
@@ -37,6 +38,8 @@ class Server:
         # page -> (position, count): once that page is served, `count` new items (negative
         # numbers) go in at `position`, as records created while a listing is walked.
         self.grow = dict(grow or {})
+        # Pages answered after the others fetched with them (a slower answer).
+        self.late = late
         self.calls: list[tuple[int, int]] = []
         self.in_flight = 0
         self.peak = 0
@@ -46,6 +49,8 @@ class Server:
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         await asyncio.sleep(0)
+        for _ in range(5 if page in self.late else 0):
+            await asyncio.sleep(0)
         self.in_flight -= 1
         size = min(per_page, self.cap)
         total = len(self.items) if self.lie_total is None else self.lie_total
@@ -210,6 +215,20 @@ async def test_a_listing_that_grows_while_walked_loses_no_item(
     if count <= size:  # moved by a page at most: the page before tells the repeats
         assert originals == list(range(total))
         assert len(got) == len(set(got))
+
+
+async def test_a_concurrent_walk_served_on_both_sides_of_a_change_raises() -> None:
+    # Page 3 is answered before page 2; in between, items are created at page 2's start:
+    # page 2 shows the new items, page 3 the old listing, so two items present throughout
+    # (those pushed from page 2 onto page 3) are on neither.
+    server = Server(20, grow={3: (5, 2)}, late=frozenset({2}))
+    with pytest.raises(PaginationError, match=r"page 3 says the listing holds 20 items, the "):
+        await numbered(server, per_page=5, concurrency=3).to_list()
+    # Walked one page after the other, the same change loses nothing.
+    server = Server(20, grow={2: (5, 2)})
+    assert [n for n in ns(await numbered(server, per_page=5).to_list()) if n >= 0] == list(
+        range(20)
+    )
 
 
 @pytest.mark.parametrize("concurrency", [1, 3])
