@@ -67,11 +67,12 @@ class RedisRateBudget:
       ``rate`` each second once the hold ends), so N processes learn the limit once.
     - **Redis unreachable** (down, restarting, a network split): the process paces itself
       with the same algorithm in memory at its share of the rate, ``rate / fleet_size``
-      (by default the number of processes that took a slot in the last 10 s, as last seen
-      in Redis), logs one WARNING, tries Redis again every second and says when it is back.
-      No call fails for it. A Redis that comes back empty starts a fresh budget. A Redis
-      that refuses the credentials (a wrong or missing password) is paced the same way,
-      since no call fails for the budget, but logged as an ERROR: it needs fixing.
+      (by default the number of processes that took a slot of that organization in the
+      last 10 s, as last seen in Redis), logs one WARNING, tries Redis again every second
+      and says when it is back. No call fails for it. A Redis that comes back empty starts
+      a fresh budget. A Redis that refuses the credentials (a wrong or missing password) is
+      paced the same way, since no call fails for the budget, but logged as an ERROR: it
+      needs fixing.
 
     Args:
         redis: a URL (``redis://:password@host:6379/0``), or a ``redis.asyncio.Redis`` the
@@ -137,8 +138,6 @@ class RedisRateBudget:
         self._gates: dict[str, FleetGate] = {}
         #: This process in the fleet's sorted set of members.
         self._member = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._member_due = 0.0
-        self._members_seen = 1
         #: Monotonic time Redis is tried again at; 0: it is believed up.
         self._down_until = 0.0
         self._outage_logged = False
@@ -152,6 +151,9 @@ class RedisRateBudget:
         gate = self._gates.get(org_id)
         if gate is None:
             gate = self._gates[org_id] = FleetGate(self, org_id)
+            # Until Redis says how many processes use this organization (not before the
+            # outage ends, if it is down now), assume the largest fleet seen for any other.
+            gate.members_seen = max((g.members_seen for g in self._gates.values()), default=1)
         return gate
 
     def allowances(self) -> dict[str, int]:
@@ -195,7 +197,7 @@ class RedisRateBudget:
         self._down_until = clock + C.REDIS_RETRY_INTERVAL
         return True
 
-    def _went_down(self, exc: BaseException) -> None:
+    def _went_down(self, exc: BaseException, gate: FleetGate) -> None:
         self._down_until = time.monotonic() + C.REDIS_RETRY_INTERVAL
         if self._outage_logged:
             return
@@ -206,19 +208,22 @@ class RedisRateBudget:
             log.error(
                 "Redis %s refused the rate budget's credentials (%s: the password is wrong or "
                 "missing); %s. Until then each organization's rate falls back to this "
-                "process's share, %.4g/s, and a fleet may send that much from each process",
+                "process's share (%.4g/s for %s), and a fleet may send that much from each "
+                "process",
                 self._redis.where,
                 type(exc).__name__,
                 CREDENTIALS_HINT,
-                self._share().rate,
+                self._share(gate).rate,
+                gate.org_id,
             )
         else:
             log.warning(
                 "Redis %s is unreachable (%s); each organization's rate falls back to this "
-                "process's share, %.4g/s, until it answers",
+                "process's share (%.4g/s for %s) until it answers",
                 self._redis.where,
                 type(exc).__name__,
-                self._share().rate,
+                self._share(gate).rate,
+                gate.org_id,
             )
 
     def _came_back(self) -> None:
@@ -227,19 +232,21 @@ class RedisRateBudget:
             self._outage_logged = False
             log.info("Redis %s answers again; the fleet's rate budget is shared", self._redis.where)
 
-    def _share(self) -> _gcra.Params:
-        """This process's part of the budget while Redis is unreachable."""
-        fleet = max(1, self.fleet_size or self._members_seen)
+    def _share(self, gate: FleetGate) -> _gcra.Params:
+        """This process's part of ``gate``'s budget while Redis is unreachable."""
+        fleet = max(1, self.fleet_size or gate.members_seen)
         p = self.params
         return attrs.evolve(p, rate=p.rate / fleet, burst=max(1, p.burst // fleet))
 
     async def _reserve(self, gate: FleetGate, max_wait: float) -> tuple[bool, float, int, float]:
         if self._may_try():
+            # Each organization has its own fleet set: join each once a second (a timer
+            # shared by all would join one arbitrary organization's set a second).
             member = ""
             clock = time.monotonic()
-            if clock >= self._member_due:
+            if clock >= gate.member_due:
                 member = self._member
-                self._member_due = clock + 1.0
+                gate.member_due = clock + 1.0
             args = [
                 *_gcra.script_args(self.params, "reserve"),
                 repr(max_wait),
@@ -249,16 +256,16 @@ class RedisRateBudget:
             try:
                 reply: Any = await self._script(keys=self._keys(gate.org_id), args=args)
             except self._errors as exc:
-                self._member_due = 0.0
-                self._went_down(exc)
+                gate.member_due = 0.0
+                self._went_down(exc, gate)
             else:
                 self._came_back()
                 reserved, wait, epoch, members, held = reply
                 if int(members) > 0:
-                    self._members_seen = int(members)
+                    gate.members_seen = int(members)
                 return bool(int(reserved)), float(wait), int(epoch), float(held)
         reserved, wait, epoch, held = _gcra.reserve(
-            self._share(), gate.local_state, _gcra.now(), max_wait
+            self._share(gate), gate.local_state, _gcra.now(), max_wait
         )
         return reserved, wait, -epoch - 1, held  # negative epoch: a slot of the local budget
 
@@ -271,7 +278,7 @@ class RedisRateBudget:
         if self.closed:
             return wait
         if epoch < 0:  # the slot came from the local budget, Redis being away
-            _gcra.refuse(self._share(), gate.local_state, _gcra.now(), wait, -epoch - 1)
+            _gcra.refuse(self._share(gate), gate.local_state, _gcra.now(), wait, -epoch - 1)
             return wait
         task = asyncio.get_running_loop().create_task(self._report(gate, epoch, wait))
         self._pending.add(task)
@@ -285,7 +292,7 @@ class RedisRateBudget:
             try:
                 lowered, rate, _ = await self._script(keys=self._keys(gate.org_id), args=args)
             except self._errors as exc:
-                self._went_down(exc)
+                self._went_down(exc, gate)
             else:
                 self._came_back()
                 if int(lowered):
@@ -297,7 +304,7 @@ class RedisRateBudget:
                     )
                 return
         state = gate.local_state
-        _gcra.refuse(self._share(), state, _gcra.now(), wait, state.epoch)
+        _gcra.refuse(self._share(gate), state, _gcra.now(), wait, state.epoch)
 
 
 class FleetGate:
@@ -310,6 +317,11 @@ class FleetGate:
         self.local = AdaptiveGate(org_id, budget.ceiling)
         #: The budget in memory, used while Redis is unreachable.
         self.local_state = _gcra.State()
+        #: Monotonic time this process next records itself in the organization's fleet set.
+        self.member_due = 0.0
+        #: Processes that took a slot of this organization lately, as last seen in Redis:
+        #: this process's share of the rate while Redis is unreachable is ``rate`` over it.
+        self.members_seen = 1
         #: Event loop time until which a 429's ``Retry-After`` holds the organization, as
         #: far as this process has learned (from Redis's replies and its own 429s).
         self.held_until = 0.0
