@@ -26,7 +26,7 @@ Time is the Redis server's ``TIME`` (one clock for the whole fleet), in seconds 
 2017-01-01 so that microseconds fit a double (as ``redis-gcra`` does). Stored and returned
 times are written with six decimals: the Python model rounds the same way, so both give the
 same answers for the same arrivals (tested with hypothesis), and the model serves as the
-local budget while Redis is unreachable.
+local budget while Redis is unreachable (on this machine's monotonic clock, see :func:`now`).
 """
 
 from __future__ import annotations
@@ -40,8 +40,10 @@ EPOCH = 1_483_228_800
 
 
 def now() -> float:
-    """This machine's clock on the scripts' scale (the fallback budget's clock)."""
-    return time.time() - EPOCH
+    """The local (fallback) budget's clock: monotonic, so that a wall clock stepped back
+    (NTP, a restored VM) cannot put every slot that far in the future. Its times never meet
+    Redis's: the local budget keeps its own state, and replies carry only durations."""
+    return time.monotonic()
 
 
 def rounded(value: float) -> float:

@@ -1,4 +1,4 @@
-"""RedisRateBudget's share while Redis is unreachable: the fleet it counts.
+"""RedisRateBudget's share while Redis is unreachable: the fleet it counts, the clock it uses.
 
 Several budgets in one process stand in for the processes of a fleet (each has its own
 member id in Redis), against a real ``redis-server``.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 import redis.asyncio as redis
@@ -59,3 +60,24 @@ async def test_each_process_counts_the_fleet_of_every_organization_and_takes_its
             await budget.aclose()
     warnings = [r.getMessage() for r in caplog.records if "unreachable" in r.getMessage()]
     assert len(warnings) == 4 and all("(5/s for org00)" in w for w in warnings), warnings
+
+
+async def test_a_wall_clock_stepped_back_during_an_outage_fails_no_call(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await asyncio.to_thread(redis_server.stop)  # nothing listens on its port now
+    budget = RedisRateBudget(redis_server.url, rate=10, fleet_size=1)
+    gate = budget.gate("org1")
+    loop = asyncio.get_running_loop()
+    try:
+        for _ in range(3):
+            ticket = await gate.acquire(loop.time() + 5)
+            gate.release(ticket, 200, {})
+        assert budget.redis_down
+        wall = time.time
+        monkeypatch.setattr(time, "time", lambda: wall() - 3600)  # an NTP step, a VM restore
+        for _ in range(3):
+            ticket = await gate.acquire(loop.time() + 60)
+            gate.release(ticket, 200, {})
+    finally:
+        await budget.aclose()
