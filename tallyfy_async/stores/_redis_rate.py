@@ -50,7 +50,8 @@ class RedisRateBudget:
         async with TallyfyClient(credentials, rate_control=budget):
             ...
 
-    Every request of the client goes through the budget (``adaptive_rate=False`` turns it
+    Every request of the client that names an organization goes through the budget
+    (``client.me()`` and ``client.organizations()`` do not; ``adaptive_rate=False`` turns it
     off). The client closes the budget when it closes.
 
     How it works (details in :mod:`tallyfy_async.stores._gcra`):
