@@ -235,6 +235,32 @@ async def test_it_writes_human_dates_in_the_organization_time_zone(
         )
 
 
+async def test_a_date_with_no_local_time_is_written_in_utc_and_the_completion_succeeds(
+    tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg, api: Api, org_path: str, hooks: Hooks
+) -> None:
+    # 9999-12-31 23:59 UTC is past the calendar's end in Tokyo (UTC+9).
+    tallyfy_fake.webhooks.set_date_format(tallyfy_demo.org_id, HUMAN_FORMAT, timezone="Asia/Tokyo")
+    created = await api.post(
+        f"{org_path}/tasks",
+        json={
+            "title": "Far away",
+            "task_type": "task",
+            "owners": {"users": [tallyfy_demo.admin_id], "guests": [], "groups": []},
+            "deadline": "9999-12-31 23:59:59",
+            "webhook": f"{hooks.url}/c",
+        },
+    )
+    task_id = created.json["data"]["id"]
+    completed = await api.post(f"{org_path}/completed-tasks", json={"task_id": task_id})
+    await tallyfy_fake.webhooks.wait()
+
+    assert completed.status == 200
+    [body] = hooks.bodies("/c")
+    assert body["this_task"]["deadline"] == "31/12/9999 11:59 PM UTC"
+    assert body["this_task"]["completed_at"].endswith(" JST")
+    assert tallyfy_fake.server_errors == []
+
+
 async def test_nothing_is_sent_while_the_fake_is_not_running() -> None:
     fake = FakeTallyfy()
     org_id = fake.add_organization()

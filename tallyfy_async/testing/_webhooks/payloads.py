@@ -18,7 +18,7 @@ process lists (a GUESS).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,12 +46,22 @@ class Payloads:
     # ------------------------------------------------------------------ pieces
 
     def date(self, text: str | None) -> str | None:
-        """A stored date (``...T14:30:00.000Z``) as the organization's webhooks write it."""
+        """A stored date (``...T14:30:00.000Z``) as the organization's webhooks write it.
+
+        Never raises for a stored date, so building a payload after a write cannot fail it.
+        """
         if text is None:
             return None
         if self._zone is None:
             return text[:19] + "Z"
-        local = datetime.fromisoformat(text).astimezone(self._zone)
+        moment = datetime.fromisoformat(text)
+        try:
+            local = moment.astimezone(self._zone)
+        except OverflowError:
+            # A date at the calendar's edge (9999-12-31 ahead of UTC, 0001-01-01 behind it)
+            # has no local time Python can hold: write it in UTC, with "UTC" as its zone, so
+            # the payload names the zone it is in and the write that sent it still succeeds.
+            local = moment.astimezone(UTC)
         return f"{local:%d/%m/%Y %I:%M %p} {local.tzname()}"
 
     def person(self, user_id: int | None) -> Wire | None:
