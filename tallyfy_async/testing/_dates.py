@@ -89,14 +89,22 @@ def parse_request_date(value: object, order: str | None = None) -> datetime | No
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
+#: Minutes in each step-interval unit, by the unit's prefix ("day" when none matches).
+_UNIT_MINUTES = (("minute", 1), ("hour", 60), ("week", 7 * 1440), ("month", 30 * 1440))
+
+#: The longest step interval accepted: 5,000 years from any time the fake runs at still
+#: lands inside the calendar (which ends in 9999), so a launch can always compute it.
+LONGEST_INTERVAL_MINUTES = 5000 * 365 * 1440
+
+
+def unit_minutes(unit: str) -> int:
+    """Minutes in one ``unit`` of a step interval (minutes to months; a month is 30 days)."""
+    for prefix, minutes in _UNIT_MINUTES:
+        if unit.startswith(prefix):
+            return minutes
+    return 1440
+
+
 def later(start: datetime, value: int, unit: str) -> datetime:
     """``start`` moved forward by a step-deadline interval (``unit``: minutes to months)."""
-    if unit.startswith("minute"):
-        return start + timedelta(minutes=value)
-    if unit.startswith("hour"):
-        return start + timedelta(hours=value)
-    if unit.startswith("week"):
-        return start + timedelta(weeks=value)
-    if unit.startswith("month"):
-        return start + timedelta(days=30 * value)
-    return start + timedelta(days=value)
+    return start + timedelta(minutes=value * unit_minutes(unit))

@@ -98,6 +98,32 @@ async def test_put_requires_title_and_empties_absent_buckets(
     assert read == updated and len(read["captures"]) == 2
 
 
+async def test_a_deadline_past_the_calendar_is_refused_and_the_longest_still_launches(
+    api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
+) -> None:
+    blueprint = await blueprint_with_steps(tallyfy_fake, tallyfy_demo, 1)
+    [step] = await steps_of(api, org_path, blueprint)
+    path = f"{org_path}/checklists/{blueprint}/steps/{step['id']}"
+    for value, unit in ((3_000_000, "days"), (2**62, "minutes")):
+        refused = await api.put(
+            path, json={"title": "Far", "deadline": {"value": value, "unit": unit}}
+        )
+        assert refused.status == 422
+        [message] = refused.json["errors"]["deadline.value"]
+        assert message.startswith("The deadline.value may not be greater than ")
+    longest = int(message.rsplit(" ", 1)[1].rstrip("."))
+    accepted = await api.put(
+        path, json={"title": "Far", "deadline": {"value": longest, "unit": unit}}
+    )
+    assert accepted.status == 200
+    for _ in range(2):
+        launched = await api.post(f"{org_path}/runs", json={"checklist_id": blueprint, "name": "R"})
+        assert launched.status == 201
+    tasks = (await api.get(f"{org_path}/runs/{launched.json['data']['id']}/tasks")).json["data"]
+    assert "9000" > tasks[0]["deadline"] > "7000"
+    assert tallyfy_fake.server_errors == []
+
+
 async def test_delete_clone_and_reorder(
     api: Api, org_path: str, tallyfy_fake: FakeTallyfy, tallyfy_demo: DemoOrg
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tallyfy_async.testing._actions.blueprints import add_step, copy_step
 from tallyfy_async.testing._context import Ctx
+from tallyfy_async.testing._dates import LONGEST_INTERVAL_MINUTES, unit_minutes
 from tallyfy_async.testing._fields import Fields, is_int
 from tallyfy_async.testing._http import Reply, data, empty, invalid_field
 from tallyfy_async.testing._pagination import paginate
@@ -40,6 +41,11 @@ def _interval(fields: Fields, key: str, *, anchored: bool) -> Wire | None:
     unit = raw.get("unit", "days")
     if unit not in _UNITS:
         fields.fail(f"{key}.unit", f"The selected {key}.unit is invalid.")
+    elif is_int(value) and value * unit_minutes(unit) > LONGEST_INTERVAL_MINUTES:
+        # Refused here so every later launch can compute the deadline (a date past 9999
+        # would fail each launch of the blueprint instead).
+        limit = LONGEST_INTERVAL_MINUTES // unit_minutes(unit)
+        fields.fail(f"{key}.value", f"The {key}.value may not be greater than {limit}.")
     interval: Wire = {"value": value, "unit": unit}
     if anchored:
         interval["option"] = raw.get("option", "from")
