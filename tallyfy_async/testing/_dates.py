@@ -85,8 +85,11 @@ def parse_request_date(value: object, order: str | None = None) -> datetime | No
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0)
+        return moment.replace(tzinfo=UTC, microsecond=0)
+    try:
+        return moment.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:  # its offset moves it past the calendar's edge (0001 or 9999)
+        return None
 
 
 #: Minutes in each step-interval unit, by the unit's prefix ("day" when none matches).
