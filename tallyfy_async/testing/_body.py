@@ -67,11 +67,33 @@ async def read_body(request: web.BaseRequest) -> Body:
     except web.HTTPRequestEntityTooLarge:
         limit = request.client_max_size
         return Body(None, refused(413, f"The request body is larger than {limit} bytes."))
+    except web.RequestPayloadError:
+        return Body(None, _unreadable(request))
     except Exception as exc:  # the client's bytes failed to parse: its fault, not the fake's
         kind = "JSON" if "json" in request.content_type else request.content_type
         reason = str(exc)[:200] or type(exc).__name__
         text = raw.decode("utf-8", "replace") if raw else None
         return Body(text, refused(400, f"The request body is not valid {kind}: {reason}"))
+
+
+def _unreadable(request: web.BaseRequest) -> ApiError:
+    """The 400 for a body whose stream broke: it does not inflate as its Content-Encoding
+    says, or its chunked framing is bad.
+
+    The stream is marked read to the end, or aiohttp reads it again after the answer and
+    logs the error as unhandled. Where the next request would start on the connection is
+    unknown, so the server closes it once the answer is written, and the answer (this one
+    or any refusal that comes first) says ``Connection: close`` so the client does not
+    reuse it (``_server._refusal``).
+    """
+    request.content.feed_eof()
+    request.protocol.close()  # after this answer, unlike force_close()
+    encoding = request.headers.get(hdrs.CONTENT_ENCODING, "none")[:40]
+    message = (
+        f"The request body could not be read: it does not decode as its Content-Encoding "
+        f"({encoding}) says, or its chunked transfer encoding is broken."
+    )
+    return refused(400, message)
 
 
 async def _decode(request: web.BaseRequest, raw: bytes, files: dict[str, UploadedFile]) -> Any:

@@ -263,9 +263,8 @@ class FakeTallyfy(DataHelpers):
                 record_activity(ctx, route.name, reply)
             if fault is not None and fault.drop == "after":
                 return self._drop(request, ctx, route, arrived, applied=applied, kind="drop-after")
-        if reply.status == 404 and "json" not in request.headers.get("Accept", ""):
-            # Production answers a 404 with its HTML page unless JSON is asked for.
-            reply = Reply(404, NOT_FOUND_HTML, HTML)
+        if reply.status >= 400:  # one comparison on the way of a success, as before
+            reply = _refusal(request, reply)
         self._record(ctx, route, reply.status, applied, arrived, fault_kind)
         if fault is not None and fault.truncate:
             return await _truncated(request, reply)
@@ -564,6 +563,19 @@ class FakeTallyfy(DataHelpers):
         return self.tokens.issue(
             "password", client_id=None, user_id=user_id, lifetime=life
         ).access_token
+
+
+def _refusal(request: web.Request, reply: Reply) -> Reply:
+    """An error ``reply`` as it goes out."""
+    if reply.status == 404 and "json" not in request.headers.get("Accept", ""):
+        # Production answers a 404 with its HTML page unless JSON is asked for.
+        reply = Reply(404, NOT_FOUND_HTML, HTML)
+    if request.content.exception() is not None:
+        # The body's stream broke (see _body._unreadable): whatever the refusal, the client
+        # must not reuse the connection, which the server closes after this answer.
+        headers = {**(reply.headers or {}), "Connection": "close"}
+        reply = Reply(reply.status, reply.body, reply.content_type, headers)
+    return reply
 
 
 async def _truncated(request: web.Request, reply: Reply) -> web.StreamResponse:

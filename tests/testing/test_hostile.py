@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import gzip
 import json
+import logging
 import warnings
 from collections.abc import AsyncIterator
 from typing import Any
@@ -393,6 +394,39 @@ async def test_a_lone_surrogate_is_refused_before_anything_is_stored(
         assert created.status == 201
         assert (await created.json())["data"]["name"] == "bad \U0001f600 name"
     assert fake.server_errors == []
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_does_not_inflate_is_refused_and_its_connection_closed_cleanly(
+    hostile: tuple[FakeTallyfy, DemoOrg, dict[str, str]],
+    caplog: pytest.LogCaptureFixture,
+    encoding: str,
+) -> None:
+    fake, demo, tokens = hostile
+    headers = {
+        "Authorization": f"Bearer {tokens['admin']}",
+        "X-Tallyfy-Client": "APIClient",
+        "Accept": JSON,
+        "Content-Type": JSON,
+    }
+    tags = f"{fake.base_url}/organizations/{demo.org_id}/tags"
+    async with aiohttp.ClientSession() as session:
+        bad = {**headers, "Content-Encoding": encoding}
+        async with session.post(tags, data=b"not compressed", headers=bad) as refused:
+            assert refused.status == 400
+            assert refused.headers["Connection"] == "close"
+            message = (await refused.json())["message"]
+        # A refusal that comes before the body is looked at closes the connection too.
+        unknown = {**bad, "Authorization": "Bearer nobody"}
+        async with session.post(tags, data=b"not compressed", headers=unknown) as unknown_token:
+            assert unknown_token.status == 401
+            assert unknown_token.headers["Connection"] == "close"
+        # The same session goes on: the pool did not keep the closed connections.
+        async with session.post(tags, data=b'{"title":"After"}', headers=headers) as created:
+            assert created.status == 201
+    assert f"Content-Encoding ({encoding})" in message
+    assert fake.server_errors == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_an_exception_in_the_pipeline_is_answered_json_logged_and_recorded(
