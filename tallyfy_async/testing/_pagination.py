@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from tallyfy_async.testing._context import Ctx
 from tallyfy_async.testing._fields import text_id
@@ -74,13 +75,20 @@ def page_of(
 
 
 def _link(ctx: Ctx, page: int) -> str:
-    """The same URL with another ``page``; every other parameter kept as the client wrote it."""
+    """The same URL with another ``page``; every other parameter kept as the client wrote it.
+
+    A repeated ``page`` becomes one, where the first was: left in, the last would be read.
+    """
     url = ctx.request.rel_url
-    parts = [part for part in url.raw_query_string.split("&") if part]
-    for index, part in enumerate(parts):
-        if part.split("=", 1)[0] == "page":
-            parts[index] = f"page={page}"
-            break
-    else:
+    parts: list[str] = []
+    placed = False
+    for part in url.raw_query_string.split("&"):
+        if unquote(part.partition("=")[0]) == "page":
+            if not placed:
+                parts.append(f"page={page}")
+                placed = True
+        elif part:
+            parts.append(part)
+    if not placed:
         parts.append(f"page={page}")
     return f"{ctx.request.scheme}://{ctx.request.host}{url.raw_path}?{'&'.join(parts)}"

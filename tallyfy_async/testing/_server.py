@@ -48,12 +48,13 @@ logger = logging.getLogger("tallyfy_async.testing")
 def _read_query(raw: str) -> dict[str, str]:
     """A query string's parameters as Tallyfy reads them: each name and value
     percent-decoded, ``+`` kept as a plus (Tallyfy does not read it as a space, so
-    ``q=Client+Onboarding`` searches for the plus), the first of a repeated name kept."""
+    ``q=Client+Onboarding`` searches for the plus), the last of a repeated name kept (as PHP
+    reads ``page=1&page=3``: page 3)."""
     query: dict[str, str] = {}
     for pair in raw.split("&"):
         if pair:
             name, _, value = pair.partition("=")
-            query.setdefault(unquote(name), unquote(value))
+            query[unquote(name)] = unquote(value)
     return query
 
 

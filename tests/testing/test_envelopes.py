@@ -58,6 +58,18 @@ async def test_links_keep_the_query_and_name_previous(api: Api, org_path: str) -
     assert pagination["total_pages"] == -(-pagination["total"] // 3)
 
 
+async def test_a_repeated_query_name_is_read_as_its_last_value(api: Api, org_path: str) -> None:
+    # As PHP reads a query string; the links carry one page, where the first one was.
+    answer = await api.get(f"{org_path}/runs?per_page=2&page=1&status=active&page=2&per_page=3")
+    pagination = answer.json["meta"]["pagination"]
+    base = f"{api.fake.base_url}{org_path}/runs"
+    assert (pagination["current_page"], pagination["per_page"]) == (2, 3)
+    assert pagination["links"] == {
+        "previous": f"{base}?per_page=2&page=1&status=active&per_page=3",
+        "next": f"{base}?per_page=2&page=3&status=active&per_page=3",
+    }
+
+
 async def test_last_page_has_only_previous(api: Api, org_path: str) -> None:
     answer = await api.get(f"{org_path}/runs?per_page=10&page=2")
     assert answer.json["meta"]["pagination"]["links"] == {

@@ -143,5 +143,5 @@ async def test_a_plus_in_a_query_string_is_a_plus_as_tallyfy_reads_it(
     assert tallyfy_fake.log[-1].raw_query.startswith("q=Client+Onboarding&")  # sent as is
     assert tallyfy_fake.log[-1].query["q"] == "Client+Onboarding"
     assert plus.status == 200 and plus.json["data"] == []
-    await api.get(f"{org_path}/runs?q=a%2Bb+c&q=second&x+y=1")
-    assert tallyfy_fake.log[-1].query == {"q": "a+b+c", "x+y": "1"}  # the first of a name
+    await api.get(f"{org_path}/runs?q=first&q=a%2Bb+c&x+y=1")
+    assert tallyfy_fake.log[-1].query == {"q": "a+b+c", "x+y": "1"}  # the last of a name
