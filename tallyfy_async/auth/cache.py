@@ -310,9 +310,11 @@ class TokenCache:
     async def _save_unsaved(self, deadline: float) -> None:
         """Put back, by the loop time ``deadline``, each token whose save failed; say which
         could not be."""
+        tried: set[int] = set()
         for key, entry in list(self._entries.items()):
-            if not entry.unsaved or entry.token is None:
-                continue  # also an entry that organizations share, once it is put back
+            if not entry.unsaved or entry.token is None or id(entry) in tried:
+                continue  # an entry organizations share (a RefreshToken's) is tried once
+            tried.add(id(entry))
             try:
                 async with asyncio.timeout_at(deadline):
                     await self._put_back(entry, entry.token)

@@ -234,6 +234,25 @@ async def test_closing_says_when_a_rotated_refresh_token_could_not_be_saved(
     assert refresh.refresh_token not in message and refresh.client_secret not in message
 
 
+async def test_a_refresh_token_shared_by_organizations_is_reported_lost_once(
+    fake: FakeTallyfy,
+    demo: DemoOrg,
+    flaky_store: FlakyFileStore | FailingStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    refresh = await refresh_credentials(fake, demo)
+    flaky_store.failures = 1_000  # every save fails
+    async with TallyfyClient(
+        refresh, base_url=fake.base_url, token_url=fake.token_url, token_store=flaky_store
+    ) as tallyfy:
+        for call in (tallyfy.request("GET", "/me"), tallyfy.org(demo.org_id).get()):
+            with pytest.raises((TokenStoreError, ConnectionError)):
+                await call
+    # /me and the organization share one token and one chain: one token lost, one ERROR.
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "could not be saved" in errors[0].getMessage()
+
+
 async def test_closing_while_a_save_hangs_says_the_rotated_refresh_token_was_lost(
     fake: FakeTallyfy,
     demo: DemoOrg,
