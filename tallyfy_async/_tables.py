@@ -14,6 +14,7 @@ Full data, never cut nor masked, comes from ``to_dict()``, ``to_dicts()`` and
 from __future__ import annotations
 
 import enum
+import functools
 import html
 import json
 import re
@@ -24,7 +25,7 @@ from typing import Any, Final
 import attrs
 
 from tallyfy_async._readers import EXTRA
-from tallyfy_async.models._base import NAMING, SENSITIVE, STATE
+from tallyfy_async.models._base import NAMING, SENSITIVE, STATE, Model
 
 #: Longest text of a cell in a table, and of a value in a model's own table.
 CELL_LIMIT: Final = 60
@@ -49,13 +50,28 @@ _STYLE = (
 
 def is_secret(name: str, value: Any, field: attrs.Attribute[Any] | None = None) -> bool:
     """Whether ``value`` under ``name`` must be masked: a sensitive field, or text under a
-    key naming a secret (``top_secret``, a flag, is not one: only text is masked)."""
+    key naming a secret (``top_secret``, a flag, is not one: only text is masked) or named
+    as a sensitive field of a model is (a dict of ``to_dicts()`` or ``raw()`` keeps a
+    guest's ``link`` but not its field's mark)."""
     if field is not None and field.metadata.get(SENSITIVE):
         return value is not None
     if not isinstance(value, str):
         return False
     words = set(_WORD.findall(name.lower().replace("api_key", "apikey")))
-    return bool(words & _SECRET_WORDS) or name.lower() == "link_for_guest"
+    return bool(words & _SECRET_WORDS) or name.lower() == "link_for_guest" or name in _sensitive()
+
+
+@functools.cache
+def _sensitive() -> frozenset[str]:
+    """The names of the models' sensitive fields (read once every model is defined)."""
+    names: set[str] = set()
+    kinds: list[type[Any]] = [Model]
+    while kinds:
+        kind = kinds.pop()
+        kinds.extend(kind.__subclasses__())
+        if attrs.has(kind):
+            names.update(f.name for f in attrs.fields(kind) if f.metadata.get(SENSITIVE))
+    return frozenset(names)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -151,6 +167,18 @@ def columns(rows: Sequence[Any]) -> list[str]:
         if chosen is not None:
             first.append(chosen)
     return first + [n for n in filled if n not in first]
+
+
+def int_columns(kinds: Iterable[type[Any]]) -> list[str]:
+    """Fields of these models whose values are whole numbers (``int``, or ``int | None``:
+    for a nullable integer column rather than floats where a value is missing)."""
+    found: dict[str, None] = {}
+    for kind in kinds:
+        if attrs.has(kind):
+            for field in attrs.fields(kind):
+                if str(field.type).replace(" | None", "") == "int":
+                    found[field.name] = None
+    return list(found)
 
 
 def datetime_columns(kinds: Iterable[type[Any]]) -> list[str]:

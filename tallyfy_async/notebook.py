@@ -18,6 +18,7 @@ is an optional extra (``pip install "tallyfy-async[pandas]"``); nothing else her
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,7 +27,7 @@ from typing import Any, Generic, TypeAlias, TypeVar, overload
 import attrs
 
 from tallyfy_async._readers import EXTRA
-from tallyfy_async._tables import datetime_columns, html_table, text_table
+from tallyfy_async._tables import datetime_columns, html_table, int_columns, text_table
 
 T = TypeVar("T")
 
@@ -69,6 +70,11 @@ def to_pandas(rows: Iterable[Any], *, model: type[Any] | None = None) -> DataFra
     frame: DataFrame = pandas.DataFrame.from_records(records, columns=list(order))
     for name in datetime_columns(kinds):
         frame[name] = pandas.to_datetime(frame[name], utc=True)
+    for name in int_columns(kinds):
+        # Ids and counts stay whole where some rows have none (pandas would make them
+        # floats: 10001.0); a value that is not a whole number leaves the column as it is.
+        with contextlib.suppress(TypeError, ValueError):
+            frame[name] = frame[name].astype("Int64")
     return frame
 
 

@@ -104,6 +104,8 @@ def test_secret_keys_are_masked_but_flags_are_not() -> None:
         + guest._repr_html_()
         + repr(table([guest]))
     )
+    # A dict keeps the guest's link but not its field's mark: masked by its name.
+    markup += table(table([guest]).to_dicts())._repr_html_() + repr(table([guest.to_dict()]))
     for secret in ("tok-123", "sec-456", "key-789", "guest/abc"):
         assert secret not in markup
     assert "<th>top_secret</th><td>true</td>" in task._repr_html_()
@@ -138,6 +140,12 @@ async def test_listings_become_dicts_and_dataframes_with_aware_datetimes(
     assert frame["created_at"][0] == pd.Timestamp(first.created_at)
     archived = frame[frame["archived_at"].notna()]
     assert all(isinstance(moment, pd.Timestamp) for moment in archived["archived_at"])
+
+    # Whole numbers stay whole where some rows have none (not 10001.0).
+    tasks_frame = await org.tasks.list().to_pandas()
+    assert str(tasks_frame["completer_id"].dtype) == "Int64"
+    assert tasks_frame["completer_id"].isna().any() and tasks_frame["completer_id"].notna().any()
+    assert str(frame["increment_id"].dtype) == "Int64"
 
     every = await org.tasks.list(per_page=7).to_pandas()
     tasks = await org.tasks.list().to_list()
