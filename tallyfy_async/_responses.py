@@ -120,7 +120,8 @@ def meta_of(body: Any) -> dict[str, Any]:
 
 
 def decode_body(status: int, content_type: str, raw: bytes) -> Any:
-    """A response body: JSON decoded, other text kept as text (Tallyfy's HTML 404 page).
+    """A response body: JSON decoded, other text kept as text (Tallyfy's HTML 404 page),
+    a 2xx body of any other type (a file, through ``client.request``) kept as bytes.
 
     Args:
         status: the response's status.
@@ -143,10 +144,25 @@ def decode_body(status: int, content_type: str, raw: bytes) -> Any:
         except (ValueError, RecursionError):
             if status < 300:
                 raise
+    if status < 300 and not _textual(media_type):
+        # A file (a PDF, an export): decoded as text it could not be turned back into the
+        # bytes it was. Without a type, text if it is UTF-8. An error page, whatever its
+        # type, is read as the text it says (below).
+        if media_type:
+            return raw
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw
     try:
         return raw.decode(_charset(content_type) or "utf-8", errors="replace")
     except (LookupError, ValueError):  # a charset Python does not know, or not for text
         return raw.decode("utf-8", errors="replace")
+
+
+def _textual(media_type: str) -> bool:
+    """Whether a body of this media type is text (HTML, plain, XML...)."""
+    return media_type.startswith("text/") or media_type.endswith(("+xml", "/xml", "/javascript"))
 
 
 def _charset(content_type: str) -> str | None:

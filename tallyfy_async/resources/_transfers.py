@@ -82,7 +82,12 @@ class Upload:
         for name, value in fields.items():
             self.body.append(value).set_content_disposition("form-data", name=name)
         part = self.body.append(file_part, {"Content-Type": "application/octet-stream"})
-        part.set_content_disposition("form-data", name="name", filename=filename)
+        # The name as it is (UTF-8), as a browser sends it: aiohttp would percent-encode it
+        # by default ("my%20contract.pdf"), and Tallyfy (PHP) stores what it is sent.
+        # files._filename refuses the characters that would break the header.
+        part.set_content_disposition(
+            "form-data", quote_fields=False, name="name", filename=filename
+        )
 
     def _check(self, size: int) -> None:
         if self.limit is not None and size > self.limit:

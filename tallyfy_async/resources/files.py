@@ -66,6 +66,12 @@ def _subject_type(name: str, value: Any) -> str:
 
 def _filename(name: str, value: Any) -> str:
     expect(name, value, str)
+    unsendable = sorted({c for c in value if c in '"\\\r\n' or ord(c) < 32})
+    if unsendable:
+        raise ValueError(
+            f"{name} {value!r}: a file name cannot hold {', '.join(map(repr, unsendable))} "
+            "(it is sent in a header); rename it"
+        )
     extension = value.rsplit(".", 1)[-1].lower() if "." in value else ""
     if extension not in EXTENSIONS:
         raise ValueError(

@@ -77,6 +77,23 @@ async def test_upload_from_a_path_read_it_back_and_delete_it(
     assert written(tmp_path) == ["contract.pdf", "copy.pdf"]
 
 
+@pytest.mark.parametrize("name", ["my contract.pdf", "résumé.pdf", "отчёт 2026.pdf"])
+async def test_a_file_name_is_stored_as_it_is_written(
+    org: OrgClient, demo: DemoOrg, tmp_path: Path, name: str
+) -> None:
+    # Sent as a browser sends it, not percent-encoded: Tallyfy stores what it is sent.
+    asset = await org.files.upload(
+        content=PDF,
+        filename=name,
+        subject_type="Task",
+        subject_id=demo.oneoff_task_ids[0],
+        uploaded_from="field-1",
+    )
+    assert asset.filename == name and (await org.files.get(asset.id)).filename == name
+    target = await org.files.download(asset, to=tmp_path)
+    assert target == tmp_path / name and target.read_bytes() == PDF
+
+
 async def test_upload_bytes_and_an_async_iterator_to_a_process_task(
     org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
 ) -> None:
@@ -121,6 +138,9 @@ async def test_bad_uploads_are_refused_before_sending(
         await org.files.upload(content=PDF, filename="a.pdf", subject_type="task", **common)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="Tallyfy accepts only files ending in"):
         await org.files.upload(content=PDF, filename="a.exe", subject_type="Task", **common)
+    for unsendable in ('say "hi".pdf', "a\\b.pdf", "two\nlines.pdf"):
+        with pytest.raises(ValueError, match=r"a file name cannot hold .* rename it"):
+            await org.files.upload(content=PDF, filename=unsendable, subject_type="Task", **common)
     with pytest.raises(ValueError, match="filename is required"):
         await org.files.upload(content=PDF, subject_type="Task", **common)
     with pytest.raises(ValueError, match="a Run upload needs step_id"):
