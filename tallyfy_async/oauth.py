@@ -92,7 +92,7 @@ def authorize_url(
             https (or loopback http) or that carries a fragment, a short ``state``.
     """
     client = str(client_id)
-    if not client.isdigit():
+    if not (client.isascii() and client.isdigit()):  # not "²" nor Arabic-Indic digits
         raise ValueError(
             f"client_id must be the numeric client id Tallyfy support issued (for example "
             f"'123'), got {client_id!r}"
@@ -247,10 +247,16 @@ def _token(answer: Mapping[str, str], now: datetime | None) -> BrowserToken:
     lifetime = answer.get("expires_in")
     if lifetime is None:
         return BrowserToken(token)
-    if not (lifetime.isascii() and lifetime.isdigit()) or int(lifetime) == 0:
+    # Bounded: a forged or garbled redirect's huge number would overflow the date, not be
+    # refused.
+    if not (lifetime.isascii() and lifetime.isdigit()) or not 0 < int(lifetime) <= _LONGEST:
         raise SignInError(f"the redirect's expires_in is not a number of seconds: {lifetime!r:.40}")
     start = now if now is not None else datetime.now(UTC)
     return BrowserToken(token, start + timedelta(seconds=int(lifetime)))
 
+
+#: The longest token lifetime a redirect may claim, seconds: a century, far past any token
+#: Passport issues (a year by default), far short of what overflows a date.
+_LONGEST = 100 * 366 * 24 * 3600
 
 __all__ = ["AuthorizationRequest", "BrowserToken", "authorize_url", "token_from_redirect"]

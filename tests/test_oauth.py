@@ -197,6 +197,8 @@ async def test_a_redirect_to_another_host_is_refused(
         ("state=S&token_type=Bearer", "no access_token"),
         ("access_token=t&state=S&token_type=mac", "not a Bearer token"),
         ("access_token=t&state=S&expires_in=soon", "expires_in is not a number"),
+        ("access_token=t&state=S&expires_in=" + "9" * 30, "expires_in is not a number"),
+        ("access_token=t&state=S&expires_in=0", "expires_in is not a number"),
         ("access_token=t&access_token=u&state=S", "access_token more than once"),
         ("", "carries no state"),
     ],
@@ -242,6 +244,8 @@ async def test_the_fake_refuses_an_unregistered_redirect_without_redirecting(
     ("arguments", "message"),
     [
         ({"client_id": "my-app"}, "client_id must be the numeric client id"),
+        ({"client_id": "²"}, "client_id must be the numeric client id"),
+        ({"client_id": "١٢٣"}, "client_id must be the numeric client id"),
         ({"redirect_uri": "/callback"}, "absolute http"),
         ({"redirect_uri": "ftp://app.example.com/cb"}, "absolute http"),
         ({"redirect_uri": "http://app.example.com/cb"}, "plain http"),
