@@ -72,8 +72,9 @@ def to_pandas(rows: Iterable[Any], *, model: type[Any] | None = None) -> DataFra
         frame[name] = pandas.to_datetime(frame[name], utc=True)
     for name in int_columns(kinds):
         # Ids and counts stay whole where some rows have none (pandas would make them
-        # floats: 10001.0); a value that is not a whole number leaves the column as it is.
-        with contextlib.suppress(TypeError, ValueError):
+        # floats: 10001.0); a column pandas cannot hold as Int64 (a value that is not a
+        # whole number, or past 64 bits) is left as pandas made it.
+        with contextlib.suppress(TypeError, ValueError, OverflowError):
             frame[name] = frame[name].astype("Int64")
     return frame
 

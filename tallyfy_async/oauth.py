@@ -249,7 +249,11 @@ def _token(answer: Mapping[str, str], now: datetime | None) -> BrowserToken:
         return BrowserToken(token)
     # Bounded: a forged or garbled redirect's huge number would overflow the date, not be
     # refused.
-    if not (lifetime.isascii() and lifetime.isdigit()) or not 0 < int(lifetime) <= _LONGEST:
+    if (
+        not (lifetime.isascii() and lifetime.isdigit())
+        or len(lifetime) > len(str(_LONGEST))  # before int(): 5,000 digits raise there
+        or not 0 < int(lifetime) <= _LONGEST
+    ):
         raise SignInError(f"the redirect's expires_in is not a number of seconds: {lifetime!r:.40}")
     start = now if now is not None else datetime.now(UTC)
     return BrowserToken(token, start + timedelta(seconds=int(lifetime)))

@@ -185,6 +185,11 @@ async def test_an_empty_listing_gives_a_frame_with_the_models_columns(
     assert list(orgs.columns)[: len(columns)] == columns
 
 
+def test_a_whole_number_column_pandas_cannot_hold_as_int64_is_left_as_it_made_it() -> None:
+    frame = table([Process(id="a" * 32, increment_id=2**70), Process(id="b" * 32)]).to_pandas()
+    assert frame["increment_id"][0] == 2**70  # not lost, not an error
+
+
 def test_a_table_of_dicts_has_every_key_of_every_row() -> None:
     view = table([{"id": "a", "name": "One"}, {"id": "b", "owner": "Ann", "name": "Two"}])
     assert repr(view).splitlines()[1].split() == ["id", "name", "owner"]

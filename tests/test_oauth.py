@@ -198,6 +198,7 @@ async def test_a_redirect_to_another_host_is_refused(
         ("access_token=t&state=S&token_type=mac", "not a Bearer token"),
         ("access_token=t&state=S&expires_in=soon", "expires_in is not a number"),
         ("access_token=t&state=S&expires_in=" + "9" * 30, "expires_in is not a number"),
+        ("access_token=t&state=S&expires_in=" + "9" * 5_000, "expires_in is not a number"),
         ("access_token=t&state=S&expires_in=0", "expires_in is not a number"),
         ("access_token=t&access_token=u&state=S", "access_token more than once"),
         ("", "carries no state"),

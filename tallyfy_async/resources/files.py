@@ -66,7 +66,7 @@ def _subject_type(name: str, value: Any) -> str:
 
 def _filename(name: str, value: Any) -> str:
     expect(name, value, str)
-    unsendable = sorted({c for c in value if c in '"\\\r\n' or ord(c) < 32})
+    unsendable = sorted({c for c in value if c in '"\\\r\n' or ord(c) < 32 or ord(c) == 127})
     if unsendable:
         raise ValueError(
             f"{name} {value!r}: a file name cannot hold {', '.join(map(repr, unsendable))} "

@@ -138,7 +138,7 @@ async def test_bad_uploads_are_refused_before_sending(
         await org.files.upload(content=PDF, filename="a.pdf", subject_type="task", **common)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="Tallyfy accepts only files ending in"):
         await org.files.upload(content=PDF, filename="a.exe", subject_type="Task", **common)
-    for unsendable in ('say "hi".pdf', "a\\b.pdf", "two\nlines.pdf"):
+    for unsendable in ('say "hi".pdf', "a\\b.pdf", "two\nlines.pdf", "a\x7fb.pdf"):
         with pytest.raises(ValueError, match=r"a file name cannot hold .* rename it"):
             await org.files.upload(content=PDF, filename=unsendable, subject_type="Task", **common)
     with pytest.raises(ValueError, match="filename is required"):
