@@ -294,17 +294,17 @@ class _Repeats:
     starts with the last items of the one before. Only the previous page's ids are kept,
     so a walk holds a page of ids, not every id it yielded."""
 
-    __slots__ = ("_ids", "_total", "dropped")
+    __slots__ = ("_ids", "dropped", "total")
 
     def __init__(self, first: Page[Any]) -> None:
         self._ids = _ids(first.items)
-        self._total = first.total
+        self.total = first.total  # what the page before said the listing holds
         self.dropped = 0  # listing positions that gave nothing new, for the limit
 
     def new_items(self, number: int, page: Page[T]) -> Page[T] | None:
         """``page`` without the items the page before gave; None when none is left."""
         before, self._ids = self._ids, _ids(page.items)
-        grew, self._total = page.total - self._total, page.total
+        grew, self.total = page.total - self.total, page.total
         if grew > page.per_page:
             # Items may have moved by more than a page, past the one whose ids are kept:
             # nothing is lost (growth only pushes items onto later pages), but one read on
@@ -535,7 +535,6 @@ class Paginator(Generic[T]):
         # alone: a listing that grew while walked has more pages than page 1 knew of
         # (the sequential walk re-reads it on every page too).
         reported = first.total_pages
-        said = first.total  # the total the page before said
         last = asked = 1  # the last page to fetch; the last page asked for
         page: Page[T] | None = None  # the page to yield next, its repeats taken out
         # The window holds responses, not pages: their bodies stay bytes until the walk
@@ -559,9 +558,8 @@ class Paginator(Generic[T]):
                     return
                 number, fetching = window.popleft()
                 sent = self._read(number, await fetching)
-                if sent.total < said:
-                    raise _out_of_step(number, sent.total, said, self.concurrency)
-                said = sent.total
+                if sent.total < repeats.total:
+                    raise _out_of_step(number, sent.total, repeats.total, self.concurrency)
                 reported = sent.total_pages
                 page = repeats.new_items(number, sent)
                 del sent
