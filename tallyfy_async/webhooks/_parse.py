@@ -81,10 +81,10 @@ class Organizations:
                 "org_id must name the organization(s) whose deliveries to accept: an id, "
                 f"or a collection of ids; got {org_id!r:.80}"
             )
-        #: Lower-case ids (Tallyfy's ids are lower-case hex; the header is compared as is).
-        self.expected = frozenset(str(i).strip().lower() for i in ids)
         #: Each id as the receiver was given it, by its lower-case form.
         self._given = {str(i).strip().lower(): str(i).strip() for i in ids}
+        #: Lower-case ids (Tallyfy's ids are lower-case hex; the header is compared as is).
+        self.expected = frozenset(self._given)
         self._zone: tzinfo | None = None
         self._zones: dict[str, tzinfo] = {}
         if isinstance(timezone, Mapping):
