@@ -18,7 +18,7 @@ import functools
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from typing import Any, Final
 
@@ -172,22 +172,22 @@ def columns(rows: Sequence[Any]) -> list[str]:
 def int_columns(kinds: Iterable[type[Any]]) -> list[str]:
     """Fields of these models whose values are whole numbers (``int``, or ``int | None``:
     for a nullable integer column rather than floats where a value is missing)."""
-    found: dict[str, None] = {}
-    for kind in kinds:
-        if attrs.has(kind):
-            for field in attrs.fields(kind):
-                if str(field.type).replace(" | None", "") == "int":
-                    found[field.name] = None
-    return list(found)
+    return _fields_typed(kinds, lambda typed: typed.replace(" | None", "") == "int")
 
 
 def datetime_columns(kinds: Iterable[type[Any]]) -> list[str]:
     """Fields of these models whose values are datetimes (for typed table columns)."""
+    return _fields_typed(kinds, lambda typed: "datetime" in typed)
+
+
+def _fields_typed(kinds: Iterable[type[Any]], test: Callable[[str], bool]) -> list[str]:
+    """The fields of these models (each name once, in order) whose type, as written, passes
+    ``test``."""
     found: dict[str, None] = {}
     for kind in kinds:
         if attrs.has(kind):
             for field in attrs.fields(kind):
-                if "datetime" in str(field.type):
+                if test(str(field.type)):
                     found[field.name] = None
     return list(found)
 
