@@ -21,7 +21,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from tallyfy_async._constants import WEBHOOK_MAX_BODY_BYTES
-from tallyfy_async._serde import Converter, _is_model, _without_none, json_loads
+from tallyfy_async._serde import Converter, _is_model, _without_none, json_loads, orjson
 from tallyfy_async.webhooks._dates import read_webhook_date, time_zone
 from tallyfy_async.webhooks._errors import (
     MissingOrganizationError,
@@ -200,8 +200,44 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
 
 def _digest(value: Any) -> str:
     """A digest of decoded JSON, whatever the order of its keys or the layout of its text."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    return hashlib.blake2b(_canonical(value), digest_size=12).hexdigest()
+
+
+#: Canonical JSON: keys sorted, no spaces, text as it is (not ``\u`` escapes).
+_CANONICAL: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _canonical(value: Any) -> bytes:
+    """``value`` as canonical JSON in UTF-8, the same bytes in every process of a fleet
+    (the digests are dedupe keys in a shared store), with orjson or without it.
+
+    orjson writes it ten times faster and byte for byte as ``json`` does, except floats
+    under 1e-4 (``0.00001``, ``1e-7`` where ``json`` writes ``1e-05``, ``1e-07``) and
+    integers past 64 bits (which it refuses): those are left to ``json``. A lone
+    surrogate (``"\ud800"``, which only ``json`` parses) is kept as it came.
+    """
+    if orjson is not None:
+        try:
+            text: bytes = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # JSONEncodeError: an integer past 64 bits
+            pass
+        else:
+            if not _small_float_in(text):
+                return text
+    return _CANONICAL.encode(value).encode("utf-8", "surrogatepass")
+
+
+def _small_float_in(text: bytes) -> bool:
+    """Whether orjson's ``text`` may hold a float under 1e-4 (a string that looks like
+    one only costs the slower path)."""
+    if b"0.0000" in text:
+        return True
+    at = text.find(b"e-")
+    while at > 0:
+        if 48 <= text[at - 1] <= 57:  # a digit before: 1e-7
+            return True
+        at = text.find(b"e-", at + 2)
+    return False
 
 
 def _tidy_task_payload(fields: dict[str, Any], org_id: str) -> None:

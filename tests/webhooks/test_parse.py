@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tallyfy_async import TallyfyError, webhooks
+from tallyfy_async import TallyfyError, _serde, webhooks
 from tallyfy_async.models.common import Progress
 from tallyfy_async.webhooks import (
     Capture,
@@ -24,6 +26,7 @@ from tallyfy_async.webhooks import (
     WebhookNotJSONError,
     WebhookShapeError,
     WebhookTooLargeError,
+    _parse,
 )
 from tests.webhooks.support import EXAMPLE_ORG, body, example, headers, models_in
 
@@ -395,3 +398,51 @@ def test_a_missing_expected_organization_is_a_usage_error(org_id: Any) -> None:
 def test_an_unknown_time_zone_name_is_a_usage_error() -> None:
     with pytest.raises(ValueError, match="Mars/Olympus"):
         parse(example("task"), timezone="Mars/Olympus")
+
+
+# --- the canonical JSON behind completion and payload digests ----------------------------
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()  # past 64 bits too
+    | st.floats(allow_nan=False, allow_infinity=False)  # 1e-7, 1e+16, -0.0...
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _as_json_writes_it(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+@given(_JSON_VALUES)
+@settings(max_examples=400, deadline=None)
+def test_the_digested_json_is_the_same_bytes_with_orjson_or_without(value: Any) -> None:
+    # A fleet's processes share their dedupe keys: with the speed extra or without it,
+    # one payload must give one key.
+    assert _parse._canonical(value) == _as_json_writes_it(value)
+
+
+@pytest.mark.parametrize("text", ["1e-05", "0.00001", "e-mail", "v2e-1"])
+def test_text_that_looks_like_a_small_float_is_digested_the_same(text: str) -> None:
+    value = {"value": text, "number": 1e-05, "big": 2**70}
+    assert _parse._canonical(value) == _as_json_writes_it(value)
+    assert _parse._canonical([text]) == _as_json_writes_it([text])
+
+
+def test_a_lone_surrogate_in_a_payload_is_read_or_refused_never_a_crash() -> None:
+    # JSON may escape half a surrogate pair ("\ud800"); json reads it into a str that
+    # UTF-8 cannot encode. orjson refuses such a body as not JSON.
+    task = example("task")
+    next(iter(task["this_task"]["captures"].values()))["value"] = "half \ud800 a pair"
+    other = {"event": "task.assigned", "this_task": {"id": "t1"}, "note": "\udfff"}
+    for payload in (task, other):
+        if _serde.orjson is not None:
+            with pytest.raises(WebhookNotJSONError):
+                parse(payload)
+        else:
+            assert parse(payload).dedupe_key == parse(copy.deepcopy(payload)).dedupe_key
