@@ -7,6 +7,7 @@ store is built, so ``import tallyfy_async.stores`` works without it.
 from __future__ import annotations
 
 import importlib
+import re
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -120,19 +121,27 @@ class RedisConnection:
 
 
 def _without_secrets(url: str) -> str:
-    """The URL without its password and query (which may carry one)."""
+    """The URL without its password and query (which may carry one).
+
+    A user name is shown beside a password (``redis://alice:***@host``, an ACL user); alone
+    it is hidden (``redis://***@host``): ``redis://s3cret@host`` is as often a password
+    written without its colon, which redis-py then sends as the user name.
+    """
     try:
         parsed = URL(url)
     except ValueError:
         return "<unreadable URL>"
-    if parsed.password is not None:
+    if parsed.password:
         parsed = parsed.with_password("***")
-    shown = str(parsed.with_query(None).with_fragment(None))
-    # A mistyped scheme ("redis//:pw@host", "redis:pw@host") leaves the password in what
-    # yarl reads as a path: hide everything before the host.
-    if parsed.host is None and "@" in shown:
-        shown = "***@" + shown.rpartition("@")[2]
-    return shown
+    elif parsed.user is not None or parsed.password is not None:
+        parsed = parsed.with_user("***").with_password(None)
+    # An "@" that yarl did not read as the end of the user part (a mistyped scheme, as in
+    # "redis//:pw@host", or an unencoded '/', '?' or '#' in the password) leaves the
+    # password in what it reads as the host, path, query or fragment: show only the host
+    # and what follows it, without query or fragment.
+    if "@" in parsed.raw_path + parsed.raw_query_string + parsed.raw_fragment:
+        return "***@" + re.split("[?#]", url.rpartition("@")[2])[0]
+    return str(parsed.with_query(None).with_fragment(None))
 
 
 def _describe_client(client: Any) -> str:

@@ -16,6 +16,7 @@ from tallyfy_async.stores import RedisDedupeStore, RedisRateBudget, RedisTokenSt
         "redis:s3cret@localhost",
         "localhost:6379?password=s3cret",
         "http://user:s3cret@localhost:6379/0",
+        "http://s3cret@localhost:6379/0",
     ],
 )
 @pytest.mark.parametrize(
@@ -41,6 +42,10 @@ def test_a_url_with_a_mistyped_scheme_is_refused_without_its_password(
         "redis://:s3cret?@127.0.0.1:6379/0",
         "redis://:ab#s3cret@127.0.0.1:6379/0",
         "redis://:s3cret@127.0.0.1:99999/0",
+        # The password where the user name goes, without its colon.
+        "redis://s3cret@127.0.0.1:99999/0",
+        "redis://s3cret@127.0.0.1:6379/0?db=x",
+        "redis://s3cret:@127.0.0.1:99999/0",
     ],
 )
 @pytest.mark.parametrize(
@@ -59,3 +64,36 @@ def test_an_unreadable_url_is_refused_saying_to_percent_encode_without_its_passw
     assert "percent-encode" in str(raised.value)
     assert "s3cret" not in str(raised.value)
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # Alone, the user part is as often the password (redis-py sends it as the user).
+        ("redis://s3cret@127.0.0.1:6379/0", "redis://***@127.0.0.1:6379/0"),
+        ("rediss://s3cret:@127.0.0.1:6379/0", "rediss://***@127.0.0.1:6379/0"),
+        ("unix://s3cret@/run/redis.sock", "unix://***@/run/redis.sock"),
+        # An unencoded '/' or '?' in it: redis-py reads the password as the host.
+        ("redis://s3cret/x@127.0.0.1:6379/0", "***@127.0.0.1:6379/0"),
+        ("redis://s3cret?@127.0.0.1:6379/0", "***@127.0.0.1:6379/0"),
+        # Beside a password it is a user name (an ACL user), shown to tell which one.
+        ("redis://alice:s3cret@127.0.0.1:6379/0", "redis://alice:***@127.0.0.1:6379/0"),
+    ],
+)
+@pytest.mark.parametrize(
+    "make",
+    [
+        RedisTokenStore,
+        lambda url: RedisRateBudget(url, rate=5),
+        RedisDedupeStore,
+    ],
+)
+async def test_the_user_part_of_a_url_is_hidden_from_the_repr_unless_a_password_follows(
+    url: str, shown: str, make: object
+) -> None:
+    store = make(url)  # type: ignore[operator]
+    try:
+        assert f"at {shown}" in repr(store) or f"({shown} " in repr(store)
+        assert "s3cret" not in repr(store)
+    finally:
+        await store.aclose()
