@@ -9,10 +9,13 @@ stores a new file, so a failure after its first byte left is
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
 from tallyfy_async import _constants as C
 from tallyfy_async._routes import Route
@@ -35,6 +38,9 @@ from tallyfy_async.resources._transfers import (
     checked_destination,
     to_path,
 )
+
+if TYPE_CHECKING:
+    from tallyfy_async.client import TallyfyClient
 
 UPLOAD_ASSET: Final = Route("POST", "/assets")
 UPLOAD_FILE: Final = Route("POST", "/file")
@@ -93,6 +99,32 @@ UPLOAD_FIELDS: Final = {
 }
 #: The upload's arguments that are not form fields.
 NOT_SENT_AS_FIELDS: Final = ("content", "filename", "max_size", "route")
+
+
+class _Turns:
+    """One lock per task an attach() is writing to, and how many calls hold or await it
+    (the lock is dropped with the last of them, so the table does not grow)."""
+
+    def __init__(self) -> None:
+        self.locks: dict[tuple[str, str, str], tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: tuple[str, str, str]) -> AsyncIterator[None]:
+        lock, users = self.locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self.locks[key]
+
+
+#: Per client (whatever OrgClient or Files handle a call comes through), the tasks
+#: attach() is writing to: it reads a field's files and writes them back with the new
+#: ones, so two calls at once on one task would each drop the other's file.
+_ATTACHING: weakref.WeakKeyDictionary[TallyfyClient, _Turns] = weakref.WeakKeyDictionary()
 
 
 class Files(Resource):
@@ -206,7 +238,11 @@ class Files(Resource):
         ``PUT .../runs/{process_id}/tasks/{task_id}`` (``taskdata``).
 
         The task is read first (with its form fields) to keep the files the field
-        already holds.
+        already holds, then written back with them and the new ones. attach() calls
+        made through one client to one task run one after the other, so calls made at
+        once (``asyncio.gather``) keep each other's files. Calls from other clients or
+        processes to the same field can still race (Tallyfy has no conditional write):
+        the last to write may drop a file the other added.
 
         Args:
             process_id: the process's id, or the :class:`Task`.
@@ -222,14 +258,20 @@ class Files(Resource):
             NotFoundError: no such task in that process.
         """
         tasks = self._org.processes.tasks
-        current = await tasks.get(process_id, task_id, with_="form_fields")
+        ids = tasks._ids(process_id, task_id)
         added = [assets] if isinstance(assets, Asset | Mapping) else list(assets)
-        field = next(
-            (f for f in current.form_fields or [] if field_id in (f.id, f.alias, f.label)), None
-        )
-        value = field.field_value if field is not None else None
-        kept = value if isinstance(value, list) else []
-        return await tasks.update(current, form_values={field_id: [*kept, *added]})
+        # Per task, not per field: a field named by its alias and by its id is one field.
+        key = (self._org_id, ids["process_id"], ids["task_id"])
+        turns = _ATTACHING.setdefault(self._org.client, _Turns())
+        async with turns.turn(key):
+            current = await tasks.get(ids["process_id"], ids["task_id"], with_="form_fields")
+            field = next(
+                (f for f in current.form_fields or [] if field_id in (f.id, f.alias, f.label)),
+                None,
+            )
+            value = field.field_value if field is not None else None
+            kept = value if isinstance(value, list) else []
+            return await tasks.update(current, form_values={field_id: [*kept, *added]})
 
     @overload
     async def get(self, asset_id: str | Asset, /, *, raw: Literal[False] = False) -> Asset: ...

@@ -30,6 +30,7 @@ from tallyfy_async import (
 from tallyfy_async.client import OrgClient
 from tallyfy_async.errors import FileTooLargeError
 from tallyfy_async.models.files import Asset, FileSubject
+from tallyfy_async.resources.files import _ATTACHING
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 from tests.resources.conftest import RequestsTo
 
@@ -374,6 +375,41 @@ async def test_attach_a_file_to_a_tasks_file_field(
     await org.files.attach(task, field_id=field[0].id, assets=first)
     updated = await org.files.attach(process.id, task.id, field_id="Scan", assets=[second])
     assert [a["id"] for a in updated.taskdata[field[0].id]] == [first.id, second.id]
+
+
+async def test_attach_calls_at_once_to_one_field_keep_every_file(
+    client: TallyfyClient, org: OrgClient, demo: DemoOrg, fake: FakeTallyfy
+) -> None:
+    blueprint = fake.add_blueprint(
+        demo.org_id,
+        title="Papers",
+        steps=[{"title": "Sign", "captures": [{"label": "Scan", "field_type": "file",
+                                                "required": False}]}],
+    )  # fmt: skip
+    process = await org.processes.launch(blueprint, name="Papers 2")
+    [task] = await org.processes.tasks.list(process).to_list()
+    [field] = (await org.processes.tasks.get(task, with_="form_fields")).form_fields or []
+    upload = {
+        "subject_type": "Run",
+        "subject_id": process.id,
+        "uploaded_from": field.id,
+        "step_id": task.step_id,
+        "checklist_id": blueprint,
+    }
+    assets = [await org.files.upload(content=PDF, filename=f"{n}.pdf", **upload) for n in range(6)]
+    # Through one view, another view of the organization, by the field's id and label:
+    # all are one field of one task, so each call waits for the one before to write.
+    views = [org.files, client.org(demo.org_id).files, OrgClient(client, demo.org_id).files]
+    names = [field.id, "Scan"]
+    await asyncio.gather(
+        *(
+            views[n % 3].attach(process.id, task.id, field_id=names[n % 2], assets=asset)
+            for n, asset in enumerate(assets)
+        )
+    )
+    stored = await org.processes.tasks.get(task)
+    assert sorted(a["id"] for a in stored.taskdata[field.id]) == sorted(a.id for a in assets)
+    assert not _ATTACHING[client].locks  # dropped with the last call: the table does not grow
 
 
 # --- what a misbehaving server cannot do ------------------------------------------------
