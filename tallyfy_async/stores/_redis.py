@@ -45,6 +45,14 @@ def credential_errors() -> tuple[type[BaseException], ...]:
     return (exceptions.AuthenticationError, exceptions.AuthorizationError)
 
 
+def read_only_errors() -> tuple[type[BaseException], ...]:
+    """What a write to a read-only replica raises: the URL names a replica, or a failover
+    made the store's server one. A misconfiguration to report, not an outage to wait out:
+    the client stays connected to the same server, which keeps refusing."""
+    exceptions = importlib.import_module("redis.exceptions")
+    return (exceptions.ReadOnlyError,)
+
+
 #: How to fix refused credentials, for the stores' messages.
 CREDENTIALS_HINT = (
     "check the password in the Redis URL (percent-encoded, as in "
@@ -106,6 +114,15 @@ class RedisConnection:
                 f"{what}: give a Redis URL or a redis.asyncio.Redis client, "
                 f"got {type(redis).__name__}"
             )
+
+    def read_only_message(self, what: str) -> str:
+        """Why a write failed while ``what`` on a read-only replica, and how to fix it."""
+        return (
+            f"Redis at {self.where} refused a write while {what}: it is a read-only replica "
+            "(the URL names a replica, or a failover made this server one); point the store "
+            "at the primary, or give it a Sentinel's master_for(...) client, which follows "
+            "failovers"
+        )
 
     def key(self, *parts: str) -> str:
         """The prefix followed by ``parts``."""

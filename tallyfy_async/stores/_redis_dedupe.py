@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from tallyfy_async.stores._redis import RedisConnection
+from tallyfy_async.stores._redis import RedisConnection, read_only_errors
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -39,13 +39,26 @@ class RedisDedupeStore:
 
     def __init__(self, redis: str | Redis, *, prefix: str = "tallyfy:webhook:") -> None:
         self._redis = RedisConnection(redis, prefix=prefix, what="RedisDedupeStore")
+        self._read_only = read_only_errors()
 
     async def add(self, key: str, ttl: float) -> bool:
-        """Remember ``key`` for ``ttl`` seconds unless it is remembered; True if it was new."""
+        """Remember ``key`` for ``ttl`` seconds unless it is remembered; True if it was new.
+
+        Raises:
+            redis.exceptions.RedisError: Redis failed; a read-only replica's error says so
+                and how to fix it (the receiver logs it and lets the delivery through).
+        """
         milliseconds = max(1, math.ceil(ttl * 1000))
-        return bool(
-            await self._redis.client.set(self._redis.key(key), b"1", nx=True, px=milliseconds)
-        )
+        try:
+            return bool(
+                await self._redis.client.set(self._redis.key(key), b"1", nx=True, px=milliseconds)
+            )
+        except self._read_only as exc:
+            # Same type, for code that catches it; redis-py's own message does not say
+            # which server, nor what to do.
+            raise type(exc)(
+                self._redis.read_only_message("remembering a webhook delivery")
+            ) from None
 
     async def aclose(self) -> None:
         """Close the client if the store made it from a URL."""

@@ -25,6 +25,7 @@ from tallyfy_async.stores._redis import (
     CREDENTIALS_HINT,
     RedisConnection,
     credential_errors,
+    read_only_errors,
     redis_errors,
 )
 
@@ -73,7 +74,8 @@ class RedisRateBudget:
       and says when it is back. No call fails for it. A Redis that comes back empty starts
       a fresh budget. A Redis that refuses the credentials (a wrong or missing password) is
       paced the same way, since no call fails for the budget, but logged as an ERROR: it
-      needs fixing.
+      needs fixing. So is a read-only replica (a URL naming a replica, or a server a
+      failover made one).
 
     Args:
         redis: a URL (``redis://:password@host:6379/0``), or a ``redis.asyncio.Redis`` the
@@ -136,6 +138,7 @@ class RedisRateBudget:
         self._script = self._redis.client.register_script(_gcra.SCRIPT)
         self._errors = redis_errors()
         self._credentials = credential_errors()
+        self._read_only = read_only_errors()
         self._gates: dict[str, FleetGate] = {}
         #: This process in the fleet's sorted set of members.
         self._member = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -214,6 +217,15 @@ class RedisRateBudget:
                 self._redis.where,
                 type(exc).__name__,
                 CREDENTIALS_HINT,
+                self._share(gate).rate,
+                gate.org_id,
+            )
+        elif isinstance(exc, self._read_only):
+            # As costly, and waiting does not help: the client stays on the replica.
+            log.error(
+                "%s. Until then each organization's rate falls back to this process's share "
+                "(%.4g/s for %s), and a fleet may send that much from each process",
+                self._redis.read_only_message("sharing the rate budget"),
                 self._share(gate).rate,
                 gate.org_id,
             )

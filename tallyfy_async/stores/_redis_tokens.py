@@ -29,7 +29,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tallyfy_async import _constants as C
 from tallyfy_async.auth.tokens import StoredToken, Token
 from tallyfy_async.errors import TokenStoreError
-from tallyfy_async.stores._redis import CREDENTIALS_HINT, RedisConnection, credential_errors
+from tallyfy_async.stores._redis import (
+    CREDENTIALS_HINT,
+    RedisConnection,
+    credential_errors,
+    read_only_errors,
+)
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -95,7 +100,8 @@ class RedisTokenStore:
         unavailable_wait: longest time one operation retries an unreachable Redis before
             :class:`~tallyfy_async.TokenStoreError` (a token still valid in a process is used
             without Redis meanwhile). Refused credentials (a wrong or missing password) are
-            not waited for: they raise TokenStoreError at once.
+            not waited for: they raise TokenStoreError at once, as does a read-only replica
+            (a URL naming a replica, or a server a failover made one).
         refresh_token_ttl: how long a token that has a refresh token is kept (a process
             started later must find the newest refresh token); a token without one is kept
             until its expiry plus a minute.
@@ -129,9 +135,11 @@ class RedisTokenStore:
         self.refresh_token_ttl = float(refresh_token_ttl)
         exceptions = importlib.import_module("redis.exceptions")
         # Down, restarting, loading its data, or too slow: wait and try again. Refused
-        # credentials fail at once (checked first: redis-py makes them ConnectionErrors);
-        # other Redis errors (a script error) are raised as they are.
+        # credentials fail at once (checked first: redis-py makes them ConnectionErrors),
+        # and so does a read-only replica; other Redis errors (a script error) are raised
+        # as they are.
         self._credentials = credential_errors()
+        self._read_only = read_only_errors()
         self._outage: tuple[type[BaseException], ...] = (
             exceptions.ConnectionError,
             exceptions.TimeoutError,
@@ -178,6 +186,8 @@ class RedisTokenStore:
                 raise
             except self._credentials as exc:
                 raise self._refused_credentials(what, exc) from None
+            except self._read_only:
+                raise TokenStoreError(self._redis.read_only_message(what)) from None
             except self._outage as exc:
                 if loop.time() + delay >= give_up:
                     raise TokenStoreError(
@@ -252,12 +262,17 @@ class RedisTokenStore:
         that refresh waits for Redis), and the other processes learn from their own 401.
 
         Raises:
-            TokenStoreError: Redis did not answer, or refused the credentials.
+            TokenStoreError: Redis did not answer, refused the credentials, or is a
+                read-only replica.
         """
         try:
             reply = await self._refuse(keys=[self._key(key)], args=[token.fingerprint()])
         except self._credentials as exc:
             raise self._refused_credentials("marking a token refused", exc) from None
+        except self._read_only:
+            raise TokenStoreError(
+                self._redis.read_only_message("marking a token refused")
+            ) from None
         except self._outage as exc:
             raise TokenStoreError(
                 f"Redis at {self._redis!r} was unreachable while marking a token refused "
@@ -273,7 +288,8 @@ class RedisTokenStore:
 
         Raises:
             TokenStoreError: another process held it past ``lock_wait``, Redis stayed
-                unreachable past ``unavailable_wait``, or it refused the credentials.
+                unreachable past ``unavailable_wait``, or it refused the credentials or
+                (a read-only replica) the write.
         """
         lock: Lock = self._redis.client.lock(
             self._redis.key("lock:", key),
@@ -297,7 +313,7 @@ class RedisTokenStore:
                     "was frozen or Redis lost it); the version check kept the newest token",
                     key,
                 )
-            except self._outage:
+            except (*self._outage, *self._read_only):
                 pass  # it expires on its own
 
     async def _acquire(self, lock: Lock, key: str) -> None:
@@ -343,6 +359,13 @@ class RedisTokenStore:
                 log.error(
                     "%s; the refresh lock of %s is no longer renewed",
                     self._refused_credentials("renewing the refresh lock", exc),
+                    key,
+                )
+                return
+            except self._read_only:
+                log.error(
+                    "%s; the refresh lock of %s is no longer renewed",
+                    self._redis.read_only_message("renewing the refresh lock"),
                     key,
                 )
                 return
