@@ -1,17 +1,18 @@
 """Files moving in and out in chunks: memory stays flat whatever their size.
 
 An upload is a multipart body streamed from a path (read in chunks by aiohttp), from
-bytes, or from an async iterator of bytes (counted as it goes, and cut short past the
-size limit). A download is read as it arrives, either into a temporary file beside the
-destination, renamed once complete (an interrupted download leaves nothing at the
-destination), or into a small queue a caller iterates. Both go through the transport's
-one pipeline (:class:`~tallyfy_async._transport.Transfer`).
+bytes, or from an async iterator of bytes; a path and an iterator are counted as they
+go, and cut short past the size limit. A download is read as it arrives, either into a
+temporary file beside the destination, renamed once complete (an interrupted download
+leaves nothing at the destination), or into a small queue a caller iterates. Both go
+through the transport's one pipeline (:class:`~tallyfy_async._transport.Transfer`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
@@ -69,7 +70,7 @@ class Upload:
             if not path.is_file():
                 raise FileNotFoundError(f"no file to upload at {str(path)!r}")
             self._check(path.stat().st_size)
-            self._file = path.open("rb")
+            self._file = _CappedFile(path, self)
             file_part = self._file
         elif isinstance(content, AsyncIterable):
             file_part = aiohttp.payload.AsyncIterablePayload(self._counted(content))
@@ -114,6 +115,28 @@ class Upload:
     def __exit__(self, *exc_info: object) -> None:
         if self._file is not None:
             self._file.close()
+
+
+class _CappedFile(io.BufferedReader):
+    """An upload's file that refuses to be read past the upload's limit.
+
+    Its size is checked before sending, but a file still being written can grow after
+    that, and aiohttp sends what it then finds: counted here as aiohttp reads its
+    chunks, the body is cut short past the limit, so Tallyfy stores nothing.
+    """
+
+    def __init__(self, path: Path, upload: Upload) -> None:
+        super().__init__(io.FileIO(path, "rb"))
+        self._upload = upload
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        limit, read = self._upload.limit, self.tell()  # tell(): aiohttp may seek back
+        if limit is not None and read > limit:
+            failure = _too_large(f"{self._upload.filename!r} (grown since checked)", read, limit)
+            self._upload.failure = failure  # aiohttp reports it as a failed connection
+            raise failure
+        return chunk
 
 
 # --- downloads -------------------------------------------------------------------------

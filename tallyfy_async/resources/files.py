@@ -178,7 +178,8 @@ class Files(Resource):
             system: the external storage it comes from (``Dropbox``...).
             max_size: bytes at most (100 MiB, Tallyfy's limit, by default; None: no
                 limit here). A larger path or bytes is refused before sending; an
-                iterator is cut off when it passes the limit.
+                iterator, or a path that grows after that check, is cut off when it
+                passes the limit.
             route: ``"file"`` sends to ``POST .../file`` instead, the documentation's
                 path for the same handler.
 

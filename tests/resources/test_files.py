@@ -30,6 +30,7 @@ from tallyfy_async import (
 from tallyfy_async.client import OrgClient
 from tallyfy_async.errors import FileTooLargeError
 from tallyfy_async.models.files import Asset, FileSubject
+from tallyfy_async.resources._transfers import Upload
 from tallyfy_async.resources.files import _ATTACHING
 from tallyfy_async.testing import DemoOrg, FakeTallyfy
 from tests.resources.conftest import RequestsTo
@@ -172,6 +173,35 @@ async def test_a_streamed_upload_past_the_limit_is_cut_short(
             uploaded_from="f",
             max_size=2000,
         )
+    assert len(fake.state.orgs[demo.org_id].assets) == 0
+
+
+async def test_a_path_that_grows_past_the_limit_after_its_check_is_cut_short(
+    org: OrgClient,
+    demo: DemoOrg,
+    fake: FakeTallyfy,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = tmp_path / "growing.pdf"
+    source.write_bytes(PDF)
+    check = Upload._check
+
+    def check_then_grow(upload: Upload, size: int) -> None:
+        check(upload, size)  # passes: the file is within the limit here
+        with source.open("ab") as more:  # a writer still appending to it
+            more.write(b"x" * 200_000)
+
+    monkeypatch.setattr(Upload, "_check", check_then_grow)
+    with pytest.raises(FileTooLargeError, match="grown since checked") as too_large:
+        await org.files.upload(
+            content=source,
+            subject_type="Task",
+            subject_id=demo.oneoff_task_ids[0],
+            uploaded_from="f",
+            max_size=len(PDF) + 1000,
+        )
+    assert too_large.value.limit == len(PDF) + 1000
     assert len(fake.state.orgs[demo.org_id].assets) == 0
 
 
