@@ -22,10 +22,35 @@ from tallyfy_async.models import Blueprint, Folder, Group, Guest, Member, Proces
 LIST_LIMIT = 50
 
 
+#: Ids of 32 hexadecimal characters: a UUID without its hyphens.
+_HEX_ID = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def _hex_id(text: str) -> str:
+    """A blueprint's, process's, task's, group's, tag's or folder's id: Tallyfy writes
+    these as 32 hexadecimal characters, so any other text would only meet a 404."""
+    if _HEX_ID.fullmatch(text):
+        return text
+    problem = "not all hexadecimal" if len(text) == 32 else f"{len(text)} characters"
+    raise ValueError(
+        "its ids are 32 hexadecimal characters (0-9, a-f), as in "
+        f"'3b0c5f2e8d7a4c1b9e6f0a2d4c8b7e13'; this one is {problem}"
+    )
+
+
+def _number_id(text: str) -> int:
+    """A member's id: a whole number."""
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError("its ids are whole numbers, as in '10245'") from None
+
+
 @attrs.frozen
 class Kind:
     """A kind of record the quick looks read: its resource, its model (whose fields are
-    the columns ``list --columns`` may name), and what its ids look like."""
+    the columns ``list --columns`` may name), and what its ids look like (``id_type``
+    reads one, raising ValueError that says what was expected)."""
 
     resource: Callable[[OrgClient], Any]
     model: type[Any]
@@ -33,14 +58,14 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "blueprints": Kind(lambda org: org.blueprints, Blueprint),
-    "processes": Kind(lambda org: org.processes, Process),
-    "tasks": Kind(lambda org: org.tasks, Task),
-    "members": Kind(lambda org: org.members, Member, int),
-    "guests": Kind(lambda org: org.guests, Guest),
-    "groups": Kind(lambda org: org.groups, Group),
-    "tags": Kind(lambda org: org.tags, Tag),
-    "folders": Kind(lambda org: org.folders, Folder),
+    "blueprints": Kind(lambda org: org.blueprints, Blueprint, _hex_id),
+    "processes": Kind(lambda org: org.processes, Process, _hex_id),
+    "tasks": Kind(lambda org: org.tasks, Task, _hex_id),
+    "members": Kind(lambda org: org.members, Member, _number_id),
+    "guests": Kind(lambda org: org.guests, Guest),  # an email, checked by the SDK
+    "groups": Kind(lambda org: org.groups, Group, _hex_id),
+    "tags": Kind(lambda org: org.tags, Tag, _hex_id),
+    "folders": Kind(lambda org: org.folders, Folder, _hex_id),
 }
 #: A kind may also be named in the singular.
 _SINGULAR = {name.removesuffix("es" if name == "processes" else "s"): name for name in KINDS}
@@ -92,8 +117,10 @@ def get(target: Target, kind: str, record_id: str, as_json: bool | None) -> None
     """Show one record: its every field."""
     try:
         parsed = KINDS[kind].id_type(record_id)
-    except ValueError:
-        raise click.BadParameter(f"{record_id!r} is not an id of {kind}", param_hint="ID") from None
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{record_id[:60]!r} is not an id of {kind}: {exc}", param_hint="ID"
+        ) from None
 
     async def work() -> Any:
         async with connect(target) as session:

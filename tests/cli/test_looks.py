@@ -96,7 +96,7 @@ async def test_list_columns_may_name_keys_tallyfy_sent_but_refuses_unknown_names
         (["list", "processes", "colour=red"], "filters are NAME=VALUE with NAME one of q, status"),
         (["list", "process", "status"], "filters are NAME=VALUE"),
         (["list", "widgets"], "'widgets' is not one of: blueprints, processes, tasks"),
-        (["get", "member", "ten"], "'ten' is not an id of members"),
+        (["get", "member", "ten"], "'ten' is not an id of members: its ids are whole numbers"),
         (["export", "--out", "x.jsonl", "--org", "acme"], "32 lowercase hexadecimal"),
         (["export", "--out", "x.jsonl", "--since", "2026-03-01T09:00"], "has no time zone"),
         (["export", "--out", "x.jsonl", "--since", "last week"], "is not a date"),
@@ -131,3 +131,25 @@ async def test_get_shows_one_record_and_a_missing_one_exits_4(
     assert missing.code == 4, missing.text
     assert "not found" in missing.err and "404" in missing.err
     no_traceback(missing)
+
+
+@pytest.mark.parametrize(
+    ("kind", "record_id", "problem"),
+    [
+        ("task", "f" * 31, "this one is 31 characters"),
+        ("process", "f" * 33, "this one is 33 characters"),
+        ("blueprint", "g" + "f" * 31, "this one is not all hexadecimal"),
+        ("groups", "acme-managers", "this one is 13 characters"),
+        ("tag", "f" * 30 + "-1", "this one is not all hexadecimal"),
+        ("folder", "", "this one is 0 characters"),
+    ],
+)
+async def test_get_refuses_an_id_that_cannot_be_one_and_sends_nothing(
+    fake: FakeTallyfy, env: dict[str, str], kind: str, record_id: str, problem: str
+) -> None:
+    result = await tool("get", kind, record_id, env=env)
+    assert result.code == 2, result.text
+    assert "its ids are 32 hexadecimal characters (0-9, a-f)" in result.err
+    assert problem in result.err
+    assert len(fake.log) == 0  # refused before signing in, let alone asking for the record
+    no_traceback(result)
