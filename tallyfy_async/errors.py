@@ -247,8 +247,9 @@ class SignInError(TallyfyError, ValueError):
 
 
 class TokenStoreError(TallyfyError):
-    """A shared token store could not be used in time: its lock stayed held by another
-    process, or the store (Redis) stayed unreachable, past the store's bound.
+    """A shared token store could not be used: its lock stayed held by another process,
+    or the store (Redis) stayed unreachable, past the store's bound; or at once, when it
+    refused the credentials or (a read-only replica) the write.
 
     The message says which bound passed and what to check; it never holds a secret.
     """
