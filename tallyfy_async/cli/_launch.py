@@ -11,11 +11,11 @@ import filelock
 from tallyfy_async import _constants as C
 from tallyfy_async import bulk
 from tallyfy_async._exactly_once import FOUND_EARLIER
-from tallyfy_async._urls import check_id
 from tallyfy_async.bulk._report import start_file
 from tallyfy_async.cli._connect import Target, connect, connection_options
 from tallyfy_async.cli._csv_rows import SEPARATOR, ColumnPlan, CsvFile, CsvRow
 from tallyfy_async.cli._failures import ExitCode, Failure, run
+from tallyfy_async.cli._look import hex_id
 from tallyfy_async.models.processes import Process
 
 
@@ -25,9 +25,9 @@ class UnreadableRow(ValueError):
 
 def _blueprint(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
-        return check_id(value, "--blueprint")
+        return hex_id(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(f"{value[:60]!r} is not a blueprint's id: {exc}") from None
 
 
 @click.command(
@@ -55,8 +55,9 @@ def _blueprint(ctx: click.Context, param: click.Parameter, value: str) -> str:
               help="The column identifying a row across runs (an order number) [default: a "
               "digest of the row's kick-off values and --name columns].")  # fmt: skip
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="The report to write and resume from [default: FILE.report.jsonl beside "
-              "the CSV]; one launch at a time uses it (locking REPORT.lock).")  # fmt: skip
+              help="The report to write and resume from [default: beside the CSV, its name "
+              "with .report.jsonl for its extension]; one launch at a time uses it (locking "
+              "REPORT.lock).")  # fmt: skip
 @click.option(
     "--ignore-unknown-columns",
     is_flag=True,

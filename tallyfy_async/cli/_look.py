@@ -26,7 +26,7 @@ LIST_LIMIT = 50
 _HEX_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 
-def _hex_id(text: str) -> str:
+def hex_id(text: str) -> str:
     """A blueprint's, process's, task's, group's, tag's or folder's id: Tallyfy writes
     these as 32 hexadecimal characters, so any other text would only meet a 404."""
     if _HEX_ID.fullmatch(text):
@@ -58,14 +58,14 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "blueprints": Kind(lambda org: org.blueprints, Blueprint, _hex_id),
-    "processes": Kind(lambda org: org.processes, Process, _hex_id),
-    "tasks": Kind(lambda org: org.tasks, Task, _hex_id),
+    "blueprints": Kind(lambda org: org.blueprints, Blueprint, hex_id),
+    "processes": Kind(lambda org: org.processes, Process, hex_id),
+    "tasks": Kind(lambda org: org.tasks, Task, hex_id),
     "members": Kind(lambda org: org.members, Member, _number_id),
     "guests": Kind(lambda org: org.guests, Guest),  # an email, checked by the SDK
-    "groups": Kind(lambda org: org.groups, Group, _hex_id),
-    "tags": Kind(lambda org: org.tags, Tag, _hex_id),
-    "folders": Kind(lambda org: org.folders, Folder, _hex_id),
+    "groups": Kind(lambda org: org.groups, Group, hex_id),
+    "tags": Kind(lambda org: org.tags, Tag, hex_id),
+    "folders": Kind(lambda org: org.folders, Folder, hex_id),
 }
 #: A kind may also be named in the singular.
 _SINGULAR = {name.removesuffix("es" if name == "processes" else "s"): name for name in KINDS}

@@ -439,3 +439,19 @@ async def test_a_second_launch_on_the_same_report_is_refused_while_the_first_run
     assert rows_launched(fake, demo) == sorted(f"Order {n}" for n in range(1, 21))
     fake.clear_faults()
     assert (await tool(*args, env=env)).code == 0  # the lock went with the first launch
+
+
+@pytest.mark.parametrize(
+    ("blueprint", "problem"), [("nothex", "6 characters"), ("z" * 32, "not all hexadecimal")]
+)
+async def test_a_blueprint_id_that_cannot_be_one_is_refused_before_anything_is_sent(
+    fake: FakeTallyfy, env: dict[str, str], tmp_path: Path, blueprint: str, problem: str
+) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("name\nfirst\n")
+    result = await tool("launch", "--csv", str(rows), "--blueprint", blueprint, env=env)
+    assert result.code == 2, result.text
+    assert "is not a blueprint's id: its ids are 32 hexadecimal characters" in result.err
+    assert problem in result.err
+    assert len(fake.log) == 0
+    no_traceback(result)
