@@ -133,7 +133,9 @@ class _CappedFile(io.BufferedReader):
         chunk = super().read(size)
         limit, read = self._upload.limit, self.tell()  # tell(): aiohttp may seek back
         if limit is not None and read > limit:
-            failure = _too_large(f"{self._upload.filename!r} (grown since checked)", read, limit)
+            # The file's size now, not the bytes read so far (aiohttp reads in chunks).
+            size = max(read, os.fstat(self.fileno()).st_size)
+            failure = _too_large(f"{self._upload.filename!r} (grown since checked)", size, limit)
             self._upload.failure = failure  # aiohttp reports it as a failed connection
             raise failure
         return chunk

@@ -155,8 +155,13 @@ def _without_secrets(url: str) -> str:
     # An "@" that yarl did not read as the end of the user part (a mistyped scheme, as in
     # "redis//:pw@host", or an unencoded '/', '?' or '#' in the password) leaves the
     # password in what it reads as the host, path, query or fragment: show only the host
-    # and what follows it, without query or fragment.
-    if "@" in parsed.raw_path + parsed.raw_query_string + parsed.raw_fragment:
+    # and what follows it, without query or fragment. In a real query an "@" comes in a
+    # value, after its key's "=" (client_name=billing@prod): the host is then the host.
+    if "@" in parsed.raw_path or any(
+        "=" not in text.partition("@")[0]
+        for text in (parsed.raw_query_string, parsed.raw_fragment)
+        if "@" in text
+    ):
         return "***@" + re.split("[?#]", url.rpartition("@")[2])[0]
     return str(parsed.with_query(None).with_fragment(None))
 

@@ -190,7 +190,7 @@ async def test_a_path_that_grows_past_the_limit_after_its_check_is_cut_short(
     def check_then_grow(upload: Upload, size: int) -> None:
         check(upload, size)  # passes: the file is within the limit here
         with source.open("ab") as more:  # a writer still appending to it
-            more.write(b"x" * 200_000)
+            more.write(b"x" * 1_000_000)  # more than aiohttp reads at once
 
     monkeypatch.setattr(Upload, "_check", check_then_grow)
     with pytest.raises(FileTooLargeError, match="grown since checked") as too_large:
@@ -202,6 +202,7 @@ async def test_a_path_that_grows_past_the_limit_after_its_check_is_cut_short(
             max_size=len(PDF) + 1000,
         )
     assert too_large.value.limit == len(PDF) + 1000
+    assert too_large.value.size == source.stat().st_size  # the file's size, not a chunk's
     assert len(fake.state.orgs[demo.org_id].assets) == 0
 
 

@@ -76,6 +76,13 @@ def test_an_unreadable_url_is_refused_saying_to_percent_encode_without_its_passw
         # An unencoded '/' or '?' in it: redis-py reads the password as the host.
         ("redis://s3cret/x@127.0.0.1:6379/0", "***@127.0.0.1:6379/0"),
         ("redis://s3cret?@127.0.0.1:6379/0", "***@127.0.0.1:6379/0"),
+        ("redis://s3cret#x@127.0.0.1:6379/0", "***@127.0.0.1:6379/0"),
+        # An "@" in a query's value is no user part: the host is shown.
+        ("redis://127.0.0.1:6379/0?client_name=billing@prod", "redis://127.0.0.1:6379/0"),
+        (
+            "rediss://alice:s3cret@127.0.0.1:6380/0?ssl_ca_certs=/etc/ca@corp.pem",
+            "rediss://alice:***@127.0.0.1:6380/0",
+        ),
         # Beside a password it is a user name (an ACL user), shown to tell which one.
         ("redis://alice:s3cret@127.0.0.1:6379/0", "redis://alice:***@127.0.0.1:6379/0"),
     ],
