@@ -21,7 +21,14 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from tallyfy_async._constants import WEBHOOK_MAX_BODY_BYTES
-from tallyfy_async._serde import Converter, _is_model, _without_none, json_loads, orjson
+from tallyfy_async._serde import (
+    Converter,
+    _is_model,
+    _without_none,
+    json_encoding,
+    json_loads,
+    orjson,
+)
 from tallyfy_async.webhooks._dates import read_webhook_date, time_zone
 from tallyfy_async.webhooks._errors import (
     MissingOrganizationError,
@@ -141,7 +148,7 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
         UnexpectedOrganizationError: when the body names another organization (403).
     """
     try:
-        data = json_loads(body)
+        data = _loads(body)
     except (ValueError, RecursionError, UnicodeDecodeError):
         raise WebhookNotJSONError(
             "webhook refused: the body is not JSON (Tallyfy posts a JSON object)"
@@ -198,9 +205,34 @@ def read_event(body: bytes | str, org_id: str, zone: tzinfo | None) -> WebhookEv
     )
 
 
+def _loads(body: bytes | str) -> Any:
+    """The body's JSON. orjson refuses half a surrogate pair (``"\ud800"``), which JSON's
+    grammar allows: such a body is read again by ``json``, as a receiver without orjson
+    reads it, rather than refused and lost (Tallyfy never sends a delivery again)."""
+    try:
+        return json_loads(body)
+    except ValueError:
+        if orjson is None:
+            raise
+    if isinstance(body, bytes | bytearray):
+        body = body.decode(json_encoding(body), "surrogatepass")
+    return _STRICT_JSON.decode(body)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+#: ``json`` as strict as orjson (NaN and Infinity refused), for what orjson would not read.
+_STRICT_JSON: Final = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def _digest(value: Any) -> str:
     """A digest of decoded JSON, whatever the order of its keys or the layout of its text."""
-    return hashlib.blake2b(_canonical(value), digest_size=12).hexdigest()
+    try:
+        return hashlib.blake2b(_canonical(value), digest_size=12).hexdigest()
+    except RecursionError:  # orjson reads deeper than json writes
+        raise WebhookShapeError("webhook refused: its JSON is nested too deeply") from None
 
 
 #: Canonical JSON: keys sorted, no spaces, text as it is (not ``\u`` escapes).

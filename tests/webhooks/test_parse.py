@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tallyfy_async import TallyfyError, _serde, webhooks
+from tallyfy_async import TallyfyError, webhooks
 from tallyfy_async.models.common import Progress
 from tallyfy_async.webhooks import (
     Capture,
@@ -434,15 +434,25 @@ def test_text_that_looks_like_a_small_float_is_digested_the_same(text: str) -> N
     assert _parse._canonical([text]) == _as_json_writes_it([text])
 
 
-def test_a_lone_surrogate_in_a_payload_is_read_or_refused_never_a_crash() -> None:
-    # JSON may escape half a surrogate pair ("\ud800"); json reads it into a str that
-    # UTF-8 cannot encode. orjson refuses such a body as not JSON.
+def test_a_lone_surrogate_in_a_payload_is_read_with_orjson_or_without() -> None:
+    # JSON may escape half a surrogate pair ("\ud800"): json reads it into a str that
+    # UTF-8 cannot encode; orjson refuses it. Either way the event is read, one key.
     task = example("task")
     next(iter(task["this_task"]["captures"].values()))["value"] = "half \ud800 a pair"
     other = {"event": "task.assigned", "this_task": {"id": "t1"}, "note": "\udfff"}
     for payload in (task, other):
-        if _serde.orjson is not None:
-            with pytest.raises(WebhookNotJSONError):
-                parse(payload)
-        else:
-            assert parse(payload).dedupe_key == parse(copy.deepcopy(payload)).dedupe_key
+        event = parse(payload)
+        assert event.dedupe_key == parse(copy.deepcopy(payload)).dedupe_key
+    assert isinstance(event, OtherEvent) and event.payload["note"] == "\udfff"
+
+
+def test_a_body_nested_past_what_json_writes_is_refused_not_a_crash() -> None:
+    # Anyone who knows the organization id can post one; orjson reads 1,024 levels deep.
+    deep = "[" * 1000 + '"bottom"' + "]" * 1000
+    text = '{"event": "task.assigned", "this_task": {"id": "t1"}, "deep": ' + deep + "}"
+    try:
+        event = webhooks.parse(text.encode(), headers(), expected_org_id=EXAMPLE_ORG)
+    except (WebhookNotJSONError, WebhookShapeError) as refused:
+        assert refused.status == 400
+    else:  # read and digested: this build's parser and writer both went that deep
+        assert isinstance(event, OtherEvent)
