@@ -571,3 +571,19 @@ def test_a_rejected_delivery_made_by_hand_takes_its_size_from_its_body() -> None
         org_id=EXAMPLE_ORG, body=b"{oops", error=error, received_at=0.0
     )
     assert (made.size, made.truncated) == (5, False)
+
+
+async def test_half_a_surrogate_pair_in_an_answer_is_delivered_not_lost() -> None:
+    # Valid JSON ("\ud800" escaped); orjson refuses it, json reads it: the receiver must
+    # not answer 500 or 400 for it, with orjson installed or not (Tallyfy never resends).
+    recorder = Recorder()
+    payload = task_payload(7)
+    next(iter(payload["this_task"]["captures"].values()))["value"] = "half \ud800 a pair"
+    async with served(webhooks.handler(recorder, org_id=EXAMPLE_ORG)) as hook:
+        assert await hook.post(payload) == (200, "accepted")
+        assert await hook.post(payload) == (200, "duplicate")
+        await hook.receiver.join()
+
+    [event] = recorder.events
+    assert isinstance(event, TaskCompletedEvent)
+    assert "half \ud800 a pair" in [c.value for c in event.task.captures.values()]
