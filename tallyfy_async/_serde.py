@@ -65,6 +65,23 @@ def json_encoding(data: bytes | bytearray) -> str:
     return json.detect_encoding(data)
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+# One decoder for every call: json.loads builds a new one whenever it is given an option,
+# which costs about as much as reading a small body.
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def stdlib_json_loads(data: bytes | str) -> Any:
+    """Parse JSON with ``json`` as strictly as orjson: NaN and Infinity are refused. Also
+    what reads half a surrogate pair (``"\ud800"``), which orjson refuses."""
+    if isinstance(data, bytes | bytearray):  # as json.loads reads bytes
+        data = data.decode(json_encoding(data), "surrogatepass")
+    return _decoder.decode(data)
+
+
 # Both parsers refuse what is not JSON (NaN, Infinity) and raise ValueError or
 # RecursionError (nesting too deep) on a body they cannot read.
 if orjson is not None:
@@ -72,19 +89,7 @@ if orjson is not None:
     json_dumps: Callable[[Any], bytes] = orjson.dumps
 
 else:  # pragma: no cover
-
-    def _refuse_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
-
-    # One decoder for every call: json.loads builds a new one whenever it is given an
-    # option, which costs about as much as reading a small body.
-    _decoder = json.JSONDecoder(parse_constant=_refuse_constant)
-
-    def json_loads(data: bytes | str) -> Any:
-        """Parse JSON as strictly as orjson: NaN and Infinity are refused."""
-        if isinstance(data, bytes | bytearray):  # as json.loads reads bytes
-            data = data.decode(json_encoding(data), "surrogatepass")
-        return _decoder.decode(data)
+    json_loads = stdlib_json_loads
 
     def json_dumps(value: Any) -> bytes:
         """Serialise to compact JSON bytes."""

@@ -25,9 +25,9 @@ from tallyfy_async._serde import (
     Converter,
     _is_model,
     _without_none,
-    json_encoding,
     json_loads,
     orjson,
+    stdlib_json_loads,
 )
 from tallyfy_async.webhooks._dates import read_webhook_date, time_zone
 from tallyfy_async.webhooks._errors import (
@@ -214,17 +214,7 @@ def _loads(body: bytes | str) -> Any:
     except ValueError:
         if orjson is None:
             raise
-    if isinstance(body, bytes | bytearray):
-        body = body.decode(json_encoding(body), "surrogatepass")
-    return _STRICT_JSON.decode(body)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-#: ``json`` as strict as orjson (NaN and Infinity refused), for what orjson would not read.
-_STRICT_JSON: Final = json.JSONDecoder(parse_constant=_refuse_constant)
+    return stdlib_json_loads(body)
 
 
 def _digest(value: Any) -> str:
