@@ -13,7 +13,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 from yarl import URL
@@ -74,8 +74,9 @@ def check_id(value: object, what: str = "id") -> str:
     return text
 
 
-#: Tallyfy's organization ids: 32 lowercase hexadecimal characters (a UUID without hyphens).
-_ORG_ID = re.compile(r"[0-9a-f]{32}")
+#: Tallyfy's ids of organizations, and of blueprints, processes, tasks, groups, tags and
+#: folders: 32 lowercase hexadecimal characters (a UUID without hyphens).
+HEX_ID: Final = re.compile(r"[0-9a-f]{32}")
 
 
 def check_org_id(value: object, what: str = "org_id") -> str:
@@ -88,9 +89,9 @@ def check_org_id(value: object, what: str = "org_id") -> str:
         TypeError, ValueError: for a value that cannot be an organization id.
     """
     text = check_id(value, what)
-    if _ORG_ID.fullmatch(text):
+    if HEX_ID.fullmatch(text):
         return text
-    if _ORG_ID.fullmatch(text.lower()):
+    if HEX_ID.fullmatch(text.lower()):
         raise ValueError(f"{what} {text!r} must be written in lowercase: {text.lower()!r}")
     raise ValueError(
         f"{what} must be an organization id, 32 lowercase hexadecimal characters (for "

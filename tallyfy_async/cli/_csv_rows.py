@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 import string
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,13 +18,13 @@ from typing import IO, Any
 
 import attrs
 
+from tallyfy_async._urls import HEX_ID
 from tallyfy_async.cli._failures import ExitCode, Failure
 from tallyfy_async.models.form_fields import FieldType, FormField
 from tallyfy_async.resources._form_values import normalize
 
 #: Several values in one cell (choices of a multiselect, cells of a table, assignees).
 SEPARATOR = ";"
-_HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 @attrs.frozen
@@ -260,7 +259,7 @@ def _value(field: FormField, text: str) -> Any:
         for part in filter(None, (p.strip() for p in text.split(SEPARATOR))):
             if part.isdigit():
                 owners["users"].append(int(part))
-            elif _HEX_ID.match(part):
+            elif HEX_ID.fullmatch(part):
                 owners["groups"].append(part)
             else:
                 owners["guests"].append(part)

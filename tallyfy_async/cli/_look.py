@@ -12,6 +12,7 @@ import attrs
 import click
 
 from tallyfy_async._readers import EXTRA
+from tallyfy_async._urls import HEX_ID
 from tallyfy_async.cli._connect import Target, connect, connection_options
 from tallyfy_async.cli._failures import ExitCode, Failure, run
 from tallyfy_async.cli._output import format_option, show
@@ -22,14 +23,10 @@ from tallyfy_async.models import Blueprint, Folder, Group, Guest, Member, Proces
 LIST_LIMIT = 50
 
 
-#: Ids of 32 hexadecimal characters: a UUID without its hyphens.
-_HEX_ID = re.compile(r"[0-9a-fA-F]{32}")
-
-
 def hex_id(text: str) -> str:
     """A blueprint's, process's, task's, group's, tag's or folder's id: Tallyfy writes
     these as 32 hexadecimal characters, so any other text would only meet a 404."""
-    if _HEX_ID.fullmatch(text):
+    if HEX_ID.fullmatch(text.lower()):  # upper case too: the API may take it
         return text
     problem = "not all hexadecimal" if len(text) == 32 else f"{len(text)} characters"
     raise ValueError(
