@@ -4,6 +4,12 @@
 slot, about 1.3 µs on the stock loop and 1.9 on uvloop (``benchmarks/NOTES.md``). Here a free
 slot is taken by a plain call; only a caller that must queue awaits, and a slot given back
 goes straight to the oldest waiter, so nobody can overtake the queue.
+
+The callers in line keep to their deadlines with one timer for the whole line rather than an
+``asyncio.timeout`` each: with hundreds of callers queued (more in flight than
+``max_concurrency``) every one of them would hold a timeout, its timer handle and the
+timer's context until its turn, objects the garbage collector walks again and again while
+they wait.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ import contextlib
 import math
 from collections import deque
 
-from tallyfy_async._retry import until
+#: Seconds a timer may run early on any loop (a millisecond: uvloop's clock).
+_CLOCK_TICK = 0.001
 
 
 class FifoLimiter:
@@ -23,14 +30,18 @@ class FifoLimiter:
     ``finally``.
     """
 
-    __slots__ = ("_free", "_waiters")
+    __slots__ = ("_free", "_timer", "_timer_at", "_waiters")
 
     def __init__(self, limit: int) -> None:
         if limit < 1:
             raise ValueError(f"a limit must be >= 1, got {limit!r}")
         self._free = limit
-        #: Futures of the callers queued, oldest first.
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        #: The callers queued, oldest first: each one's future and deadline.
+        self._waiters: deque[tuple[asyncio.Future[None], float]] = deque()
+        #: The line's one timer, armed for the earliest deadline in it (or later: it
+        #: re-arms itself for what is left when it fires).
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf
 
     def try_acquire(self) -> bool:
         """Take a slot now if one is free and nobody queues before us."""
@@ -48,27 +59,36 @@ class FifoLimiter:
         """
         if self.try_acquire():
             return
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        entry = (waiter, deadline)
+        self._waiters.append(entry)
+        if deadline < self._timer_at:
+            self._arm(loop, deadline)
         try:
-            async with until(deadline):
-                await waiter
+            await waiter
         except BaseException:  # cancelled, timed out, or closed at the loop's shutdown
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # handed a slot just as we gave up: pass it on
-            else:
+            if waiter.cancelled() or not waiter.done():
                 # Out of the line now, not at the next release: callers that give up
                 # while every slot is held by long transfers must not pile up.
                 waiter.cancel()
                 with contextlib.suppress(ValueError):  # a release may have skipped it already
-                    self._waiters.remove(waiter)
+                    self._waiters.remove(entry)
+            elif waiter.exception() is None:
+                self.release()  # handed a slot just as we gave up: pass it on
+            # else: the timer ended the wait, and took it out of the line.
             raise
+        if deadline <= loop.time():
+            # Handed a slot in the loop turn the deadline passed (the loop was busy): the
+            # deadline holds, and the slot goes on to the next in line.
+            self.release()
+            raise TimeoutError
 
     def release(self) -> None:
         """Give a slot back: to the oldest waiter still waiting, or to the free pool."""
         waiters = self._waiters
         while waiters:
-            waiter = waiters.popleft()
+            waiter, _ = waiters.popleft()
             if not waiter.done():
                 waiter.set_result(None)
                 return
@@ -77,3 +97,29 @@ class FifoLimiter:
     def locked(self) -> bool:
         """Whether a caller would have to wait."""
         return not self._free or bool(self._waiters)
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = loop.call_at(when, self._expire, loop)
+
+    def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The line's timer: end the wait of every caller whose deadline passed (within a
+        clock tick: a loop may run a timer that early), then re-arm for the earliest left."""
+        self._timer, self._timer_at = None, math.inf
+        now = loop.time()
+        waiting: deque[tuple[asyncio.Future[None], float]] = deque()
+        soonest = math.inf
+        for entry in self._waiters:
+            waiter, deadline = entry
+            if waiter.done():  # cancelled: its caller takes it out, or a release skips it
+                continue
+            if deadline - now <= _CLOCK_TICK:
+                waiter.set_exception(TimeoutError())
+            else:
+                waiting.append(entry)
+                soonest = min(soonest, deadline)
+        self._waiters = waiting
+        if soonest < math.inf:
+            self._arm(loop, soonest)

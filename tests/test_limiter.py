@@ -134,6 +134,73 @@ async def test_a_waiter_handed_a_slot_as_its_deadline_passes_passes_it_on() -> N
     assert not limiter.locked()
 
 
+async def test_deadlines_out_of_line_order_each_end_their_own_wait() -> None:
+    # A call queued again after a failed attempt keeps its older deadline: it may sit
+    # behind callers with later deadlines, and must still leave at its own.
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    ended: dict[str, float] = {}
+
+    async def caller(name: str, deadline: float) -> None:
+        try:
+            await limiter.acquire(deadline)
+        except TimeoutError:
+            ended[name] = loop.time()
+            raise
+        limiter.release()
+
+    later = asyncio.create_task(caller("later", start + 0.2))
+    sooner = asyncio.create_task(caller("sooner", start + 0.05))
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(sooner, 5)
+    assert not later.done()  # still in line, its deadline not reached
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(later, 5)
+    assert set(ended) == {"sooner", "later"}  # each ended by its deadline, not our wait
+    # Neither left before its deadline (a loop may run a timer a clock tick early).
+    assert ended["sooner"] >= start + 0.05 - 0.001
+    assert ended["later"] >= start + 0.2 - 0.001
+    assert not limiter._waiters
+    limiter.release()
+    assert not limiter.locked()
+
+
+async def test_the_deadlines_of_callers_served_in_time_do_not_end_the_others_waits() -> None:
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    first = asyncio.create_task(limiter.acquire(start + 0.05))
+    second = asyncio.create_task(limiter.acquire(start + 0.3))
+    await asyncio.sleep(0)
+    limiter.release()  # first is served before its deadline...
+    await asyncio.wait_for(first, 1)
+    await asyncio.sleep(0.1)  # ...which then passes: second waits on
+    assert not second.done()
+    limiter.release()
+    await asyncio.wait_for(second, 1)
+    limiter.release()
+    assert not limiter.locked()
+
+
+async def test_a_caller_cancelled_as_its_deadline_ends_its_wait_holds_nothing() -> None:
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    loop = asyncio.get_running_loop()
+    late = asyncio.create_task(limiter.acquire(loop.time()))
+    await asyncio.sleep(0)  # queued
+    await asyncio.sleep(0)  # the line's timer has ended its wait
+    late.cancel()
+    with pytest.raises((TimeoutError, asyncio.CancelledError)):
+        await late
+    assert not limiter._waiters
+    limiter.release()
+    assert limiter.try_acquire()
+    assert not limiter.try_acquire()  # one slot, neither lost nor given twice
+
+
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="limit must be >= 1"):
         FifoLimiter(0)
