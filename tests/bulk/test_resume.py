@@ -267,6 +267,10 @@ async def test_ctrl_c_returns_the_report_and_the_job_resumes_from_its_journal(
 ) -> None:
     rows = 300
     journal = tmp_path / "journal.jsonl"
+    # 20 ms a launch: the job needs about 0.4 s for its rows, so the Ctrl-C sent once 50
+    # are in lands while it runs even on a loaded host (unslowed, the rest could finish
+    # before the signal is handled, and the job end uninterrupted).
+    fake.inject(path=r"/runs$", method="POST", delay=0.02)
     child = await start_child(fake, demo, journal, rows)
     try:
         await wait_for_launches(fake, demo.org_id, 50)
