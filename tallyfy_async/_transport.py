@@ -383,7 +383,13 @@ class Transport:
                     now = started if gate is None else loop.time()
                     timeout = self._attempt_timeout(call, transfer, now)
                     if limiter is not None and not limiter.try_acquire():
-                        timeout = await self._queue_for_slot(limiter, call, transfer)
+                        # Awaited here, not in a helper coroutine: hundreds of callers may
+                        # queue, each holding its coroutines until its turn.
+                        try:
+                            await limiter.acquire(call.deadline)
+                        except TimeoutError as exc:
+                            raise self._no_slot(exc) from exc
+                        timeout = self._slot_timeout(limiter, call, transfer)
                     try:
                         if self.closed:
                             raise _AttemptFailed(
@@ -558,20 +564,20 @@ class Transport:
                 "this slow",
             ) from exc
 
-    async def _queue_for_slot(
+    def _no_slot(self, exc: TimeoutError) -> _AttemptFailed:
+        """A call whose deadline passed while it queued for a ``max_concurrency`` slot."""
+        return _AttemptFailed(
+            Failure.NOT_SENT,
+            exc,
+            "the call's deadline passed while it waited for a free slot "
+            f"(max_concurrency={self.max_concurrency})",
+        )
+
+    def _slot_timeout(
         self, limiter: FifoLimiter, call: _Call, transfer: Transfer | None
     ) -> aiohttp.ClientTimeout:
-        """Wait in line for a ``max_concurrency`` slot, no later than the call's deadline;
-        return the attempt's timeout, cut to what the wait left of the deadline."""
-        try:
-            await limiter.acquire(call.deadline)
-        except TimeoutError as exc:
-            raise _AttemptFailed(
-                Failure.NOT_SENT,
-                exc,
-                "the call's deadline passed while it waited for a free slot "
-                f"(max_concurrency={self.max_concurrency})",
-            ) from exc
+        """The timeout of an attempt that waited for its slot: cut to what the wait left
+        of the call's deadline."""
         try:
             assert self._loop is not None
             return self._attempt_timeout(call, transfer, self._loop.time())
