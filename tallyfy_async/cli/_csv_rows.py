@@ -252,7 +252,10 @@ def _template_columns(name: str) -> set[str]:
 def _value(field: FormField, text: str) -> Any:
     """A cell as its field takes it: several values split on ``;`` where a field holds
     several, assignees as member ids, guest emails and group ids."""
-    if field.field_type in (FieldType.MULTISELECT, FieldType.TABLE):
+    if field.field_type is FieldType.MULTISELECT:
+        # A spreadsheet's trailing separator ("Slack; Email;") chooses nothing more.
+        return [part for part in (p.strip() for p in text.split(SEPARATOR)) if part]
+    if field.field_type is FieldType.TABLE:  # cells by position: an empty one stays
         return [part.strip() for part in text.split(SEPARATOR)]
     if field.field_type is FieldType.ASSIGNEES:
         owners: dict[str, list[Any]] = {"users": [], "guests": [], "groups": []}

@@ -209,15 +209,15 @@ def test_cells_holding_several_values_are_split() -> None:
     kickoff = plan.kickoff(
         {
             "Client Name": "Globex; Inc",
-            "channels": "Slack; Email",
-            "Line items": "Widget;3",
+            "channels": "Slack; Email;",  # a trailing separator chooses nothing more
+            "Line items": "Widget;",  # an empty cell keeps its place
             "team": f"42; casey@example.com; {'e' * 32}",
         }
     )
     assert kickoff == {
         "d" * 32: "Globex; Inc",
         "a" * 32: ["Slack", "Email"],
-        "b" * 32: ["Widget", "3"],
+        "b" * 32: ["Widget", ""],
         "c" * 32: {"users": [42], "guests": ["casey@example.com"], "groups": ["e" * 32]},
     }
 
