@@ -7,6 +7,7 @@ store is built, so ``import tallyfy_async.stores`` works without it.
 from __future__ import annotations
 
 import importlib
+import logging
 import re
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from tallyfy_async import _constants as C
+
+log = logging.getLogger("tallyfy_async.stores")
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -67,7 +70,9 @@ class RedisConnection:
         redis: a URL (``redis://[:password@]host:port/db``, ``rediss://`` for TLS): the
             store makes its own client, with 1-second socket timeouts, and closes it; or a
             ``redis.asyncio.Redis`` the application already has (a Sentinel's
-            ``master_for(...)`` client too), which the store uses as it is and never closes.
+            ``master_for(...)`` client too), which the store uses as it is and never closes
+            (one without a ``socket_timeout`` is logged as a WARNING: a Redis that stops
+            answering would hold every call waiting on it).
         prefix: put in front of every key the store writes.
         what: the store's name, for error messages.
 
@@ -109,6 +114,19 @@ class RedisConnection:
             self.client = redis
             self.owned = False
             self.where = _describe_client(redis)
+            if _connection_kwargs(redis).get("socket_timeout") is None:
+                # The stores rely on Redis answering or failing: a refresh waits on the
+                # token store while holding the organization's refresh lock.
+                log.warning(
+                    "%s: the Redis client given has no socket_timeout, so a Redis server "
+                    "that stops answering (a network partition, a hung failover) holds "
+                    "every call waiting on it, a token refresh's lock included; create it "
+                    "with socket_timeout=%g and socket_connect_timeout=%g, as the store "
+                    "does for a URL",
+                    what,
+                    C.REDIS_SOCKET_TIMEOUT,
+                    C.REDIS_SOCKET_TIMEOUT,
+                )
         else:
             raise TypeError(
                 f"{what}: give a Redis URL or a redis.asyncio.Redis client, "
@@ -166,8 +184,13 @@ def _without_secrets(url: str) -> str:
     return str(parsed.with_query(None).with_fragment(None))
 
 
+def _connection_kwargs(client: Any) -> dict[str, Any]:
+    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", None)
+    return kwargs if isinstance(kwargs, dict) else {}
+
+
 def _describe_client(client: Any) -> str:
-    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+    kwargs = _connection_kwargs(client)
     if "path" in kwargs:
         return f"unix://{kwargs['path']}"
     return f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"

@@ -3,9 +3,13 @@ password."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+import redis.asyncio as redis
 
 from tallyfy_async.stores import RedisDedupeStore, RedisRateBudget, RedisTokenStore
+from tests.redis_server import RedisServer
 
 
 @pytest.mark.parametrize(
@@ -104,3 +108,32 @@ async def test_the_user_part_of_a_url_is_hidden_from_the_repr_unless_a_password_
         assert "s3cret" not in repr(store)
     finally:
         await store.aclose()
+
+
+async def test_an_application_client_without_socket_timeouts_is_warned_about(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A Redis that stops answering would hold every call waiting on such a client, a
+    # token refresh's lock included: say so when the store is built, not at the outage.
+    bare = redis.Redis.from_url(redis_server.url)
+    timed = redis.Redis.from_url(redis_server.url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        with caplog.at_level(logging.WARNING, logger="tallyfy_async.stores"):
+            RedisDedupeStore(bare)
+            RedisTokenStore(bare)
+            RedisRateBudget(bare, rate=5)
+        warned = [r.getMessage() for r in caplog.records if r.name == "tallyfy_async.stores"]
+        assert [message.split(":")[0] for message in warned] == [
+            "RedisDedupeStore",
+            "RedisTokenStore",
+            "RedisRateBudget",
+        ]
+        assert all("no socket_timeout" in message for message in warned)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="tallyfy_async.stores"):
+            store = RedisDedupeStore(timed)
+        assert not caplog.records
+        assert await store.add("seen-once", 30.0) is True  # the client works as it was given
+    finally:
+        await bare.aclose()
+        await timed.aclose()
