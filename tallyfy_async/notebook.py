@@ -97,6 +97,9 @@ class Table(Sequence[T], Generic[T]):
         columns: Sequence[str] | None = None,
         caption: str | None = None,
     ) -> None:
+        #: The rows' model when ``rows`` is a :class:`~tallyfy_async.pagination.Page`: the
+        #: columns of :meth:`to_pandas` when there is no row.
+        self.model: type[Any] | None = getattr(rows, "model", None)
         self.rows: list[T] = list(rows)
         self.columns = list(columns) if columns is not None else None
         kinds = sorted({type(row).__name__ for row in self.rows})
@@ -108,7 +111,9 @@ class Table(Sequence[T], Generic[T]):
     def __getitem__(self, index: slice) -> Table[T]: ...
     def __getitem__(self, index: int | slice) -> T | Table[T]:
         if isinstance(index, slice):
-            return Table(self.rows[index], columns=self.columns)
+            part = Table(self.rows[index], columns=self.columns)
+            part.model = self.model
+            return part
         return self.rows[index]
 
     def __len__(self) -> int:
@@ -129,8 +134,9 @@ class Table(Sequence[T], Generic[T]):
         return to_dicts(self.rows)
 
     def to_pandas(self) -> DataFrame:
-        """Every row in a ``pandas.DataFrame`` (see :func:`to_pandas`)."""
-        return to_pandas(self.rows)
+        """Every row in a ``pandas.DataFrame`` (see :func:`to_pandas`); a table of an
+        empty page has its model's columns."""
+        return to_pandas(self.rows, model=self.model)
 
 
 def table(

@@ -167,6 +167,9 @@ async def test_an_empty_listing_gives_a_frame_with_the_models_columns(
     # layer (search, the user's organizations); a page of plain dicts has no model.
     page = await org.tasks.list(q="no task has this title")
     assert len(page) == 0 and list(page.to_pandas().columns) == list(full.columns)
+    shown = table(page)  # a table of the page, and a slice of it, keep them too
+    assert list(shown.to_pandas().columns) == list(full.columns)
+    assert list(shown[:1].to_pandas().columns) == list(full.columns)
     assert list((await org.tasks.list(q="no task has this title").raw()).to_pandas().columns) == []
     hits = org.search.list(q="no process has this name", type="process")
     [process] = await org.processes.list(limit=1).to_list()
