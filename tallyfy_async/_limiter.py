@@ -19,9 +19,6 @@ import contextlib
 import math
 from collections import deque
 
-#: Seconds a timer may run early on any loop (a millisecond: uvloop's clock).
-_CLOCK_TICK = 0.001
-
 
 class FifoLimiter:
     """At most ``limit`` holders at once; waiters served in the order they came.
@@ -74,6 +71,8 @@ class FifoLimiter:
                 waiter.cancel()
                 with contextlib.suppress(ValueError):  # a release may have skipped it already
                     self._waiters.remove(entry)
+                if not self._waiters:
+                    self._disarm()
             elif waiter.exception() is None:
                 self.release()  # handed a slot just as we gave up: pass it on
             # else: the timer ended the wait, and took it out of the line.
@@ -91,6 +90,8 @@ class FifoLimiter:
             waiter, _ = waiters.popleft()
             if not waiter.done():
                 waiter.set_result(None)
+                if not waiters:
+                    self._disarm()  # nobody left to time out
                 return
         self._free += 1
 
@@ -99,14 +100,19 @@ class FifoLimiter:
         return not self._free or bool(self._waiters)
 
     def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        self._disarm()
         self._timer_at = when
         self._timer = loop.call_at(when, self._expire, loop)
 
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer, self._timer_at = None, math.inf
+
     def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
-        """The line's timer: end the wait of every caller whose deadline passed (within a
-        clock tick: a loop may run a timer that early), then re-arm for the earliest left."""
+        """The line's timer: end the wait of every caller whose deadline passed, then
+        re-arm for the earliest left. A timer run early (uvloop counts whole milliseconds)
+        ends nothing before its time: it re-arms, and runs again."""
         self._timer, self._timer_at = None, math.inf
         now = loop.time()
         waiting: deque[tuple[asyncio.Future[None], float]] = deque()
@@ -115,7 +121,7 @@ class FifoLimiter:
             waiter, deadline = entry
             if waiter.done():  # cancelled: its caller takes it out, or a release skips it
                 continue
-            if deadline - now <= _CLOCK_TICK:
+            if deadline <= now:
                 waiter.set_exception(TimeoutError())
             else:
                 waiting.append(entry)

@@ -159,10 +159,37 @@ async def test_deadlines_out_of_line_order_each_end_their_own_wait() -> None:
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(later, 5)
     assert set(ended) == {"sooner", "later"}  # each ended by its deadline, not our wait
-    # Neither left before its deadline (a loop may run a timer a clock tick early).
-    assert ended["sooner"] >= start + 0.05 - 0.001
-    assert ended["later"] >= start + 0.2 - 0.001
+    # Neither left before its deadline.
+    assert ended["sooner"] >= start + 0.05
+    assert ended["later"] >= start + 0.2
     assert not limiter._waiters
+    limiter.release()
+    assert not limiter.locked()
+
+
+async def test_the_lines_timer_ends_no_wait_before_its_deadline() -> None:
+    # The timer runs for the first deadline; the next falls 0.8 ms later. Run at a time
+    # between the two (a loop late by a fraction of a millisecond, or uvloop's timer, which
+    # counts whole milliseconds, early for the second), it ends only the first wait: a slot
+    # given back before the second deadline still goes to its caller.
+    limiter = FifoLimiter(1)
+    await limiter.acquire()
+    loop = asyncio.get_running_loop()
+    first_deadline = loop.time() + 10  # the real timer never runs in this test
+    first = asyncio.create_task(limiter.acquire(first_deadline))
+    second = asyncio.create_task(limiter.acquire(first_deadline + 0.0008))
+    await asyncio.sleep(0)
+    loop.time = lambda: first_deadline + 0.0004  # type: ignore[method-assign]
+    try:
+        limiter._expire(loop)
+    finally:
+        del loop.time  # the loop's own clock again
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(first, 1)
+    assert not second.done()
+    limiter.release()
+    await asyncio.wait_for(second, 1)
+    assert limiter._timer is None  # nobody left in line: no timer left behind
     limiter.release()
     assert not limiter.locked()
 
