@@ -18,6 +18,7 @@ import enum
 import math
 import random
 import time
+from collections.abc import Mapping
 
 import attrs
 
@@ -84,6 +85,34 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if when.tzinfo is None:  # asctime form, no zone: an HTTP-date is GMT by definition
         when = when.replace(tzinfo=datetime.UTC)
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds to wait from a response's ``Retry-After`` (None: it has none, or not one
+    that reads).
+
+    An HTTP-date is counted from the response's own ``Date`` (the server's clock, as RFC
+    9110 says), not from this machine's: a clock minutes off would otherwise stretch the
+    wait or retry at once into the same refusal. Without a readable ``Date``, from ours.
+    """
+    value = headers.get("Retry-After") if headers else None
+    if value is None:
+        return None
+    return parse_retry_after(value, now=_server_time(headers))
+
+
+def _server_time(headers: Mapping[str, str] | None) -> float | None:
+    """The response's ``Date`` as a timestamp; None when it has none that reads."""
+    date = headers.get("Date") if headers else None
+    if date is None:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(date.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return when.timestamp()
 
 
 @attrs.define

@@ -36,7 +36,7 @@ from tallyfy_async._retry import (
     RetryBudget,
     backoff_delay,
     may_retry,
-    parse_retry_after,
+    retry_after,
     until,
 )
 from tallyfy_async._serde import json_dumps
@@ -676,7 +676,7 @@ class Transport:
     ) -> float:
         """The wait before retrying a call answered with an error status, or raise."""
         if status == 429:
-            wait = parse_retry_after(headers.get("Retry-After"))
+            wait = retry_after(headers)
             if wait is None or wait <= self.retry.max_retry_after:
                 delay = wait if wait is not None else backoff_delay(self.retry, call.attempt)
                 # A 429 was declined, not applied: it costs no retry budget.
@@ -691,7 +691,7 @@ class Transport:
             # A 503 that says when to come back (maintenance) is asked again then, not
             # sooner; one asking for longer than we wait is not retried. Only a 503: a
             # proxy's Retry-After on a 502 or 504 says nothing about Tallyfy.
-            wait = parse_retry_after(headers.get("Retry-After")) if status == 503 else None
+            wait = retry_after(headers) if status == 503 else None
             if wait is None:
                 delay = backoff_delay(self.retry, call.attempt, self._rng)
             elif wait <= self.retry.max_retry_after:

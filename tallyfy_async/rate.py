@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from tallyfy_async import _constants as C
-from tallyfy_async._retry import parse_retry_after, until
+from tallyfy_async._retry import retry_after, until
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ class AdaptiveGate:
         self.rate_limited += 1
         self._refusals_in_a_row += 1
         loop = asyncio.get_running_loop()
-        wait = parse_retry_after(headers.get("Retry-After")) if headers else None
+        wait = retry_after(headers)
         if wait is None:
             wait = min(
                 C.RATE_PAUSE_WITHOUT_RETRY_AFTER * 2 ** (self._refusals_in_a_row - 1),

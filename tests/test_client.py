@@ -7,6 +7,8 @@ import gc
 import re
 import socket
 import threading
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import aiohttp
@@ -298,6 +300,24 @@ async def test_retry_after_beyond_the_cap_raises_at_once(fake: FakeTallyfy, demo
         with pytest.raises(RateLimitError) as error:
             await asyncio.wait_for(tallyfy.request("GET", f"/organizations/{demo.org_id}/runs"), 5)
     assert error.value.retry_after == 31_536_000
+    assert len(api_requests(fake, r"/runs$")) == 1
+
+
+async def test_a_retry_after_date_is_counted_from_the_servers_clock(
+    fake: FakeTallyfy, demo: DemoOrg
+) -> None:
+    # The server's clock runs an hour behind ours; it asks for 1,000 s by date. Counted from
+    # our clock that date is long past: the client would retry at once, into the same 429.
+    server_now = datetime.now(UTC) - timedelta(hours=1)
+    headers = {
+        "Date": format_datetime(server_now, usegmt=True),
+        "Retry-After": format_datetime(server_now + timedelta(seconds=1000), usegmt=True),
+    }
+    fake.inject(path=r"/runs$", status=429, headers=headers)
+    async with make_client(fake, demo) as tallyfy:
+        with pytest.raises(RateLimitError) as error:
+            await asyncio.wait_for(tallyfy.request("GET", f"/organizations/{demo.org_id}/runs"), 5)
+    assert error.value.retry_after == 1000  # past max_retry_after: raised, not retried
     assert len(api_requests(fake, r"/runs$")) == 1
 
 

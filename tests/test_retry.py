@@ -19,6 +19,7 @@ from tallyfy_async._retry import (
     is_idempotent,
     may_retry,
     parse_retry_after,
+    retry_after,
 )
 
 
@@ -65,6 +66,19 @@ def test_retry_after_as_http_date() -> None:
     assert parse_retry_after(later, now=now) == pytest.approx(90, abs=1.5)
     earlier = format_datetime(datetime.fromtimestamp(now, UTC) - timedelta(hours=1), usegmt=True)
     assert parse_retry_after(earlier, now=now) == 0.0
+
+
+def test_a_retry_after_date_counts_from_the_responses_date() -> None:
+    server = datetime.now(UTC) - timedelta(hours=1)  # a server clock an hour behind ours
+    at = format_datetime(server + timedelta(seconds=90), usegmt=True)
+    assert retry_after({"Date": format_datetime(server, usegmt=True), "Retry-After": at}) == 90
+    # No Date, or one that does not read: counted from this machine's clock.
+    assert retry_after({"Retry-After": at}) == 0.0
+    assert retry_after({"Date": "yesterday", "Retry-After": at}) == 0.0
+    # Seconds need no clock; nothing to read is None.
+    assert retry_after({"Date": "yesterday", "Retry-After": "7"}) == 7.0
+    assert retry_after({"Date": format_datetime(server, usegmt=True)}) is None
+    assert retry_after(None) is None
 
 
 def test_retry_after_in_asctime_form_is_gmt() -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from tallyfy_async import _constants as C
-from tallyfy_async._retry import parse_retry_after, until
+from tallyfy_async._retry import retry_after, until
 from tallyfy_async.rate import AdaptiveGate
 from tallyfy_async.stores import _gcra
 from tallyfy_async.stores._redis import (
@@ -284,7 +284,7 @@ class RedisRateBudget:
 
     def _refused(self, gate: FleetGate, epoch: int, headers: Mapping[str, str] | None) -> float:
         """Hold and slow the fleet after a 429; returns the hold, seconds."""
-        wait = parse_retry_after(headers.get("Retry-After")) if headers else None
+        wait = retry_after(headers)
         if wait is None:
             wait = C.RATE_PAUSE_WITHOUT_RETRY_AFTER
         wait = min(wait, C.MAX_RATE_PAUSE)
