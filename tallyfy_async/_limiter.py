@@ -19,6 +19,10 @@ import contextlib
 import math
 from collections import deque
 
+#: The least the line's timer is re-armed ahead: uvloop counts its clock and timers in whole
+#: milliseconds, so a timer armed for less runs again before the deadline, turn after turn.
+_MIN_REARM = 0.001
+
 
 class FifoLimiter:
     """At most ``limit`` holders at once; waiters served in the order they came.
@@ -112,7 +116,8 @@ class FifoLimiter:
     def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
         """The line's timer: end the wait of every caller whose deadline passed, then
         re-arm for the earliest left. A timer run early (uvloop counts whole milliseconds)
-        ends nothing before its time: it re-arms, and runs again."""
+        ends nothing before its time: it re-arms at least a millisecond on, so a wait ends
+        at most that late."""
         self._timer, self._timer_at = None, math.inf
         now = loop.time()
         waiting: deque[tuple[asyncio.Future[None], float]] = deque()
@@ -128,4 +133,4 @@ class FifoLimiter:
                 soonest = min(soonest, deadline)
         self._waiters = waiting
         if soonest < math.inf:
-            self._arm(loop, soonest)
+            self._arm(loop, max(soonest, now + _MIN_REARM))

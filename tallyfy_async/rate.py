@@ -11,7 +11,8 @@ organization's :class:`AdaptiveGate` keeps that from happening:
   ceiling (additive increase, multiplicative decrease). The requests already on the wire
   when a 429 arrives were sent under the old allowance: their 429s do not halve it again.
 - **Retry-After.** A 429 holds every request of the organization until then, not only the
-  one that was refused (without the header: one second, doubling while 429s follow).
+  one that was refused (without the header: one second, doubling while 429s follow), for a
+  minute at most: then one request asks again (a date is read by the server's ``Date``).
 - **X-RateLimit-Remaining.** What the window still allows, minus what was sent since: when
   nothing is left, new requests wait for those in flight; with none in flight one request
   goes ahead alone and learns whether the window reset (an answer) or how long until it
@@ -235,10 +236,10 @@ class AdaptiveGate:
         loop = asyncio.get_running_loop()
         wait = retry_after(headers)
         if wait is None:
-            wait = min(
-                C.RATE_PAUSE_WITHOUT_RETRY_AFTER * 2 ** (self._refusals_in_a_row - 1),
-                C.MAX_RATE_PAUSE,
-            )
+            wait = C.RATE_PAUSE_WITHOUT_RETRY_AFTER * 2 ** (self._refusals_in_a_row - 1)
+        # A longer hold (a quota's day) would stop every call of the organization for as
+        # long; after the cap one request asks again, as the fleet's budget does.
+        wait = min(wait, C.MAX_RATE_PAUSE)
         self._resume_at = max(self._resume_at, loop.time() + wait)
         # When the pause ends, one request goes first: its answer says whether the window
         # did reset, and how much it allows, before the others follow.

@@ -187,6 +187,9 @@ async def test_the_lines_timer_ends_no_wait_before_its_deadline() -> None:
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(first, 1)
     assert not second.done()
+    # Re-armed a millisecond on, not for the deadline 0.4 ms away: uvloop would run that
+    # timer before the deadline again and again until its millisecond clock ticks over.
+    assert limiter._timer_at == pytest.approx(first_deadline + 0.0014, abs=1e-9)
     limiter.release()
     await asyncio.wait_for(second, 1)
     assert limiter._timer is None  # nobody left in line: no timer left behind

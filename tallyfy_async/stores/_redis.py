@@ -7,6 +7,7 @@ store is built, so ``import tallyfy_async.stores`` works without it.
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import re
 from types import ModuleType
@@ -114,7 +115,7 @@ class RedisConnection:
             self.client = redis
             self.owned = False
             self.where = _describe_client(redis)
-            if _connection_kwargs(redis).get("socket_timeout") is None:
+            if _without_socket_timeout(redis):
                 # The stores rely on Redis answering or failing: a refresh waits on the
                 # token store while holding the organization's refresh lock.
                 log.warning(
@@ -187,6 +188,27 @@ def _without_secrets(url: str) -> str:
 def _connection_kwargs(client: Any) -> dict[str, Any]:
     kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", None)
     return kwargs if isinstance(kwargs, dict) else {}
+
+
+def _without_socket_timeout(client: Any) -> bool:
+    """Whether ``client``'s connections wait for Redis without a limit: their
+    ``socket_timeout`` is None, given so or left to a connection class whose default is
+    None (redis-py 5; redis-py 8 defaults to 5 s). False when it cannot be told."""
+    kwargs = _connection_kwargs(client)
+    if "socket_timeout" in kwargs:
+        return kwargs["socket_timeout"] is None
+    connection_class = getattr(getattr(client, "connection_pool", None), "connection_class", None)
+    for klass in getattr(connection_class, "__mro__", ()):
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            parameter = inspect.signature(init).parameters.get("socket_timeout")
+        except (TypeError, ValueError):
+            return False
+        if parameter is not None:  # the class that declares it holds its default
+            return parameter.default is None
+    return False
 
 
 def _describe_client(client: Any) -> str:

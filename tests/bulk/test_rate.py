@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -107,6 +109,26 @@ async def test_retry_after_holds_every_request_of_the_organization() -> None:
     async with asyncio.timeout(5):
         await held
     gate.release(held.result(), 200, None)
+
+
+async def test_a_hold_is_a_minute_at_most_and_a_date_reads_by_the_servers_clock() -> None:
+    # A quota's Retry-After of an hour would stop every call of the organization for an
+    # hour; after a minute one request asks again (as the fleet's Redis budget does).
+    loop = asyncio.get_running_loop()
+    gate = AdaptiveGate("org", ceiling=4)
+    (ticket,) = await take(gate, 1)
+    gate.release(ticket, 429, {"Retry-After": "3600"})
+    assert 59 < gate._resume_at - loop.time() <= 60
+    # A date, with the server's clock an hour behind ours: 30 s from its own Date.
+    server = datetime.now(UTC) - timedelta(hours=1)
+    headers = {
+        "Date": format_datetime(server, usegmt=True),
+        "Retry-After": format_datetime(server + timedelta(seconds=30), usegmt=True),
+    }
+    other = AdaptiveGate("other", ceiling=4)
+    (ticket,) = await take(other, 1)
+    other.release(ticket, 429, headers)
+    assert 29 < other._resume_at - loop.time() <= 30
 
 
 async def test_a_429_without_retry_after_pauses_too() -> None:

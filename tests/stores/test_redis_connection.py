@@ -7,6 +7,7 @@ import logging
 
 import pytest
 import redis.asyncio as redis
+from redis.asyncio.sentinel import Sentinel
 
 from tallyfy_async.stores import RedisDedupeStore, RedisRateBudget, RedisTokenStore
 from tests.redis_server import RedisServer
@@ -115,8 +116,12 @@ async def test_an_application_client_without_socket_timeouts_is_warned_about(
 ) -> None:
     # A Redis that stops answering would hold every call waiting on such a client, a
     # token refresh's lock included: say so when the store is built, not at the outage.
-    bare = redis.Redis.from_url(redis_server.url)
+    bare = redis.Redis.from_url(redis_server.url, socket_timeout=None)
     timed = redis.Redis.from_url(redis_server.url, socket_timeout=1, socket_connect_timeout=1)
+    # As redis-py builds it by default: its connections time out after 5 s (redis-py 8;
+    # 5.x had no limit), and so do a Sentinel's, which declare no timeout of their own.
+    default = redis.Redis.from_url(redis_server.url)
+    sentinel = Sentinel([("127.0.0.1", redis_server.port)]).master_for("primary")
     try:
         with caplog.at_level(logging.WARNING, logger="tallyfy_async.stores"):
             RedisDedupeStore(bare)
@@ -134,6 +139,12 @@ async def test_an_application_client_without_socket_timeouts_is_warned_about(
             store = RedisDedupeStore(timed)
         assert not caplog.records
         assert await store.add("seen-once", 30.0) is True  # the client works as it was given
+        with caplog.at_level(logging.WARNING, logger="tallyfy_async.stores"):
+            RedisDedupeStore(default)
+            RedisDedupeStore(sentinel)
+        assert not caplog.records
     finally:
         await bare.aclose()
         await timed.aclose()
+        await default.aclose()
+        await sentinel.aclose()
