@@ -78,13 +78,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     else:
         # nan and inf ("inf", "1e400") are no wait anyone meant: unreadable.
         return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    when = _http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:  # asctime form, no zone: an HTTP-date is GMT by definition
-        when = when.replace(tzinfo=datetime.UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return max(0.0, when - (time.time() if now is None else now))
 
 
 def retry_after(headers: Mapping[str, str] | None) -> float | None:
@@ -98,19 +95,17 @@ def retry_after(headers: Mapping[str, str] | None) -> float | None:
     value = headers.get("Retry-After") if headers else None
     if value is None:
         return None
-    return parse_retry_after(value, now=_server_time(headers))
-
-
-def _server_time(headers: Mapping[str, str] | None) -> float | None:
-    """The response's ``Date`` as a timestamp; None when it has none that reads."""
     date = headers.get("Date") if headers else None
-    if date is None:
-        return None
+    return parse_retry_after(value, now=None if date is None else _http_date(date))
+
+
+def _http_date(text: str) -> float | None:
+    """An HTTP-date as a timestamp; None when it does not read as one."""
     try:
-        when = email.utils.parsedate_to_datetime(date.strip())
+        when = email.utils.parsedate_to_datetime(text.strip())
     except (TypeError, ValueError, IndexError):
         return None
-    if when.tzinfo is None:
+    if when.tzinfo is None:  # asctime form, no zone: an HTTP-date is GMT by definition
         when = when.replace(tzinfo=datetime.UTC)
     return when.timestamp()
 
